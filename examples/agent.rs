@@ -1,0 +1,163 @@
+//! The terminal agent: signs in to a relay and chats from a terminal.
+//!
+//! ```text
+//! cargo run --release --example agent -- --relay http://127.0.0.1:8080 \
+//!     --email agent@demo.test --password demo-password
+//! ```
+//!
+//! Every shopper message is printed on standard output as one line,
+//! `#<conversation> <visitor id>: <text>` (line breaks in the text shown as ⏎). Each line typed
+//! on standard input is sent as a reply to the conversation of the latest shopper message;
+//! `/to ID text` replies to conversation ID instead. Status and errors go to standard error.
+//! When the connection drops, the agent reconnects with its session and prints what it missed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Parser;
+use parley::{AgentClient, Event};
+use protocol::{AgentFrame, Message, Role, ServerFrame};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// Chat with shoppers from a terminal.
+#[derive(Parser)]
+struct Args {
+    /// The relay's base URL.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    relay: String,
+    /// Agent email.
+    #[arg(long)]
+    email: String,
+    /// Agent password.
+    #[arg(long)]
+    password: String,
+}
+
+/// What the agent remembers across reconnects.
+#[derive(Default)]
+struct Desk {
+    /// The conversation of the latest shopper message: where a plain line goes.
+    latest: Option<i64>,
+    /// The last sequence number seen per conversation, to resync after a reconnect.
+    seen: HashMap<i64, u64>,
+    /// Each conversation's shopper (their visitor id).
+    visitors: HashMap<i64, String>,
+    next_client_id: u64,
+}
+
+impl Desk {
+    /// Prints a shopper message once (resyncs may repeat it) and remembers where it stands.
+    fn show(&mut self, message: &Message) {
+        let seen = self.seen.entry(message.conversation_id).or_insert(0);
+        if message.seq <= *seen {
+            return;
+        }
+        *seen = message.seq;
+        if message.author.role == Role::Visitor {
+            self.latest = Some(message.conversation_id);
+            let visitor = self.visitors.get(&message.conversation_id).map_or("visitor", |v| v.as_str());
+            println!("#{} {}: {}", message.conversation_id, visitor, message.text.replace('\n', " ⏎ "));
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let mut desk = Desk::default();
+    let mut client = AgentClient::login(&args.relay, &args.email, &args.password).await?;
+    eprintln!(
+        "signed in as {} at {} ({} open conversations). Type a reply and press Enter; /to ID text picks a conversation.",
+        client.agent.name,
+        client.store.name,
+        client.conversations.len()
+    );
+    for c in &client.conversations {
+        desk.visitors.insert(c.id, c.visitor_id.clone());
+        desk.seen.insert(c.id, c.last_seq);
+    }
+    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
+    loop {
+        tokio::select! {
+            event = client.socket.next_event() => match event? {
+                Event::Frame(frame) => handle(&mut client, &mut desk, frame).await?,
+                Event::Closed(close) => {
+                    eprintln!("connection closed ({close:?}); reconnecting");
+                    client = reconnect(&args, &client.session_token, &mut desk).await?;
+                }
+            },
+            line = stdin.next_line(), if stdin_open => match line? {
+                Some(line) => reply(&mut client, &mut desk, line.trim()).await?,
+                None => stdin_open = false,
+            },
+        }
+    }
+}
+
+async fn handle(client: &mut AgentClient, desk: &mut Desk, frame: ServerFrame) -> Result<()> {
+    match frame {
+        ServerFrame::Conversation { conversation } => {
+            eprintln!("new conversation #{}", conversation.id);
+            desk.visitors.insert(conversation.id, conversation.visitor_id);
+        }
+        ServerFrame::Message { message } => {
+            desk.show(&message);
+            let frame = AgentFrame::Ack { conversation_id: message.conversation_id, seq: message.seq };
+            client.socket.send(&frame).await?;
+        }
+        ServerFrame::History { messages, .. } => messages.iter().for_each(|m| desk.show(m)),
+        ServerFrame::Error { code, message, .. } => eprintln!("relay refused: {code:?}: {message}"),
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn reply(client: &mut AgentClient, desk: &mut Desk, line: &str) -> Result<()> {
+    if line.is_empty() {
+        return Ok(());
+    }
+    let (target, text) = match line.strip_prefix("/to ") {
+        Some(rest) => {
+            let (id, text) = rest.split_once(' ').unwrap_or((rest, ""));
+            match id.trim_start_matches('#').parse::<i64>() {
+                Ok(id) => (Some(id), text.trim()),
+                Err(_) => {
+                    eprintln!("usage: /to ID text");
+                    return Ok(());
+                }
+            }
+        }
+        None => (desk.latest, line),
+    };
+    let Some(conversation_id) = target else {
+        eprintln!("no conversation yet: wait for a shopper, or use /to ID text");
+        return Ok(());
+    };
+    desk.next_client_id += 1;
+    let client_id = format!("term-{}-{}", std::process::id(), desk.next_client_id);
+    client.send(conversation_id, &client_id, text).await
+}
+
+/// Reconnects with the session token (falling back to nothing: the caller's error ends the
+/// program), then fetches what was missed in every conversation the agent had seen.
+async fn reconnect(args: &Args, token: &str, desk: &mut Desk) -> Result<AgentClient> {
+    let mut delay = Duration::from_millis(250);
+    loop {
+        tokio::time::sleep(delay).await;
+        match AgentClient::resume(&args.relay, token).await {
+            Ok(mut client) => {
+                eprintln!("reconnected");
+                for (&conversation_id, &after_seq) in &desk.seen {
+                    client.socket.send(&AgentFrame::Sync { conversation_id, after_seq }).await?;
+                }
+                return Ok(client);
+            }
+            Err(e) => {
+                eprintln!("reconnect failed: {e:#}");
+                delay = (delay * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}

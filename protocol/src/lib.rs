@@ -1,0 +1,401 @@
+//! The wire protocol between shoppers' widgets, agents' clients and the relay.
+//!
+//! Every frame is one JSON object in one WebSocket text message, tagged by its `"type"` field.
+//! Three enums cover the three directions: [`VisitorFrame`] (widget → relay), [`AgentFrame`]
+//! (agent client → relay) and [`ServerFrame`] (relay → any client). This crate holds the frames
+//! and the rules that every side must agree on (size limits, how a text frame is classified), and
+//! nothing else: no I/O, no runtime, so it compiles for the browser and the server alike.
+//! `docs/protocol.md` shows a JSON example of every frame.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest text frame a client may send, in bytes. Larger frames are refused with
+/// [`ErrorCode::FrameTooLarge`] (up to 256 KiB; the socket stays open) or a close frame
+/// with code 1009 (beyond).
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// The longest message text, in characters. Longer texts are refused with
+/// [`ErrorCode::TextTooLong`] so that no client has to render a novel.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
+/// The longest client-generated message id, in bytes.
+pub const MAX_CLIENT_ID_BYTES: usize = 64;
+
+/// A conversation's id: small integers that an agent can type (`/to 12 hello`).
+pub type ConversationId = i64;
+
+/// A message's position in its conversation: 1, 2, 3… with no gaps. Clients remember the last
+/// one they hold and ask for what follows after a reconnect.
+pub type Seq = u64;
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+/// Who wrote a message. The widget shows `Bot` and `System` messages as automatic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The shopper.
+    Visitor,
+    /// A human agent of the store.
+    Agent,
+    /// An automatic reply.
+    Bot,
+    /// A notice from the relay itself (for example "Anna joined").
+    System,
+}
+
+/// A message's author as clients display it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// What kind of author this is.
+    pub role: Role,
+    /// The display name for agents and the bot; absent for the shopper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One stored chat message, exactly as the relay persisted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The relay's id for the message, unique across the relay.
+    pub id: i64,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Its position in the conversation.
+    pub seq: Seq,
+    /// Who wrote it.
+    pub author: Author,
+    /// Plain text. Clients must render it as text, never as HTML.
+    pub text: String,
+    /// The id the sending client gave it, echoed so the sender can match its pending copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When the relay stored it.
+    pub at: Millis,
+}
+
+/// What an agent's inbox shows of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// The conversation's id.
+    pub id: ConversationId,
+    /// The shopper's opaque visitor id.
+    pub visitor_id: String,
+    /// When it began.
+    pub created_at: Millis,
+    /// The sequence number of its latest message.
+    pub last_seq: Seq,
+    /// Its latest message, for the inbox preview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+}
+
+/// The signed-in agent, as their clients show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    /// The agent's id.
+    pub id: i64,
+    /// Display name, shown to shoppers.
+    pub name: String,
+    /// Login email.
+    pub email: String,
+}
+
+/// The store (tenant) a client belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    /// The public key used in the script tag.
+    pub key: String,
+    /// The store's display name.
+    pub name: String,
+}
+
+/// Frames the shopper's widget sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorFrame {
+    /// The first frame on every connection. `token` is what an earlier `visitor_welcome` gave
+    /// (absent on a first visit); `last_seq` is the last message the widget already holds.
+    Hello {
+        /// The signed visitor token kept in localStorage.
+        #[serde(default)]
+        token: Option<String>,
+        /// The last sequence number already shown; 0 for "send me everything".
+        #[serde(default)]
+        last_seq: Seq,
+    },
+    /// A new message from the shopper. Resending with the same `client_id` never duplicates it.
+    Send {
+        /// A client-generated id, unique for this visitor (1 to 64 bytes).
+        client_id: String,
+        /// The message text.
+        text: String,
+    },
+    /// The shopper's widget has shown every message up to `seq`.
+    Ack {
+        /// The highest sequence number shown.
+        seq: Seq,
+    },
+    /// Asks for messages after `after_seq` (answered by a `history` frame).
+    Sync {
+        /// The last sequence number already held.
+        after_seq: Seq,
+    },
+}
+
+impl VisitorFrame {
+    /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
+    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync"];
+}
+
+/// Frames an agent's client (console or terminal) sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AgentFrame {
+    /// Signs in with email and password; answered by `agent_welcome` or an error.
+    Login {
+        /// The agent's email.
+        email: String,
+        /// The agent's password.
+        password: String,
+    },
+    /// Signs in again with the session token an earlier `agent_welcome` gave.
+    Resume {
+        /// The session token.
+        token: String,
+    },
+    /// A reply to a shopper. Resending with the same `client_id` never duplicates it.
+    Send {
+        /// The conversation to reply in.
+        conversation_id: ConversationId,
+        /// A client-generated id, unique for this agent (1 to 64 bytes).
+        client_id: String,
+        /// The message text.
+        text: String,
+    },
+    /// The agent has seen every message of a conversation up to `seq`.
+    Ack {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The highest sequence number seen.
+        seq: Seq,
+    },
+    /// Asks for a conversation's messages after `after_seq` (answered by a `history` frame).
+    Sync {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The last sequence number already held.
+        after_seq: Seq,
+    },
+}
+
+impl AgentFrame {
+    /// Every `type` an agent may send, to tell an unknown type from a malformed frame.
+    pub const TYPES: &'static [&'static str] = &["login", "resume", "send", "ack", "sync"];
+}
+
+/// Frames the relay sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// Answers a visitor's `hello`: who they are and where their conversation stands.
+    VisitorWelcome {
+        /// The visitor's opaque id.
+        visitor_id: String,
+        /// The signed token to keep and present on the next `hello`.
+        token: String,
+        /// The store being chatted with.
+        store: StoreInfo,
+        /// The visitor's open conversation, if one exists.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<ConversationId>,
+    },
+    /// Answers an agent's `login` or `resume`.
+    AgentWelcome {
+        /// The signed-in agent.
+        agent: AgentInfo,
+        /// Their store.
+        store: StoreInfo,
+        /// A session token for `resume` after a reconnect.
+        session_token: String,
+        /// The store's open conversations, newest first.
+        conversations: Vec<ConversationSummary>,
+    },
+    /// A conversation appeared (sent to the store's agents).
+    Conversation {
+        /// Its summary.
+        conversation: ConversationSummary,
+    },
+    /// A new message in a conversation the receiver may see.
+    Message {
+        /// The stored message.
+        message: Message,
+    },
+    /// Messages the receiver missed, oldest first. `more` says another `sync` is needed.
+    History {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The messages.
+        messages: Vec<Message>,
+        /// True when the relay stopped at its page size and more messages follow.
+        more: bool,
+    },
+    /// The relay stored the sender's message: it is on disk.
+    Accepted {
+        /// The sender's id for it.
+        client_id: String,
+        /// The conversation it went to.
+        conversation_id: ConversationId,
+        /// The relay's id for it.
+        message_id: i64,
+        /// Its sequence number.
+        seq: Seq,
+        /// When it was stored.
+        at: Millis,
+    },
+    /// The other side has seen the conversation up to `seq`.
+    Read {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The highest sequence number seen.
+        seq: Seq,
+        /// Who has seen it.
+        by: Role,
+    },
+    /// Something the client sent was refused. The connection stays open unless the relay
+    /// closes it right after (it then says so with a close frame).
+    Error {
+        /// A stable, machine-readable code.
+        code: ErrorCode,
+        /// A human-readable explanation in English.
+        message: String,
+        /// The `client_id` of the refused `send`, when there was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_id: Option<String>,
+    },
+}
+
+/// Why a frame or request was refused. Stable: clients branch on these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The frame is larger than [`MAX_FRAME_BYTES`].
+    FrameTooLarge,
+    /// The frame is not valid JSON or lacks a required field.
+    Malformed,
+    /// The frame's `type` is not one this endpoint knows.
+    UnknownType,
+    /// Binary frames are not part of the protocol.
+    BinaryNotSupported,
+    /// No store has this key.
+    UnknownStore,
+    /// The page's origin is not among the store's allowed origins.
+    OriginNotAllowed,
+    /// The visitor token's signature does not verify; a new identity was issued instead.
+    BadToken,
+    /// Wrong email or password, or an expired session token.
+    BadCredentials,
+    /// The frame needs a `hello`, `login` or `resume` first.
+    NotAuthenticated,
+    /// `hello`, `login` or `resume` was sent twice.
+    AlreadyAuthenticated,
+    /// No such conversation for this client.
+    NotFound,
+    /// The text is empty or only white space.
+    EmptyText,
+    /// The text is longer than [`MAX_TEXT_CHARS`].
+    TextTooLong,
+    /// The `client_id` is empty or longer than [`MAX_CLIENT_ID_BYTES`].
+    BadClientId,
+    /// The relay failed; the frame may be sent again.
+    Internal,
+}
+
+/// Why a text frame could not be read as a frame of type `T`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Larger than [`MAX_FRAME_BYTES`].
+    TooLarge(usize),
+    /// Not JSON, not an object, no `type`, or fields missing or of the wrong kind.
+    Malformed(String),
+    /// A `type` this side does not accept.
+    UnknownType(String),
+}
+
+impl DecodeError {
+    /// The error code a relay answers this with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DecodeError::TooLarge(_) => ErrorCode::FrameTooLarge,
+            DecodeError::Malformed(_) => ErrorCode::Malformed,
+            DecodeError::UnknownType(_) => ErrorCode::UnknownType,
+        }
+    }
+}
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeError::TooLarge(n) => {
+                write!(f, "frame is {n} bytes; the limit is {MAX_FRAME_BYTES}")
+            }
+            DecodeError::Malformed(why) => write!(f, "malformed frame: {why}"),
+            DecodeError::UnknownType(t) => write!(f, "unknown frame type {t:?}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Reads one text frame as a `T`, telling apart oversized, malformed and unknown-type frames so
+/// that the sender gets a precise error. `known_types` is `T::TYPES`.
+pub fn decode<T: serde::de::DeserializeOwned>(text: &str, known_types: &[&str]) -> Result<T, DecodeError> {
+    if text.len() > MAX_FRAME_BYTES {
+        return Err(DecodeError::TooLarge(text.len()));
+    }
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .ok_or_else(|| DecodeError::Malformed("expected an object with a string \"type\"".into()))?;
+    if !known_types.contains(&kind) {
+        return Err(DecodeError::UnknownType(kind.to_owned()));
+    }
+    serde_json::from_value(value).map_err(|e| DecodeError::Malformed(e.to_string()))
+}
+
+/// Serializes a frame. Frames hold only strings, numbers and enums, so this cannot fail.
+pub fn encode<T: Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).expect("frames always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_with_their_type_tag() {
+        let frame = VisitorFrame::Send { client_id: "c1".into(), text: "Hi <b>there</b>".into() };
+        let text = encode(&frame);
+        assert!(text.contains(r#""type":"send""#), "{text}");
+        assert_eq!(decode::<VisitorFrame>(&text, VisitorFrame::TYPES), Ok(frame));
+    }
+
+    #[test]
+    fn decode_tells_malformed_from_unknown_from_oversized() {
+        let d = |t: &str| decode::<AgentFrame>(t, AgentFrame::TYPES).unwrap_err().code();
+        assert_eq!(d("{not json"), ErrorCode::Malformed);
+        assert_eq!(d(r#"["send"]"#), ErrorCode::Malformed);
+        assert_eq!(d(r#"{"type":"send"}"#), ErrorCode::Malformed);
+        assert_eq!(d(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
+        let big = format!(r#"{{"type":"login","email":"{}","password":""}}"#, "a".repeat(20_000));
+        assert_eq!(d(&big), ErrorCode::FrameTooLarge);
+    }
+
+    #[test]
+    fn hello_fields_are_optional() {
+        let hello: VisitorFrame = decode(r#"{"type":"hello"}"#, VisitorFrame::TYPES).unwrap();
+        assert_eq!(hello, VisitorFrame::Hello { token: None, last_seq: 0 });
+    }
+}

@@ -1,0 +1,157 @@
+//! The running relay: shared state, start-up and graceful shutdown.
+//!
+//! `start` opens the store, makes sure the demo store exists, binds the listener and serves until
+//! `RunningRelay::shutdown` (or Ctrl-C / SIGTERM through `serve_until_signal`). On shutdown the
+//! listener stops accepting, every socket is closed with "going away" (clients reconnect to the
+//! next relay), sockets get a few seconds to finish, and the database is closed cleanly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::extract::ws::WebSocketUpgrade;
+use protocol::MAX_FRAME_BYTES;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::VisitorTokens;
+use crate::http::{self, Assets};
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// The demo store's key: its storefront at `/demo/` embeds it.
+pub const DEMO_STORE_KEY: &str = "demo";
+/// The demo store's display name.
+pub const DEMO_STORE_NAME: &str = "Maison Demo";
+
+/// How to run a relay.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// Directory holding the database.
+    pub data_dir: PathBuf,
+}
+
+/// Everything the request handlers share.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Live sockets and fan-out.
+    pub hub: Arc<Hub>,
+    /// Signs and checks visitor tokens.
+    pub tokens: VisitorTokens,
+    /// Cancelled when the relay shuts down.
+    pub shutdown: CancellationToken,
+    /// Tracks live sockets so shutdown can wait for them.
+    pub sessions: TaskTracker,
+    /// Embedded static files.
+    pub assets: Assets,
+}
+
+impl AppState {
+    /// Applies the relay's WebSocket limits: frames up to 256 KiB are read (and refused with an
+    /// error frame above 16 KiB, the socket staying open), larger ones end the socket with close
+    /// code 1009; small buffers keep an idle socket cheap.
+    pub fn configure(&self, ws: WebSocketUpgrade) -> WebSocketUpgrade {
+        ws.max_message_size(16 * MAX_FRAME_BYTES)
+            .max_frame_size(16 * MAX_FRAME_BYTES)
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(4 * 1024)
+    }
+}
+
+/// A relay serving in the background.
+pub struct RunningRelay {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: JoinHandle<anyhow::Result<()>>,
+    state: Arc<AppState>,
+}
+
+impl RunningRelay {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its base URL, `http://host:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Its shared state (for tests and benchmarks that look inside).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Stops it gracefully and waits until the database is closed.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.task.await.context("relay task panicked")?
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then shuts down gracefully.
+    pub async fn serve_until_signal(self) -> anyhow::Result<()> {
+        wait_for_signal().await;
+        tracing::info!("shutting down");
+        self.shutdown().await
+    }
+}
+
+/// Opens the data dir, prepares the demo store and starts serving.
+pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
+    let store = Store::open(&config.data_dir)
+        .await
+        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+    if store.ensure_store(DEMO_STORE_KEY, DEMO_STORE_NAME, &["self".to_owned()]).await? {
+        tracing::info!("created the demo store {DEMO_STORE_KEY:?}");
+    }
+    let key = store.secret("visitor_token_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
+    let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let state = Arc::new(AppState {
+        store: store.clone(),
+        hub: Arc::new(Hub::default()),
+        tokens: VisitorTokens::new(key),
+        shutdown: shutdown.clone(),
+        sessions: TaskTracker::new(),
+        assets: Assets::load(),
+    });
+    let router = http::router(state.clone());
+    let serving = state.clone();
+    let task = tokio::spawn(async move {
+        let stop = serving.shutdown.clone();
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await
+            .context("serving HTTP")?;
+        serving.sessions.close();
+        if tokio::time::timeout(Duration::from_secs(10), serving.sessions.wait()).await.is_err() {
+            tracing::warn!("some sockets did not close within 10 s");
+        }
+        serving.store.close().await;
+        Ok(())
+    });
+    Ok(RunningRelay { addr, shutdown, task, state })
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,152 @@
+//! The command line: `relay` serves; `relay store add` and `relay agent add` manage tenants and
+//! agents in the same data dir, whether or not a server is running on it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::app::{start, RelayConfig};
+use crate::http::parse_origin;
+use crate::store::Store;
+
+/// Parley relay: live chat between shoppers and a shop's agents.
+#[derive(Debug, Parser)]
+#[command(name = "relay", version, about)]
+pub struct Cli {
+    /// Directory for the database (created if missing).
+    #[arg(long, global = true, default_value = "./data", env = "RELAY_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// Address to listen on when serving.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "RELAY_LISTEN")]
+    pub listen: SocketAddr,
+    /// What to do; serves when absent.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The relay's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Manage stores (tenants).
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Manage agents.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+/// `relay store …`
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Create a store.
+    Add {
+        /// Public key used in the script tag (letters, digits, '-' and '_').
+        #[arg(long)]
+        key: String,
+        /// Display name shown in the widget's header.
+        #[arg(long)]
+        name: String,
+        /// An origin allowed to embed the widget, exactly `scheme://host[:port]` (repeatable);
+        /// `self` allows the relay's own pages.
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
+}
+
+/// What an agent may do.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AgentRole {
+    /// Manages the store, its agents and its settings.
+    Owner,
+    /// Manages agents and settings.
+    Admin,
+    /// Chats.
+    Agent,
+}
+
+/// `relay agent …`
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Create an agent.
+    Add {
+        /// The key of the agent's store.
+        #[arg(long)]
+        store: String,
+        /// Login email (unique across the relay).
+        #[arg(long)]
+        email: String,
+        /// Password (at least 8 characters).
+        #[arg(long)]
+        password: String,
+        /// Display name shown to shoppers (defaults to the part of the email before '@').
+        #[arg(long)]
+        name: Option<String>,
+        /// Role.
+        #[arg(long, value_enum, default_value = "agent")]
+        role: AgentRole,
+    },
+}
+
+/// Logs to stderr; `RUST_LOG` refines (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let relay = start(RelayConfig { listen: cli.listen, data_dir: cli.data_dir }).await?;
+            println!("relay listening on {}", relay.url());
+            println!("demo storefront: {}/demo/", relay.url());
+            relay.serve_until_signal().await
+        }
+        Command::Store(StoreCommand::Add { key, name, origins }) => {
+            check_store_key(&key)?;
+            let origins =
+                origins.iter().map(|o| parse_origin(o)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+            let store = Store::open(&cli.data_dir).await?;
+            store.add_store(&key, name.trim(), &origins).await?;
+            store.close().await;
+            println!(
+                "created store {key:?} allowing {}",
+                if origins.is_empty() { "no origin yet".into() } else { origins.join(", ") }
+            );
+            Ok(())
+        }
+        Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {
+            let email = email.trim().to_owned();
+            if !email.contains('@') {
+                bail!("{email:?} is not an email address");
+            }
+            if password.chars().count() < 8 {
+                bail!("the password must have at least 8 characters");
+            }
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let db = Store::open(&cli.data_dir).await?;
+            let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+                .await
+                .context("hashing the password")?;
+            let role = format!("{role:?}").to_lowercase();
+            db.add_agent(&store, &email, &name, &role, &hash).await?;
+            db.close().await;
+            println!("created {role} {email:?} ({name}) in store {store:?}");
+            Ok(())
+        }
+    }
+}
+
+fn check_store_key(key: &str) -> anyhow::Result<()> {
+    let valid =
+        !key.is_empty() && key.len() <= 64 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        bail!("a store key is 1 to 64 letters, digits, '-' or '_'; got {key:?}");
+    }
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! Static files, embedded in the binary: the loader (`/widget.js`), the widget's hashed
+//! wasm/JS/CSS (`/assets/…`) and the demo storefront (`/demo/…`).
+//!
+//! Everything is prepared once at start-up: the loader is filled in with the widget's hashed
+//! file names (from the `manifest.json` that `cargo xtask build` writes), and each file gets its
+//! gzip and brotli forms (precompressed by xtask at build time for the large widget files,
+//! compressed here for the small ones). A request is then a lookup and a header choice.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use protocol::ErrorCode;
+use rust_embed::RustEmbed;
+
+use super::api_error;
+use crate::app::AppState;
+
+#[derive(RustEmbed)]
+#[folder = "../target/web/widget/"]
+#[allow_missing = true]
+struct WidgetDist;
+
+#[derive(RustEmbed)]
+#[folder = "../examples/storefront/"]
+struct StorefrontFiles;
+
+const LOADER_SOURCE: &str = include_str!("../../../widget/loader.js");
+
+/// Hashed names change with their content: cache them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The loader's URL is fixed in merchants' pages, so it must pick up new releases soon.
+const SHORT: &str = "public, max-age=300";
+/// Pages are always revalidated.
+const REVALIDATE: &str = "no-cache";
+
+/// One file, ready to send in every encoding the relay has for it.
+struct Asset {
+    content_type: HeaderValue,
+    cache_control: &'static str,
+    identity: Bytes,
+    gzip: Option<Bytes>,
+    brotli: Option<Bytes>,
+}
+
+/// Every static file the relay serves.
+pub struct Assets {
+    loader: Asset,
+    widget: HashMap<String, Asset>,
+    storefront: HashMap<String, Asset>,
+}
+
+impl Assets {
+    /// Prepares the embedded files; logs a warning when the widget was not built into this binary.
+    pub fn load() -> Assets {
+        let mut widget = HashMap::new();
+        for name in WidgetDist::iter() {
+            if name.ends_with(".gz") || name.ends_with(".br") {
+                continue;
+            }
+            let Some(file) = WidgetDist::get(&name) else { continue };
+            let precompressed =
+                |ext: &str| WidgetDist::get(&format!("{name}.{ext}")).map(|f| Bytes::from(f.data.into_owned()));
+            let (gzip, brotli) = (precompressed("gz"), precompressed("br"));
+            let asset = Asset {
+                content_type: mime_of(&file.metadata.mimetype()),
+                cache_control: if is_hashed(&name) { IMMUTABLE } else { REVALIDATE },
+                identity: Bytes::from(file.data.into_owned()),
+                gzip,
+                brotli,
+            };
+            widget.insert(name.to_string(), asset);
+        }
+        let storefront = StorefrontFiles::iter()
+            .filter_map(|name| {
+                let file = StorefrontFiles::get(&name)?;
+                let asset = compressed(file.data.into_owned(), mime_of(&file.metadata.mimetype()), REVALIDATE);
+                Some((name.to_string(), asset))
+            })
+            .collect();
+        let loader = render_loader(WidgetDist::get("manifest.json").map(|f| f.data.into_owned()));
+        let loader = compressed(loader.into_bytes(), HeaderValue::from_static("text/javascript; charset=utf-8"), SHORT);
+        Assets { loader, widget, storefront }
+    }
+
+    /// The loader script exactly as served, before compression.
+    pub fn loader_source(&self) -> &[u8] {
+        &self.loader.identity
+    }
+}
+
+/// Fills the widget's hashed file names into the loader. Without a manifest the loader still
+/// draws nothing and says in the browser console that the widget was not built.
+fn render_loader(manifest: Option<Vec<u8>>) -> String {
+    let manifest: serde_json::Value = manifest.and_then(|m| serde_json::from_slice(&m).ok()).unwrap_or_else(|| {
+        tracing::warn!("the widget is not built into this relay; run `cargo xtask build`");
+        serde_json::Value::Null
+    });
+    let name = |key: &str| manifest.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    LOADER_SOURCE
+        .replace("__PARLEY_JS__", &name("js"))
+        .replace("__PARLEY_WASM__", &name("wasm"))
+        .replace("__PARLEY_CSS__", &name("css"))
+}
+
+fn mime_of(mime: &str) -> HeaderValue {
+    let with_charset = match mime {
+        "text/html" | "text/css" | "text/javascript" | "application/javascript" | "image/svg+xml" => {
+            format!("{mime}; charset=utf-8")
+        }
+        other => other.to_owned(),
+    };
+    HeaderValue::from_str(&with_charset).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+}
+
+/// Trunk names built files `name-<16 hex digits>…`.
+fn is_hashed(name: &str) -> bool {
+    name.split(['-', '_', '.']).any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn compressed(data: Vec<u8>, content_type: HeaderValue, cache_control: &'static str) -> Asset {
+    let compressible = !content_type.to_str().unwrap_or_default().starts_with("image/png");
+    let (gzip, brotli) = if compressible { (Some(gzip(&data)), Some(brotli(&data))) } else { (None, None) };
+    Asset { content_type, cache_control, identity: Bytes::from(data), gzip, brotli }
+}
+
+/// Gzip at the highest level (used for small files at start-up, and by the size test).
+pub fn gzip(data: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).expect("writing to memory");
+    Bytes::from(encoder.finish().expect("writing to memory"))
+}
+
+fn brotli(data: &[u8]) -> Bytes {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 9, ..Default::default() };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
+    Bytes::from(out)
+}
+
+/// Whether the client accepts an encoding (`Accept-Encoding`, with `;q=0` meaning no).
+fn accepts(headers: &HeaderMap, encoding: &str) -> bool {
+    let Some(accept) = headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()) else { return false };
+    accept.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        parts.next() == Some(encoding) && !parts.any(|p| p == "q=0" || p == "q=0.0")
+    })
+}
+
+fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
+    let (body, encoding) = match (&asset.brotli, &asset.gzip) {
+        (Some(br), _) if accepts(headers, "br") => (br.clone(), Some("br")),
+        (_, Some(gz)) if accepts(headers, "gzip") => (gz.clone(), Some("gzip")),
+        _ => (asset.identity.clone(), None),
+    };
+    let mut response = Response::new(Body::from(body));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, asset.content_type.clone());
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(asset.cache_control));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    // Storefronts on other origins import the widget's module and wasm: both need CORS.
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
+    if let Some(encoding) = encoding {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response
+}
+
+fn not_found() -> Response {
+    api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file")
+}
+
+/// `GET /widget.js`: the loader merchants embed.
+pub async fn loader(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    respond(&state.assets.loader, &headers)
+}
+
+/// `GET /assets/{path}`: the widget's built files.
+pub async fn widget_file(State(state): State<Arc<AppState>>, Path(path): Path<String>, headers: HeaderMap) -> Response {
+    match state.assets.widget.get(&path) {
+        Some(asset) => respond(asset, &headers),
+        None => not_found(),
+    }
+}
+
+/// `GET /demo/`: the demo storefront's product page.
+pub async fn storefront_index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    match state.assets.storefront.get("index.html") {
+        Some(asset) => respond(asset, &headers),
+        None => not_found().into_response(),
+    }
+}
+
+/// `GET /demo/{path}`: the storefront's other files.
+pub async fn storefront_file(
+    State(state): State<Arc<AppState>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match state.assets.storefront.get(&path) {
+        Some(asset) => respond(asset, &headers),
+        None => not_found(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_names_are_recognised() {
+        assert!(is_hashed("widget-3f9a0c1d2e4b5a6f_bg.wasm"));
+        assert!(is_hashed("style-3f9a0c1d2e4b5a6f.css"));
+        assert!(!is_hashed("manifest.json"));
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_q_zero_as_refusal() {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, "gzip, deflate, br;q=0".parse().unwrap());
+        assert!(accepts(&h, "gzip"));
+        assert!(!accepts(&h, "br"));
+    }
+}

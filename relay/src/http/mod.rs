@@ -1,0 +1,73 @@
+//! HTTP routes: health, the loader and widget assets, the demo storefront, the widget's
+//! configuration call and the two WebSocket endpoints.
+
+mod assets;
+mod origin;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use protocol::ErrorCode;
+use tower_http::trace::TraceLayer;
+
+pub use assets::Assets;
+pub use origin::{origin_allowed, parse_origin, same_origin_only};
+
+use crate::app::AppState;
+use crate::ws;
+
+/// Builds the relay's router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/", get(|| async { Redirect::temporary("/demo/") }))
+        .route("/widget.js", get(assets::loader))
+        .route("/assets/{*path}", get(assets::widget_file))
+        .route("/demo", get(|| async { Redirect::permanent("/demo/") }))
+        .route("/demo/", get(assets::storefront_index))
+        .route("/demo/{*path}", get(assets::storefront_file))
+        .route("/api/stores/{key}/widget", get(widget_settings))
+        .route("/ws/visitor", get(ws::visitor::upgrade))
+        .route("/ws/agent", get(ws::agent::upgrade))
+        .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A JSON error body, `{"error":{"code":…,"message":…}}`, with the same codes as error frames.
+pub fn api_error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
+    (status, Json(body)).into_response()
+}
+
+impl IntoResponse for crate::ws::Refusal {
+    fn into_response(self) -> Response {
+        api_error(StatusCode::INTERNAL_SERVER_ERROR, self.code, self.message)
+    }
+}
+
+/// What the widget needs before any socket exists: `GET /api/stores/{key}/widget`.
+/// Answered only to pages the store allows (CORS echoes the origin).
+async fn widget_settings(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let store = match state.store.store_by_key(&key).await {
+        Ok(Some(store)) => store,
+        Ok(None) => {
+            return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"))
+        }
+        Err(e) => return crate::ws::Refusal::from(e).into_response(),
+    };
+    if let Err(refused) = origin_allowed(&store, &headers) {
+        return refused;
+    }
+    let mut response = Json(serde_json::json!({ "key": store.key, "name": store.name })).into_response();
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}

@@ -1,0 +1,146 @@
+//! Fan-out: who is connected right now, and delivery of a frame to everyone who may see it.
+//!
+//! Every socket has an outbox (a bounded channel its writer task drains). The hub maps a visitor
+//! to the outboxes of their open tabs, and a store to its agents' outboxes. A frame is serialized
+//! once and the same shared buffer is queued everywhere. Delivery never waits: a peer whose outbox is
+//! full is kicked (its socket is closed with "reconnect"), and on reconnect it fetches what it
+//! missed from the store by sequence number, so a slow phone never holds up anyone else and
+//! nothing is lost.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::Utf8Bytes;
+
+use protocol::ServerFrame;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What a socket's writer task is asked to do.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// Send this text frame.
+    Text(Utf8Bytes),
+    /// Send a close frame with this code and reason, then stop.
+    Close(u16, String),
+}
+
+/// One connected socket as the hub sees it.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// Unique among the relay's live sockets.
+    pub id: u64,
+    /// The socket's outbox.
+    pub tx: mpsc::Sender<Outgoing>,
+    /// Cancelled to make the socket close itself (it fell behind).
+    pub kick: CancellationToken,
+}
+
+impl Peer {
+    /// Queues a frame without waiting; a full outbox kicks the peer.
+    fn offer(&self, text: &Utf8Bytes) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(Outgoing::Text(text.clone())) {
+            tracing::warn!(peer = self.id, "outbox full; closing the socket so it resyncs");
+            self.kick.cancel();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Rooms {
+    visitors: HashMap<String, Vec<Peer>>,
+    store_agents: HashMap<i64, Vec<Peer>>,
+}
+
+/// The registry of live sockets.
+#[derive(Default)]
+pub struct Hub {
+    next_id: AtomicU64,
+    rooms: Mutex<Rooms>,
+}
+
+/// Which room a registration is in.
+#[derive(Debug, Clone)]
+enum Room {
+    Visitor(String),
+    StoreAgents(i64),
+}
+
+/// Keeps a peer registered; dropping it unregisters the peer.
+pub struct Registration {
+    hub: Arc<Hub>,
+    room: Room,
+    peer_id: u64,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let mut rooms = self.hub.lock();
+        let id = self.peer_id;
+        match &self.room {
+            Room::Visitor(v) => remove_peer(&mut rooms.visitors, v, id),
+            Room::StoreAgents(s) => remove_peer(&mut rooms.store_agents, s, id),
+        }
+    }
+}
+
+fn remove_peer<K: std::hash::Hash + Eq + Clone>(map: &mut HashMap<K, Vec<Peer>>, key: &K, id: u64) {
+    if let Some(peers) = map.get_mut(key) {
+        peers.retain(|p| p.id != id);
+        if peers.is_empty() {
+            map.remove(key);
+        }
+    }
+}
+
+impl Hub {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Rooms> {
+        // A panic while holding the lock leaves plain maps in a usable state.
+        self.rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A fresh peer id.
+    pub fn next_peer_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Registers one of a visitor's sockets.
+    pub fn join_visitor(self: &Arc<Self>, visitor_id: &str, peer: Peer) -> Registration {
+        let peer_id = peer.id;
+        self.lock().visitors.entry(visitor_id.to_owned()).or_default().push(peer);
+        Registration { hub: self.clone(), room: Room::Visitor(visitor_id.to_owned()), peer_id }
+    }
+
+    /// Registers one of an agent's sockets with their store.
+    pub fn join_store_agents(self: &Arc<Self>, store_id: i64, peer: Peer) -> Registration {
+        let peer_id = peer.id;
+        self.lock().store_agents.entry(store_id).or_default().push(peer);
+        Registration { hub: self.clone(), room: Room::StoreAgents(store_id), peer_id }
+    }
+
+    /// Sends a frame to every open tab of a visitor.
+    pub fn to_visitor(&self, visitor_id: &str, frame: &ServerFrame) {
+        let text = Utf8Bytes::from(protocol::encode(frame));
+        if let Some(peers) = self.lock().visitors.get(visitor_id) {
+            peers.iter().for_each(|p| p.offer(&text));
+        }
+    }
+
+    /// Sends a frame to every connected agent of a store.
+    pub fn to_store_agents(&self, store_id: i64, frame: &ServerFrame) {
+        let text = Utf8Bytes::from(protocol::encode(frame));
+        if let Some(peers) = self.lock().store_agents.get(&store_id) {
+            peers.iter().for_each(|p| p.offer(&text));
+        }
+    }
+
+    /// Sends a frame to both sides of a conversation.
+    pub fn to_conversation(&self, store_id: i64, visitor_id: &str, frame: &ServerFrame) {
+        let text = Utf8Bytes::from(protocol::encode(frame));
+        let rooms = self.lock();
+        let visitors = rooms.visitors.get(visitor_id).into_iter().flatten();
+        let agents = rooms.store_agents.get(&store_id).into_iter().flatten();
+        visitors.chain(agents).for_each(|p| p.offer(&text));
+    }
+}

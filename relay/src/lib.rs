@@ -1,0 +1,17 @@
+//! The Parley relay: an axum + tokio server that stores shop conversations and carries them
+//! between shoppers' widgets and agents' clients over WebSocket.
+//!
+//! How the pieces fit (see also `docs/architecture.md`): `http` routes requests and serves the
+//! embedded assets; `ws` runs one session per socket (a reader loop and a writer task); sessions
+//! persist through `store` (the only module with SQL) and deliver through `hub` (the fan-out);
+//! `auth` checks passwords and tokens; `cli` is the command line; `app` ties them together.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod http;
+pub mod hub;
+pub mod store;
+pub mod ws;
+
+pub use app::{start, AppState, RelayConfig, RunningRelay, DEMO_STORE_KEY};

@@ -1,0 +1,282 @@
+//! Conversations and their messages: the data a relay must never lose.
+
+use protocol::{Author, ConversationSummary, Message, Role, Seq};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::{now_millis, Store, StoreError};
+
+/// The conversation facts the relay checks before letting anyone touch it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationRecord {
+    /// Its id.
+    pub id: i64,
+    /// The store it belongs to.
+    pub store_id: i64,
+    /// The shopper it belongs to.
+    pub visitor_id: String,
+    /// When it began.
+    pub created_at: i64,
+    /// The latest sequence number.
+    pub last_seq: Seq,
+}
+
+/// A message to append.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    /// Who writes it.
+    pub role: Role,
+    /// The writer's id: the visitor id, or the agent id as text.
+    pub author_id: &'a str,
+    /// The display name (agents, bot).
+    pub author_name: Option<&'a str>,
+    /// The text, already validated.
+    pub text: &'a str,
+    /// The sender's id for the message, which makes resends idempotent.
+    pub client_id: Option<&'a str>,
+}
+
+/// What appending a message did.
+#[derive(Debug, Clone)]
+pub struct AppendOutcome {
+    /// The stored message (the earlier copy when this was a resend).
+    pub message: Message,
+    /// True when a message with the same client id already existed and nothing was written.
+    pub duplicate: bool,
+}
+
+const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, author_role, author_name, text, client_id, created_at";
+
+impl Store {
+    /// The visitor's open conversation, if any.
+    pub async fn open_conversation_of(&self, visitor_id: &str) -> Result<Option<ConversationRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, store_id, visitor_id, created_at, last_seq FROM conversations
+             WHERE visitor_id = ? AND closed_at IS NULL",
+        )
+        .bind(visitor_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| conversation_from_row(&r)))
+    }
+
+    /// The visitor's open conversation, created if missing. The flag says whether it was created.
+    pub async fn ensure_conversation(
+        &self,
+        store_id: i64,
+        visitor_id: &str,
+    ) -> Result<(ConversationRecord, bool), StoreError> {
+        if let Some(found) = self.open_conversation_of(visitor_id).await? {
+            return Ok((found, false));
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO conversations (store_id, visitor_id, created_at) VALUES (?, ?, ?)
+             ON CONFLICT DO NOTHING RETURNING id, store_id, visitor_id, created_at, last_seq",
+        )
+        .bind(store_id)
+        .bind(visitor_id)
+        .bind(now_millis())
+        .fetch_optional(&self.pool)
+        .await?;
+        match inserted {
+            Some(row) => Ok((conversation_from_row(&row), true)),
+            // Another connection of the same visitor created it a moment ago.
+            None => self
+                .open_conversation_of(visitor_id)
+                .await?
+                .map(|c| (c, false))
+                .ok_or_else(|| StoreError::NotFound("conversation vanished while being created".into())),
+        }
+    }
+
+    /// A conversation by id.
+    pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, store_id, visitor_id, created_at, last_seq FROM conversations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| conversation_from_row(&r)))
+    }
+
+    /// Appends a message with the next sequence number, durably, in one transaction. A resend
+    /// (same author and client id) returns the stored copy instead of writing a second one.
+    pub async fn append_message(
+        &self,
+        conversation_id: i64,
+        new: &NewMessage<'_>,
+    ) -> Result<AppendOutcome, StoreError> {
+        if let Some(existing) = self.message_by_client_id(conversation_id, new).await? {
+            return Ok(AppendOutcome { message: existing, duplicate: true });
+        }
+        let mut tx = self.pool.begin().await?;
+        // The write comes first so that the transaction takes the write lock at once.
+        let seq: i64 =
+            sqlx::query_scalar("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
+                .bind(conversation_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}")))?;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO messages (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_COLUMNS}"
+        ))
+        .bind(conversation_id)
+        .bind(seq)
+        .bind(role_name(new.role))
+        .bind(new.author_id)
+        .bind(new.author_name)
+        .bind(new.text)
+        .bind(new.client_id)
+        .bind(now_millis())
+        .fetch_one(&mut *tx)
+        .await;
+        match inserted {
+            Ok(row) => {
+                tx.commit().await?;
+                Ok(AppendOutcome { message: message_from_row(&row), duplicate: false })
+            }
+            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+                // The same resend raced us from another connection; it won.
+                tx.rollback().await?;
+                let message = self
+                    .message_by_client_id(conversation_id, new)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound("duplicate message vanished".into()))?;
+                Ok(AppendOutcome { message, duplicate: true })
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn message_by_client_id(
+        &self,
+        conversation_id: i64,
+        new: &NewMessage<'_>,
+    ) -> Result<Option<Message>, StoreError> {
+        let Some(client_id) = new.client_id else { return Ok(None) };
+        let row = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages
+             WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
+        ))
+        .bind(conversation_id)
+        .bind(role_name(new.role))
+        .bind(new.author_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| message_from_row(&r)))
+    }
+
+    /// Up to `limit` messages after `after_seq`, oldest first, and whether more follow.
+    pub async fn messages_after(
+        &self,
+        conversation_id: i64,
+        after_seq: Seq,
+        limit: u32,
+    ) -> Result<(Vec<Message>, bool), StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        ))
+        .bind(conversation_id)
+        .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let more = rows.len() > limit as usize;
+        let messages = rows.iter().take(limit as usize).map(message_from_row).collect();
+        Ok((messages, more))
+    }
+
+    /// The store's open conversations, newest first, each with its latest message.
+    pub async fn open_conversations(&self, store_id: i64, limit: u32) -> Result<Vec<ConversationSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, store_id, visitor_id, created_at, last_seq FROM conversations
+             WHERE store_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT ?",
+        )
+        .bind(store_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = conversation_from_row(&row);
+            summaries.push(self.summary(&record).await?);
+        }
+        Ok(summaries)
+    }
+
+    /// The inbox summary of a conversation.
+    pub async fn summary(&self, record: &ConversationRecord) -> Result<ConversationSummary, StoreError> {
+        let last = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1"
+        ))
+        .bind(record.id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(ConversationSummary {
+            id: record.id,
+            visitor_id: record.visitor_id.clone(),
+            created_at: record.created_at,
+            last_seq: record.last_seq,
+            last_message: last.map(|r| message_from_row(&r)),
+        })
+    }
+
+    /// Records that `reader` has seen the conversation up to `seq`; returns the new high mark
+    /// (it never goes back, and never past the last message).
+    pub async fn mark_read(&self, conversation_id: i64, reader: Role, seq: Seq) -> Result<Seq, StoreError> {
+        let column = match reader {
+            Role::Visitor => "visitor_read_seq",
+            _ => "agent_read_seq",
+        };
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        let mark: i64 = sqlx::query_scalar(&format!(
+            "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column}"
+        ))
+        .bind(seq)
+        .bind(conversation_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(mark.max(0) as Seq)
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Visitor => "visitor",
+        Role::Agent => "agent",
+        Role::Bot => "bot",
+        Role::System => "system",
+    }
+}
+
+fn role_from_name(name: &str) -> Role {
+    match name {
+        "visitor" => Role::Visitor,
+        "agent" => Role::Agent,
+        "bot" => Role::Bot,
+        _ => Role::System,
+    }
+}
+
+fn conversation_from_row(r: &SqliteRow) -> ConversationRecord {
+    ConversationRecord {
+        id: r.get("id"),
+        store_id: r.get("store_id"),
+        visitor_id: r.get("visitor_id"),
+        created_at: r.get("created_at"),
+        last_seq: r.get::<i64, _>("last_seq").max(0) as Seq,
+    }
+}
+
+fn message_from_row(r: &SqliteRow) -> Message {
+    Message {
+        id: r.get("id"),
+        conversation_id: r.get("conversation_id"),
+        seq: r.get::<i64, _>("seq").max(0) as Seq,
+        author: Author { role: role_from_name(r.get("author_role")), name: r.get("author_name") },
+        text: r.get("text"),
+        client_id: r.get("client_id"),
+        at: r.get("created_at"),
+    }
+}

@@ -1,0 +1,206 @@
+//! Who exists: stores and their allowed origins, agents and their sessions, visitors.
+
+use sqlx::Row;
+
+use super::{now_millis, unique_violation, Store, StoreError};
+
+/// A store (tenant) as the relay needs it on every connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreRecord {
+    /// Internal id.
+    pub id: i64,
+    /// The public key from the script tag.
+    pub key: String,
+    /// Display name.
+    pub name: String,
+    /// Allowed page origins (`scheme://host[:port]`, or `self`).
+    pub origins: Vec<String>,
+}
+
+/// An agent, with the password hash needed to check a login.
+#[derive(Debug, Clone)]
+pub struct AgentRecord {
+    /// Internal id.
+    pub id: i64,
+    /// The store the agent works for; they see nothing of any other.
+    pub store_id: i64,
+    /// Login email.
+    pub email: String,
+    /// Display name shown to shoppers.
+    pub name: String,
+    /// Role: owner, admin or agent.
+    pub role: String,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+}
+
+impl Store {
+    /// Creates a store. Fails with `AlreadyExists` when the key is taken.
+    pub async fn add_store(&self, key: &str, name: &str, origins: &[String]) -> Result<StoreRecord, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let id: i64 = sqlx::query_scalar("INSERT INTO stores (key, name, created_at) VALUES (?, ?, ?) RETURNING id")
+            .bind(key)
+            .bind(name)
+            .bind(now_millis())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| unique_violation(e, || format!("a store with key {key:?} already exists")))?;
+        for origin in origins {
+            sqlx::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
+                .bind(id)
+                .bind(origin)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(StoreRecord { id, key: key.to_owned(), name: name.to_owned(), origins: origins.to_vec() })
+    }
+
+    /// Creates the store if its key is free; returns whether it did.
+    pub async fn ensure_store(&self, key: &str, name: &str, origins: &[String]) -> Result<bool, StoreError> {
+        match self.add_store(key, name, origins).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::AlreadyExists(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Looks a store up by its public key.
+    pub async fn store_by_key(&self, key: &str) -> Result<Option<StoreRecord>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, key, name FROM stores WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.get("id");
+        let origins = sqlx::query_scalar("SELECT origin FROM store_origins WHERE store_id = ? ORDER BY origin")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(Some(StoreRecord { id, key: row.get("key"), name: row.get("name"), origins }))
+    }
+
+    /// Looks a store up by its internal id.
+    pub async fn store_by_id(&self, id: i64) -> Result<Option<StoreRecord>, StoreError> {
+        let key: Option<String> =
+            sqlx::query_scalar("SELECT key FROM stores WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        match key {
+            Some(key) => self.store_by_key(&key).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Creates an agent of the store with key `store_key`.
+    pub async fn add_agent(
+        &self,
+        store_key: &str,
+        email: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+    ) -> Result<AgentRecord, StoreError> {
+        let store = self
+            .store_by_key(store_key)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no store has the key {store_key:?}")))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO agents (store_id, email, name, password_hash, role, created_at)
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(store.id)
+        .bind(email)
+        .bind(name)
+        .bind(password_hash)
+        .bind(role)
+        .bind(now_millis())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| unique_violation(e, || format!("an agent with email {email:?} already exists")))?;
+        Ok(AgentRecord {
+            id,
+            store_id: store.id,
+            email: email.to_owned(),
+            name: name.to_owned(),
+            role: role.to_owned(),
+            password_hash: password_hash.to_owned(),
+        })
+    }
+
+    /// Looks an agent up by email (case-insensitive).
+    pub async fn agent_by_email(&self, email: &str) -> Result<Option<AgentRecord>, StoreError> {
+        let row = sqlx::query("SELECT id, store_id, email, name, role, password_hash FROM agents WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| agent_from_row(&r)))
+    }
+
+    /// Records a new session for an agent under the hash of its token.
+    pub async fn add_session(&self, agent_id: i64, token_hash: &[u8]) -> Result<(), StoreError> {
+        let now = now_millis();
+        sqlx::query("INSERT INTO agent_sessions (token_hash, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(agent_id)
+            .bind(now)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Finds the agent of a session used within `max_idle_ms`, and marks the session used.
+    pub async fn agent_by_session(
+        &self,
+        token_hash: &[u8],
+        max_idle_ms: i64,
+    ) -> Result<Option<AgentRecord>, StoreError> {
+        let now = now_millis();
+        let row = sqlx::query(
+            "UPDATE agent_sessions SET last_used_at = ?1
+             WHERE token_hash = ?2 AND last_used_at >= ?3
+             RETURNING agent_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(now - max_idle_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let agent_id: i64 = row.get("agent_id");
+        let row = sqlx::query("SELECT id, store_id, email, name, role, password_hash FROM agents WHERE id = ?")
+            .bind(agent_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| agent_from_row(&r)))
+    }
+
+    /// Creates a visitor of a store.
+    pub async fn add_visitor(&self, store_id: i64, visitor_id: &str) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO visitors (id, store_id, created_at) VALUES (?, ?, ?)")
+            .bind(visitor_id)
+            .bind(store_id)
+            .bind(now_millis())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Whether a visitor exists in the given store.
+    pub async fn visitor_exists(&self, store_id: i64, visitor_id: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM visitors WHERE id = ? AND store_id = ?")
+            .bind(visitor_id)
+            .bind(store_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+}
+
+fn agent_from_row(r: &sqlx::sqlite::SqliteRow) -> AgentRecord {
+    AgentRecord {
+        id: r.get("id"),
+        store_id: r.get("store_id"),
+        email: r.get("email"),
+        name: r.get("name"),
+        role: r.get("role"),
+        password_hash: r.get("password_hash"),
+    }
+}

@@ -1,0 +1,94 @@
+//! WebSocket endpoints: `/ws/visitor` for shoppers' widgets and `/ws/agent` for agents' clients.
+//!
+//! Each socket runs [`socket::drive`] with a session that holds the protocol state of its side.
+//! Sessions turn frames into store writes and hub deliveries; they never touch SQL or sockets
+//! directly.
+
+pub mod agent;
+pub mod socket;
+pub mod visitor;
+
+use protocol::{ErrorCode, Seq, ServerFrame, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS};
+
+use crate::store::{Store, StoreError};
+use socket::Out;
+
+/// How many messages one `history` frame carries at most.
+const HISTORY_PAGE: u32 = 200;
+
+/// A refusal to send back to the client.
+pub(crate) struct Refusal {
+    pub(crate) code: ErrorCode,
+    pub(crate) message: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Refusal { code, message: message.into() }
+    }
+
+    pub(crate) async fn send(self, out: &Out, client_id: Option<String>) {
+        out.error(self.code, self.message, client_id).await;
+    }
+}
+
+impl From<StoreError> for Refusal {
+    fn from(error: StoreError) -> Self {
+        tracing::error!(%error, "store operation failed");
+        Refusal::new(ErrorCode::Internal, "the relay could not complete this; try again")
+    }
+}
+
+/// Checks a message before it is stored: a sane client id and a non-blank text within limits.
+pub(crate) fn check_message(client_id: &str, text: &str) -> Result<(), Refusal> {
+    if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
+        return Err(Refusal::new(
+            ErrorCode::BadClientId,
+            format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(Refusal::new(ErrorCode::EmptyText, "the message is empty"));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(Refusal::new(
+            ErrorCode::TextTooLong,
+            format!("the message has {chars} characters; the limit is {MAX_TEXT_CHARS}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Sends every message after `after_seq`, page by page.
+pub(crate) async fn send_history(
+    store: &Store,
+    out: &Out,
+    conversation_id: i64,
+    mut after_seq: Seq,
+) -> Result<(), Refusal> {
+    loop {
+        let (messages, more) = store.messages_after(conversation_id, after_seq, HISTORY_PAGE).await?;
+        after_seq = messages.last().map_or(after_seq, |m| m.seq);
+        out.send(&ServerFrame::History { conversation_id, messages, more }).await;
+        if !more {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_checked_for_blank_long_text_and_bad_ids() {
+        assert!(check_message("c1", "hello").is_ok());
+        assert_eq!(check_message("c1", "  \n ").unwrap_err().code, ErrorCode::EmptyText);
+        let long = "好".repeat(MAX_TEXT_CHARS + 1);
+        assert_eq!(check_message("c1", &long).unwrap_err().code, ErrorCode::TextTooLong);
+        assert!(check_message("c1", &"好".repeat(MAX_TEXT_CHARS)).is_ok(), "the limit counts characters, not bytes");
+        assert_eq!(check_message("", "hi").unwrap_err().code, ErrorCode::BadClientId);
+        assert_eq!(check_message(&"x".repeat(65), "hi").unwrap_err().code, ErrorCode::BadClientId);
+    }
+}

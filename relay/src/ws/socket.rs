@@ -1,0 +1,217 @@
+//! One WebSocket, split into a reader loop and a writer task.
+//!
+//! The writer owns the sending half and drains the socket's outbox (so the hub, the session and
+//! anybody else can queue frames without touching the socket), and pings every 25 s so that dead
+//! peers and idle proxies are noticed. The reader turns text frames into typed frames for a
+//! [`Session`], answers bad input with an error frame and keeps going, and ends the socket on
+//! shutdown, on a kick (outbox overflow), on a read error or after 75 s of silence.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use protocol::{DecodeError, ErrorCode, ServerFrame};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::hub::{Outgoing, Peer};
+
+/// How many frames may wait in a socket's outbox before the peer counts as stuck.
+const OUTBOX_CAPACITY: usize = 256;
+/// The writer pings this often.
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A socket silent this long (no frame, no pong) is closed.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+/// A client must introduce itself (`hello`, `login`, `resume`) this soon after connecting.
+const INTRODUCTION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long a closing socket waits for the client's close reply.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Close codes the relay uses (RFC 6455 and the IANA registry).
+pub mod close_code {
+    /// The relay is shutting down.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The peer broke the protocol or stayed silent.
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// The peer is not allowed (authentication failed too often).
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// A frame exceeded the size limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The peer fell behind; reconnect and resync.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// What a session wants after handling a frame.
+pub enum Flow {
+    /// Keep reading.
+    Continue,
+    /// Close the socket with this code and reason.
+    Close(u16, String),
+}
+
+/// The sending side of a socket, handed to its session.
+pub struct Out {
+    peer: Peer,
+}
+
+impl Out {
+    /// This socket as the hub registers it.
+    pub fn peer(&self) -> Peer {
+        self.peer.clone()
+    }
+
+    /// Queues a frame for this socket (waits while its outbox is full).
+    pub async fn send(&self, frame: &ServerFrame) {
+        let text = Utf8Bytes::from(protocol::encode(frame));
+        // A closed outbox means the writer is gone; the reader is about to notice.
+        let _ = self.peer.tx.send(Outgoing::Text(text)).await;
+    }
+
+    /// Queues an error frame.
+    pub async fn error(&self, code: ErrorCode, message: impl Into<String>, client_id: Option<String>) {
+        self.send(&ServerFrame::Error { code, message: message.into(), client_id }).await;
+    }
+}
+
+/// The protocol logic of one kind of socket (visitor or agent).
+pub trait Session: Send {
+    /// The frames this kind of client sends.
+    type Frame: DeserializeOwned + Send;
+    /// Their `type` values.
+    const TYPES: &'static [&'static str];
+    /// Whether the client has introduced itself yet.
+    fn introduced(&self) -> bool;
+    /// Handles one frame.
+    fn handle(&mut self, frame: Self::Frame, out: &Out) -> impl Future<Output = Flow> + Send;
+}
+
+/// Runs a socket until it ends, then lets the writer flush its last frames.
+pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: CancellationToken, mut session: S) {
+    let (sink, mut stream) = socket.split();
+    let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let kick = CancellationToken::new();
+    let writer_done = CancellationToken::new();
+    let writer = tokio::spawn(write_loop(sink, rx, writer_done.clone()));
+    let out = Out { peer: Peer { id: peer_id, tx: tx.clone(), kick: kick.clone() } };
+
+    let ending: Option<(u16, String)> = loop {
+        let limit = if session.introduced() { IDLE_TIMEOUT } else { INTRODUCTION_TIMEOUT };
+        let next = tokio::select! {
+            _ = shutdown.cancelled() => break Some((close_code::GOING_AWAY, "relay shutting down".into())),
+            _ = kick.cancelled() => break Some((close_code::TRY_AGAIN_LATER, "too far behind; reconnect".into())),
+            _ = writer_done.cancelled() => break None,
+            next = tokio::time::timeout(limit, stream.next()) => next,
+        };
+        let message = match next {
+            Err(_) if session.introduced() => break Some((close_code::PROTOCOL_ERROR, "idle for too long".into())),
+            Err(_) => {
+                out.error(ErrorCode::NotAuthenticated, "no hello, login or resume in time", None).await;
+                break Some((close_code::PROTOCOL_ERROR, "no introduction in time".into()));
+            }
+            Ok(None) => break None,
+            Ok(Some(Err(e))) => break Some(read_error_close(&e)),
+            Ok(Some(Ok(message))) => message,
+        };
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                out.error(ErrorCode::BinaryNotSupported, "frames are JSON text", None).await;
+                continue;
+            }
+            Message::Close(_) => break None,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        match protocol::decode::<S::Frame>(text.as_str(), S::TYPES) {
+            Ok(frame) => {
+                if let Flow::Close(code, reason) = session.handle(frame, &out).await {
+                    break Some((code, reason));
+                }
+            }
+            Err(e) => {
+                tracing::info!(peer = peer_id, error = %e, "refused a frame");
+                let client_id = client_id_of(text.as_str(), &e);
+                out.error(e.code(), e.to_string(), client_id).await;
+            }
+        }
+    };
+
+    if let Some((code, reason)) = ending {
+        let _ = tx.send(Outgoing::Close(code, reason)).await;
+        // Read on until the client answers the close (or briefly): dropping a socket with unread
+        // input makes the kernel reset it, and the client would never see why it was closed.
+        // After a read error nothing more can be read: linger until the deadline instead, so
+        // the close frame is on its way before the kernel sees unread input.
+        let deadline = tokio::time::Instant::now() + CLOSE_GRACE;
+        let drain = async {
+            loop {
+                match stream.next().await {
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) => tokio::time::sleep_until(deadline).await,
+                    None => return,
+                }
+            }
+        };
+        let _ = tokio::time::timeout_at(deadline, drain).await;
+    }
+    // Unregister from the hub before waiting, so that nobody queues to a dying socket.
+    drop(session);
+    drop(out);
+    drop(tx);
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+}
+
+/// The `client_id` of a refused `send`, so the sender can mark exactly that message failed.
+fn client_id_of(text: &str, error: &DecodeError) -> Option<String> {
+    if matches!(error, DecodeError::TooLarge(_)) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value.get("client_id")?.as_str().map(str::to_owned)
+}
+
+fn read_error_close(error: &axum::Error) -> (u16, String) {
+    let text = error.to_string();
+    tracing::info!(error = %text, "websocket read failed");
+    let code = if text.contains("too long") || text.contains("Space limit") {
+        close_code::MESSAGE_TOO_BIG
+    } else {
+        close_code::PROTOCOL_ERROR
+    };
+    let mut reason = text;
+    reason.truncate(100);
+    (code, reason)
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Outgoing>,
+    done: CancellationToken,
+) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let result = tokio::select! {
+            item = rx.recv() => match item {
+                Some(Outgoing::Text(text)) => sink.send(Message::Text(text)).await,
+                Some(Outgoing::Close(code, reason)) => {
+                    let frame = CloseFrame { code, reason: reason.into() };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+                None => {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+            },
+            _ = ping.tick() => sink.send(Message::Ping(Default::default())).await,
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    done.cancel();
+}

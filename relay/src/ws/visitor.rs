@@ -1,0 +1,188 @@
+//! The shopper's socket: `GET /ws/visitor?store=KEY`, then a `hello`.
+//!
+//! The store key and the page's origin are checked before the upgrade, so a page that may not
+//! embed the store never gets a socket. `hello` either proves an earlier identity with a signed
+//! token or gets a new one. A visitor can only ever reach their own conversation: no frame of
+//! theirs names a conversation at all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use protocol::{ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
+
+use super::socket::{self, Flow, Out, Session};
+use super::{check_message, send_history, Refusal};
+use crate::app::AppState;
+use crate::auth::new_visitor_id;
+use crate::http::{api_error, origin_allowed};
+use crate::hub::Registration;
+use crate::store::{ConversationRecord, NewMessage, StoreRecord};
+
+/// Checks the store and origin, then upgrades to a visitor session.
+pub async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Some(key) = query.get("store") else {
+        return api_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownStore, "the ?store= parameter is missing");
+    };
+    let store = match state.store.store_by_key(key).await {
+        Ok(Some(store)) => store,
+        Ok(None) => {
+            tracing::info!(store = %key, "visitor socket for an unknown store");
+            return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"));
+        }
+        Err(e) => return Refusal::from(e).into_response(),
+    };
+    if let Err(refused) = origin_allowed(&store, &headers) {
+        return refused;
+    }
+    let peer_id = state.hub.next_peer_id();
+    let shutdown = state.shutdown.clone();
+    let guard = state.sessions.token();
+    state
+        .configure(ws)
+        .on_upgrade(move |socket| async move {
+            let session = VisitorSession { state, store, me: None };
+            socket::drive(socket, peer_id, shutdown, session).await;
+            drop(guard);
+        })
+        .into_response()
+}
+
+struct VisitorSession {
+    state: Arc<AppState>,
+    store: StoreRecord,
+    me: Option<Visitor>,
+}
+
+struct Visitor {
+    id: String,
+    conversation: Option<ConversationRecord>,
+    _registration: Registration,
+}
+
+impl Session for VisitorSession {
+    type Frame = VisitorFrame;
+    const TYPES: &'static [&'static str] = VisitorFrame::TYPES;
+
+    fn introduced(&self) -> bool {
+        self.me.is_some()
+    }
+
+    async fn handle(&mut self, frame: VisitorFrame, out: &Out) -> Flow {
+        let result = match frame {
+            VisitorFrame::Hello { token, last_seq } => self.hello(token, last_seq, out).await,
+            VisitorFrame::Send { client_id, text } => match self.send(&client_id, &text, out).await {
+                Err(refusal) => {
+                    refusal.send(out, Some(client_id)).await;
+                    Ok(())
+                }
+                ok => ok,
+            },
+            VisitorFrame::Ack { seq } => self.ack(seq).await,
+            VisitorFrame::Sync { after_seq } => match self.me.as_ref().map(|v| v.conversation.as_ref()) {
+                None => Err(not_introduced()),
+                Some(None) => Ok(()),
+                Some(Some(c)) => send_history(&self.state.store, out, c.id, after_seq).await,
+            },
+        };
+        if let Err(refusal) = result {
+            refusal.send(out, None).await;
+        }
+        Flow::Continue
+    }
+}
+
+fn not_introduced() -> Refusal {
+    Refusal::new(ErrorCode::NotAuthenticated, "send a hello first")
+}
+
+impl VisitorSession {
+    async fn hello(&mut self, token: Option<String>, last_seq: u64, out: &Out) -> Result<(), Refusal> {
+        if self.me.is_some() {
+            return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "hello was already sent"));
+        }
+        let store = &self.state.store;
+        let claimed = token.as_deref().and_then(|t| self.state.tokens.verify(self.store.id, t));
+        let known = match claimed {
+            Some(id) if store.visitor_exists(self.store.id, &id).await? => Some(id),
+            _ => None,
+        };
+        let visitor_id = match known {
+            Some(id) => id,
+            None => {
+                if token.is_some() {
+                    out.error(ErrorCode::BadToken, "the visitor token is not valid here; a new one was issued", None)
+                        .await;
+                }
+                let id = new_visitor_id();
+                store.add_visitor(self.store.id, &id).await?;
+                id
+            }
+        };
+        let conversation = store.open_conversation_of(&visitor_id).await?;
+        let registration = self.state.hub.join_visitor(&visitor_id, out.peer());
+        out.send(&ServerFrame::VisitorWelcome {
+            visitor_id: visitor_id.clone(),
+            token: self.state.tokens.sign(self.store.id, &visitor_id),
+            store: StoreInfo { key: self.store.key.clone(), name: self.store.name.clone() },
+            conversation_id: conversation.as_ref().map(|c| c.id),
+        })
+        .await;
+        if let Some(c) = &conversation {
+            send_history(store, out, c.id, last_seq).await?;
+        }
+        self.me = Some(Visitor { id: visitor_id, conversation, _registration: registration });
+        Ok(())
+    }
+
+    async fn send(&mut self, client_id: &str, text: &str, out: &Out) -> Result<(), Refusal> {
+        let me = self.me.as_mut().ok_or_else(not_introduced)?;
+        check_message(client_id, text)?;
+        let (store, hub) = (&self.state.store, &self.state.hub);
+        let conversation = match &me.conversation {
+            Some(c) => c.clone(),
+            None => {
+                let (c, created) = store.ensure_conversation(self.store.id, &me.id).await?;
+                me.conversation = Some(c.clone());
+                if created {
+                    let summary = store.summary(&c).await?;
+                    hub.to_store_agents(self.store.id, &ServerFrame::Conversation { conversation: summary });
+                }
+                c
+            }
+        };
+        let new =
+            NewMessage { role: Role::Visitor, author_id: &me.id, author_name: None, text, client_id: Some(client_id) };
+        let outcome = store.append_message(conversation.id, &new).await?;
+        let message = outcome.message;
+        out.send(&ServerFrame::Accepted {
+            client_id: client_id.to_owned(),
+            conversation_id: conversation.id,
+            message_id: message.id,
+            seq: message.seq,
+            at: message.at,
+        })
+        .await;
+        if !outcome.duplicate {
+            hub.to_conversation(self.store.id, &me.id, &ServerFrame::Message { message });
+        }
+        Ok(())
+    }
+
+    async fn ack(&mut self, seq: u64) -> Result<(), Refusal> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        let Some(conversation) = &me.conversation else { return Ok(()) };
+        let seq = self.state.store.mark_read(conversation.id, Role::Visitor, seq).await?;
+        let frame = ServerFrame::Read { conversation_id: conversation.id, seq, by: Role::Visitor };
+        self.state.hub.to_store_agents(self.store.id, &frame);
+        Ok(())
+    }
+}

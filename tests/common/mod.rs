@@ -1,0 +1,118 @@
+//! Shared test fixtures: a real relay on a free port with its own data dir, agents, and a tiny
+//! HTTP/1.1 client for checking status codes and headers byte for byte.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use relay::{RelayConfig, RunningRelay};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A relay under test and the data dir it owns.
+pub struct TestRelay {
+    pub relay: RunningRelay,
+    pub base: String,
+    dir: Option<tempfile::TempDir>,
+    data: PathBuf,
+}
+
+impl TestRelay {
+    /// Starts a relay on a fresh data dir.
+    pub async fn start() -> TestRelay {
+        let dir = tempfile::tempdir().expect("creating a temp dir");
+        let data = dir.path().join("data");
+        let mut relay = Self::start_on(&data).await;
+        relay.dir = Some(dir);
+        relay
+    }
+
+    /// Starts a relay on an existing data dir (the caller keeps the dir alive).
+    pub async fn start_on(data: &Path) -> TestRelay {
+        let relay = relay::start(RelayConfig { listen: "127.0.0.1:0".parse().unwrap(), data_dir: data.to_owned() })
+            .await
+            .expect("starting the relay");
+        let base = relay.url();
+        TestRelay { relay, base, dir: None, data: data.to_owned() }
+    }
+
+    /// Stops the relay and hands back its data dir, to start another on it.
+    pub async fn stop(self) -> (PathBuf, Option<tempfile::TempDir>) {
+        self.relay.shutdown().await.expect("clean shutdown");
+        (self.data, self.dir)
+    }
+
+    /// Creates a store with the given origins.
+    pub async fn add_store(&self, key: &str, origins: &[&str]) {
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        self.relay.state().store.add_store(key, &format!("Store {key}"), &origins).await.unwrap();
+    }
+
+    /// Creates an agent of a store; returns (email, password).
+    pub async fn add_agent(&self, store: &str, name: &str) -> (String, String) {
+        let email = format!("{}@{store}.test", name.to_lowercase());
+        let password = format!("{name}-secret-pw");
+        let hash = relay::auth::hash_password(&password);
+        self.relay.state().store.add_agent(store, &email, name, "agent", &hash).await.unwrap();
+        (email, password)
+    }
+}
+
+/// A parsed HTTP response.
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// A header's value (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `GET path` with extra headers over a fresh connection and reads the whole response.
+pub async fn http_get(base: &str, path: &str, headers: &[(&str, &str)]) -> Result<HttpResponse> {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(authority).await.context("connecting")?;
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no header end")?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).context("status line")?;
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':').map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))).collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Ok(HttpResponse { status, headers, body })
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = data.windows(2).position(|w| w == b"\r\n") else { break };
+        let size = usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&data[end + 2..end + 2 + size]);
+        data = &data[end + 2 + size + 2..];
+    }
+    out
+}

@@ -1,0 +1,59 @@
+//! The composer: Enter sends, Shift+Enter starts a new line, and an IME composition (Chinese,
+//! Japanese…) is never cut short by the Enter that confirms it. Focus lands here when the panel
+//! opens.
+
+use leptos::html;
+use leptos::prelude::*;
+use web_sys::KeyboardEvent;
+
+use crate::connection::Connection;
+use crate::i18n::I18n;
+
+/// The message box and the send button.
+#[component]
+pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let connection = expect_context::<Connection>();
+    let text = RwSignal::new(String::new());
+    let input: NodeRef<html::Textarea> = NodeRef::new();
+
+    Effect::new(move |_| {
+        if open.get() {
+            request_animation_frame(move || {
+                if let Some(input) = input.get_untracked() {
+                    let _ = input.focus();
+                }
+            });
+        }
+    });
+
+    let submit = move || {
+        let message = text.get_untracked();
+        if message.trim().is_empty() {
+            return;
+        }
+        connection.send(message);
+        text.set(String::new());
+    };
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && ev.key_code() != 229 {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    view! {
+        <form class="pl-composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+            <textarea
+                node_ref=input
+                rows="1"
+                aria-label=i18n.t("composer-label")
+                placeholder=i18n.t("composer-placeholder")
+                maxlength="4000"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
+                on:keydown=on_keydown
+            ></textarea>
+            <button type="submit" class="pl-send">{i18n.t("send")}</button>
+        </form>
+    }
+}

@@ -1,0 +1,85 @@
+//! The conversation: the shopper's messages on the right, the store's on the left, each with
+//! its time and, for the shopper's own, whether it is sending, sent, seen or failed.
+//! Texts are rendered as text nodes, never as HTML.
+
+use leptos::html;
+use leptos::prelude::*;
+use protocol::Role;
+use wasm_bindgen::JsValue;
+
+use crate::connection::{ChatMessage, Connection, Delivery};
+use crate::i18n::I18n;
+
+/// The scrolling list of messages; keeps the newest in view.
+#[component]
+pub fn MessageList() -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let connection = expect_context::<Connection>();
+    let list: NodeRef<html::Ol> = NodeRef::new();
+    Effect::new(move |_| {
+        connection.messages.track();
+        if let Some(list) = list.get() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+    let greeting = i18n.t("empty-greeting");
+    view! {
+        <ol class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") node_ref=list>
+            <Show when=move || connection.messages.with(|m| m.is_empty())>
+                <li class="pl-greeting">{greeting.clone()}</li>
+            </Show>
+            <For each=move || connection.messages.get() key=|m| (m.key.clone(), m.seq, delivery_code(m.delivery)) children=move |m| view! { <MessageItem message=m/> }/>
+        </ol>
+    }
+}
+
+fn delivery_code(d: Delivery) -> u8 {
+    d as u8
+}
+
+/// One message.
+#[component]
+fn MessageItem(message: ChatMessage) -> impl IntoView {
+    let i18n = expect_context::<I18n>();
+    let connection = expect_context::<Connection>();
+    let mine = message.role == Role::Visitor;
+    let author = match message.role {
+        Role::Visitor => i18n.t("author-you"),
+        Role::Bot | Role::System => i18n.t("author-bot"),
+        Role::Agent => message.author_name.clone().unwrap_or_else(|| i18n.t("author-agent")),
+    };
+    let time = clock_time(message.at, &i18n.locale());
+    let status = mine.then(|| match message.delivery {
+        Delivery::Sending => ("sending", i18n.t("status-sending")),
+        Delivery::Sent => ("sent", i18n.t("status-sent")),
+        Delivery::Seen => ("seen", i18n.t("status-seen")),
+        Delivery::Failed => ("failed", i18n.t("status-failed")),
+    });
+    let failed = message.delivery == Delivery::Failed;
+    let key = message.key.clone();
+    view! {
+        <li class="pl-message" class:mine=mine class:theirs=!mine class:automatic=matches!(message.role, Role::Bot | Role::System)>
+            <span class="pl-author">{author}</span>
+            <p class="pl-bubble">{message.text}</p>
+            <span class="pl-meta">
+                <time>{time}</time>
+                {status.map(|(state, label)| {
+                    let key = key.clone();
+                    view! {
+                        <button type="button" class="pl-status" data-state=state disabled=!failed
+                            on:click=move |_| connection.retry(key.clone())>{label}</button>
+                    }
+                })}
+            </span>
+        </li>
+    }
+}
+
+/// "14:05" in the shopper's language and time zone.
+fn clock_time(at_millis: f64, locale: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_f64(at_millis));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+    date.to_locale_time_string_with_options(locale, &options).into()
+}

@@ -1,0 +1,384 @@
+//! The one connection service: owns the WebSocket, says hello, reconnects with backoff and
+//! jitter, resends what was not acknowledged, and exposes the conversation as signals.
+//!
+//! Components never see the socket. They read [`Connection::messages`] and
+//! [`Connection::status`], and call [`Connection::send`], [`Connection::connect`] and
+//! [`Connection::mark_seen`].
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use protocol::{Message, Role, ServerFrame, VisitorFrame};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+use crate::storage;
+
+/// How long a message may wait for the relay's acknowledgement before it shows as failed
+/// (it is still resent on the next connection).
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// The longest pause between reconnection attempts.
+const MAX_BACKOFF_MS: f64 = 30_000.0;
+
+/// The state of the link to the relay, as the UI shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStatus {
+    /// Not connected and not trying (the chat was never opened).
+    Idle,
+    /// First connection under way.
+    Connecting,
+    /// Connected and introduced.
+    Online,
+    /// The connection dropped; a new attempt is scheduled.
+    Reconnecting,
+}
+
+/// Where one of the shopper's own messages stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Waiting for the relay.
+    Sending,
+    /// Stored by the relay.
+    Sent,
+    /// An agent has read it.
+    Seen,
+    /// Not acknowledged in time, or refused.
+    Failed,
+}
+
+/// One message as the widget shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatMessage {
+    /// Stable key: the client id for the shopper's own messages, else the relay's id.
+    pub key: String,
+    /// The position in the conversation, once the relay has stored it.
+    pub seq: Option<u64>,
+    /// Who wrote it.
+    pub role: Role,
+    /// The author's display name (agents).
+    pub author_name: Option<String>,
+    /// Plain text.
+    pub text: String,
+    /// When the relay stored it (ms since epoch); the local send time while pending.
+    pub at: f64,
+    /// Delivery state, for the shopper's own messages.
+    pub delivery: Delivery,
+}
+
+impl ChatMessage {
+    fn from_stored(m: Message) -> ChatMessage {
+        ChatMessage {
+            key: m.client_id.clone().filter(|_| m.author.role == Role::Visitor).unwrap_or_else(|| format!("m{}", m.id)),
+            seq: Some(m.seq),
+            role: m.author.role,
+            author_name: m.author.name,
+            text: m.text,
+            at: m.at as f64,
+            delivery: Delivery::Sent,
+        }
+    }
+}
+
+/// The non-reactive half: the socket and its callbacks, which must live as long as it does.
+#[derive(Default)]
+struct Link {
+    socket: Option<WebSocket>,
+    callbacks: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    attempt: u32,
+    introduced: bool,
+    retry_scheduled: bool,
+}
+
+/// The handle components use; `Copy`, shared through context.
+#[derive(Clone, Copy)]
+pub struct Connection {
+    /// The conversation, oldest first; the shopper's unsent messages last.
+    pub messages: RwSignal<Vec<ChatMessage>>,
+    /// The link's state.
+    pub status: RwSignal<LinkStatus>,
+    /// The store's display name, once the relay said it.
+    pub store_name: RwSignal<Option<String>>,
+    /// Whether the shopper is looking (panel open): messages are then acknowledged as seen.
+    pub visible: RwSignal<bool>,
+    store: StoredValue<String>,
+    url: StoredValue<String>,
+    link: StoredValue<Link, LocalStorage>,
+}
+
+impl Connection {
+    /// A connection for the given store and socket URL; nothing is opened yet.
+    pub fn new(store: String, url: String) -> Connection {
+        Connection {
+            messages: RwSignal::new(Vec::new()),
+            status: RwSignal::new(LinkStatus::Idle),
+            store_name: RwSignal::new(None),
+            visible: RwSignal::new(false),
+            store: StoredValue::new(store),
+            url: StoredValue::new(url),
+            link: StoredValue::new_local(Link::default()),
+        }
+    }
+
+    /// Whether an earlier page load started a conversation (then the widget connects at once).
+    pub fn has_conversation(&self) -> bool {
+        storage::load(&self.store.get_value(), "conversation").is_some()
+    }
+
+    /// Opens the socket unless it is open or opening.
+    pub fn connect(self) {
+        let busy = self.link.with_value(|l| l.socket.is_some());
+        if busy {
+            return;
+        }
+        let socket = match WebSocket::new(&self.url.get_value()) {
+            Ok(socket) => socket,
+            Err(_) => return self.schedule_retry(),
+        };
+        if self.status.get_untracked() == LinkStatus::Idle {
+            self.status.set(LinkStatus::Connecting);
+        }
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.say_hello());
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            let text = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string());
+            if let Some(text) = text {
+                self.receive(&text);
+            }
+        });
+        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            if let Some(close) = event.dyn_ref::<CloseEvent>() {
+                web_sys::console::info_1(
+                    &format!("Parley: connection closed ({}) {}", close.code(), close.reason()).into(),
+                );
+            }
+            self.dropped();
+        });
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        self.link.update_value(|l| {
+            l.socket = Some(socket);
+            l.introduced = false;
+            l.callbacks = vec![on_open, on_message, on_close];
+        });
+    }
+
+    fn send_frame(&self, frame: &VisitorFrame) -> bool {
+        self.link.with_value(|l| match (&l.socket, l.introduced || matches!(frame, VisitorFrame::Hello { .. })) {
+            (Some(socket), true) => socket.send_with_str(&protocol::encode(frame)).is_ok(),
+            _ => false,
+        })
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.messages.with_untracked(|ms| ms.iter().filter_map(|m| m.seq).max().unwrap_or(0))
+    }
+
+    fn say_hello(self) {
+        let token = storage::load(&self.store.get_value(), "token");
+        let last_seq = self.last_seq();
+        self.send_frame(&VisitorFrame::Hello { token, last_seq });
+    }
+
+    fn dropped(self) {
+        self.link.update_value(|l| {
+            if let Some(socket) = l.socket.take() {
+                socket.set_onopen(None);
+                socket.set_onmessage(None);
+                socket.set_onclose(None);
+            }
+            l.introduced = false;
+        });
+        self.status.set(LinkStatus::Reconnecting);
+        self.schedule_retry();
+    }
+
+    /// Waits `min(30 s, 0.5 s · 2^attempt)`, scaled by a random 50–100 %, then reconnects.
+    fn schedule_retry(self) {
+        let (already, attempt) = self.link.with_value(|l| (l.retry_scheduled, l.attempt));
+        if already {
+            return;
+        }
+        let ceiling = (500.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
+        let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
+        self.link.update_value(|l| {
+            l.retry_scheduled = true;
+            l.attempt += 1;
+        });
+        set_timeout(
+            move || {
+                self.link.update_value(|l| l.retry_scheduled = false);
+                self.connect();
+            },
+            Duration::from_millis(delay as u64),
+        );
+    }
+
+    fn receive(self, text: &str) {
+        let frame: ServerFrame = match serde_json::from_str(text) {
+            Ok(frame) => frame,
+            Err(_) => return,
+        };
+        match frame {
+            ServerFrame::VisitorWelcome { token, store, conversation_id, .. } => {
+                let key = self.store.get_value();
+                storage::save(&key, "token", &token);
+                if conversation_id.is_some() {
+                    storage::save(&key, "conversation", "1");
+                }
+                self.store_name.set(Some(store.name));
+                self.link.update_value(|l| {
+                    l.introduced = true;
+                    l.attempt = 0;
+                });
+                self.status.set(LinkStatus::Online);
+                self.resend_pending();
+            }
+            ServerFrame::History { messages, more, .. } => {
+                self.merge(messages);
+                if more {
+                    self.send_frame(&VisitorFrame::Sync { after_seq: self.last_seq() });
+                }
+            }
+            ServerFrame::Message { message } => self.merge(vec![message]),
+            ServerFrame::Accepted { client_id, seq, at, .. } => {
+                storage::save(&self.store.get_value(), "conversation", "1");
+                self.messages.update(|ms| {
+                    if let Some(m) = ms.iter_mut().find(|m| m.key == client_id) {
+                        m.seq = Some(seq);
+                        m.at = at as f64;
+                        if m.delivery != Delivery::Seen {
+                            m.delivery = Delivery::Sent;
+                        }
+                    }
+                    sort(ms);
+                });
+            }
+            ServerFrame::Read { seq, by: Role::Agent, .. } => self.messages.update(|ms| {
+                for m in ms.iter_mut().filter(|m| m.role == Role::Visitor && m.seq.is_some_and(|s| s <= seq)) {
+                    m.delivery = Delivery::Seen;
+                }
+            }),
+            ServerFrame::Error { code, message, client_id } => {
+                web_sys::console::warn_1(&format!("Parley: {code:?}: {message}").into());
+                if let Some(client_id) = client_id {
+                    self.set_delivery(&client_id, Delivery::Failed);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Adds stored messages, replacing pending copies of the shopper's own and skipping repeats.
+    fn merge(self, incoming: Vec<Message>) {
+        if incoming.is_empty() {
+            return;
+        }
+        self.messages.update(|ms| {
+            for message in incoming {
+                let fresh = ChatMessage::from_stored(message);
+                match ms.iter_mut().find(|m| m.key == fresh.key || (m.seq.is_some() && m.seq == fresh.seq)) {
+                    Some(existing) => {
+                        let delivery = existing.delivery;
+                        *existing = fresh;
+                        if delivery == Delivery::Seen {
+                            existing.delivery = delivery;
+                        }
+                    }
+                    None => ms.push(fresh),
+                }
+            }
+            sort(ms);
+        });
+        self.mark_seen();
+    }
+
+    /// Tells the relay the shopper has seen everything shown, when the panel is open.
+    pub fn mark_seen(self) {
+        if self.visible.get_untracked() {
+            let seq = self.last_seq();
+            if seq > 0 {
+                self.send_frame(&VisitorFrame::Ack { seq });
+            }
+        }
+    }
+
+    fn set_delivery(&self, key: &str, delivery: Delivery) {
+        self.messages.update(|ms| {
+            if let Some(m) = ms.iter_mut().find(|m| m.key == key) {
+                m.delivery = delivery;
+            }
+        });
+    }
+
+    fn resend_pending(self) {
+        let pending: Vec<(String, String)> = self.messages.with_untracked(|ms| {
+            ms.iter()
+                .filter(|m| m.seq.is_none() && m.role == Role::Visitor)
+                .map(|m| (m.key.clone(), m.text.clone()))
+                .collect()
+        });
+        for (client_id, text) in pending {
+            self.set_delivery(&client_id, Delivery::Sending);
+            self.send_frame(&VisitorFrame::Send { client_id, text });
+        }
+    }
+
+    /// Sends a message from the shopper: shown at once as "sending", resent after reconnects
+    /// with the same client id until the relay stores it.
+    pub fn send(self, text: String) {
+        let client_id = format!("w{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e9) as u64);
+        self.messages.update(|ms| {
+            ms.push(ChatMessage {
+                key: client_id.clone(),
+                seq: None,
+                role: Role::Visitor,
+                author_name: None,
+                text: text.clone(),
+                at: js_sys::Date::now(),
+                delivery: Delivery::Sending,
+            })
+        });
+        if !self.send_frame(&VisitorFrame::Send { client_id: client_id.clone(), text }) {
+            self.connect();
+        }
+        self.watch_delivery(client_id);
+    }
+
+    /// Retries a failed message now.
+    pub fn retry(self, key: String) {
+        self.set_delivery(&key, Delivery::Sending);
+        let text = self.messages.with_untracked(|ms| ms.iter().find(|m| m.key == key).map(|m| m.text.clone()));
+        if let Some(text) = text {
+            if !self.send_frame(&VisitorFrame::Send { client_id: key.clone(), text }) {
+                self.link.update_value(|l| l.attempt = 0);
+                self.connect();
+            }
+            self.watch_delivery(key);
+        }
+    }
+
+    fn watch_delivery(self, key: String) {
+        set_timeout(
+            move || {
+                let still_sending = self
+                    .messages
+                    .with_untracked(|ms| ms.iter().any(|m| m.key == key && m.delivery == Delivery::Sending));
+                if still_sending {
+                    self.set_delivery(&key, Delivery::Failed);
+                }
+            },
+            SEND_TIMEOUT,
+        );
+    }
+}
+
+/// Stored messages by sequence number; pending ones after them, in the order they were written.
+fn sort(ms: &mut [ChatMessage]) {
+    ms.sort_by(|a, b| match (a.seq, b.seq) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.at.total_cmp(&b.at),
+    });
+}

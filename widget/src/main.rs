@@ -1,0 +1,62 @@
+//! The shopper's chat widget (Leptos, client-side rendered, wasm32).
+//!
+//! The loader (`widget/loader.js`) has already drawn a placeholder launcher inside an open Shadow
+//! DOM and left `window.Parley`. This program replaces the placeholder with the real widget in
+//! the same shadow root, so the page's CSS and the widget's never meet.
+
+mod components;
+mod connection;
+mod host;
+mod i18n;
+mod storage;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use components::{Launcher, Panel};
+use connection::Connection;
+use host::Host;
+use i18n::I18n;
+
+/// The whole widget: the launcher and the panel, sharing one connection.
+#[component]
+fn Widget(store: String, socket_url: String, start_open: bool) -> impl IntoView {
+    let connection = Connection::new(store, socket_url);
+    provide_context(connection);
+    provide_context(I18n::from_browser());
+    let open = RwSignal::new(start_open);
+    if connection.has_conversation() {
+        connection.connect();
+    }
+    Effect::new(move |_| {
+        let is_open = open.get();
+        connection.visible.set(is_open);
+        if is_open {
+            connection.connect();
+            connection.mark_seen();
+        }
+    });
+    view! {
+        <div class="pl-root" class:is-open=move || open.get()>
+            <Panel open=open/>
+            <Launcher open=open/>
+        </div>
+    }
+}
+
+fn main() {
+    let Some(host) = Host::from_page() else {
+        web_sys::console::error_1(&"Parley: load the widget through widget.js".into());
+        return;
+    };
+    // Replace the loader's placeholder launcher with the real one.
+    if let Ok(Some(placeholder)) = host.root.query_selector("button.pl-launch") {
+        placeholder.remove();
+    }
+    let document = web_sys::window().and_then(|w| w.document()).expect("a page has a document");
+    let mount: web_sys::HtmlElement = document.create_element("div").expect("creating a div").unchecked_into();
+    host.root.append_child(&mount).expect("appending to the shadow root");
+    let (store, socket_url, start_open) = (host.store.clone(), host.socket_url(), host.want_open);
+    leptos::mount::mount_to(mount, move || view! { <Widget store socket_url start_open/> }).forget();
+    host.mark_loaded();
+}

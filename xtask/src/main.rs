@@ -1,0 +1,130 @@
+//! `cargo xtask`: one entry point for building, running the demo, testing and benchmarking, so
+//! that a fresh machine needs nothing but Rust and this repository.
+
+mod run;
+mod tools;
+mod widget;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use run::run;
+use tools::Tools;
+
+/// Project automation for Parley.
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build the widget and the release relay (`target/release/relay`) that embeds it.
+    Build,
+    /// Build, create the demo agent, and run the relay on ./data with the demo store.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
+    /// Everything CI runs: formatting, lints, unit, integration and browser tests.
+    Test,
+    /// Print the size and speed figures (loader, widget, click-to-panel, latency).
+    Bench,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = project_root();
+    let tools = Tools::new();
+    match cli.command {
+        Task::Build => build(&root, &tools),
+        Task::Demo { listen } => demo(&root, &tools, &listen),
+        Task::Test => test(&root, &tools),
+        Task::Bench => bench(&root, &tools),
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+fn cargo(root: &Path, tools: &Tools) -> Command {
+    let mut command = tools.command(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.current_dir(root);
+    command
+}
+
+fn build(root: &Path, tools: &Tools) -> Result<()> {
+    tools.ensure_wasm_toolchain(root)?;
+    widget::build(root, tools)?;
+    run(cargo(root, tools).args(["build", "--release", "-p", "relay", "--bin", "relay"]))?;
+    eprintln!("xtask: built {}", root.join("target/release/relay").display());
+    Ok(())
+}
+
+const DEMO_EMAIL: &str = "agent@demo.test";
+const DEMO_PASSWORD: &str = "demo-password";
+
+fn demo(root: &Path, tools: &Tools, listen: &str) -> Result<()> {
+    build(root, tools)?;
+    let relay = root.join("target/release/relay");
+    let data = root.join("data");
+    let added = Command::new(&relay)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["agent", "add", "--store", "demo", "--email", DEMO_EMAIL, "--password", DEMO_PASSWORD])
+        .args(["--name", "Demo Agent", "--role", "owner"])
+        .output()
+        .context("running relay agent add")?;
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    if !added.status.success() && !stderr.contains("already exists") {
+        anyhow::bail!("creating the demo agent failed: {stderr}");
+    }
+    let base = format!("http://{listen}");
+    println!();
+    println!("  Storefront:      {base}/demo/");
+    println!("  Terminal agent:  cargo run --release --example agent -- --relay {base} --email {DEMO_EMAIL} --password {DEMO_PASSWORD}");
+    println!("  Demo agent:      {DEMO_EMAIL} / {DEMO_PASSWORD}");
+    println!("  Data:            {}", data.display());
+    println!("  Stop with Ctrl-C.");
+    println!();
+    run(Command::new(&relay).arg("--data-dir").arg(&data).arg("--listen").arg(listen))
+}
+
+fn test(root: &Path, tools: &Tools) -> Result<()> {
+    tools.ensure_wasm_toolchain(root)?;
+    let driver = tools.ensure_chromium()?;
+    run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
+    widget::build(root, tools)?;
+    run(cargo(root, tools).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
+    run(cargo(root, tools)
+        .args(["test", "--workspace", "--no-fail-fast"])
+        .env("CHROMEDRIVER", &driver)
+        .env("PARLEY_REQUIRE_BROWSER", "1"))?;
+    eprintln!("xtask: all checks passed");
+    Ok(())
+}
+
+fn bench(root: &Path, tools: &Tools) -> Result<()> {
+    build(root, tools)?;
+    let driver = tools.ensure_chromium()?;
+    let files = widget::find_files(&widget::dist_dir(root))?;
+    let loader = std::fs::read(root.join("widget/loader.js"))?;
+    println!("== sizes (bytes) ==");
+    println!("loader widget.js   raw {:>7}  gzip {:>6}", loader.len(), widget::gzip(&loader).len());
+    let mut totals = (0, 0, 0);
+    for (label, path) in [("widget js", &files.js), ("widget wasm", &files.wasm), ("widget css", &files.css)] {
+        let data = std::fs::read(path)?;
+        let (gz, br) = (widget::gzip(&data).len(), widget::brotli(&data).len());
+        totals = (totals.0 + data.len(), totals.1 + gz, totals.2 + br);
+        println!("{label:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", data.len());
+    }
+    println!("{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}", "widget total", totals.0, totals.1, totals.2);
+    run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))
+}

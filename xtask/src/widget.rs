@@ -1,0 +1,87 @@
+//! Builds the widget with Trunk into `target/web/widget/`, then writes what the relay embeds
+//! next to it: `manifest.json` (the hashed file names the loader needs) and `.gz`/`.br` copies of
+//! the JS, wasm and CSS, compressed once here at the highest levels instead of on every request.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::run::run;
+use crate::tools::Tools;
+
+/// The widget's built files.
+pub struct WidgetFiles {
+    /// The wasm-bindgen JS module.
+    pub js: PathBuf,
+    /// The wasm.
+    pub wasm: PathBuf,
+    /// The stylesheet.
+    pub css: PathBuf,
+}
+
+/// Where Trunk writes the widget (Trunk.toml's `dist`).
+pub fn dist_dir(root: &Path) -> PathBuf {
+    root.join("target/web/widget")
+}
+
+/// Runs Trunk and post-processes its output.
+pub fn build(root: &Path, tools: &Tools) -> Result<WidgetFiles> {
+    run(tools.command("trunk").current_dir(root).args(["build", "--release", "--config", "Trunk.toml"]))?;
+    let dist = dist_dir(root);
+    let _ = std::fs::remove_file(dist.join("index.html"));
+    let files = find_files(&dist)?;
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let manifest = serde_json::json!({ "js": name(&files.js), "wasm": name(&files.wasm), "css": name(&files.css) });
+    std::fs::write(dist.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    for file in [&files.js, &files.wasm, &files.css] {
+        let data = std::fs::read(file)?;
+        std::fs::write(with_suffix(file, "gz"), gzip(&data))?;
+        std::fs::write(with_suffix(file, "br"), brotli(&data))?;
+    }
+    Ok(files)
+}
+
+/// Finds the built JS, wasm and CSS in a Trunk dist dir.
+pub fn find_files(dist: &Path) -> Result<WidgetFiles> {
+    let mut js = None;
+    let mut wasm = None;
+    let mut css = None;
+    for entry in std::fs::read_dir(dist).with_context(|| format!("reading {}", dist.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.ends_with("_bg.wasm") {
+            wasm = Some(path);
+        } else if name.ends_with(".js") {
+            js = Some(path);
+        } else if name.ends_with(".css") {
+            css = Some(path);
+        }
+    }
+    match (js, wasm, css) {
+        (Some(js), Some(wasm), Some(css)) => Ok(WidgetFiles { js, wasm, css }),
+        _ => bail!("{} lacks the widget's js, wasm or css; did trunk run?", dist.display()),
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".");
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// Gzip at level 9.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(data).expect("writing to memory");
+    encoder.finish().expect("writing to memory")
+}
+
+/// Brotli at quality 11.
+pub fn brotli(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    brotli::BrotliCompress(&mut &data[..], &mut out, &params).expect("writing to memory");
+    out
+}
