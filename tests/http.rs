@@ -1,0 +1,89 @@
+//! The relay's HTTP surface as a browser meets it: health, the loader, the widget's files with
+//! their types, encodings and cache headers, the storefront, and the widget's settings call.
+
+mod common;
+
+use std::io::Read;
+
+use common::{http_get, TestRelay};
+
+/// The loader must stay within 2 KB gzipped: it is on every product page of every merchant.
+const LOADER_GZIP_BUDGET: usize = 2048;
+
+#[tokio::test]
+async fn health_and_storefront_answer() {
+    let t = TestRelay::start().await;
+    assert_eq!(http_get(&t.base, "/healthz", &[]).await.unwrap().status, 200);
+    let page = http_get(&t.base, "/demo/", &[]).await.unwrap();
+    assert_eq!(page.status, 200);
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.text().contains(r#"<script src="/widget.js" data-store="demo" async></script>"#));
+    let css = http_get(&t.base, "/demo/store.css", &[]).await.unwrap();
+    assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
+    let missing = http_get(&t.base, "/demo/nope.html", &[]).await.unwrap();
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("not_found"));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_loader_is_small_compressed_and_briefly_cached() {
+    let t = TestRelay::start().await;
+    let plain = http_get(&t.base, "/widget.js", &[]).await.unwrap();
+    assert_eq!(plain.status, 200);
+    assert_eq!(plain.header("content-type"), Some("text/javascript; charset=utf-8"));
+    assert_eq!(plain.header("cache-control"), Some("public, max-age=300"));
+    assert!(!plain.text().contains("__PARLEY_JS__"), "the loader names the built widget (run cargo xtask build)");
+
+    let gzipped = http_get(&t.base, "/widget.js", &[("Accept-Encoding", "gzip")]).await.unwrap();
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    println!("loader: {} bytes, {} gzipped", plain.body.len(), gzipped.body.len());
+    assert!(
+        gzipped.body.len() <= LOADER_GZIP_BUDGET,
+        "the loader is {} bytes gzipped; the budget is {LOADER_GZIP_BUDGET}",
+        gzipped.body.len()
+    );
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped.body[..]).read_to_end(&mut unpacked).unwrap();
+    assert_eq!(unpacked, plain.body);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn widget_files_have_types_encodings_and_immutable_caching() {
+    let t = TestRelay::start().await;
+    let loader = http_get(&t.base, "/widget.js", &[]).await.unwrap().text();
+    let wasm_name = loader
+        .split('\'')
+        .find(|part| part.ends_with("_bg.wasm"))
+        .expect("the loader names the wasm file (run cargo xtask build)")
+        .to_owned();
+    let wasm = http_get(&t.base, &format!("/assets/{wasm_name}"), &[("Accept-Encoding", "gzip, br")]).await.unwrap();
+    assert_eq!(wasm.status, 200);
+    assert_eq!(wasm.header("content-type"), Some("application/wasm"));
+    assert_eq!(wasm.header("content-encoding"), Some("br"));
+    assert_eq!(wasm.header("cache-control"), Some("public, max-age=31536000, immutable"));
+    assert_eq!(wasm.header("access-control-allow-origin"), Some("*"), "storefronts on other origins load it");
+    let identity = http_get(&t.base, &format!("/assets/{wasm_name}"), &[]).await.unwrap();
+    assert_eq!(identity.header("content-encoding"), None);
+    assert_eq!(&identity.body[..4], b"\0asm");
+    assert!(wasm.body.len() < identity.body.len());
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn widget_settings_are_given_only_to_allowed_origins() {
+    let t = TestRelay::start().await;
+    t.add_store("shop", &["https://shop.example"]).await;
+    let allowed = http_get(&t.base, "/api/stores/shop/widget", &[("Origin", "https://shop.example")]).await.unwrap();
+    assert_eq!(allowed.status, 200);
+    assert_eq!(allowed.header("access-control-allow-origin"), Some("https://shop.example"));
+    assert!(allowed.text().contains(r#""name":"Store shop""#));
+    let foreign = http_get(&t.base, "/api/stores/shop/widget", &[("Origin", "https://evil.example")]).await.unwrap();
+    assert_eq!(foreign.status, 403);
+    assert!(foreign.text().contains("origin_not_allowed"));
+    let unknown = http_get(&t.base, "/api/stores/nope/widget", &[]).await.unwrap();
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.text().contains("unknown_store"));
+    t.stop().await;
+}
