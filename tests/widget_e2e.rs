@@ -166,3 +166,106 @@ async fn the_widget_and_the_storefront_do_not_touch_each_others_styles() {
     .await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn on_a_phone_the_panel_fills_the_screen_and_shift_enter_makes_a_new_line() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.set_window_size(390, 800).await?;
+        client.goto(&format!("{base}/demo/")).await?;
+        in_widget(&client, "button[aria-label='Open chat']").await?.click().await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        let layout = eventually("the panel laid out", || async {
+            let v = widget_js(
+                &client,
+                "const r = root.querySelector('.pl-panel').getBoundingClientRect(); \
+                 const launch = getComputedStyle(root.querySelector('.pl-launch')).display; \
+                 const close = getComputedStyle(root.querySelector('.pl-close')).display; \
+                 const vp = document.documentElement; \
+                 return [r.left, r.top, r.width - vp.clientWidth, r.height - vp.clientHeight, \
+                         parseFloat(getComputedStyle(root.querySelector('textarea')).fontSize), launch, close];",
+            )
+            .await?;
+            Ok((v[4].as_f64().unwrap_or(0.0) > 0.0).then_some(v))
+        })
+        .await?;
+        ensure!(
+            layout[0] == 0 && layout[1] == 0 && layout[2] == 0 && layout[3] == 0,
+            "panel is not full screen: {layout}"
+        );
+        ensure!(layout[4].as_f64().unwrap() >= 16.0, "inputs under 16px make iOS zoom: {layout}");
+        ensure!(layout[5] == "none" && layout[6] != "none", "on a phone the header's Close chat replaces the launcher");
+
+        let (shift, enter, release) = (char::from(Key::Shift), char::from(Key::Enter), char::from(Key::Null));
+        message.send_keys(&format!("line one{shift}{enter}{release}line two{enter}")).await?;
+        wait_for_message(&client, "mine", "line one\nline two").await?;
+        in_widget(&client, "button[aria-label='Close chat']").await?.click().await?;
+        in_widget(&client, "button[aria-label='Open chat']").await?;
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn when_the_relay_goes_away_a_banner_shows_and_messages_are_sent_once_it_is_back() {
+    require_built_widget();
+    let first = TestRelay::start().await;
+    let address = first.relay.addr().to_string();
+    let base = first.base.clone();
+    let (email, password) = first.add_agent("demo", "Hana").await;
+    let relay = std::sync::Arc::new(tokio::sync::Mutex::new(Some(first)));
+    let dir = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+
+    let (relay_in, dir_in) = (relay.clone(), dir.clone());
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        open_chat(&client).await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("before the outage{}", char::from(Key::Enter))).await?;
+        wait_for_state(&client, "before the outage", "sent").await?;
+
+        // The relay stops: the shopper is told, and can keep writing.
+        let (data, tmp) = relay_in.lock().await.take().unwrap().stop().await;
+        let banner = in_widget(&client, ".pl-banner[role='status']").await?;
+        ensure!(banner.text().await? == "Connection lost. Reconnecting…");
+        message.send_keys(&format!("during the outage{}", char::from(Key::Enter))).await?;
+        wait_for_message(&client, "mine", "during the outage").await?;
+
+        // It comes back on the same address: the widget reconnects and sends what waited.
+        let second = TestRelay::start_at(&data, &address).await;
+        *dir_in.lock().await = tmp;
+        wait_for_state(&client, "during the outage", "sent").await?;
+        eventually("the banner gone", || async {
+            let count = widget_js(&client, "return root.querySelectorAll('.pl-banner').length;").await?;
+            Ok((count == 0).then_some(()))
+        })
+        .await?;
+        let agent = AgentClient::login(&second.base, &email, &password).await?;
+        let texts: Vec<String> =
+            agent.conversations.iter().filter_map(|c| c.last_message.as_ref().map(|m| m.text.clone())).collect();
+        ensure!(texts == ["during the outage"], "the agent sees the conversation: {texts:?}");
+        ensure!(agent.conversations[0].last_seq == 2, "each message stored once");
+        *relay_in.lock().await = Some(second);
+        Ok(())
+    })
+    .await;
+    if let Some(relay) = relay.lock().await.take() {
+        relay.stop().await;
+    }
+    drop(dir);
+}
+
+/// Waits until the shopper's message `text` shows the delivery state `state`.
+async fn wait_for_state(client: &Client, text: &str, state: &str) -> Result<()> {
+    let script = format!(
+        "const m = [...root.querySelectorAll('.pl-message.mine')].find(m => m.querySelector('.pl-bubble').textContent === {text:?}); \
+         return m ? m.querySelector('.pl-status').dataset.state : null;"
+    );
+    eventually(&format!("{text:?} to be {state}"), || async {
+        Ok((widget_js(client, &script).await? == state).then_some(()))
+    })
+    .await
+}

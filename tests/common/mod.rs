@@ -29,7 +29,12 @@ impl TestRelay {
 
     /// Starts a relay on an existing data dir (the caller keeps the dir alive).
     pub async fn start_on(data: &Path) -> TestRelay {
-        let relay = relay::start(RelayConfig { listen: "127.0.0.1:0".parse().unwrap(), data_dir: data.to_owned() })
+        Self::start_at(data, "127.0.0.1:0").await
+    }
+
+    /// Starts a relay on an existing data dir and a given address (to restart in place).
+    pub async fn start_at(data: &Path, listen: &str) -> TestRelay {
+        let relay = relay::start(RelayConfig { listen: listen.parse().unwrap(), data_dir: data.to_owned() })
             .await
             .expect("starting the relay");
         let base = relay.url();
