@@ -21,6 +21,7 @@
   function load() {
     if (started) return;
     started = 1;
+    P.t0 = performance.now();
     import(base + '/assets/' + js)
       .then(function (m) { return m.default({ module_or_path: base + '/assets/' + wasm }); })
       .catch(function (e) { started = 0; console.error('Parley: could not load the widget', e); });

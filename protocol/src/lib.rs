@@ -399,3 +399,30 @@ mod tests {
         assert_eq!(hello, VisitorFrame::Hello { token: None, last_seq: 0 });
     }
 }
+
+#[cfg(test)]
+mod documentation {
+    use super::*;
+
+    /// Every JSON example in docs/protocol.md parses as a frame, and every frame type has one.
+    #[test]
+    fn every_frame_has_a_valid_example_in_the_docs() {
+        let doc = include_str!("../../docs/protocol.md");
+        let examples: Vec<&str> =
+            doc.split("```json").skip(1).map(|block| block.split("```").next().unwrap().trim()).collect();
+        let mut seen = Vec::new();
+        for example in &examples {
+            let kind = serde_json::from_str::<serde_json::Value>(example).unwrap()["type"].as_str().unwrap().to_owned();
+            let parses = serde_json::from_str::<VisitorFrame>(example).is_ok()
+                || serde_json::from_str::<AgentFrame>(example).is_ok()
+                || serde_json::from_str::<ServerFrame>(example).is_ok();
+            assert!(parses, "this example in docs/protocol.md is not a valid frame: {example}");
+            seen.push(kind);
+        }
+        let server_types =
+            ["visitor_welcome", "agent_welcome", "conversation", "message", "history", "accepted", "read", "error"];
+        for kind in VisitorFrame::TYPES.iter().chain(AgentFrame::TYPES).chain(&server_types) {
+            assert!(seen.iter().any(|s| s == kind), "docs/protocol.md has no example of {kind:?}");
+        }
+    }
+}

@@ -32,11 +32,13 @@ impl Host {
         })
     }
 
-    /// Tells the loader the widget has taken over.
+    /// Tells the page the widget has taken over: `Parley.loaded` becomes the time it did
+    /// (`performance.now()`), which with `Parley.t0` (when loading began) times the load.
     pub fn mark_loaded(&self) {
         if let Some(window) = web_sys::window() {
+            let now = window.performance().map_or(1.0, |p| p.now());
             let global = field(&window.into(), "Parley");
-            let _ = js_sys::Reflect::set(&global, &JsValue::from_str("loaded"), &JsValue::TRUE);
+            let _ = js_sys::Reflect::set(&global, &JsValue::from_str("loaded"), &JsValue::from_f64(now));
         }
     }
 

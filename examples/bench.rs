@@ -1,0 +1,97 @@
+//! Figures for the walking skeleton, printed, not asserted (`cargo xtask bench` runs this after
+//! printing the asset sizes):
+//! - shopper → agent latency p50/p99 over 1,000 messages on loopback;
+//! - in headless Chromium, the time from a click on the launcher to a usable panel (the composer
+//!   focused), cold (fresh profile, nothing cached) and warm (reload, assets cached).
+
+#[path = "../tests/browser/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod browser;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use parley::{AgentClient, VisitorClient};
+use protocol::{Role, ServerFrame};
+
+const MESSAGES: usize = 1000;
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let relay =
+        relay::start(relay::RelayConfig { listen: "127.0.0.1:0".parse()?, data_dir: dir.path().into() }).await?;
+    let base = relay.url();
+    let hash = relay::auth::hash_password("bench-password");
+    relay.state().store.add_agent("demo", "bench@demo.test", "Bench", "agent", &hash).await?;
+
+    latency(&base).await?;
+    click_to_panel(&base).await?;
+    relay.shutdown().await
+}
+
+async fn latency(base: &str) -> Result<()> {
+    let mut agent = AgentClient::login(base, "bench@demo.test", "bench-password").await?;
+    let mut shopper = VisitorClient::connect(base, "demo", None, None, 0).await?;
+    let mut samples = Vec::with_capacity(MESSAGES);
+    for i in 0..MESSAGES {
+        let text = format!("message {i}");
+        let started = Instant::now();
+        shopper.send(&format!("b{i}"), &text).await?;
+        agent
+            .socket
+            .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.author.role == Role::Visitor && message.text == text))
+            .await?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    let pick = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    println!("== shopper -> agent latency over {MESSAGES} messages (each durably stored first) ==");
+    println!("p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms", ms(pick(0.50)), ms(pick(0.99)), ms(pick(1.0)));
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Clicks the launcher as soon as the page is loaded and waits, inside the page, until the
+/// composer has focus; returns the milliseconds in between.
+const MEASURE_CLICK: &str = r#"
+const done = arguments[arguments.length - 1];
+const find = () => document.getElementById('parley-chat');
+const go = () => {
+  const root = find().shadowRoot;
+  const start = performance.now();
+  root.querySelector('button.pl-launch').click();
+  const poll = () => {
+    const a = root.activeElement;
+    if (a && a.tagName === 'TEXTAREA') done(performance.now() - start); else requestAnimationFrame(poll);
+  };
+  poll();
+};
+const wait = () => (find() && find().shadowRoot.querySelector('button.pl-launch')) ? go() : setTimeout(wait, 5);
+wait();
+"#;
+
+async fn click_to_panel(base: &str) -> Result<()> {
+    let browser = browser::Browser::start().await?;
+    let client = browser.client.clone();
+    let result: Result<(f64, f64)> = async {
+        client.goto(&format!("{base}/demo/")).await?;
+        let first_click = client.execute_async(MEASURE_CLICK, vec![]).await?.as_f64().context("first click")?;
+        // The loader starts fetching when the browser is idle; a shopper who clicks before that
+        // waits for the whole load: from the loader's start (Parley.t0) to the widget mounted.
+        let load = client.execute("return Parley.loaded - Parley.t0;", vec![]).await?.as_f64().context("load time")?;
+        client.refresh().await?;
+        let warm = client.execute_async(MEASURE_CLICK, vec![]).await?.as_f64().context("warm figure")?;
+        Ok((load + first_click, warm))
+    }
+    .await;
+    browser.close().await;
+    let (cold, warm) = result?;
+    println!("== launcher click to usable panel, headless Chromium, loopback ==");
+    println!("cold {cold:.0} ms (empty cache, clicked before the idle prefetch: fetch, compile, mount, open)");
+    println!("warm {warm:.0} ms (reload, widget cached)");
+    Ok(())
+}
