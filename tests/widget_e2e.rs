@@ -5,7 +5,7 @@ mod browser;
 mod common;
 
 use anyhow::{ensure, Result};
-use browser::{eventually, in_widget, widget_js, widget_root, with_browser};
+use browser::{click_in_widget, eventually, in_widget, widget_js, widget_root, with_browser};
 use common::TestRelay;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -47,7 +47,7 @@ async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
 }
 
 async fn open_chat(client: &Client) -> Result<()> {
-    in_widget(client, "button[aria-label='Open chat']").await?.click().await?;
+    click_in_widget(client, "button[aria-label='Open chat']").await?;
     in_widget(client, "button[aria-label='Close chat']").await?;
     Ok(())
 }
@@ -175,7 +175,7 @@ async fn on_a_phone_the_panel_fills_the_screen_and_shift_enter_makes_a_new_line(
     with_browser(|client| async move {
         client.set_window_size(390, 800).await?;
         client.goto(&format!("{base}/demo/")).await?;
-        in_widget(&client, "button[aria-label='Open chat']").await?.click().await?;
+        click_in_widget(&client, "button[aria-label='Open chat']").await?;
         let message = in_widget(&client, "textarea[aria-label='Message']").await?;
         let layout = eventually("the panel laid out", || async {
             let v = widget_js(
@@ -201,7 +201,7 @@ async fn on_a_phone_the_panel_fills_the_screen_and_shift_enter_makes_a_new_line(
         let (shift, enter, release) = (char::from(Key::Shift), char::from(Key::Enter), char::from(Key::Null));
         message.send_keys(&format!("line one{shift}{enter}{release}line two{enter}")).await?;
         wait_for_message(&client, "mine", "line one\nline two").await?;
-        in_widget(&client, "button[aria-label='Close chat']").await?.click().await?;
+        click_in_widget(&client, "button[aria-label='Close chat']").await?;
         in_widget(&client, "button[aria-label='Open chat']").await?;
         Ok(())
     })
@@ -268,4 +268,40 @@ async fn wait_for_state(client: &Client, text: &str, state: &str) -> Result<()> 
         Ok((widget_js(client, &script).await? == state).then_some(()))
     })
     .await
+}
+
+#[tokio::test]
+async fn the_chat_works_from_the_keyboard_alone() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        let enter = char::from(Key::Enter).to_string();
+        eventually("the launcher to take Enter", || async {
+            let launcher = in_widget(&client, "button.pl-launch").await?;
+            Ok(launcher.send_keys(&enter).await.ok())
+        })
+        .await?;
+        in_widget(&client, "button[aria-label='Close chat']").await?;
+        let focused = || async {
+            let v = widget_js(
+                &client,
+                "const a = root.activeElement; return a ? (a.getAttribute('aria-label') || a.tagName) : null;",
+            )
+            .await?;
+            anyhow::Ok(v.as_str().unwrap_or_default().to_owned())
+        };
+        eventually("focus in the composer", || async { Ok((focused().await? == "Message").then_some(())) }).await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("typed without a mouse{enter}")).await?;
+        wait_for_message(&client, "mine", "typed without a mouse").await?;
+        message.send_keys(&char::from(Key::Escape).to_string()).await?;
+        in_widget(&client, "button[aria-label='Open chat']").await?;
+        eventually("focus back on the launcher", || async { Ok((focused().await? == "Open chat").then_some(())) })
+            .await?;
+        Ok(())
+    })
+    .await;
+    t.stop().await;
 }

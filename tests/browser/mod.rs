@@ -151,6 +151,16 @@ pub async fn in_widget(client: &Client, css: &str) -> Result<Element> {
     .await
 }
 
+/// Clicks an element inside the widget, finding it again if it was replaced in between (the
+/// widget swaps the loader's placeholder launcher for its own when it starts).
+pub async fn click_in_widget(client: &Client, css: &str) -> Result<()> {
+    eventually(&format!("a click on {css}"), || async {
+        let element = in_widget(client, css).await?;
+        Ok(element.click().await.ok())
+    })
+    .await
+}
+
 /// Runs JavaScript against the widget's shadow root (`root` in the script).
 pub async fn widget_js(client: &Client, body: &str) -> Result<serde_json::Value> {
     let script = format!("const root = document.getElementById('parley-chat').shadowRoot; {body}");

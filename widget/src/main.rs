@@ -49,8 +49,10 @@ fn main() {
         web_sys::console::error_1(&"Parley: load the widget through widget.js".into());
         return;
     };
-    // Replace the loader's placeholder launcher with the real one.
-    if let Ok(Some(placeholder)) = host.root.query_selector("button.pl-launch") {
+    // Replace the loader's placeholder launcher with the real one, keeping keyboard focus.
+    let placeholder = host.root.query_selector("button.pl-launch").ok().flatten();
+    let had_focus = placeholder.is_some() && host.root.active_element() == placeholder;
+    if let Some(placeholder) = placeholder {
         placeholder.remove();
     }
     let document = web_sys::window().and_then(|w| w.document()).expect("a page has a document");
@@ -58,5 +60,10 @@ fn main() {
     host.root.append_child(&mount).expect("appending to the shadow root");
     let (store, socket_url, start_open) = (host.store.clone(), host.socket_url(), host.want_open);
     leptos::mount::mount_to(mount, move || view! { <Widget store socket_url start_open/> }).forget();
+    if had_focus {
+        if let Ok(Some(launcher)) = host.root.query_selector("button.pl-launch") {
+            let _ = launcher.unchecked_into::<web_sys::HtmlElement>().focus();
+        }
+    }
     host.mark_loaded();
 }

@@ -2,6 +2,8 @@
 //! connection is down, the conversation and the composer.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
 
 use super::composer::Composer;
 use super::message_list::MessageList;
@@ -15,8 +17,21 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let connection = expect_context::<Connection>();
     let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
+    // Escape closes the panel and gives focus back to the launcher.
+    let on_keydown = move |ev: KeyboardEvent| {
+        if ev.key() == "Escape" {
+            open.set(false);
+            let root = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).map(|n| n.get_root_node());
+            let launcher = root
+                .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
+                .and_then(|r| r.query_selector("button.pl-launch").ok().flatten());
+            if let Some(launcher) = launcher.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = launcher.focus();
+            }
+        }
+    };
     view! {
-        <section class="pl-panel" class:is-open=move || open.get() hidden=move || !open.get() aria-label=store_name>
+        <section class="pl-panel" class:is-open=move || open.get() hidden=move || !open.get() aria-label=store_name on:keydown=on_keydown>
             <header class="pl-header">
                 <div>
                     <h2 class="pl-title">{store_name}</h2>
