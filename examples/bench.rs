@@ -5,7 +5,7 @@
 //!   focused), cold (fresh profile, nothing cached) and warm (reload, assets cached).
 
 #[path = "../tests/browser/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod browser;
 
 use std::time::{Duration, Instant};

@@ -100,6 +100,12 @@ impl Hub {
         self.rooms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// How many sockets are registered (visitors' and agents'), for monitoring and tests.
+    pub fn live_sockets(&self) -> usize {
+        let rooms = self.lock();
+        rooms.visitors.values().chain(rooms.store_agents.values()).map(Vec::len).sum()
+    }
+
     /// A fresh peer id.
     pub fn next_peer_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)

@@ -68,7 +68,7 @@ impl Assets {
                 |ext: &str| WidgetDist::get(&format!("{name}.{ext}")).map(|f| Bytes::from(f.data.into_owned()));
             let (gzip, brotli) = (precompressed("gz"), precompressed("br"));
             let asset = Asset {
-                content_type: mime_of(&file.metadata.mimetype()),
+                content_type: mime_of(file.metadata.mimetype()),
                 cache_control: if is_hashed(&name) { IMMUTABLE } else { REVALIDATE },
                 identity: Bytes::from(file.data.into_owned()),
                 gzip,
@@ -79,7 +79,7 @@ impl Assets {
         let storefront = StorefrontFiles::iter()
             .filter_map(|name| {
                 let file = StorefrontFiles::get(&name)?;
-                let asset = compressed(file.data.into_owned(), mime_of(&file.metadata.mimetype()), REVALIDATE);
+                let asset = compressed(file.data.into_owned(), mime_of(file.metadata.mimetype()), REVALIDATE);
                 Some((name.to_string(), asset))
             })
             .collect();

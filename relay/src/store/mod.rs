@@ -45,7 +45,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) `DIR/relay.db` and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| sqlx::Error::Io(e))?;
+        std::fs::create_dir_all(data_dir).map_err(sqlx::Error::Io)?;
         let path = data_dir.join("relay.db");
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)

@@ -1,0 +1,126 @@
+//! The `relay` command line as an operator uses it: the real binary, its exit codes and output,
+//! with and without a server running on the same data dir.
+
+use std::process::{Command, Output, Stdio};
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+fn relay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_relay")).args(args).output().expect("running relay")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+
+    let made = relay(&[
+        "--data-dir",
+        data,
+        "store",
+        "add",
+        "--key",
+        "shop",
+        "--name",
+        "Shop",
+        "--origin",
+        "https://shop.example/",
+    ]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(String::from_utf8_lossy(&made.stdout).contains("https://shop.example"));
+    let again = relay(&["--data-dir", data, "store", "add", "--key", "shop", "--name", "Shop"]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    let bad_origin =
+        relay(&["store", "add", "--data-dir", data, "--key", "x", "--name", "X", "--origin", "shop.example/path"]);
+    assert!(!bad_origin.status.success());
+    assert!(stderr(&bad_origin).contains("is not an origin"), "{}", stderr(&bad_origin));
+    let short = relay(&[
+        "--data-dir",
+        data,
+        "agent",
+        "add",
+        "--store",
+        "shop",
+        "--email",
+        "a@shop.test",
+        "--password",
+        "short",
+    ]);
+    assert!(!short.status.success() && stderr(&short).contains("at least 8"));
+    let no_store = relay(&[
+        "--data-dir",
+        data,
+        "agent",
+        "add",
+        "--store",
+        "nope",
+        "--email",
+        "a@shop.test",
+        "--password",
+        "long enough",
+    ]);
+    assert!(!no_store.status.success() && stderr(&no_store).contains("no store"), "{}", stderr(&no_store));
+    // --data-dir may also come after the subcommand.
+    let agent = relay(&[
+        "agent",
+        "add",
+        "--store",
+        "shop",
+        "--email",
+        "a@shop.test",
+        "--password",
+        "long enough",
+        "--data-dir",
+        data,
+    ]);
+    assert!(agent.status.success(), "{}", stderr(&agent));
+
+    // The server prints its URL; a second agent is added while it runs and can sign in at once.
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_relay"))
+        .args(["--data-dir", data, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first =
+        tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
+    let url = first.strip_prefix("relay listening on ").expect("the URL is printed").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+
+    let live = relay(&[
+        "--data-dir",
+        data,
+        "agent",
+        "add",
+        "--store",
+        "shop",
+        "--email",
+        "b@shop.test",
+        "--password",
+        "also long enough",
+        "--name",
+        "Bea",
+    ]);
+    assert!(live.status.success(), "{}", stderr(&live));
+    let ws = format!("{}/ws/agent", url.replacen("http", "ws", 1));
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws).await.unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    let login = r#"{"type":"login","email":"b@shop.test","password":"also long enough"}"#;
+    socket.send(tokio_tungstenite::tungstenite::Message::text(login)).await.unwrap();
+    let answer = socket.next().await.unwrap().unwrap().into_text().unwrap();
+    assert!(answer.contains(r#""type":"agent_welcome""#) && answer.contains(r#""name":"Bea""#), "{answer}");
+
+    // SIGTERM shuts it down cleanly.
+    let pid = server.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status}");
+}
