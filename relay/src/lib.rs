@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod cli;
 pub mod http;
 pub mod hub;

@@ -182,20 +182,8 @@ impl AgentSession {
             text,
             client_id: Some(client_id),
         };
-        let outcome = self.state.store.append_message(conversation.id, &new).await?;
-        let message = outcome.message;
-        out.send(&ServerFrame::Accepted {
-            client_id: client_id.to_owned(),
-            conversation_id: conversation.id,
-            message_id: message.id,
-            seq: message.seq,
-            at: message.at,
-        })
-        .await;
-        if !outcome.duplicate {
-            let frame = ServerFrame::Message { message };
-            self.state.hub.to_conversation(conversation.store_id, &conversation.visitor_id, &frame);
-        }
+        let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
+        out.send(&crate::chat::accepted(client_id, &outcome)).await;
         Ok(())
     }
 

@@ -161,19 +161,8 @@ impl VisitorSession {
         };
         let new =
             NewMessage { role: Role::Visitor, author_id: &me.id, author_name: None, text, client_id: Some(client_id) };
-        let outcome = store.append_message(conversation.id, &new).await?;
-        let message = outcome.message;
-        out.send(&ServerFrame::Accepted {
-            client_id: client_id.to_owned(),
-            conversation_id: conversation.id,
-            message_id: message.id,
-            seq: message.seq,
-            at: message.at,
-        })
-        .await;
-        if !outcome.duplicate {
-            hub.to_conversation(self.store.id, &me.id, &ServerFrame::Message { message });
-        }
+        let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
+        out.send(&crate::chat::accepted(client_id, &outcome)).await;
         Ok(())
     }
 
