@@ -6,18 +6,22 @@
 //! ```
 //!
 //! Every shopper message is printed on standard output as one line,
-//! `#<conversation> <visitor id>: <text>` (line breaks in the text shown as ⏎). Each line typed
-//! on standard input is sent as a reply to the conversation of the latest shopper message;
+//! `#<conversation> <visitor id>: <text>` (line breaks in the text shown as ⏎). When a
+//! conversation is assigned to this agent, its earlier shopper messages are printed too. Each line
+//! typed on standard input is sent as a reply to the conversation of the latest shopper message;
 //! `/to ID text` replies to conversation ID instead. Status and errors go to standard error.
 //! When the connection drops, the agent reconnects with its session and prints what it missed.
+//!
+//! `--capacity N` sets how many conversations the agent takes at once; `--status away` signs in
+//! without taking new conversations.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use anyhow::Result;
 use clap::Parser;
 use parley::{AgentClient, Event};
-use protocol::{AgentFrame, Message, Role, ServerFrame};
+use protocol::{AgentFrame, AgentStatus, Message, Role, ServerFrame};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Chat with shoppers from a terminal.
@@ -32,6 +36,30 @@ struct Args {
     /// Agent password.
     #[arg(long)]
     password: String,
+    /// How many conversations to handle at once (kept for later sessions).
+    #[arg(long)]
+    capacity: Option<u32>,
+    /// Status to sign in with.
+    #[arg(long, value_enum, default_value = "online")]
+    status: Status,
+}
+
+/// The statuses an agent may sign in with.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Status {
+    /// Takes new conversations.
+    Online,
+    /// Keeps their conversations, takes no new ones.
+    Away,
+}
+
+impl From<Status> for AgentStatus {
+    fn from(status: Status) -> AgentStatus {
+        match status {
+            Status::Online => AgentStatus::Online,
+            Status::Away => AgentStatus::Away,
+        }
+    }
 }
 
 /// What the agent remembers across reconnects.
@@ -39,7 +67,10 @@ struct Args {
 struct Desk {
     /// The conversation of the latest shopper message: where a plain line goes.
     latest: Option<i64>,
-    /// The last sequence number seen per conversation, to resync after a reconnect.
+    /// The messages already printed, per conversation, so that live messages, history and
+    /// resyncs print each message once.
+    printed: HashMap<i64, HashSet<u64>>,
+    /// The highest sequence number received per conversation, to resync after a reconnect.
     seen: HashMap<i64, u64>,
     /// Each conversation's shopper (their visitor id).
     visitors: HashMap<i64, String>,
@@ -47,18 +78,24 @@ struct Desk {
 }
 
 impl Desk {
-    /// Prints a shopper message once (resyncs may repeat it) and remembers where it stands.
+    /// Prints a shopper message once and remembers where the conversation stands.
     fn show(&mut self, message: &Message) {
         let seen = self.seen.entry(message.conversation_id).or_insert(0);
-        if message.seq <= *seen {
+        *seen = (*seen).max(message.seq);
+        if !self.printed.entry(message.conversation_id).or_default().insert(message.seq) {
             return;
         }
-        *seen = message.seq;
         if message.author.role == Role::Visitor {
             self.latest = Some(message.conversation_id);
             let visitor = self.visitors.get(&message.conversation_id).map_or("visitor", |v| v.as_str());
             println!("#{} {}: {}", message.conversation_id, visitor, message.text.replace('\n', " ⏎ "));
         }
+    }
+
+    /// Marks a conversation's existing messages as printed (seen before this agent signed in).
+    fn skip_history(&mut self, conversation_id: i64, last_seq: u64) {
+        self.printed.entry(conversation_id).or_default().extend(1..=last_seq);
+        self.seen.insert(conversation_id, last_seq);
     }
 }
 
@@ -66,16 +103,28 @@ impl Desk {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let mut desk = Desk::default();
-    let mut client = AgentClient::login(&args.relay, &args.email, &args.password).await?;
+    // Sign in away, set the capacity, then take conversations: never more than asked for.
+    let mut client = AgentClient::login_as(&args.relay, &args.email, &args.password, Some(AgentStatus::Away)).await?;
+    if let Some(capacity) = args.capacity {
+        client.socket.send(&AgentFrame::SetCapacity { capacity }).await?;
+    }
+    client.socket.send(&AgentFrame::SetStatus { status: args.status.into() }).await?;
     eprintln!(
         "signed in as {} at {} ({} open conversations). Type a reply and press Enter; /to ID text picks a conversation.",
         client.agent.name,
         client.store.name,
         client.conversations.len()
     );
+    let me = client.agent.id;
     for c in &client.conversations {
         desk.visitors.insert(c.id, c.visitor_id.clone());
-        desk.seen.insert(c.id, c.last_seq);
+        if c.assigned_agent_id == Some(me) {
+            // Already ours: show where it stands.
+            client.socket.send(&AgentFrame::Sync { conversation_id: c.id, after_seq: 0 }).await?;
+        } else if c.assigned_agent_id.is_some() {
+            // A colleague's: only what is new from now on.
+            desk.skip_history(c.id, c.last_seq);
+        }
     }
     let mut stdin = BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
@@ -108,6 +157,14 @@ async fn handle(client: &mut AgentClient, desk: &mut Desk, frame: ServerFrame) -
             client.socket.send(&frame).await?;
         }
         ServerFrame::History { messages, .. } => messages.iter().for_each(|m| desk.show(m)),
+        ServerFrame::Assignment { conversation_id, agent_id: Some(agent), .. } if agent == client.agent.id => {
+            eprintln!("#{conversation_id} is yours now");
+            // Its earlier messages; those already printed are skipped.
+            client.socket.send(&AgentFrame::Sync { conversation_id, after_seq: 0 }).await?;
+        }
+        ServerFrame::Assignment { conversation_id, queue_position: Some(position), .. } => {
+            eprintln!("#{conversation_id} waits in the queue at {position}; /claim {conversation_id} takes it");
+        }
         ServerFrame::Error { code, message, .. } => eprintln!("relay refused: {code:?}: {message}"),
         _ => {}
     }
@@ -116,6 +173,13 @@ async fn handle(client: &mut AgentClient, desk: &mut Desk, frame: ServerFrame) -
 
 async fn reply(client: &mut AgentClient, desk: &mut Desk, line: &str) -> Result<()> {
     if line.is_empty() {
+        return Ok(());
+    }
+    if let Some(id) = line.strip_prefix("/claim ") {
+        match id.trim().trim_start_matches('#').parse::<i64>() {
+            Ok(conversation_id) => client.socket.send(&AgentFrame::Claim { conversation_id }).await?,
+            Err(_) => eprintln!("usage: /claim ID"),
+        }
         return Ok(());
     }
     let (target, text) = match line.strip_prefix("/to ") {
@@ -146,7 +210,7 @@ async fn reconnect(args: &Args, token: &str, desk: &mut Desk) -> Result<AgentCli
     let mut delay = Duration::from_millis(250);
     loop {
         tokio::time::sleep(delay).await;
-        match AgentClient::resume(&args.relay, token).await {
+        match AgentClient::resume_as(&args.relay, token, Some(args.status.into())).await {
             Ok(mut client) => {
                 eprintln!("reconnected");
                 for (&conversation_id, &after_seq) in &desk.seen {

@@ -19,8 +19,7 @@ const MESSAGES: usize = 1000;
 #[tokio::main]
 async fn main() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let relay =
-        relay::start(relay::RelayConfig { listen: "127.0.0.1:0".parse()?, data_dir: dir.path().into() }).await?;
+    let relay = relay::start(relay::RelayConfig::new("127.0.0.1:0".parse()?, dir.path())).await?;
     let base = relay.url();
     let hash = relay::auth::hash_password("bench-password");
     relay.state().store.add_agent("demo", "bench@demo.test", "Bench", "agent", &hash).await?;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
-use protocol::{AgentFrame, AgentInfo, ConversationSummary, ServerFrame, StoreInfo, VisitorFrame};
+use protocol::{AgentFrame, AgentInfo, AgentStatus, ConversationSummary, ServerFrame, StoreInfo, VisitorFrame};
 use serde::Serialize;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -205,15 +205,25 @@ pub struct AgentClient {
 }
 
 impl AgentClient {
-    /// Connects and signs in with email and password.
+    /// Connects and signs in with email and password, online.
     pub async fn login(base: &str, email: &str, password: &str) -> Result<AgentClient> {
-        let frame = AgentFrame::Login { email: email.into(), password: password.into() };
+        Self::login_as(base, email, password, None).await
+    }
+
+    /// Connects and signs in with email and password and a starting status.
+    pub async fn login_as(base: &str, email: &str, password: &str, status: Option<AgentStatus>) -> Result<AgentClient> {
+        let frame = AgentFrame::Login { email: email.into(), password: password.into(), status };
         Self::introduce(base, frame).await
     }
 
-    /// Connects and signs in again with a session token.
+    /// Connects and signs in again with a session token, online.
     pub async fn resume(base: &str, token: &str) -> Result<AgentClient> {
-        Self::introduce(base, AgentFrame::Resume { token: token.into() }).await
+        Self::resume_as(base, token, None).await
+    }
+
+    /// Connects and signs in again with a session token and a starting status.
+    pub async fn resume_as(base: &str, token: &str, status: Option<AgentStatus>) -> Result<AgentClient> {
+        Self::introduce(base, AgentFrame::Resume { token: token.into(), status }).await
     }
 
     async fn introduce(base: &str, frame: AgentFrame) -> Result<AgentClient> {

@@ -243,7 +243,7 @@ async fn unknown_stores_foreign_origins_and_wrong_passwords_are_refused() {
     // Guessing on one socket ends it after five tries.
     let mut guesser = FrameSocket::connect(&format!("{base}/ws/agent"), None).await.unwrap();
     for attempt in 0..5 {
-        let login = AgentFrame::Login { email: email.clone(), password: format!("guess {attempt}") };
+        let login = AgentFrame::Login { email: email.clone(), password: format!("guess {attempt}"), status: None };
         guesser.send(&login).await.unwrap();
         assert_eq!(error_code(&mut guesser).await.0, ErrorCode::BadCredentials);
     }

@@ -70,3 +70,37 @@ async fn the_terminal_agent_prints_shopper_messages_and_sends_typed_replies() {
     agent.kill().await.unwrap();
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_queued_conversation_assigned_at_sign_in_is_printed_with_its_history_within_capacity() {
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Jo").await;
+    // Two shoppers write while nobody is online: both wait in the queue.
+    let mut first = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    first.send("a", "Hello?").await.unwrap();
+    first.send("b", "Anyone there?").await.unwrap();
+    first.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { client_id, .. } if client_id == "b")).await.unwrap();
+    let mut second = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    second.send("c", "Second shopper").await.unwrap();
+    second.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+
+    let mut agent = Command::new(agent_program())
+        .args(["--relay", &t.base, "--email", &email, "--password", &password, "--capacity", "1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(agent.stdout.take().unwrap()).lines();
+    let one = within(stdout.next_line()).await.unwrap().unwrap().unwrap();
+    let two = within(stdout.next_line()).await.unwrap().unwrap().unwrap();
+    assert!(one.ends_with(": Hello?") && two.ends_with(": Anyone there?"), "{one} / {two}");
+    // With capacity 1 the second shopper still waits, and is told so.
+    let told = second.socket.wait_for(|f| matches!(f, ServerFrame::Attendance { queue_position: Some(1), .. })).await;
+    assert!(told.is_ok());
+    let nothing_more = tokio::time::timeout(Duration::from_millis(300), stdout.next_line()).await;
+    assert!(nothing_more.is_err(), "the second conversation was not the agent's: {nothing_more:?}");
+    agent.kill().await.unwrap();
+    t.stop().await;
+}

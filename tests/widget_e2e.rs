@@ -105,6 +105,8 @@ async fn a_shopper_chats_with_an_agent_on_the_demo_storefront_and_keeps_history_
         let ServerFrame::Message { message: received } = frame else { unreachable!() };
         agent.send(received.conversation_id, "g1", "Yes, it runs true to size. I'd take your usual M.").await?;
         wait_for_message(&client, "theirs", "Yes, it runs true to size. I'd take your usual M.").await?;
+        let joined = in_widget(&client, ".pl-attendance[role='status']").await?;
+        ensure!(joined.text().await? == "Grace joined the chat", "the shopper sees who joined");
         save_screenshot(&client, "chat-open").await?;
         let author =
             widget_js(&client, "return root.querySelector('.pl-message.theirs .pl-author').textContent;").await?;

@@ -89,6 +89,21 @@ pub struct ConversationSummary {
     /// Its latest message, for the inbox preview.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_message: Option<Message>,
+    /// The agent handling it; absent while it waits in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_agent_id: Option<i64>,
+}
+
+/// An agent's availability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Takes new conversations.
+    Online,
+    /// Keeps their conversations, takes no new ones.
+    Away,
+    /// Gone; their conversations return to the queue.
+    Offline,
 }
 
 /// The signed-in agent, as their clients show them.
@@ -159,12 +174,47 @@ pub enum AgentFrame {
         email: String,
         /// The agent's password.
         password: String,
+        /// The status to start with (online when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<AgentStatus>,
     },
     /// Signs in again with the session token an earlier `agent_welcome` gave.
     Resume {
         /// The session token.
         token: String,
+        /// The status to start with (online when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<AgentStatus>,
     },
+    /// Sets the agent's status on every one of their connections.
+    SetStatus {
+        /// The new status.
+        status: AgentStatus,
+    },
+    /// Sets how many conversations the agent handles at once.
+    SetCapacity {
+        /// At least 1.
+        capacity: u32,
+    },
+    /// Takes a conversation from the queue.
+    Claim {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// Hands one of the agent's conversations to another online agent.
+    Transfer {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The agent to hand it to.
+        to_agent_id: i64,
+    },
+    /// Puts one of the agent's conversations back in the queue.
+    Release {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// Ends the session at once: the agent goes offline and the token stops working.
+    Logout,
     /// A reply to a shopper. Resending with the same `client_id` never duplicates it.
     Send {
         /// The conversation to reply in.
@@ -192,7 +242,19 @@ pub enum AgentFrame {
 
 impl AgentFrame {
     /// Every `type` an agent may send, to tell an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] = &["login", "resume", "send", "ack", "sync"];
+    pub const TYPES: &'static [&'static str] = &[
+        "login",
+        "resume",
+        "set_status",
+        "set_capacity",
+        "claim",
+        "transfer",
+        "release",
+        "logout",
+        "send",
+        "ack",
+        "sync",
+    ];
 }
 
 /// Frames the relay sends.
@@ -263,6 +325,42 @@ pub enum ServerFrame {
         /// Who has seen it.
         by: Role,
     },
+    /// Who handles a conversation now (sent to the store's agents). `agent_id` is absent while
+    /// it waits in the queue, at `queue_position` (1 = next).
+    Assignment {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The assignee.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_id: Option<i64>,
+        /// The assignee's display name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_name: Option<String>,
+        /// The position in the queue when unassigned.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue_position: Option<u32>,
+    },
+    /// An agent's status changed (sent to every connection of that agent).
+    Presence {
+        /// The agent.
+        agent_id: i64,
+        /// The new status.
+        status: AgentStatus,
+        /// Their capacity.
+        capacity: u32,
+        /// How many conversations they have.
+        load: u32,
+    },
+    /// Tells the shopper where their conversation stands: an agent's name once one has joined,
+    /// else the place in the queue.
+    Attendance {
+        /// The display name of the agent who joined.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_name: Option<String>,
+        /// The place in the queue (1 = next) while waiting.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        queue_position: Option<u32>,
+    },
     /// Something the client sent was refused. The connection stays open unless the relay
     /// closes it right after (it then says so with a close frame).
     Error {
@@ -308,6 +406,14 @@ pub enum ErrorCode {
     TextTooLong,
     /// The `client_id` is empty or longer than [`MAX_CLIENT_ID_BYTES`].
     BadClientId,
+    /// Only the conversation's assignee may do this.
+    NotYours,
+    /// The agent is not online (or does not exist in this store).
+    AgentUnavailable,
+    /// The agent has no free capacity.
+    AgentFull,
+    /// A value is out of range (for example a capacity of 0).
+    InvalidValue,
     /// The relay failed; the frame may be sent again.
     Internal,
 }

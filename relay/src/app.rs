@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::VisitorTokens;
 use crate::http::{self, Assets};
 use crate::hub::Hub;
+use crate::routing::{Routing, DEFAULT_OFFLINE_GRACE};
 use crate::store::Store;
 
 /// The demo store's key: its storefront at `/demo/` embeds it.
@@ -35,6 +36,15 @@ pub struct RelayConfig {
     pub listen: SocketAddr,
     /// Directory holding the database.
     pub data_dir: PathBuf,
+    /// How long an agent may be disconnected before their conversations return to the queue.
+    pub offline_grace: Duration,
+}
+
+impl RelayConfig {
+    /// A relay on `listen` keeping its data in `data_dir`, with default settings otherwise.
+    pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> RelayConfig {
+        RelayConfig { listen, data_dir: data_dir.into(), offline_grace: DEFAULT_OFFLINE_GRACE }
+    }
 }
 
 /// Everything the request handlers share.
@@ -51,6 +61,8 @@ pub struct AppState {
     pub sessions: TaskTracker,
     /// Embedded static files.
     pub assets: Assets,
+    /// Presence, assignment and the queue.
+    pub routing: Routing,
 }
 
 impl AppState {
@@ -115,6 +127,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
+    let (routing, gone) = Routing::new(config.offline_grace);
     let state = Arc::new(AppState {
         store: store.clone(),
         hub: Arc::new(Hub::default()),
@@ -122,7 +135,9 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         shutdown: shutdown.clone(),
         sessions: TaskTracker::new(),
         assets: Assets::load(),
+        routing,
     });
+    tokio::spawn(Routing::run_offline_reports(state.clone(), gone));
     let router = http::router(state.clone());
     let serving = state.clone();
     let task = tokio::spawn(async move {

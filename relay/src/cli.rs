@@ -102,7 +102,7 @@ pub fn init_logging() {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let relay = start(RelayConfig { listen: cli.listen, data_dir: cli.data_dir }).await?;
+            let relay = start(RelayConfig::new(cli.listen, cli.data_dir)).await?;
             println!("relay listening on {}", relay.url());
             println!("demo storefront: {}/demo/", relay.url());
             relay.serve_until_signal().await

@@ -51,6 +51,7 @@ impl Peer {
 struct Rooms {
     visitors: HashMap<String, Vec<Peer>>,
     store_agents: HashMap<i64, Vec<Peer>>,
+    agents: HashMap<i64, Vec<Peer>>,
 }
 
 /// The registry of live sockets.
@@ -65,12 +66,13 @@ pub struct Hub {
 enum Room {
     Visitor(String),
     StoreAgents(i64),
+    Agent(i64),
 }
 
 /// Keeps a peer registered; dropping it unregisters the peer.
 pub struct Registration {
     hub: Arc<Hub>,
-    room: Room,
+    rooms: Vec<Room>,
     peer_id: u64,
 }
 
@@ -78,9 +80,12 @@ impl Drop for Registration {
     fn drop(&mut self) {
         let mut rooms = self.hub.lock();
         let id = self.peer_id;
-        match &self.room {
-            Room::Visitor(v) => remove_peer(&mut rooms.visitors, v, id),
-            Room::StoreAgents(s) => remove_peer(&mut rooms.store_agents, s, id),
+        for room in &self.rooms {
+            match room {
+                Room::Visitor(v) => remove_peer(&mut rooms.visitors, v, id),
+                Room::StoreAgents(s) => remove_peer(&mut rooms.store_agents, s, id),
+                Room::Agent(a) => remove_peer(&mut rooms.agents, a, id),
+            }
         }
     }
 }
@@ -115,14 +120,24 @@ impl Hub {
     pub fn join_visitor(self: &Arc<Self>, visitor_id: &str, peer: Peer) -> Registration {
         let peer_id = peer.id;
         self.lock().visitors.entry(visitor_id.to_owned()).or_default().push(peer);
-        Registration { hub: self.clone(), room: Room::Visitor(visitor_id.to_owned()), peer_id }
+        Registration { hub: self.clone(), rooms: vec![Room::Visitor(visitor_id.to_owned())], peer_id }
     }
 
-    /// Registers one of an agent's sockets with their store.
-    pub fn join_store_agents(self: &Arc<Self>, store_id: i64, peer: Peer) -> Registration {
+    /// Registers one of an agent's sockets, with their store and as that agent.
+    pub fn join_agent(self: &Arc<Self>, store_id: i64, agent_id: i64, peer: Peer) -> Registration {
         let peer_id = peer.id;
-        self.lock().store_agents.entry(store_id).or_default().push(peer);
-        Registration { hub: self.clone(), room: Room::StoreAgents(store_id), peer_id }
+        let mut rooms = self.lock();
+        rooms.store_agents.entry(store_id).or_default().push(peer.clone());
+        rooms.agents.entry(agent_id).or_default().push(peer);
+        Registration { hub: self.clone(), rooms: vec![Room::StoreAgents(store_id), Room::Agent(agent_id)], peer_id }
+    }
+
+    /// Sends a frame to every connection of one agent.
+    pub fn to_agent(&self, agent_id: i64, frame: &ServerFrame) {
+        let text = Utf8Bytes::from(protocol::encode(frame));
+        if let Some(peers) = self.lock().agents.get(&agent_id) {
+            peers.iter().for_each(|p| p.offer(&text));
+        }
     }
 
     /// Sends a frame to every open tab of a visitor.

@@ -32,13 +32,27 @@ impl TestRelay {
         Self::start_at(data, "127.0.0.1:0").await
     }
 
+    /// Starts a relay on a fresh data dir, with agents going offline after `grace`.
+    pub async fn start_with_grace(grace: std::time::Duration) -> TestRelay {
+        let dir = tempfile::tempdir().expect("creating a temp dir");
+        let data = dir.path().join("data");
+        let mut config = RelayConfig::new("127.0.0.1:0".parse().unwrap(), &data);
+        config.offline_grace = grace;
+        let mut relay = Self::start_config(config).await;
+        relay.dir = Some(dir);
+        relay
+    }
+
     /// Starts a relay on an existing data dir and a given address (to restart in place).
     pub async fn start_at(data: &Path, listen: &str) -> TestRelay {
-        let relay = relay::start(RelayConfig { listen: listen.parse().unwrap(), data_dir: data.to_owned() })
-            .await
-            .expect("starting the relay");
+        Self::start_config(RelayConfig::new(listen.parse().unwrap(), data)).await
+    }
+
+    async fn start_config(config: RelayConfig) -> TestRelay {
+        let data = config.data_dir.clone();
+        let relay = relay::start(config).await.expect("starting the relay");
         let base = relay.url();
-        TestRelay { relay, base, dir: None, data: data.to_owned() }
+        TestRelay { relay, base, dir: None, data }
     }
 
     /// Stops the relay and hands back its data dir, to start another on it.

@@ -47,6 +47,15 @@ pub enum Delivery {
     Failed,
 }
 
+/// Where the conversation stands with the store's team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attendance {
+    /// An agent (by display name) has joined.
+    Joined(String),
+    /// Waiting for an agent, at this place in the queue (1 = next).
+    Waiting(u32),
+}
+
 /// One message as the widget shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
@@ -101,6 +110,8 @@ pub struct Connection {
     pub store_name: RwSignal<Option<String>>,
     /// Whether the shopper is looking (panel open): messages are then acknowledged as seen.
     pub visible: RwSignal<bool>,
+    /// Who has joined, or the place in the queue, once the relay said.
+    pub attendance: RwSignal<Option<Attendance>>,
     store: StoredValue<String>,
     url: StoredValue<String>,
     link: StoredValue<Link, LocalStorage>,
@@ -114,6 +125,7 @@ impl Connection {
             status: RwSignal::new(LinkStatus::Idle),
             store_name: RwSignal::new(None),
             visible: RwSignal::new(false),
+            attendance: RwSignal::new(None),
             store: StoredValue::new(store),
             url: StoredValue::new(url),
             link: StoredValue::new_local(Link::default()),
@@ -241,6 +253,14 @@ impl Connection {
                 }
             }
             ServerFrame::Message { message } => self.merge(vec![message]),
+            ServerFrame::Attendance { agent_name, queue_position } => {
+                let attendance = match (agent_name, queue_position) {
+                    (Some(name), _) => Some(Attendance::Joined(name)),
+                    (None, Some(position)) => Some(Attendance::Waiting(position)),
+                    (None, None) => None,
+                };
+                self.attendance.set(attendance);
+            }
             ServerFrame::Accepted { client_id, seq, at, .. } => {
                 storage::save(&self.store.get_value(), "conversation", "1");
                 self.messages.update(|ms| {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::FluentResource;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
 const ENGLISH: &str = include_str!("../locales/en.ftl");
@@ -58,12 +58,25 @@ impl I18n {
 
     /// The text of message `id`; the id itself if no language has it, so a gap shows, not a crash.
     pub fn t(&self, id: &str) -> String {
+        self.format(id, None)
+    }
+
+    /// The text of message `id` with its `{ $name }` arguments filled in.
+    pub fn t_with(&self, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        self.format(id, Some(&fluent_args))
+    }
+
+    fn format(&self, id: &str, args: Option<&FluentArgs<'_>>) -> String {
         [&self.preferred, &self.fallback]
             .into_iter()
             .find_map(|bundle| {
                 let pattern = bundle.get_message(id)?.value()?;
                 let mut errors = vec![];
-                Some(bundle.format_pattern(pattern, None, &mut errors).into_owned())
+                Some(bundle.format_pattern(pattern, args, &mut errors).into_owned())
             })
             .unwrap_or_else(|| id.to_owned())
     }

@@ -103,10 +103,14 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     widget::build(root, tools)?;
     run(cargo(root, tools).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo(root, tools)
-        .args(["test", "--workspace", "--no-fail-fast"])
-        .env("CHROMEDRIVER", &driver)
-        .env("PARLEY_REQUIRE_BROWSER", "1"))?;
+    let totals = run::run_tests(
+        cargo(root, tools).args(["test", "--workspace", "--no-fail-fast"]).env("CHROMEDRIVER", &driver),
+    )?;
+    // One plain closing line, whatever order cargo printed its per-binary summaries in.
+    println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+    if totals.failed > 0 || !totals.success {
+        anyhow::bail!("some tests failed");
+    }
     eprintln!("xtask: all checks passed");
     Ok(())
 }

@@ -19,6 +19,8 @@ pub struct ConversationRecord {
     pub created_at: i64,
     /// The latest sequence number.
     pub last_seq: Seq,
+    /// The agent handling it, if any.
+    pub assigned_agent_id: Option<i64>,
 }
 
 /// A message to append.
@@ -51,7 +53,7 @@ impl Store {
     /// The visitor's open conversation, if any.
     pub async fn open_conversation_of(&self, visitor_id: &str) -> Result<Option<ConversationRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, store_id, visitor_id, created_at, last_seq FROM conversations
+            "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
              WHERE visitor_id = ? AND closed_at IS NULL",
         )
         .bind(visitor_id)
@@ -71,7 +73,7 @@ impl Store {
         }
         let inserted = sqlx::query(
             "INSERT INTO conversations (store_id, visitor_id, created_at) VALUES (?, ?, ?)
-             ON CONFLICT DO NOTHING RETURNING id, store_id, visitor_id, created_at, last_seq",
+             ON CONFLICT DO NOTHING RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
         )
         .bind(store_id)
         .bind(visitor_id)
@@ -91,10 +93,12 @@ impl Store {
 
     /// A conversation by id.
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, store_id, visitor_id, created_at, last_seq FROM conversations WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| conversation_from_row(&r)))
     }
 
@@ -132,6 +136,16 @@ impl Store {
         .await;
         match inserted {
             Ok(row) => {
+                let column = match new.role {
+                    Role::Visitor => "first_visitor_message_at",
+                    Role::Agent => "first_human_reply_at",
+                    Role::Bot | Role::System => "first_bot_reply_at",
+                };
+                sqlx::query(&format!("UPDATE conversations SET {column} = COALESCE({column}, ?) WHERE id = ?"))
+                    .bind(row.get::<i64, _>("created_at"))
+                    .bind(conversation_id)
+                    .execute(&mut *tx)
+                    .await?;
                 tx.commit().await?;
                 Ok(AppendOutcome { message: message_from_row(&row), duplicate: false })
             }
@@ -190,7 +204,7 @@ impl Store {
     /// The store's open conversations, newest first, each with its latest message.
     pub async fn open_conversations(&self, store_id: i64, limit: u32) -> Result<Vec<ConversationSummary>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, store_id, visitor_id, created_at, last_seq FROM conversations
+            "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
              WHERE store_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT ?",
         )
         .bind(store_id)
@@ -219,6 +233,7 @@ impl Store {
             created_at: record.created_at,
             last_seq: record.last_seq,
             last_message: last.map(|r| message_from_row(&r)),
+            assigned_agent_id: record.assigned_agent_id,
         })
     }
 
@@ -238,6 +253,59 @@ impl Store {
         .fetch_one(&self.pool)
         .await?;
         Ok(mark.max(0) as Seq)
+    }
+}
+
+impl Store {
+    /// Records who handles a conversation now (`None`: the queue) and appends the event
+    /// (`assigned`, `transferred`, `rerouted`, `released`, `queued`) to its timeline.
+    pub async fn set_assignment(
+        &self,
+        conversation_id: i64,
+        agent_id: Option<i64>,
+        kind: &str,
+        from_agent_id: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE conversations SET assigned_agent_id = ? WHERE id = ?")
+            .bind(agent_id)
+            .bind(conversation_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(conversation_id)
+        .bind(kind)
+        .bind(agent_id)
+        .bind(from_agent_id)
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The open conversations of a store that have a shopper message, oldest first, with their
+    /// assignees: what the routing desk is rebuilt from after a restart.
+    pub async fn open_assignments(&self, store_id: i64) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, assigned_agent_id FROM conversations
+             WHERE store_id = ? AND closed_at IS NULL AND first_visitor_message_at IS NOT NULL ORDER BY id",
+        )
+        .bind(store_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(|r| (r.get("id"), r.get("assigned_agent_id"))).collect())
+    }
+
+    /// The kinds of a conversation's timeline events, oldest first (for tests and metrics).
+    pub async fn conversation_events(&self, conversation_id: i64) -> Result<Vec<(String, Option<i64>)>, StoreError> {
+        let rows = sqlx::query("SELECT kind, agent_id FROM conversation_events WHERE conversation_id = ? ORDER BY id")
+            .bind(conversation_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(|r| (r.get("kind"), r.get("agent_id"))).collect())
     }
 }
 
@@ -266,6 +334,7 @@ fn conversation_from_row(r: &SqliteRow) -> ConversationRecord {
         visitor_id: r.get("visitor_id"),
         created_at: r.get("created_at"),
         last_seq: r.get::<i64, _>("last_seq").max(0) as Seq,
+        assigned_agent_id: r.get("assigned_agent_id"),
     }
 }
 

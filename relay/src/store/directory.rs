@@ -32,6 +32,8 @@ pub struct AgentRecord {
     pub role: String,
     /// The argon2id PHC string.
     pub password_hash: String,
+    /// How many conversations they handle at once.
+    pub capacity: usize,
 }
 
 impl Store {
@@ -121,15 +123,17 @@ impl Store {
             name: name.to_owned(),
             role: role.to_owned(),
             password_hash: password_hash.to_owned(),
+            capacity: 5,
         })
     }
 
     /// Looks an agent up by email (case-insensitive).
     pub async fn agent_by_email(&self, email: &str) -> Result<Option<AgentRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, store_id, email, name, role, password_hash FROM agents WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE email = ?")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| agent_from_row(&r)))
     }
 
@@ -165,11 +169,28 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let agent_id: i64 = row.get("agent_id");
-        let row = sqlx::query("SELECT id, store_id, email, name, role, password_hash FROM agents WHERE id = ?")
-            .bind(agent_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE id = ?")
+                .bind(agent_id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(|r| agent_from_row(&r)))
+    }
+
+    /// Sets how many conversations an agent handles at once.
+    pub async fn set_agent_capacity(&self, agent_id: i64, capacity: usize) -> Result<(), StoreError> {
+        sqlx::query("UPDATE agents SET capacity = ? WHERE id = ?")
+            .bind(i64::try_from(capacity).unwrap_or(i64::MAX))
+            .bind(agent_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends a session (logout).
+    pub async fn remove_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Creates a visitor of a store.
@@ -202,5 +223,6 @@ fn agent_from_row(r: &sqlx::sqlite::SqliteRow) -> AgentRecord {
         name: r.get("name"),
         role: r.get("role"),
         password_hash: r.get("password_hash"),
+        capacity: r.get::<i64, _>("capacity").max(0) as usize,
     }
 }

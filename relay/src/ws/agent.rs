@@ -11,7 +11,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use protocol::{AgentFrame, AgentInfo, ErrorCode, Role, ServerFrame, StoreInfo};
+use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame, StoreInfo};
 
 use super::socket::{self, close_code, Flow, Out, Session};
 use super::{check_message, send_history, Refusal};
@@ -19,6 +19,8 @@ use crate::app::AppState;
 use crate::auth::{hash_password, new_session_token, session_token_hash, verify_password, SESSION_MAX_IDLE_MS};
 use crate::http::same_origin_only;
 use crate::hub::Registration;
+use crate::routing::desk::Presence;
+use crate::routing::from_status;
 use crate::store::{AgentRecord, ConversationRecord, NewMessage, StoreRecord};
 
 /// Failed sign-ins on one socket before the relay closes it.
@@ -53,7 +55,16 @@ struct AgentSession {
 struct SignedIn {
     agent: AgentRecord,
     store: StoreRecord,
+    session_token: String,
     _registration: Registration,
+}
+
+impl Drop for AgentSession {
+    fn drop(&mut self) {
+        if let Some(me) = &self.me {
+            self.state.routing.agent_disconnected(me.agent.id);
+        }
+    }
 }
 
 impl Session for AgentSession {
@@ -66,8 +77,34 @@ impl Session for AgentSession {
 
     async fn handle(&mut self, frame: AgentFrame, out: &Out) -> Flow {
         let result = match frame {
-            AgentFrame::Login { email, password } => self.login(&email, password, out).await,
-            AgentFrame::Resume { token } => self.resume(&token, out).await,
+            AgentFrame::Login { email, password, status } => self.login(&email, password, status, out).await,
+            AgentFrame::Resume { token, status } => self.resume(&token, status, out).await,
+            AgentFrame::SetStatus { status } => match self.signed_in() {
+                Ok(agent) => {
+                    self.state.routing.set_status(&self.state, agent, from_status(status)).await.map_err(Refusal::from)
+                }
+                Err(refusal) => Err(refusal),
+            },
+            AgentFrame::SetCapacity { capacity } => match self.signed_in() {
+                Ok(agent) => self.state.routing.set_capacity(&self.state, agent, capacity as usize).await,
+                Err(refusal) => Err(refusal),
+            },
+            AgentFrame::Claim { conversation_id } => match self.conversation(conversation_id).await {
+                Ok(c) => self.state.routing.claim(&self.state, self.signed_in_id(), c.id).await,
+                Err(refusal) => Err(refusal),
+            },
+            AgentFrame::Transfer { conversation_id, to_agent_id } => match self.conversation(conversation_id).await {
+                Ok(c) => self.state.routing.transfer(&self.state, self.signed_in_id(), c.id, to_agent_id).await,
+                Err(refusal) => Err(refusal),
+            },
+            AgentFrame::Release { conversation_id } => match self.conversation(conversation_id).await {
+                Ok(c) => self.state.routing.release(&self.state, self.signed_in_id(), c.id).await,
+                Err(refusal) => Err(refusal),
+            },
+            AgentFrame::Logout => match self.logout().await {
+                Ok(()) => return Flow::Close(close_code::NORMAL, "signed out".into()),
+                Err(refusal) => Err(refusal),
+            },
             AgentFrame::Send { conversation_id, client_id, text } => {
                 match self.send(conversation_id, &client_id, &text, out).await {
                     Err(refusal) => {
@@ -109,7 +146,31 @@ fn bad_credentials() -> Refusal {
 }
 
 impl AgentSession {
-    async fn login(&mut self, email: &str, password: String, out: &Out) -> Result<(), Refusal> {
+    fn signed_in(&self) -> Result<i64, Refusal> {
+        self.me.as_ref().map(|m| m.agent.id).ok_or_else(|| Refusal::new(ErrorCode::NotAuthenticated, "sign in first"))
+    }
+
+    /// The signed-in agent's id, after `conversation()` has checked sign-in.
+    fn signed_in_id(&self) -> i64 {
+        self.me.as_ref().map_or(0, |m| m.agent.id)
+    }
+
+    /// Ends the session everywhere: the token stops working and the agent goes offline now.
+    async fn logout(&mut self) -> Result<(), Refusal> {
+        let me = self.me.take().ok_or_else(|| Refusal::new(ErrorCode::NotAuthenticated, "sign in first"))?;
+        self.state.store.remove_session(&session_token_hash(&me.session_token)).await?;
+        self.state.routing.set_status(&self.state, me.agent.id, Presence::Offline).await?;
+        tracing::info!(agent = %me.agent.email, "agent signed out");
+        Ok(())
+    }
+
+    async fn login(
+        &mut self,
+        email: &str,
+        password: String,
+        status: Option<AgentStatus>,
+        out: &Out,
+    ) -> Result<(), Refusal> {
         if self.me.is_some() {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
@@ -120,7 +181,7 @@ impl AgentSession {
             Some(agent) if verified => {
                 let (token, hash) = new_session_token();
                 self.state.store.add_session(agent.id, &hash).await?;
-                self.welcome(agent, token, out).await
+                self.welcome(agent, token, status, out).await
             }
             _ => {
                 tracing::info!(%email, "failed agent sign-in");
@@ -129,35 +190,43 @@ impl AgentSession {
         }
     }
 
-    async fn resume(&mut self, token: &str, out: &Out) -> Result<(), Refusal> {
+    async fn resume(&mut self, token: &str, status: Option<AgentStatus>, out: &Out) -> Result<(), Refusal> {
         if self.me.is_some() {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
         let hash = session_token_hash(token);
         match self.state.store.agent_by_session(&hash, SESSION_MAX_IDLE_MS).await? {
-            Some(agent) => self.welcome(agent, token.to_owned(), out).await,
+            Some(agent) => self.welcome(agent, token.to_owned(), status, out).await,
             None => Err(Refusal::new(ErrorCode::BadCredentials, "the session has expired; sign in again")),
         }
     }
 
-    async fn welcome(&mut self, agent: AgentRecord, session_token: String, out: &Out) -> Result<(), Refusal> {
+    async fn welcome(
+        &mut self,
+        agent: AgentRecord,
+        session_token: String,
+        status: Option<AgentStatus>,
+        out: &Out,
+    ) -> Result<(), Refusal> {
         let store_db = &self.state.store;
         let store = store_db
             .store_by_id(agent.store_id)
             .await?
             .ok_or_else(|| Refusal::new(ErrorCode::Internal, "the agent's store is gone"))?;
         // Register first so that nothing created between the listing and now is missed.
-        let registration = self.state.hub.join_store_agents(store.id, out.peer());
+        let registration = self.state.hub.join_agent(store.id, agent.id, out.peer());
         let conversations = store_db.open_conversations(store.id, WELCOME_CONVERSATIONS).await?;
         out.send(&ServerFrame::AgentWelcome {
             agent: AgentInfo { id: agent.id, name: agent.name.clone(), email: agent.email.clone() },
             store: StoreInfo { key: store.key.clone(), name: store.name.clone() },
-            session_token,
+            session_token: session_token.clone(),
             conversations,
         })
         .await;
+        let status = from_status(status.unwrap_or(AgentStatus::Online));
+        self.state.routing.agent_connected(&self.state, &agent, status).await?;
         tracing::info!(agent = %agent.email, store = %store.key, "agent signed in");
-        self.me = Some(SignedIn { agent, store, _registration: registration });
+        self.me = Some(SignedIn { agent, store, session_token, _registration: registration });
         Ok(())
     }
 

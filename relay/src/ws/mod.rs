@@ -16,8 +16,8 @@ use socket::Out;
 /// How many messages one `history` frame carries at most.
 const HISTORY_PAGE: u32 = 200;
 
-/// A refusal to send back to the client.
-pub(crate) struct Refusal {
+/// A refusal to send back to the client: an error code and a human-readable reason.
+pub struct Refusal {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
 }

@@ -33,6 +33,8 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Close codes the relay uses (RFC 6455 and the IANA registry).
 pub mod close_code {
+    /// A normal end (the agent signed out).
+    pub const NORMAL: u16 = 1000;
     /// The relay is shutting down.
     pub const GOING_AWAY: u16 = 1001;
     /// The peer broke the protocol or stayed silent.

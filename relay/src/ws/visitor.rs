@@ -138,6 +138,9 @@ impl VisitorSession {
         .await;
         if let Some(c) = &conversation {
             send_history(store, out, c.id, last_seq).await?;
+            if let Some(frame) = self.state.routing.attendance(&self.state, self.store.id, c.id).await {
+                out.send(&frame).await;
+            }
         }
         self.me = Some(Visitor { id: visitor_id, conversation, _registration: registration });
         Ok(())
@@ -147,8 +150,8 @@ impl VisitorSession {
         let me = self.me.as_mut().ok_or_else(not_introduced)?;
         check_message(client_id, text)?;
         let (store, hub) = (&self.state.store, &self.state.hub);
-        let conversation = match &me.conversation {
-            Some(c) => c.clone(),
+        let (conversation, created) = match &me.conversation {
+            Some(c) => (c.clone(), false),
             None => {
                 let (c, created) = store.ensure_conversation(self.store.id, &me.id).await?;
                 me.conversation = Some(c.clone());
@@ -156,13 +159,16 @@ impl VisitorSession {
                     let summary = store.summary(&c).await?;
                     hub.to_store_agents(self.store.id, &ServerFrame::Conversation { conversation: summary });
                 }
-                c
+                (c, created)
             }
         };
         let new =
             NewMessage { role: Role::Visitor, author_id: &me.id, author_name: None, text, client_id: Some(client_id) };
         let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
+        if created {
+            self.state.routing.route(&self.state, self.store.id, conversation.id).await?;
+        }
         Ok(())
     }
 

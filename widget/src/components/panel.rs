@@ -7,7 +7,7 @@ use web_sys::KeyboardEvent;
 
 use super::composer::Composer;
 use super::message_list::MessageList;
-use crate::connection::{Connection, LinkStatus};
+use crate::connection::{Attendance, Connection, LinkStatus};
 use crate::i18n::I18n;
 
 /// The panel; rendered always, shown only while `open`.
@@ -17,6 +17,15 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let connection = expect_context::<Connection>();
     let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
+    let i18n_attendance = i18n.clone();
+    let attendance = Memo::new(move |_| {
+        connection.attendance.get().map(|a| match a {
+            Attendance::Joined(name) => i18n_attendance.t_with("attendance-joined", &[("name", name.into())]),
+            Attendance::Waiting(position) => {
+                i18n_attendance.t_with("attendance-waiting", &[("position", position.into())])
+            }
+        })
+    });
     // Escape closes the panel and gives focus back to the launcher.
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
@@ -43,6 +52,9 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
                     </svg>
                 </button>
             </header>
+            <Show when=move || connection.attendance.with(Option::is_some)>
+                <p class="pl-attendance" role="status">{move || attendance.get()}</p>
+            </Show>
             <Show when=reconnecting>
                 <p class="pl-banner" role="status">{i18n.t("banner-reconnecting")}</p>
             </Show>

@@ -1,0 +1,157 @@
+//! Routing over real sockets: fair assignment within capacity, the queue and what shoppers are
+//! told about it, claim, transfer and release, an agent dropping out past the grace period, and
+//! a clean logout. The pure rules are unit-tested in `relay/src/routing/desk.rs`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestRelay;
+use parley::{AgentClient, FrameSocket, VisitorClient};
+use protocol::{AgentFrame, AgentStatus, ErrorCode, ServerFrame};
+
+const GRACE: Duration = Duration::from_millis(300);
+
+/// Waits for the `assignment` frame of a conversation that matches `wanted`.
+async fn assignment(socket: &mut FrameSocket, conversation: i64, wanted: impl Fn(Option<i64>, Option<u32>) -> bool) {
+    socket
+        .wait_for(|f| {
+            matches!(f, ServerFrame::Assignment { conversation_id, agent_id, queue_position, .. }
+            if *conversation_id == conversation && wanted(*agent_id, *queue_position))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("conversation {conversation}: {e}"));
+}
+
+/// Waits until the shopper is told that `agent` joined, or that they are at `position` in the
+/// queue (notices in between, such as an earlier place in the queue, are passed over).
+async fn told(shopper: &mut VisitorClient, agent: Option<&str>, position: Option<u32>) {
+    let wanted = ServerFrame::Attendance { agent_name: agent.map(str::to_owned), queue_position: position };
+    shopper.socket.wait_for(|f| *f == wanted).await.unwrap_or_else(|e| panic!("expected {wanted:?}: {e}"));
+}
+
+/// A shopper who has written once; returns them and their conversation id.
+async fn shopper_writes(base: &str, text: &str) -> (VisitorClient, i64) {
+    let mut shopper = VisitorClient::connect(base, "demo", None, None, 0).await.unwrap();
+    shopper.send("first", text).await.unwrap();
+    let conversation = match shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap() {
+        ServerFrame::Accepted { conversation_id, .. } => conversation_id,
+        _ => unreachable!(),
+    };
+    (shopper, conversation)
+}
+
+async fn error_code(socket: &mut FrameSocket) -> ErrorCode {
+    match socket.wait_for(|f| matches!(f, ServerFrame::Error { .. })).await.unwrap() {
+        ServerFrame::Error { code, .. } => code,
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn conversations_are_shared_fairly_within_capacity_and_the_rest_wait_in_order() {
+    let t = TestRelay::start().await;
+    let (e1, p1) = t.add_agent("demo", "Ann").await;
+    let (e2, p2) = t.add_agent("demo", "Bo").await;
+    let mut ann = AgentClient::login(&t.base, &e1, &p1).await.unwrap();
+    let mut bo = AgentClient::login(&t.base, &e2, &p2).await.unwrap();
+    let (ann_id, bo_id) = (ann.agent.id, bo.agent.id);
+    for agent in [&mut ann, &mut bo] {
+        agent.socket.send(&AgentFrame::SetCapacity { capacity: 1 }).await.unwrap();
+        agent.socket.wait_for(|f| matches!(f, ServerFrame::Presence { capacity: 1, .. })).await.unwrap();
+    }
+
+    let (mut s1, c1) = shopper_writes(&t.base, "one").await;
+    told(&mut s1, Some("Ann"), None).await;
+    let (mut s2, c2) = shopper_writes(&t.base, "two").await;
+    told(&mut s2, Some("Bo"), None).await;
+    let (mut s3, c3) = shopper_writes(&t.base, "three").await;
+    told(&mut s3, None, Some(1)).await;
+    let (mut s4, c4) = shopper_writes(&t.base, "four").await;
+    told(&mut s4, None, Some(2)).await;
+    assignment(&mut bo.socket, c4, |agent, position| agent.is_none() && position == Some(2)).await;
+
+    // Ann makes room: the oldest waiting conversation is hers, and the next one moves up.
+    ann.socket.send(&AgentFrame::SetCapacity { capacity: 2 }).await.unwrap();
+    told(&mut s3, Some("Ann"), None).await;
+    told(&mut s4, None, Some(1)).await;
+    assignment(&mut bo.socket, c3, |agent, _| agent == Some(ann_id)).await;
+
+    // Bo claims the last one from the queue; transferring it to Ann, who is full, is refused.
+    bo.socket.send(&AgentFrame::Claim { conversation_id: c4 }).await.unwrap();
+    told(&mut s4, Some("Bo"), None).await;
+    bo.socket.send(&AgentFrame::Transfer { conversation_id: c4, to_agent_id: ann_id }).await.unwrap();
+    assert_eq!(error_code(&mut bo.socket).await, ErrorCode::AgentFull);
+    ann.socket.send(&AgentFrame::Release { conversation_id: c2 }).await.unwrap();
+    assert_eq!(error_code(&mut ann.socket).await, ErrorCode::NotYours);
+
+    // Bo releases one: nobody else is free, so it waits; Ann transfers one to Bo when he has room.
+    bo.socket.send(&AgentFrame::Release { conversation_id: c2 }).await.unwrap();
+    told(&mut s2, None, Some(1)).await;
+    ann.socket.send(&AgentFrame::SetCapacity { capacity: 3 }).await.unwrap();
+    told(&mut s2, Some("Ann"), None).await;
+    bo.socket.send(&AgentFrame::SetCapacity { capacity: 2 }).await.unwrap();
+    bo.socket.wait_for(|f| matches!(f, ServerFrame::Presence { capacity: 2, .. })).await.unwrap();
+    ann.socket.send(&AgentFrame::Transfer { conversation_id: c1, to_agent_id: bo_id }).await.unwrap();
+    told(&mut s1, Some("Bo"), None).await;
+
+    let events = t.relay.state().store.conversation_events(c1).await.unwrap();
+    assert_eq!(events, vec![("assigned".to_owned(), Some(ann_id)), ("transferred".to_owned(), Some(bo_id))]);
+    let events = t.relay.state().store.conversation_events(c2).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["assigned", "queued", "assigned"]);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn away_agents_get_nothing_new_and_a_dropped_agent_loses_chats_only_after_the_grace_period() {
+    let t = TestRelay::start_with_grace(GRACE).await;
+    let (e1, p1) = t.add_agent("demo", "Cy").await;
+    let (e2, p2) = t.add_agent("demo", "Di").await;
+    let cy = AgentClient::login(&t.base, &e1, &p1).await.unwrap();
+    let cy_token = cy.session_token.clone();
+    let mut di = AgentClient::login(&t.base, &e2, &p2).await.unwrap();
+    di.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Away }).await.unwrap();
+    di.socket.wait_for(|f| matches!(f, ServerFrame::Presence { status: AgentStatus::Away, .. })).await.unwrap();
+
+    let (mut shopper, conversation) = shopper_writes(&t.base, "hello").await;
+    told(&mut shopper, Some("Cy"), None).await;
+
+    // Cy's connection drops; a reconnect within the grace period keeps the chat.
+    cy.socket.close().await;
+    let cy = AgentClient::resume(&t.base, &cy_token).await.unwrap();
+    assert!(cy.conversations.iter().any(|c| c.id == conversation && c.assigned_agent_id == Some(cy.agent.id)));
+
+    // This time Cy stays away: after the grace period the chat returns to the queue, and the
+    // shopper hears where they stand. Di comes back online and gets it.
+    let dropped_at = std::time::Instant::now();
+    cy.socket.close().await;
+    told(&mut shopper, None, Some(1)).await;
+    assert!(dropped_at.elapsed() >= GRACE, "not before the grace period");
+    di.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Online }).await.unwrap();
+    told(&mut shopper, Some("Di"), None).await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn every_connection_of_an_agent_sees_their_status_and_logout_is_immediate() {
+    let t = TestRelay::start_with_grace(Duration::from_secs(3600)).await;
+    let (email, password) = t.add_agent("demo", "Eli").await;
+    let mut tab1 = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let mut tab2 = AgentClient::resume(&t.base, &tab1.session_token).await.unwrap();
+    tab1.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Away }).await.unwrap();
+    for tab in [&mut tab1, &mut tab2] {
+        tab.socket.wait_for(|f| matches!(f, ServerFrame::Presence { status: AgentStatus::Away, .. })).await.unwrap();
+    }
+    tab2.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Online }).await.unwrap();
+    tab1.socket.wait_for(|f| matches!(f, ServerFrame::Presence { status: AgentStatus::Online, .. })).await.unwrap();
+
+    let (mut shopper, _) = shopper_writes(&t.base, "hi").await;
+    told(&mut shopper, Some("Eli"), None).await;
+    // Logout takes effect at once, despite the hour-long grace period, and ends the session.
+    tab1.socket.send(&AgentFrame::Logout).await.unwrap();
+    told(&mut shopper, None, Some(1)).await;
+    let err = AgentClient::resume(&t.base, &tab1.session_token).await.err().unwrap();
+    assert!(format!("{err:#}").contains("BadCredentials"));
+    t.stop().await;
+}
