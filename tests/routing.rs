@@ -99,7 +99,7 @@ async fn conversations_are_shared_fairly_within_capacity_and_the_rest_wait_in_or
     assert_eq!(events, vec![("assigned".to_owned(), Some(ann_id)), ("transferred".to_owned(), Some(bo_id))]);
     let events = t.relay.state().store.conversation_events(c2).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(kinds, ["assigned", "queued", "assigned"]);
+    assert_eq!(kinds, ["assigned", "released", "assigned"]);
     t.stop().await;
 }
 

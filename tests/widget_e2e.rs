@@ -332,3 +332,35 @@ async fn the_widget_opens_no_socket_until_the_chat_is_opened() {
     .await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn with_a_silent_agent_the_shopper_hears_from_the_bot_right_after_the_deadline() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    t.relay.state().store.set_first_reply_secs("demo", 2).await.unwrap();
+    let (email, password) = t.add_agent("demo", "Mo").await;
+    let _silent = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        open_chat(&client).await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("Do you ship to Norway?{}", char::from(Key::Enter))).await?;
+        wait_for_state(&client, "Do you ship to Norway?", "sent").await?;
+        let bot = eventually("a message from Bot", || async {
+            let v = widget_js(
+                &client,
+                "const m = root.querySelector('.pl-message.automatic'); \
+                 return m ? [m.querySelector('.pl-author').textContent, m.querySelector('.pl-bubble').textContent] : null;",
+            )
+            .await?;
+            Ok((!v.is_null()).then_some(v))
+        })
+        .await?;
+        ensure!(bot[0] == "Bot", "automatic messages carry the author Bot: {bot}");
+        ensure!(bot[1].as_str().unwrap_or_default().starts_with("Thanks for waiting!"), "{bot}");
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}

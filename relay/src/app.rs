@@ -138,6 +138,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         routing,
     });
     tokio::spawn(Routing::run_offline_reports(state.clone(), gone));
+    tokio::spawn(crate::routing::deadline::watch(state.clone()));
     let router = http::router(state.clone());
     let serving = state.clone();
     let task = tokio::spawn(async move {

@@ -42,6 +42,16 @@ pub enum Command {
 /// `relay store …`
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
+    /// Change a store's settings; a running relay applies them within 2 s.
+    Set {
+        /// The store's key.
+        #[arg(long)]
+        key: String,
+        /// Seconds a shopper may wait for a first reply (and for each next reply) before the bot
+        /// acknowledges and the conversation moves to another free agent (default 60).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+        first_reply_secs: Option<u32>,
+    },
     /// Create a store.
     Add {
         /// Public key used in the script tag (letters, digits, '-' and '_').
@@ -118,6 +128,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "created store {key:?} allowing {}",
                 if origins.is_empty() { "no origin yet".into() } else { origins.join(", ") }
             );
+            Ok(())
+        }
+        Command::Store(StoreCommand::Set { key, first_reply_secs }) => {
+            let Some(secs) = first_reply_secs else {
+                bail!("nothing to change: give --first-reply-secs");
+            };
+            let store = Store::open(&cli.data_dir).await?;
+            store.set_first_reply_secs(&key, secs).await?;
+            store.close().await;
+            println!("store {key:?}: first reply within {secs} s");
             Ok(())
         }
         Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {

@@ -95,6 +95,14 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     let url = first.strip_prefix("relay listening on ").expect("the URL is printed").to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{first}");
 
+    let set = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--first-reply-secs", "45"]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert!(String::from_utf8_lossy(&set.stdout).contains("45 s"));
+    let zero = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--first-reply-secs", "0"]);
+    assert!(!zero.status.success(), "a zero deadline is refused");
+    let unknown = relay(&["--data-dir", data, "store", "set", "--key", "nope", "--first-reply-secs", "30"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no store"), "{}", stderr(&unknown));
+
     let live = relay(&[
         "--data-dir",
         data,

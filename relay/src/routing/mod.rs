@@ -11,6 +11,7 @@
 //! Desks sit behind one async lock, held while a decision is persisted, so that decisions reach
 //! the database in the order they were taken.
 
+pub mod deadline;
 pub mod desk;
 pub mod presence;
 
@@ -132,7 +133,7 @@ impl Routing {
             self.connections.forget(agent);
         }
         let Some(meta) = self.update_meta(agent, |m| m.status = status) else { return Ok(()) };
-        self.decide(state, meta.store_id, |desk, now| Ok(desk.set_agent(agent, status, meta.capacity, now)))
+        self.decide(state, meta.store_id, "offline", |desk, now| Ok(desk.set_agent(agent, status, meta.capacity, now)))
             .await
             .map_err(|e| match e {
                 Decision::Store(e) => e,
@@ -149,7 +150,8 @@ impl Routing {
         }
         state.store.set_agent_capacity(agent, capacity).await?;
         let Some(meta) = self.update_meta(agent, |m| m.capacity = capacity) else { return Ok(()) };
-        self.decide(state, meta.store_id, |desk, now| Ok(desk.set_agent(agent, meta.status, capacity, now))).await?;
+        self.decide(state, meta.store_id, "offline", |desk, now| Ok(desk.set_agent(agent, meta.status, capacity, now)))
+            .await?;
         self.announce_presence(state, agent).await;
         Ok(())
     }
@@ -168,13 +170,17 @@ impl Routing {
 
     /// A conversation has its first shopper message: find it an agent or queue it.
     pub async fn route(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Result<(), Refusal> {
-        self.decide(state, store_id, |desk, now| Ok(desk.route(conversation, now))).await.map_err(Refusal::from)
+        self.decide(state, store_id, "assigned", |desk, now| Ok(desk.route(conversation, now)))
+            .await
+            .map_err(Refusal::from)
     }
 
     /// An agent takes a conversation from the queue.
     pub async fn claim(&self, state: &AppState, agent: AgentId, conversation: ConversationId) -> Result<(), Refusal> {
         let store_id = self.store_of(agent)?;
-        self.decide(state, store_id, |desk, now| desk.claim(agent, conversation, now)).await.map_err(Refusal::from)
+        self.decide(state, store_id, "claimed", |desk, now| desk.claim(agent, conversation, now))
+            .await
+            .map_err(Refusal::from)
     }
 
     /// An agent hands a conversation to another.
@@ -189,7 +195,7 @@ impl Routing {
         if self.meta(to).is_none_or(|m| m.store_id != store_id) {
             return Err(Refused::AgentUnavailable.into());
         }
-        self.decide(state, store_id, |desk, now| desk.transfer(agent, conversation, to, now))
+        self.decide(state, store_id, "transferred", |desk, now| desk.transfer(agent, conversation, to, now))
             .await
             .map_err(Refusal::from)
     }
@@ -197,7 +203,23 @@ impl Routing {
     /// An agent puts a conversation back in the queue.
     pub async fn release(&self, state: &AppState, agent: AgentId, conversation: ConversationId) -> Result<(), Refusal> {
         let store_id = self.store_of(agent)?;
-        self.decide(state, store_id, |desk, now| desk.release(agent, conversation, now)).await.map_err(Refusal::from)
+        self.decide(state, store_id, "released", |desk, now| desk.release(agent, conversation, now))
+            .await
+            .map_err(Refusal::from)
+    }
+
+    /// Moves a conversation whose first-reply deadline passed to another free agent.
+    pub async fn reroute(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Result<(), Refusal> {
+        self.decide(state, store_id, "rerouted", |desk, now| Ok(desk.reroute(conversation, now)))
+            .await
+            .map_err(Refusal::from)
+    }
+
+    /// The place of a conversation in its store's queue, if it waits there.
+    pub async fn queue_position(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Option<u32> {
+        let mut desks = self.desks.lock().await;
+        let desk = self.desk(&mut desks, state, store_id).await.ok()?;
+        desk.queue_position(conversation).map(|p| p as u32)
     }
 
     /// What the shopper of a conversation should be told now (after a reload, say).
@@ -241,10 +263,14 @@ impl Routing {
     }
 
     /// Takes a decision on a store's desk, then persists and announces what changed.
+    ///
+    /// `cause` names, in the conversation's timeline, each move away from an agent
+    /// (`claimed`, `transferred`, `released`, `rerouted`, `offline`).
     async fn decide(
         &self,
         state: &AppState,
         store_id: i64,
+        cause: &'static str,
         decide: impl FnOnce(&mut Desk, Instant) -> Result<Vec<Change>, Refused>,
     ) -> Result<(), Decision> {
         let mut desks = self.desks.lock().await;
@@ -253,7 +279,7 @@ impl Routing {
         let queue_moved = changes.iter().any(|c| matches!(c, Change::Queued { .. }) || is_from_queue(c));
         let mut announced = Vec::new();
         for change in &changes {
-            announced.push(self.apply(state, store_id, desk, change).await?);
+            announced.push(self.apply(state, store_id, desk, change, cause).await?);
         }
         if queue_moved {
             // Everyone behind a conversation that left or joined the queue moved.
@@ -271,11 +297,13 @@ impl Routing {
         store_id: i64,
         desk: &Desk,
         change: &Change,
+        cause: &'static str,
     ) -> Result<ConversationId, StoreError> {
         let (conversation, agent, kind, from) = match *change {
             Change::Assigned { conversation, agent, from: None } => (conversation, Some(agent), "assigned", None),
-            Change::Assigned { conversation, agent, from } => (conversation, Some(agent), "transferred", from),
-            Change::Queued { conversation, from } => (conversation, None, "queued", from),
+            Change::Assigned { conversation, agent, from } => (conversation, Some(agent), cause, from),
+            Change::Queued { conversation, from: None } => (conversation, None, "queued", None),
+            Change::Queued { conversation, from } => (conversation, None, cause, from),
         };
         state.store.set_assignment(conversation, agent, kind, from).await?;
         self.announce(state, store_id, desk, conversation).await?;

@@ -23,6 +23,19 @@ pub struct ConversationRecord {
     pub assigned_agent_id: Option<i64>,
 }
 
+/// A conversation whose shopper waited past the deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overdue {
+    /// The conversation.
+    pub conversation_id: i64,
+    /// Its store.
+    pub store_id: i64,
+    /// When the unanswered wait began (ms).
+    pub awaiting_since: i64,
+    /// Whether a human had replied earlier in the conversation (a next-reply wait).
+    pub answered_before: bool,
+}
+
 /// A message to append.
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
@@ -141,11 +154,23 @@ impl Store {
                     Role::Agent => "first_human_reply_at",
                     Role::Bot | Role::System => "first_bot_reply_at",
                 };
-                sqlx::query(&format!("UPDATE conversations SET {column} = COALESCE({column}, ?) WHERE id = ?"))
-                    .bind(row.get::<i64, _>("created_at"))
-                    .bind(conversation_id)
-                    .execute(&mut *tx)
-                    .await?;
+                // The wait for an answer starts with the first unanswered shopper message and ends
+                // with a human reply (SQLite evaluates every SET expression on the old row).
+                let waiting = match new.role {
+                    Role::Visitor => {
+                        ", deadline_handled_at = CASE WHEN awaiting_since IS NULL THEN NULL ELSE deadline_handled_at END,
+                           awaiting_since = COALESCE(awaiting_since, ?1)"
+                    }
+                    Role::Agent => ", awaiting_since = NULL, deadline_handled_at = NULL",
+                    Role::Bot | Role::System => "",
+                };
+                sqlx::query(&format!(
+                    "UPDATE conversations SET {column} = COALESCE({column}, ?1){waiting} WHERE id = ?2"
+                ))
+                .bind(row.get::<i64, _>("created_at"))
+                .bind(conversation_id)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Ok(AppendOutcome { message: message_from_row(&row), duplicate: false })
             }
@@ -299,6 +324,50 @@ impl Store {
         Ok(rows.iter().map(|r| (r.get("id"), r.get("assigned_agent_id"))).collect())
     }
 
+    /// Open conversations whose shopper has waited past the store's first-reply deadline at
+    /// `now` (ms), and whose wait was not handled yet, oldest wait first.
+    pub async fn overdue(&self, now: i64) -> Result<Vec<Overdue>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.id, c.store_id, c.awaiting_since, c.first_human_reply_at IS NOT NULL AS answered_before
+             FROM conversations c JOIN stores s ON s.id = c.store_id
+             WHERE c.awaiting_since IS NOT NULL AND c.deadline_handled_at IS NULL AND c.closed_at IS NULL
+               AND c.awaiting_since + s.first_reply_secs * 1000 <= ?
+             ORDER BY c.awaiting_since",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Overdue {
+                conversation_id: r.get("id"),
+                store_id: r.get("store_id"),
+                awaiting_since: r.get("awaiting_since"),
+                answered_before: r.get("answered_before"),
+            })
+            .collect())
+    }
+
+    /// Marks the current wait of a conversation as handled, unless a human answered meanwhile
+    /// or a newer wait began; returns whether it did.
+    pub async fn mark_deadline_handled(
+        &self,
+        conversation_id: i64,
+        awaiting_since: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE conversations SET deadline_handled_at = ?
+             WHERE id = ? AND awaiting_since = ? AND deadline_handled_at IS NULL",
+        )
+        .bind(now)
+        .bind(conversation_id)
+        .bind(awaiting_since)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// The kinds of a conversation's timeline events, oldest first (for tests and metrics).
     pub async fn conversation_events(&self, conversation_id: i64) -> Result<Vec<(String, Option<i64>)>, StoreError> {
         let rows = sqlx::query("SELECT kind, agent_id FROM conversation_events WHERE conversation_id = ? ORDER BY id")
@@ -347,5 +416,57 @@ fn message_from_row(r: &SqliteRow) -> Message {
         text: r.get("text"),
         client_id: r.get("client_id"),
         at: r.get("created_at"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn says<'a>(role: Role, author: &'a str, text: &'a str, id: &'a str) -> NewMessage<'a> {
+        NewMessage { role, author_id: author, author_name: None, text, client_id: Some(id) }
+    }
+
+    /// Deadlines come from stored times alone: asked at chosen instants, with a reopened store in
+    /// between, the answers follow the rules without any waiting.
+    #[tokio::test]
+    async fn overdue_waits_follow_stored_times_replies_and_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
+        store.set_first_reply_secs("shop", 60).await.unwrap();
+        store.add_visitor(shop.id, "v1").await.unwrap();
+        let (c, _) = store.ensure_conversation(shop.id, "v1").await.unwrap();
+        assert!(store.overdue(i64::MAX / 2).await.unwrap().is_empty(), "no shopper message, no wait");
+
+        let first = store.append_message(c.id, &says(Role::Visitor, "v1", "hello?", "a")).await.unwrap().message;
+        store.append_message(c.id, &says(Role::Visitor, "v1", "anyone?", "b")).await.unwrap();
+        assert!(store.overdue(first.at + 59_999).await.unwrap().is_empty());
+        let due = store.overdue(first.at + 60_000).await.unwrap();
+        assert_eq!(due.len(), 1, "the wait started at the first unanswered message");
+        assert_eq!((due[0].awaiting_since, due[0].answered_before), (first.at, false));
+
+        // Handled once: it is not due again, even after the store is reopened.
+        assert!(store.mark_deadline_handled(c.id, first.at, first.at + 60_000).await.unwrap());
+        assert!(!store.mark_deadline_handled(c.id, first.at, first.at + 61_000).await.unwrap());
+        store.close().await;
+        let store = Store::open(dir.path()).await.unwrap();
+        assert!(store.overdue(first.at + 600_000).await.unwrap().is_empty());
+
+        // A bot message does not stop the clock for a next wait; a human reply does.
+        store.append_message(c.id, &says(Role::Bot, "bot", "hang on", "c")).await.unwrap();
+        store.append_message(c.id, &says(Role::Agent, "1", "Hi!", "d")).await.unwrap();
+        assert!(store.overdue(i64::MAX / 2).await.unwrap().is_empty(), "answered");
+
+        // The next unanswered message starts a next-reply wait with the same deadline.
+        let next = store.append_message(c.id, &says(Role::Visitor, "v1", "one more thing", "e")).await.unwrap().message;
+        assert!(store.overdue(next.at + 59_000).await.unwrap().is_empty());
+        let due = store.overdue(next.at + 60_000).await.unwrap();
+        assert_eq!((due[0].awaiting_since, due[0].answered_before), (next.at, true));
+
+        // A shorter deadline applies to the wait already running.
+        store.set_first_reply_secs("shop", 5).await.unwrap();
+        assert_eq!(store.overdue(next.at + 5_000).await.unwrap().len(), 1);
+        store.close().await;
     }
 }

@@ -80,6 +80,28 @@ impl Store {
         Ok(Some(StoreRecord { id, key: row.get("key"), name: row.get("name"), origins }))
     }
 
+    /// Sets the first-reply deadline of a store, in seconds.
+    pub async fn set_first_reply_secs(&self, key: &str, secs: u32) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE stores SET first_reply_secs = ? WHERE key = ?")
+            .bind(i64::from(secs))
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
+        }
+        Ok(())
+    }
+
+    /// A store's first-reply deadline, in seconds.
+    pub async fn first_reply_secs(&self, store_id: i64) -> Result<u32, StoreError> {
+        let secs: i64 = sqlx::query_scalar("SELECT first_reply_secs FROM stores WHERE id = ?")
+            .bind(store_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u32::try_from(secs).unwrap_or(60))
+    }
+
     /// Looks a store up by its internal id.
     pub async fn store_by_id(&self, id: i64) -> Result<Option<StoreRecord>, StoreError> {
         let key: Option<String> =

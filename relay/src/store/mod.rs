@@ -16,7 +16,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use conversations::{AppendOutcome, ConversationRecord, NewMessage};
+pub use conversations::{AppendOutcome, ConversationRecord, NewMessage, Overdue};
 pub use directory::{AgentRecord, StoreRecord};
 
 /// Errors a store operation can end with.

@@ -1,0 +1,79 @@
+//! The first-reply promise: a shopper waiting longer than the store's deadline (default 60 s)
+//! gets an automatic acknowledgement, and the conversation moves to another free agent unless a
+//! human has already answered in it.
+//!
+//! Deadlines are not held in memory: each conversation stores when its current unanswered wait
+//! began, and a sweep every second asks the store which waits are overdue. A restart therefore
+//! loses nothing, and a changed deadline (`relay store set`) applies at the next sweep.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use protocol::Role;
+
+use crate::app::AppState;
+use crate::chat;
+use crate::store::{now_millis, NewMessage, StoreError};
+
+/// How often overdue waits are looked for.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// The display name of automatic messages; clients show it in their own language.
+pub const BOT_NAME: &str = "Bot";
+
+/// Sweeps until the relay shuts down.
+pub async fn watch(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(SWEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(error) = sweep(&state, now_millis()).await {
+            tracing::error!(%error, "first-reply sweep failed");
+        }
+    }
+}
+
+/// Handles every wait overdue at `now` (ms); returns how many it handled.
+pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
+    let mut handled = 0;
+    for overdue in state.store.overdue(now).await? {
+        // Claiming the wait first makes the acknowledgement happen once, even across relays.
+        if !state.store.mark_deadline_handled(overdue.conversation_id, overdue.awaiting_since, now).await? {
+            continue;
+        }
+        let Some(conversation) = state.store.conversation(overdue.conversation_id).await? else { continue };
+        let position = state.routing.queue_position(state, overdue.store_id, conversation.id).await;
+        let text = acknowledgement(position);
+        let client_id = format!("deadline-{}", overdue.awaiting_since);
+        let bot = NewMessage {
+            role: Role::Bot,
+            author_id: "bot",
+            author_name: Some(BOT_NAME),
+            text: &text,
+            client_id: Some(&client_id),
+        };
+        chat::post(state, &conversation, &bot).await?;
+        if !overdue.answered_before {
+            if let Err(refusal) = state.routing.reroute(state, overdue.store_id, conversation.id).await {
+                tracing::warn!(conversation = conversation.id, code = ?refusal.code, "re-route failed");
+            }
+        }
+        handled += 1;
+    }
+    Ok(handled)
+}
+
+/// What the shopper is told when the deadline passes: that they were heard, and how long it
+/// may take.
+fn acknowledgement(queue_position: Option<u32>) -> String {
+    match queue_position {
+        Some(position) => format!(
+            "Thanks for waiting! Everyone on our team is helping other shoppers right now. \
+             You are number {position} in line, and we will reply as soon as we can."
+        ),
+        None => "Thanks for waiting! We have your message, and a member of our team will reply in a moment.".to_owned(),
+    }
+}

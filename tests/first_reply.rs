@@ -1,0 +1,87 @@
+//! The first-reply promise over real sockets, with the deadline set to 1 s: the bot acknowledges
+//! a shopper nobody answered, the conversation moves to a free agent, an agent who already
+//! answered keeps it, and a wait that began before a restart is still honoured after it.
+//! The rules on stored times are tested without waiting in `relay/src/store/conversations.rs`.
+
+mod common;
+
+use common::TestRelay;
+use parley::{AgentClient, VisitorClient};
+use protocol::{AgentFrame, AgentStatus, Role, ServerFrame};
+
+fn bot_message(f: &ServerFrame) -> bool {
+    matches!(f, ServerFrame::Message { message } if message.author.role == Role::Bot)
+}
+
+async fn told_joined(shopper: &mut VisitorClient, name: &str) {
+    let wanted = ServerFrame::Attendance { agent_name: Some(name.into()), queue_position: None };
+    shopper.socket.wait_for(|f| *f == wanted).await.unwrap_or_else(|e| panic!("{name} never joined: {e}"));
+}
+
+#[tokio::test]
+async fn a_silent_agent_loses_the_shopper_to_a_free_one_after_the_bot_steps_in() {
+    let t = TestRelay::start().await;
+    t.relay.state().store.set_first_reply_secs("demo", 1).await.unwrap();
+    let (e1, p1) = t.add_agent("demo", "Kim").await;
+    let (e2, p2) = t.add_agent("demo", "Lou").await;
+    let kim = AgentClient::login(&t.base, &e1, &p1).await.unwrap();
+    let mut lou = AgentClient::login_as(&t.base, &e2, &p2, Some(AgentStatus::Away)).await.unwrap();
+
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "Is this in stock?").await.unwrap();
+    told_joined(&mut shopper, "Kim").await;
+    lou.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Online }).await.unwrap();
+
+    // Kim stays silent past the deadline: the bot acknowledges, and Lou takes over.
+    let frame = shopper.socket.wait_for(bot_message).await.unwrap();
+    let ServerFrame::Message { message } = frame else { unreachable!() };
+    assert_eq!(message.author.name.as_deref(), Some("Bot"));
+    assert!(message.text.starts_with("Thanks for waiting!"), "{}", message.text);
+    told_joined(&mut shopper, "Lou").await;
+    let conversation = message.conversation_id;
+    let kinds: Vec<String> =
+        t.relay.state().store.conversation_events(conversation).await.unwrap().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(kinds, ["assigned", "rerouted"]);
+
+    // Lou answers; the next unanswered question gets the bot again, but Lou keeps the chat.
+    lou.send(conversation, "l1", "Yes, all sizes.").await.unwrap();
+    shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.text == "Yes, all sizes."))
+        .await
+        .unwrap();
+    shopper.send("q2", "And in blue?").await.unwrap();
+    shopper.socket.wait_for(bot_message).await.unwrap();
+    let kinds = t.relay.state().store.conversation_events(conversation).await.unwrap();
+    assert_eq!(kinds.len(), 2, "no re-route after a human reply: {kinds:?}");
+    drop(kim);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_wait_that_began_before_a_restart_is_acknowledged_after_it() {
+    let t = TestRelay::start().await;
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "Hello? Nobody is online.").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let token = shopper.welcome.token.clone();
+    let (data, dir) = t.stop().await;
+
+    // The deadline is shortened while the relay is down; the new relay honours the old wait.
+    let t = TestRelay::start_on(&data).await;
+    t.relay.state().store.set_first_reply_secs("demo", 1).await.unwrap();
+    let mut back = VisitorClient::connect(&t.base, "demo", None, Some(token), 1).await.unwrap();
+    // Live, or in the history the reconnect brings, depending on which came first.
+    let bot_text = |f: &ServerFrame| match f {
+        ServerFrame::Message { message } if message.author.role == Role::Bot => Some(message.text.clone()),
+        ServerFrame::History { messages, .. } => {
+            messages.iter().find(|m| m.author.role == Role::Bot).map(|m| m.text.clone())
+        }
+        _ => None,
+    };
+    let frame = back.socket.wait_for(|f| bot_text(f).is_some()).await.unwrap();
+    let text = bot_text(&frame).unwrap();
+    assert!(text.contains("You are number 1 in line"), "{text}");
+    t.stop().await;
+    drop(dir);
+}
