@@ -371,6 +371,9 @@ pub enum ServerFrame {
         /// The `client_id` of the refused `send`, when there was one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
+        /// For `rate_limited`: how long to wait before trying again, in milliseconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }
 
@@ -414,6 +417,8 @@ pub enum ErrorCode {
     AgentFull,
     /// A value is out of range (for example a capacity of 0).
     InvalidValue,
+    /// Too many messages, conversations or connections; wait `retry_after_ms`.
+    RateLimited,
     /// The relay failed; the frame may be sent again.
     Internal,
 }

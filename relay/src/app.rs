@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 use crate::auth::VisitorTokens;
 use crate::http::{self, Assets};
 use crate::hub::Hub;
+use crate::limits::{Limits, LimitsConfig};
 use crate::routing::{Routing, DEFAULT_OFFLINE_GRACE};
 use crate::store::Store;
 
@@ -38,12 +39,19 @@ pub struct RelayConfig {
     pub data_dir: PathBuf,
     /// How long an agent may be disconnected before their conversations return to the queue.
     pub offline_grace: Duration,
+    /// Abuse limits.
+    pub limits: LimitsConfig,
 }
 
 impl RelayConfig {
     /// A relay on `listen` keeping its data in `data_dir`, with default settings otherwise.
     pub fn new(listen: SocketAddr, data_dir: impl Into<PathBuf>) -> RelayConfig {
-        RelayConfig { listen, data_dir: data_dir.into(), offline_grace: DEFAULT_OFFLINE_GRACE }
+        RelayConfig {
+            listen,
+            data_dir: data_dir.into(),
+            offline_grace: DEFAULT_OFFLINE_GRACE,
+            limits: LimitsConfig::default(),
+        }
     }
 }
 
@@ -63,6 +71,8 @@ pub struct AppState {
     pub assets: Assets,
     /// Presence, assignment and the queue.
     pub routing: Routing,
+    /// Abuse limits.
+    pub limits: Limits,
 }
 
 impl AppState {
@@ -136,14 +146,16 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         sessions: TaskTracker::new(),
         assets: Assets::load(),
         routing,
+        limits: Limits::new(config.limits),
     });
     tokio::spawn(Routing::run_offline_reports(state.clone(), gone));
     tokio::spawn(crate::routing::deadline::watch(state.clone()));
+    tokio::spawn(forget_idle_limits(state.clone()));
     let router = http::router(state.clone());
     let serving = state.clone();
     let task = tokio::spawn(async move {
         let stop = serving.shutdown.clone();
-        axum::serve(listener, router)
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
             .context("serving HTTP")?;
@@ -155,6 +167,17 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         Ok(())
     });
     Ok(RunningRelay { addr, shutdown, task, state })
+}
+
+/// Every minute, drops the limiter state of visitors and addresses that are back to full.
+async fn forget_idle_limits(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => state.limits.forget_idle(),
+        }
+    }
 }
 
 async fn wait_for_signal() {

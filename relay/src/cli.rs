@@ -2,6 +2,7 @@
 //! agents in the same data dir, whether or not a server is running on it.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -9,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::{start, RelayConfig};
 use crate::http::parse_origin;
+use crate::limits::LimitsConfig;
 use crate::store::Store;
 
 /// Parley relay: live chat between shoppers and a shop's agents.
@@ -21,6 +23,18 @@ pub struct Cli {
     /// Address to listen on when serving.
     #[arg(long, default_value = "127.0.0.1:8080", env = "RELAY_LISTEN")]
     pub listen: SocketAddr,
+    /// Messages a shopper may send at once before the per-minute rate applies.
+    #[arg(long, default_value = "10")]
+    pub message_burst: NonZeroU32,
+    /// Messages per minute a shopper may send in the long run.
+    #[arg(long, default_value = "30")]
+    pub messages_per_minute: NonZeroU32,
+    /// New conversations per hour from one IP address.
+    #[arg(long, default_value = "20")]
+    pub conversations_per_hour: NonZeroU32,
+    /// WebSocket connection attempts per minute from one IP address.
+    #[arg(long, default_value = "60")]
+    pub connections_per_minute: NonZeroU32,
     /// What to do; serves when absent.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -112,7 +126,14 @@ pub fn init_logging() {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let relay = start(RelayConfig::new(cli.listen, cli.data_dir)).await?;
+            let mut config = RelayConfig::new(cli.listen, cli.data_dir);
+            config.limits = LimitsConfig {
+                message_burst: cli.message_burst,
+                messages_per_minute: cli.messages_per_minute,
+                conversations_per_hour: cli.conversations_per_hour,
+                connections_per_minute: cli.connections_per_minute,
+            };
+            let relay = start(config).await?;
             println!("relay listening on {}", relay.url());
             println!("demo storefront: {}/demo/", relay.url());
             relay.serve_until_signal().await

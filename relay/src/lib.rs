@@ -12,6 +12,7 @@ pub mod chat;
 pub mod cli;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod routing;
 pub mod store;
 pub mod ws;

@@ -34,10 +34,15 @@ impl TestRelay {
 
     /// Starts a relay on a fresh data dir, with agents going offline after `grace`.
     pub async fn start_with_grace(grace: std::time::Duration) -> TestRelay {
+        Self::start_with(|config| config.offline_grace = grace).await
+    }
+
+    /// Starts a relay on a fresh data dir with adjusted settings.
+    pub async fn start_with(adjust: impl FnOnce(&mut RelayConfig)) -> TestRelay {
         let dir = tempfile::tempdir().expect("creating a temp dir");
         let data = dir.path().join("data");
         let mut config = RelayConfig::new("127.0.0.1:0".parse().unwrap(), &data);
-        config.offline_grace = grace;
+        adjust(&mut config);
         let mut relay = Self::start_config(config).await;
         relay.dir = Some(dir);
         relay

@@ -279,7 +279,7 @@ impl Connection {
                     m.delivery = Delivery::Seen;
                 }
             }),
-            ServerFrame::Error { code, message, client_id } => {
+            ServerFrame::Error { code, message, client_id, .. } => {
                 web_sys::console::warn_1(&format!("Parley: {code:?}: {message}").into());
                 if let Some(client_id) = client_id {
                     self.set_delivery(&client_id, Delivery::Failed);

@@ -44,6 +44,18 @@ pub fn api_error(status: StatusCode, code: ErrorCode, message: impl Into<String>
     (status, Json(body)).into_response()
 }
 
+/// A 429 for a client over a limit, with `Retry-After` in whole seconds.
+pub fn too_many(what: &str, wait: std::time::Duration) -> Response {
+    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+    let mut response = api_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        format!("too many {what}; try again in {secs} s"),
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    response
+}
+
 impl IntoResponse for crate::ws::Refusal {
     fn into_response(self) -> Response {
         api_error(StatusCode::INTERNAL_SERVER_ERROR, self.code, self.message)

@@ -5,10 +5,11 @@
 //! against that store, and a conversation of another store is answered `not_found`, exactly
 //! like one that does not exist, so nothing leaks across tenants.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame, StoreInfo};
@@ -17,7 +18,7 @@ use super::socket::{self, close_code, Flow, Out, Session};
 use super::{check_message, send_history, Refusal};
 use crate::app::AppState;
 use crate::auth::{hash_password, new_session_token, session_token_hash, verify_password, SESSION_MAX_IDLE_MS};
-use crate::http::same_origin_only;
+use crate::http::{same_origin_only, too_many};
 use crate::hub::Registration;
 use crate::routing::desk::Presence;
 use crate::routing::from_status;
@@ -29,7 +30,16 @@ const MAX_FAILED_LOGINS: u8 = 5;
 const WELCOME_CONVERSATIONS: u32 = 100;
 
 /// Upgrades to an agent session. Browsers may only open it from the relay's own pages.
-pub async fn upgrade(State(state): State<Arc<AppState>>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Err(wait) = state.limits.connection(peer.ip()) {
+        tracing::info!(ip = %peer.ip(), "too many agent connections");
+        return too_many("connections", wait);
+    }
     if let Err(refused) = same_origin_only(&headers) {
         return refused;
     }

@@ -20,15 +20,28 @@ const HISTORY_PAGE: u32 = 200;
 pub struct Refusal {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
+    pub(crate) retry_after: Option<std::time::Duration>,
 }
 
 impl Refusal {
     pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Refusal { code, message: message.into() }
+        Refusal { code, message: message.into(), retry_after: None }
+    }
+
+    /// A `rate_limited` refusal that says how long to wait.
+    pub(crate) fn rate_limited(what: &str, wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs_f64().ceil().max(1.0);
+        Refusal {
+            code: ErrorCode::RateLimited,
+            message: format!("too many {what}; try again in {secs:.0} s"),
+            retry_after: Some(wait),
+        }
     }
 
     pub(crate) async fn send(self, out: &Out, client_id: Option<String>) {
-        out.error(self.code, self.message, client_id).await;
+        let retry_after_ms = self.retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        out.send(&protocol::ServerFrame::Error { code: self.code, message: self.message, client_id, retry_after_ms })
+            .await;
     }
 }
 

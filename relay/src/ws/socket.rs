@@ -75,7 +75,7 @@ impl Out {
 
     /// Queues an error frame.
     pub async fn error(&self, code: ErrorCode, message: impl Into<String>, client_id: Option<String>) {
-        self.send(&ServerFrame::Error { code, message: message.into(), client_id }).await;
+        self.send(&ServerFrame::Error { code, message: message.into(), client_id, retry_after_ms: None }).await;
     }
 }
 

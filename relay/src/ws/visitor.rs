@@ -6,10 +6,11 @@
 //! theirs names a conversation at all.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use protocol::{ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
@@ -18,7 +19,7 @@ use super::socket::{self, Flow, Out, Session};
 use super::{check_message, send_history, Refusal};
 use crate::app::AppState;
 use crate::auth::new_visitor_id;
-use crate::http::{api_error, origin_allowed};
+use crate::http::{api_error, origin_allowed, too_many};
 use crate::hub::Registration;
 use crate::store::{ConversationRecord, NewMessage, StoreRecord};
 
@@ -26,9 +27,14 @@ use crate::store::{ConversationRecord, NewMessage, StoreRecord};
 pub async fn upgrade(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if let Err(wait) = state.limits.connection(peer.ip()) {
+        tracing::info!(ip = %peer.ip(), "too many visitor connections");
+        return too_many("connections", wait);
+    }
     let Some(key) = query.get("store") else {
         return api_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownStore, "the ?store= parameter is missing");
     };
@@ -49,7 +55,7 @@ pub async fn upgrade(
     state
         .configure(ws)
         .on_upgrade(move |socket| async move {
-            let session = VisitorSession { state, store, me: None };
+            let session = VisitorSession { state, store, ip: peer.ip(), me: None };
             socket::drive(socket, peer_id, shutdown, session).await;
             drop(guard);
         })
@@ -59,6 +65,7 @@ pub async fn upgrade(
 struct VisitorSession {
     state: Arc<AppState>,
     store: StoreRecord,
+    ip: IpAddr,
     me: Option<Visitor>,
 }
 
@@ -149,10 +156,15 @@ impl VisitorSession {
     async fn send(&mut self, client_id: &str, text: &str, out: &Out) -> Result<(), Refusal> {
         let me = self.me.as_mut().ok_or_else(not_introduced)?;
         check_message(client_id, text)?;
+        self.state.limits.message(&me.id).map_err(|wait| Refusal::rate_limited("messages", wait))?;
         let (store, hub) = (&self.state.store, &self.state.hub);
         let (conversation, created) = match &me.conversation {
             Some(c) => (c.clone(), false),
             None => {
+                if store.open_conversation_of(&me.id).await?.is_none() {
+                    let limited = self.state.limits.conversation(self.ip);
+                    limited.map_err(|wait| Refusal::rate_limited("new conversations", wait))?;
+                }
                 let (c, created) = store.ensure_conversation(self.store.id, &me.id).await?;
                 me.conversation = Some(c.clone());
                 if created {
