@@ -33,6 +33,8 @@ pub enum Event {
 /// A WebSocket that speaks JSON frames.
 pub struct FrameSocket {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Frames read ahead by [`FrameSocket::wait_for_keeping`], returned before new ones.
+    held: std::collections::VecDeque<ServerFrame>,
 }
 
 /// Turns `http://host:port` into `ws://host:port` (and https into wss).
@@ -55,7 +57,7 @@ impl FrameSocket {
         let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
             .await
             .with_context(|| format!("connecting to {url}"))?;
-        Ok(FrameSocket { ws })
+        Ok(FrameSocket { ws, held: Default::default() })
     }
 
     /// Sends a frame.
@@ -75,6 +77,9 @@ impl FrameSocket {
 
     /// The next frame or the close; `Closed(None)` also when the connection just ends.
     pub async fn next_event(&mut self) -> Result<Event> {
+        if let Some(frame) = self.held.pop_front() {
+            return Ok(Event::Frame(frame));
+        }
         loop {
             match self.ws.next().await {
                 None => return Ok(Event::Closed(None)),
@@ -121,6 +126,33 @@ impl FrameSocket {
         })
         .await
         .map_err(|_| anyhow!("no matching frame within {WAIT:?}"))?
+    }
+
+    /// Like [`FrameSocket::wait_for`], but the frames before the match stay queued for the
+    /// next reads, in order.
+    pub async fn wait_for_keeping(&mut self, mut wanted: impl FnMut(&ServerFrame) -> bool) -> Result<ServerFrame> {
+        if let Some(index) = self.held.iter().position(&mut wanted) {
+            return Ok(self.held.remove(index).expect("the index was just found"));
+        }
+        let mut skipped = Vec::new();
+        let found = tokio::time::timeout(WAIT, async {
+            loop {
+                let frame = match self.ws.next().await {
+                    Some(Ok(Message::Text(text))) => serde_json::from_str::<ServerFrame>(text.as_str())?,
+                    Some(Ok(Message::Close(close))) => bail!("the relay closed the socket: {close:?}"),
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(e.into()),
+                    None => bail!("the socket ended"),
+                };
+                if wanted(&frame) {
+                    return Ok(frame);
+                }
+                skipped.push(frame);
+            }
+        })
+        .await;
+        self.held.extend(skipped);
+        found.map_err(|_| anyhow!("no matching frame within {WAIT:?}"))?
     }
 
     /// Waits for the relay to close the socket, within [`WAIT`]; returns its close frame.

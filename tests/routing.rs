@@ -34,7 +34,8 @@ async fn told(shopper: &mut VisitorClient, agent: Option<&str>, position: Option
 async fn shopper_writes(base: &str, text: &str) -> (VisitorClient, i64) {
     let mut shopper = VisitorClient::connect(base, "demo", None, None, 0).await.unwrap();
     shopper.send("first", text).await.unwrap();
-    let conversation = match shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap() {
+    let accepted = shopper.socket.wait_for_keeping(|f| matches!(f, ServerFrame::Accepted { .. })).await;
+    let conversation = match accepted.unwrap() {
         ServerFrame::Accepted { conversation_id, .. } => conversation_id,
         _ => unreachable!(),
     };

@@ -17,7 +17,7 @@ pub async fn post(
     let outcome = state.store.append_message(conversation.id, new).await?;
     if !outcome.duplicate {
         let frame = ServerFrame::Message { message: outcome.message.clone() };
-        state.hub.to_conversation(conversation.store_id, &conversation.visitor_id, &frame);
+        state.hub.to_conversation(conversation.store_id, conversation.id, &conversation.visitor_id, &frame);
     }
     Ok(outcome)
 }

@@ -52,6 +52,9 @@ struct Rooms {
     visitors: HashMap<String, Vec<Peer>>,
     store_agents: HashMap<i64, Vec<Peer>>,
     agents: HashMap<i64, Vec<Peer>>,
+    /// Who handles each conversation: its messages go to that agent only. Conversations not
+    /// in the map (waiting, or not routed since a restart) go to all the store's agents.
+    assignees: HashMap<i64, i64>,
 }
 
 /// The registry of live sockets.
@@ -156,12 +159,36 @@ impl Hub {
         }
     }
 
-    /// Sends a frame to both sides of a conversation.
-    pub fn to_conversation(&self, store_id: i64, visitor_id: &str, frame: &ServerFrame) {
+    /// Records who handles a conversation (`None`: it waits for anyone).
+    pub fn set_assignee(&self, conversation_id: i64, agent_id: Option<i64>) {
+        let mut rooms = self.lock();
+        match agent_id {
+            Some(agent) => rooms.assignees.insert(conversation_id, agent),
+            None => rooms.assignees.remove(&conversation_id),
+        };
+    }
+
+    /// Sends a frame to both sides of a conversation: the shopper's tabs, and its agent (or,
+    /// while nobody has it, every agent of the store).
+    pub fn to_conversation(&self, store_id: i64, conversation_id: i64, visitor_id: &str, frame: &ServerFrame) {
         let text = Utf8Bytes::from(protocol::encode(frame));
         let rooms = self.lock();
         let visitors = rooms.visitors.get(visitor_id).into_iter().flatten();
-        let agents = rooms.store_agents.get(&store_id).into_iter().flatten();
-        visitors.chain(agents).for_each(|p| p.offer(&text));
+        visitors.chain(Self::agents_of(&rooms, store_id, conversation_id)).for_each(|p| p.offer(&text));
+    }
+
+    /// Sends a frame to the agent side of a conversation only (see [`Hub::to_conversation`]).
+    pub fn to_conversation_agents(&self, store_id: i64, conversation_id: i64, frame: &ServerFrame) {
+        let text = Utf8Bytes::from(protocol::encode(frame));
+        let rooms = self.lock();
+        Self::agents_of(&rooms, store_id, conversation_id).for_each(|p| p.offer(&text));
+    }
+
+    fn agents_of(rooms: &Rooms, store_id: i64, conversation_id: i64) -> impl Iterator<Item = &Peer> {
+        let agents = match rooms.assignees.get(&conversation_id) {
+            Some(agent) => rooms.agents.get(agent),
+            None => rooms.store_agents.get(&store_id),
+        };
+        agents.into_iter().flatten()
     }
 }

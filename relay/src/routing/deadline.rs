@@ -3,7 +3,7 @@
 //! human has already answered in it.
 //!
 //! Deadlines are not held in memory: each conversation stores when its current unanswered wait
-//! began, and a sweep every second asks the store which waits are overdue. A restart therefore
+//! began, and a sweep four times a second asks the store which waits are overdue. A restart therefore
 //! loses nothing, and a changed deadline (`relay store set`) applies at the next sweep.
 
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use crate::chat;
 use crate::store::{now_millis, NewMessage, StoreError};
 
 /// How often overdue waits are looked for.
-pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+pub const SWEEP_EVERY: Duration = Duration::from_millis(250);
 
 /// The display name of automatic messages; clients show it in their own language.
 pub const BOT_NAME: &str = "Bot";

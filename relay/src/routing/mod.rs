@@ -215,6 +215,12 @@ impl Routing {
             .map_err(Refusal::from)
     }
 
+    /// Who handles a conversation, if anyone.
+    pub async fn assignee(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Option<AgentId> {
+        let mut desks = self.desks.lock().await;
+        self.desk(&mut desks, state, store_id).await.ok()?.assignee(conversation)
+    }
+
     /// The place of a conversation in its store's queue, if it waits there.
     pub async fn queue_position(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Option<u32> {
         let mut desks = self.desks.lock().await;
@@ -252,6 +258,7 @@ impl Routing {
                 let mut desk = Desk::default();
                 for (conversation, agent) in state.store.open_assignments(store_id).await? {
                     desk.restore(conversation, agent);
+                    state.hub.set_assignee(conversation, agent);
                     if let Some(agent) = agent {
                         // They held it before the restart: give them the grace period to return.
                         self.connections.expect_back(agent);
@@ -275,16 +282,23 @@ impl Routing {
     ) -> Result<(), Decision> {
         let mut desks = self.desks.lock().await;
         let desk = self.desk(&mut desks, state, store_id).await?;
+        let queued_before: Vec<ConversationId> = desk.queue().collect();
         let changes = decide(desk, Instant::now()).map_err(Decision::Refused)?;
         let queue_moved = changes.iter().any(|c| matches!(c, Change::Queued { .. }) || is_from_queue(c));
         let mut announced = Vec::new();
         for change in &changes {
-            announced.push(self.apply(state, store_id, desk, change, cause).await?);
+            // The whole team hears of changes to the queue; a direct assignment, transfer or
+            // re-route concerns only the agents involved.
+            let everyone = match change {
+                Change::Queued { .. } => true,
+                Change::Assigned { conversation, .. } => queued_before.contains(conversation),
+            };
+            announced.push(self.apply(state, store_id, desk, change, cause, everyone).await?);
         }
         if queue_moved {
             // Everyone behind a conversation that left or joined the queue moved.
             for conversation in desk.queue().filter(|c| !announced.contains(c)).collect::<Vec<_>>() {
-                self.announce(state, store_id, desk, conversation).await?;
+                self.announce(state, store_id, desk, conversation, &[]).await?;
             }
         }
         Ok(())
@@ -298,6 +312,7 @@ impl Routing {
         desk: &Desk,
         change: &Change,
         cause: &'static str,
+        everyone: bool,
     ) -> Result<ConversationId, StoreError> {
         let (conversation, agent, kind, from) = match *change {
             Change::Assigned { conversation, agent, from: None } => (conversation, Some(agent), "assigned", None),
@@ -306,7 +321,9 @@ impl Routing {
             Change::Queued { conversation, from } => (conversation, None, cause, from),
         };
         state.store.set_assignment(conversation, agent, kind, from).await?;
-        self.announce(state, store_id, desk, conversation).await?;
+        state.hub.set_assignee(conversation, agent);
+        let involved: Vec<AgentId> = agent.into_iter().chain(from).collect();
+        self.announce(state, store_id, desk, conversation, if everyone { &[] } else { &involved }).await?;
         for agent in agent.into_iter().chain(from) {
             self.announce_load(state, desk, agent);
         }
@@ -325,19 +342,25 @@ impl Routing {
         }
     }
 
-    /// Tells the store's agents and the shopper where a conversation stands.
+    /// Tells agents and the shopper where a conversation stands: the agents in `only`, or all
+    /// the store's agents when `only` is empty.
     async fn announce(
         &self,
         state: &AppState,
         store_id: i64,
         desk: &Desk,
         conversation: ConversationId,
+        only: &[AgentId],
     ) -> Result<(), StoreError> {
         let agent_id = desk.assignee(conversation);
         let agent_name = agent_id.and_then(|a| self.meta(a)).map(|m| m.name);
         let queue_position = desk.queue_position(conversation).map(|p| p as u32);
         let frame = ServerFrame::Assignment { conversation_id: conversation, agent_id, agent_name, queue_position };
-        state.hub.to_store_agents(store_id, &frame);
+        if only.is_empty() {
+            state.hub.to_store_agents(store_id, &frame);
+        } else {
+            only.iter().for_each(|agent| state.hub.to_agent(*agent, &frame));
+        }
         if let Some(record) = state.store.conversation(conversation).await? {
             if let Some(frame) = attendance_frame(self, desk, conversation) {
                 state.hub.to_visitor(&record.visitor_id, &frame);

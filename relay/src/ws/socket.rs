@@ -129,7 +129,9 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
         };
         match protocol::decode::<S::Frame>(text.as_str(), S::TYPES) {
             Ok(frame) => {
-                if let Flow::Close(code, reason) = session.handle(frame, &out).await {
+                // Boxed: handling a frame involves large futures (queries); an idle socket should not
+                // carry their size for its whole life.
+                if let Flow::Close(code, reason) = Box::pin(session.handle(frame, &out)).await {
                     break Some((code, reason));
                 }
             }

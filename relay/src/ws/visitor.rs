@@ -167,20 +167,25 @@ impl VisitorSession {
                 }
                 let (c, created) = store.ensure_conversation(self.store.id, &me.id).await?;
                 me.conversation = Some(c.clone());
-                if created {
-                    let summary = store.summary(&c).await?;
-                    hub.to_store_agents(self.store.id, &ServerFrame::Conversation { conversation: summary });
-                }
                 (c, created)
             }
         };
         let new =
             NewMessage { role: Role::Visitor, author_id: &me.id, author_name: None, text, client_id: Some(client_id) };
+        if created {
+            // Routed first, so that the conversation and its first message go to its agent
+            // alone (or to the whole team while it waits).
+            self.state.routing.route(&self.state, self.store.id, conversation.id).await?;
+            let mut summary = store.summary(&conversation).await?;
+            summary.assigned_agent_id = self.state.routing.assignee(&self.state, self.store.id, conversation.id).await;
+            hub.to_conversation_agents(
+                self.store.id,
+                conversation.id,
+                &ServerFrame::Conversation { conversation: summary },
+            );
+        }
         let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
-        if created {
-            self.state.routing.route(&self.state, self.store.id, conversation.id).await?;
-        }
         Ok(())
     }
 

@@ -1,0 +1,296 @@
+//! Load generator: N shoppers and M simulated agents against a real release relay, started here
+//! as its own process (so its memory can be read) on a fresh data dir.
+//!
+//! ```text
+//! cargo xtask build
+//! cargo run --release --example loadgen -- --shoppers 10000 --agents 100
+//! ```
+//!
+//! Every shopper connects and stays connected; then each writes one message. Agents reply to
+//! the conversations assigned to them after a random delay, except the silent share, which
+//! never replies, so the first-reply deadline and the bot have work to do. It prints connections
+//! held, messages per second, shopper → agent latency p50/p99, the relay's RSS and bytes per idle
+//! connection, and the share of conversations whose first reply (human or bot) came within the
+//! deadline + 1 s. All traffic stays on loopback and the run ends by itself.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use parley::{AgentClient, Event, VisitorClient};
+use protocol::{Role, ServerFrame};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::Semaphore;
+
+/// Drive a relay with shoppers and agents.
+#[derive(Parser)]
+struct Args {
+    /// Concurrent shoppers.
+    #[arg(long, default_value = "10000")]
+    shoppers: usize,
+    /// Simulated agents.
+    #[arg(long, default_value = "100")]
+    agents: usize,
+    /// Conversations each agent takes at once.
+    #[arg(long, default_value = "100")]
+    capacity: u32,
+    /// Share of agents that never reply (0.0 to 1.0).
+    #[arg(long, default_value = "0.1")]
+    silent: f64,
+    /// The store's first-reply deadline for this run, in seconds.
+    #[arg(long, default_value = "5")]
+    first_reply_secs: u32,
+    /// Agents reply after a random delay up to this many milliseconds.
+    #[arg(long, default_value = "3000")]
+    max_reply_delay_ms: u64,
+    /// The shoppers' first messages arrive spread over this many seconds.
+    #[arg(long, default_value = "30")]
+    spread_secs: u64,
+    /// The relay binary.
+    #[arg(long, default_value = "target/release/relay")]
+    relay_bin: String,
+}
+
+/// Times are measured against one start instant, shared by every task in this process.
+fn since(start: Instant) -> u64 {
+    start.elapsed().as_micros() as u64
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().to_str().context("temp dir path")?.to_owned();
+    let relay = |extra: &[&str]| {
+        let mut command = std::process::Command::new(&args.relay_bin);
+        command.args(["--data-dir", &data]).args(extra);
+        command
+    };
+    let made = relay(&["store", "add", "--key", "demo", "--name", "Load test", "--origin", "self"])
+        .output()
+        .with_context(|| format!("running {}; build it with `cargo xtask build`", args.relay_bin))?;
+    if !made.status.success() {
+        bail!("store add failed: {}", String::from_utf8_lossy(&made.stderr));
+    }
+    let status = relay(&["store", "set", "--key", "demo", "--first-reply-secs", &args.first_reply_secs.to_string()])
+        .output()
+        .with_context(|| format!("running {}; build it with `cargo xtask build`", args.relay_bin))?;
+    if !status.status.success() {
+        bail!("store set failed: {}", String::from_utf8_lossy(&status.stderr));
+    }
+    for i in 0..args.agents {
+        let email = format!("agent{i}@load.test");
+        let out =
+            relay(&["agent", "add", "--store", "demo", "--email", &email, "--password", "load-password"]).output()?;
+        if !out.status.success() {
+            bail!("agent add failed: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    let big = "100000000";
+    let mut server = tokio::process::Command::new(&args.relay_bin)
+        .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
+        .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
+        .env("RUST_LOG", "warn")
+        .envs(
+            std::env::var("LOADGEN_RELAY_ENV")
+                .ok()
+                .and_then(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned()))),
+        )
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let pid = server.id().context("relay pid")?;
+    let mut lines = BufReader::new(server.stdout.take().context("relay stdout")?).lines();
+    let first = lines.next_line().await?.context("relay printed nothing")?;
+    let base = first.strip_prefix("relay listening on ").context("relay URL")?.to_owned();
+    let rss_empty = rss_kib(pid)?;
+
+    let start = Instant::now();
+    let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let frames = Arc::new(AtomicU64::new(0));
+
+    // Agents: sign in, reply to their own conversations after a delay (unless silent).
+    let silent_agents = (args.agents as f64 * args.silent).round() as usize;
+    let mut agent_tasks = Vec::new();
+    for i in 0..args.agents {
+        let mut agent = AgentClient::login(&base, &format!("agent{i}@load.test"), "load-password").await?;
+        agent.socket.send(&protocol::AgentFrame::SetCapacity { capacity: args.capacity }).await?;
+        let (latencies, frames) = (latencies.clone(), frames.clone());
+        let silent = i < silent_agents;
+        let max_delay = args.max_reply_delay_ms;
+        agent_tasks.push(tokio::spawn(async move {
+            let me = agent.agent.id;
+            // Conversations assigned to this agent, and the latest unanswered shopper message of
+            // every conversation (the message can arrive before or after its assignment).
+            let mut mine = HashMap::<i64, ()>::new();
+            let mut unanswered = HashMap::<i64, i64>::new();
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, String)>();
+            let reply_later = |conversation: i64, message_id: i64| {
+                let tx = tx.clone();
+                let delay = Duration::from_millis(rand::random_range(0..max_delay.max(1)));
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let _ = tx.send((conversation, format!("r{message_id}")));
+                });
+            };
+            loop {
+                tokio::select! {
+                    event = agent.socket.next_event() => {
+                        let Ok(Event::Frame(frame)) = event else { return };
+                        frames.fetch_add(1, Ordering::Relaxed);
+                        match frame {
+                            ServerFrame::Assignment { conversation_id, agent_id, .. } => {
+                                if agent_id == Some(me) {
+                                    mine.insert(conversation_id, ());
+                                    if let (Some(&message_id), false) = (unanswered.get(&conversation_id), silent) {
+                                        reply_later(conversation_id, message_id);
+                                    }
+                                } else {
+                                    mine.remove(&conversation_id);
+                                }
+                            }
+                            ServerFrame::Message { message } if message.author.role == Role::Visitor => {
+                                // Messages of a conversation reach only its agent: each is measured once.
+                                if mine.contains_key(&message.conversation_id) {
+                                    if let Some(sent) = message.text.strip_prefix("t=").and_then(|t| t.parse::<u64>().ok()) {
+                                        latencies.lock().unwrap().push(since(start).saturating_sub(sent));
+                                    }
+                                }
+                                unanswered.insert(message.conversation_id, message.id);
+                                if !silent && mine.contains_key(&message.conversation_id) {
+                                    reply_later(message.conversation_id, message.id);
+                                }
+                            }
+                            ServerFrame::Message { message } => {
+                                unanswered.remove(&message.conversation_id);
+                            }
+                            _ => {}
+                        }
+                    }
+                    Some((conversation, id)) = rx.recv() => {
+                        if agent.send(conversation, &id, "Happy to help!").await.is_err() { return; }
+                    }
+                }
+            }
+        }));
+    }
+
+    // Shoppers: connect and hold.
+    let connect_started = Instant::now();
+    let gate = Arc::new(Semaphore::new(256));
+    let mut connecting = Vec::new();
+    for _ in 0..args.shoppers {
+        let (gate, base) = (gate.clone(), base.clone());
+        connecting.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await;
+            VisitorClient::connect(&base, "demo", None, None, 0).await
+        }));
+    }
+    let mut shoppers = Vec::new();
+    for task in connecting {
+        shoppers.push(task.await??);
+    }
+    let connect_secs = connect_started.elapsed().as_secs_f64();
+    let rss_idle = rss_kib(pid)?;
+
+    // Each shopper writes once and waits for the first reply, human or bot.
+    let deadline = Duration::from_secs(u64::from(args.first_reply_secs));
+    let answered_in_time = Arc::new(AtomicU64::new(0));
+    let send_started = Instant::now();
+    let mut waiting = Vec::new();
+    let (spread_us, shoppers_count) = (args.spread_secs * 1_000_000, shoppers.len() as u64);
+    for (i, mut shopper) in shoppers.into_iter().enumerate() {
+        let shoppers = shoppers_count.max(1);
+        let answered_in_time = answered_in_time.clone();
+        let frames = frames.clone();
+        waiting.push(tokio::spawn(async move {
+            // Spread the first messages evenly over the arrival window.
+            tokio::time::sleep(Duration::from_micros(i as u64 * spread_us / shoppers)).await;
+            let sent_at = Instant::now();
+            let _ = shopper.send("q", &format!("t={}", since(start))).await;
+            let answered = tokio::time::timeout(deadline + Duration::from_secs(10), async {
+                loop {
+                    match shopper.socket.next_event().await {
+                        Ok(Event::Frame(ServerFrame::Message { message })) if message.author.role != Role::Visitor => {
+                            return true
+                        }
+                        Ok(Event::Frame(_)) => {
+                            frames.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => return false,
+                    }
+                }
+            })
+            .await;
+            if answered == Ok(true) && sent_at.elapsed() <= deadline + Duration::from_secs(1) {
+                answered_in_time.fetch_add(1, Ordering::Relaxed);
+            }
+            shopper
+        }));
+    }
+    let mut held = Vec::new();
+    for task in waiting {
+        held.push(task.await?);
+    }
+    let run_secs = send_started.elapsed().as_secs_f64();
+    let rss_busy = rss_kib(pid)?;
+
+    let mut latencies = latencies.lock().unwrap().clone();
+    latencies.sort_unstable();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    let n = args.shoppers as f64;
+    println!(
+        "== load: {} shoppers, {} agents ({} silent), deadline {} s, first messages over {} s ==",
+        args.shoppers, args.agents, silent_agents, args.first_reply_secs, args.spread_secs
+    );
+    println!(
+        "connections held        {} shoppers + {} agents (connected in {connect_secs:.1} s)",
+        held.len(),
+        args.agents
+    );
+    println!(
+        "frames received         {} in {run_secs:.1} s = {:.0} frames/s",
+        frames.load(Ordering::Relaxed),
+        frames.load(Ordering::Relaxed) as f64 / run_secs
+    );
+    println!(
+        "shopper -> agent        p50 {:.2} ms   p99 {:.2} ms   ({} samples)",
+        pick(0.50) as f64 / 1000.0,
+        pick(0.99) as f64 / 1000.0,
+        latencies.len()
+    );
+    println!(
+        "relay RSS               empty {} MB, {} idle shoppers {} MB, busy {} MB",
+        rss_empty / 1024,
+        args.shoppers,
+        rss_idle / 1024,
+        rss_busy / 1024
+    );
+    println!("per idle connection     {:.1} KB", (rss_idle.saturating_sub(rss_empty)) as f64 / n);
+    println!(
+        "first reply in time     {:.1} % within deadline + 1 s",
+        answered_in_time.load(Ordering::Relaxed) as f64 * 100.0 / n
+    );
+    drop(held);
+    for task in agent_tasks {
+        task.abort();
+    }
+    server.kill().await?;
+    Ok(())
+}
+
+/// The relay's resident memory, from /proc.
+fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
+    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+}
