@@ -34,7 +34,7 @@ enum Task {
     },
     /// Everything CI runs: formatting, lints, unit, integration and browser tests.
     Test,
-    /// Print the size and speed figures (loader, widget, click-to-panel, latency).
+    /// Print the size and speed figures (loader, widget, click-to-panel, latency, load).
     Bench,
 }
 
@@ -130,5 +130,6 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
         println!("{label:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", data.len());
     }
     println!("{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}", "widget total", totals.0, totals.1, totals.2);
-    run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))
+    run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
+    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--"]))
 }
