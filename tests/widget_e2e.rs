@@ -245,11 +245,15 @@ async fn when_the_relay_goes_away_a_banner_shows_and_messages_are_sent_once_it_i
             Ok((count == 0).then_some(()))
         })
         .await?;
-        let agent = AgentClient::login(&second.base, &email, &password).await?;
-        let texts: Vec<String> =
-            agent.conversations.iter().filter_map(|c| c.last_message.as_ref().map(|m| m.text.clone())).collect();
-        ensure!(texts == ["during the outage"], "the agent sees the conversation: {texts:?}");
-        ensure!(agent.conversations[0].last_seq == 2, "each message stored once");
+        let mut agent = AgentClient::login(&second.base, &email, &password).await?;
+        ensure!(agent.conversations.len() == 1, "the agent sees the conversation");
+        let conversation_id = agent.conversations[0].id;
+        agent.socket.send(&protocol::AgentFrame::Sync { conversation_id, after_seq: 0 }).await?;
+        let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::History { .. })).await?;
+        let ServerFrame::History { messages, .. } = frame else { unreachable!() };
+        let shopper: Vec<&str> =
+            messages.iter().filter(|m| m.author.role == protocol::Role::Visitor).map(|m| m.text.as_str()).collect();
+        ensure!(shopper == ["before the outage", "during the outage"], "each message stored once: {shopper:?}");
         *relay_in.lock().await = Some(second);
         Ok(())
     })

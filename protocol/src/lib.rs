@@ -92,6 +92,9 @@ pub struct ConversationSummary {
     /// The agent handling it; absent while it waits in the queue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned_agent_id: Option<i64>,
+    /// The email the shopper left while nobody was there: follow up by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_email: Option<String>,
 }
 
 /// An agent's availability.

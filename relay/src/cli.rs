@@ -65,6 +65,13 @@ pub enum StoreCommand {
         /// acknowledges and the conversation moves to another free agent (default 60).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=86_400))]
         first_reply_secs: Option<u32>,
+        /// Business hours, for example "mon-fri 09:00-18:00, sat 10:00-14:00"; "always" for none.
+        /// Outside them the bot answers at once and offers to take an email address.
+        #[arg(long)]
+        hours: Option<String>,
+        /// The IANA time zone of the hours, for example Europe/Paris (default UTC).
+        #[arg(long)]
+        timezone: Option<String>,
     },
     /// Create a store.
     Add {
@@ -151,14 +158,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Store(StoreCommand::Set { key, first_reply_secs }) => {
-            let Some(secs) = first_reply_secs else {
-                bail!("nothing to change: give --first-reply-secs");
-            };
+        Command::Store(StoreCommand::Set { key, first_reply_secs, hours, timezone }) => {
+            if first_reply_secs.is_none() && hours.is_none() && timezone.is_none() {
+                bail!("nothing to change: give --first-reply-secs, --hours or --timezone");
+            }
             let store = Store::open(&cli.data_dir).await?;
-            store.set_first_reply_secs(&key, secs).await?;
+            let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
+            if let Some(secs) = first_reply_secs {
+                store.set_first_reply_secs(&key, secs).await?;
+                println!("store {key:?}: first reply within {secs} s");
+            }
+            if hours.is_some() || timezone.is_some() {
+                let (old_hours, old_zone) = store.hours(record.id).await?;
+                let zone = timezone.unwrap_or(old_zone);
+                let hours = match hours.as_deref() {
+                    Some("always") => None,
+                    Some(spec) => Some(spec.to_owned()),
+                    None => old_hours,
+                };
+                match &hours {
+                    Some(spec) => {
+                        crate::hours::Schedule::parse(spec, &zone).map_err(anyhow::Error::msg)?;
+                    }
+                    None => {
+                        jiff::tz::TimeZone::get(&zone).map_err(|_| anyhow::anyhow!("{zone:?} is not a time zone"))?;
+                    }
+                }
+                store.set_hours(&key, hours.as_deref(), &zone).await?;
+                println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
+            }
             store.close().await;
-            println!("store {key:?}: first reply within {secs} s");
             Ok(())
         }
         Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {

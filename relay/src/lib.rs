@@ -8,8 +8,10 @@
 
 pub mod app;
 pub mod auth;
+pub mod bot;
 pub mod chat;
 pub mod cli;
+pub mod hours;
 pub mod http;
 pub mod hub;
 pub mod limits;

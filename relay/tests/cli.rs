@@ -103,6 +103,25 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     let unknown = relay(&["--data-dir", data, "store", "set", "--key", "nope", "--first-reply-secs", "30"]);
     assert!(!unknown.status.success() && stderr(&unknown).contains("no store"), "{}", stderr(&unknown));
 
+    let hours = relay(&[
+        "--data-dir",
+        data,
+        "store",
+        "set",
+        "--key",
+        "shop",
+        "--hours",
+        "mon-fri 09:00-18:00",
+        "--timezone",
+        "Europe/Paris",
+    ]);
+    assert!(hours.status.success(), "{}", stderr(&hours));
+    assert!(String::from_utf8_lossy(&hours.stdout).contains("mon-fri 09:00-18:00 (Europe/Paris)"));
+    let bad_zone = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--timezone", "Mars/Olympus"]);
+    assert!(!bad_zone.status.success() && stderr(&bad_zone).contains("time zone"), "{}", stderr(&bad_zone));
+    let bad_hours = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--hours", "weekdays 9-5"]);
+    assert!(!bad_hours.status.success() && stderr(&bad_hours).contains("not a day"), "{}", stderr(&bad_hours));
+
     let live = relay(&[
         "--data-dir",
         data,

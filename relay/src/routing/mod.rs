@@ -215,6 +215,14 @@ impl Routing {
             .map_err(Refusal::from)
     }
 
+    /// Whether any agent of the store is online and connected.
+    pub fn anyone_online(&self, store_id: i64) -> bool {
+        let agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+        agents
+            .iter()
+            .any(|(id, m)| m.store_id == store_id && m.status == Presence::Online && self.connections.sockets(*id) > 0)
+    }
+
     /// Who handles a conversation, if anyone.
     pub async fn assignee(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Option<AgentId> {
         let mut desks = self.desks.lock().await;

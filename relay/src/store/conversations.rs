@@ -252,6 +252,11 @@ impl Store {
         .bind(record.id)
         .fetch_optional(&self.pool)
         .await?;
+        let follow_up_email: Option<String> =
+            sqlx::query_scalar("SELECT follow_up_email FROM conversations WHERE id = ?")
+                .bind(record.id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(ConversationSummary {
             id: record.id,
             visitor_id: record.visitor_id.clone(),
@@ -259,6 +264,7 @@ impl Store {
             last_seq: record.last_seq,
             last_message: last.map(|r| message_from_row(&r)),
             assigned_agent_id: record.assigned_agent_id,
+            follow_up_email,
         })
     }
 
@@ -366,6 +372,47 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Where the away conversation stands (`None`, `asked_email`, `email_left`).
+    pub async fn away_state(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
+        let state = sqlx::query_scalar("SELECT away_state FROM conversations WHERE id = ?")
+            .bind(conversation_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(state)
+    }
+
+    /// Moves the away conversation on, recording the email the shopper left, if any.
+    pub async fn set_away_state(
+        &self,
+        conversation_id: i64,
+        state: &str,
+        email: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conversations SET away_state = ?, follow_up_email = COALESCE(?, follow_up_email) WHERE id = ?",
+        )
+        .bind(state)
+        .bind(email)
+        .bind(conversation_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks the current wait as answered by the bot, so the deadline does not add a second
+    /// automatic message to it.
+    pub async fn settle_wait(&self, conversation_id: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conversations SET deadline_handled_at = COALESCE(deadline_handled_at, ?)
+             WHERE id = ? AND awaiting_since IS NOT NULL",
+        )
+        .bind(now)
+        .bind(conversation_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// The kinds of a conversation's timeline events, oldest first (for tests and metrics).

@@ -93,6 +93,27 @@ impl Store {
         Ok(())
     }
 
+    /// Sets a store's business hours (`None`: always open) and time zone, both already checked.
+    pub async fn set_hours(&self, key: &str, hours: Option<&str>, timezone: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE stores SET hours = ?, timezone = ? WHERE key = ?")
+            .bind(hours)
+            .bind(timezone)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
+        }
+        Ok(())
+    }
+
+    /// A store's business hours (`None`: always open) and time zone.
+    pub async fn hours(&self, store_id: i64) -> Result<(Option<String>, String), StoreError> {
+        let row =
+            sqlx::query("SELECT hours, timezone FROM stores WHERE id = ?").bind(store_id).fetch_one(&self.pool).await?;
+        Ok((row.get("hours"), row.get("timezone")))
+    }
+
     /// A store's first-reply deadline, in seconds.
     pub async fn first_reply_secs(&self, store_id: i64) -> Result<u32, StoreError> {
         let secs: i64 = sqlx::query_scalar("SELECT first_reply_secs FROM stores WHERE id = ?")

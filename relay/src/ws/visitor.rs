@@ -186,6 +186,9 @@ impl VisitorSession {
         }
         let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
+        if !outcome.duplicate {
+            crate::bot::after_shopper_message(&self.state, &conversation, text).await?;
+        }
         Ok(())
     }
 
