@@ -368,3 +368,42 @@ async fn with_a_silent_agent_the_shopper_hears_from_the_bot_right_after_the_dead
     .await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn both_sides_see_each_other_typing_and_the_shopper_sees_seen() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Rae").await;
+    let mut agent = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        open_chat(&client).await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("Hello{}", char::from(Key::Enter))).await?;
+        let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::Message { .. })).await?;
+        let ServerFrame::Message { message: first } = frame else { unreachable!() };
+        // The agent reads it: the shopper sees "Seen".
+        let read = protocol::AgentFrame::Ack { conversation_id: first.conversation_id, seq: first.seq };
+        agent.socket.send(&read).await?;
+        wait_for_state(&client, "Hello", "seen").await?;
+        let label = widget_js(&client, "return root.querySelector('.pl-message.mine .pl-status').textContent;").await?;
+        ensure!(label == "Seen", "read receipt label: {label}");
+        // The shopper types: the agent is told.
+        message.send_keys("I have a question about").await?;
+        agent.socket.wait_for(|f| matches!(f, ServerFrame::Typing { by: protocol::Role::Visitor, .. })).await?;
+        // The agent types: the shopper sees it, until the agent's message arrives.
+        agent.socket.send(&protocol::AgentFrame::Typing { conversation_id: first.conversation_id }).await?;
+        let indicator = in_widget(&client, ".pl-typing").await?;
+        ensure!(indicator.text().await? == "Rae is typing…");
+        agent.send(first.conversation_id, "t1", "Go ahead!").await?;
+        wait_for_message(&client, "theirs", "Go ahead!").await?;
+        eventually("the indicator gone", || async {
+            Ok((widget_js(&client, "return root.querySelectorAll('.pl-typing').length;").await? == 0).then_some(()))
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}

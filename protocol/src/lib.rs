@@ -160,12 +160,18 @@ pub enum VisitorFrame {
         /// The last sequence number already held.
         after_seq: Seq,
     },
+    /// The shopper is typing (sent at most every 2 s while they type).
+    Typing,
 }
 
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync"];
+    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing"];
 }
+
+/// How often a client may report typing; the relay drops reports that come faster, and
+/// clients hide the indicator when none came for twice this long.
+pub const TYPING_EVERY_MS: u64 = 2000;
 
 /// Frames an agent's client (console or terminal) sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,6 +224,11 @@ pub enum AgentFrame {
     },
     /// Ends the session at once: the agent goes offline and the token stops working.
     Logout,
+    /// The agent is typing in a conversation (sent at most every 2 s while they type).
+    Typing {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
     /// A reply to a shopper. Resending with the same `client_id` never duplicates it.
     Send {
         /// The conversation to reply in.
@@ -254,6 +265,7 @@ impl AgentFrame {
         "transfer",
         "release",
         "logout",
+        "typing",
         "send",
         "ack",
         "sync",
@@ -327,6 +339,17 @@ pub enum ServerFrame {
         seq: Seq,
         /// Who has seen it.
         by: Role,
+    },
+    /// Someone is typing in a conversation: the shopper (to its agent) or an agent (to the
+    /// shopper, with their display name).
+    Typing {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// Who is typing.
+        by: Role,
+        /// The agent's display name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// Who handles a conversation now (sent to the store's agents). `agent_id` is absent while
     /// it waits in the queue, at `queue_position` (1 = next).
@@ -533,8 +556,20 @@ mod documentation {
             assert!(parses, "this example in docs/protocol.md is not a valid frame: {example}");
             seen.push(kind);
         }
-        let server_types =
-            ["visitor_welcome", "agent_welcome", "conversation", "message", "history", "accepted", "read", "error"];
+        let server_types = [
+            "visitor_welcome",
+            "agent_welcome",
+            "conversation",
+            "message",
+            "history",
+            "accepted",
+            "read",
+            "typing",
+            "assignment",
+            "presence",
+            "attendance",
+            "error",
+        ];
         for kind in VisitorFrame::TYPES.iter().chain(AgentFrame::TYPES).chain(&server_types) {
             assert!(seen.iter().any(|s| s == kind), "docs/protocol.md has no example of {kind:?}");
         }

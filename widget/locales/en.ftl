@@ -14,6 +14,7 @@ banner-reconnecting = Connection lost. Reconnecting…
 author-bot = Bot
 author-agent = Agent
 author-you = You
+typing = { $name } is typing…
 attendance-joined = { $name } joined the chat
 attendance-waiting = You are number { $position } in line
 empty-greeting = Hi! Ask us anything about sizes, shipping or returns.

@@ -14,6 +14,7 @@ banner-reconnecting = 连接已断开，正在重新连接…
 author-bot = 机器人
 author-agent = 客服
 author-you = 我
+typing = { $name } 正在输入…
 attendance-joined = { $name } 已加入对话
 attendance-waiting = 您正在排队，前面第 { $position } 位
 empty-greeting = 您好！关于尺码、配送或退货，欢迎随时咨询。

@@ -97,6 +97,10 @@ struct Link {
     attempt: u32,
     introduced: bool,
     retry_scheduled: bool,
+    /// When this widget last reported typing (ms), to send at most one report every 2 s.
+    typing_sent_at: f64,
+    /// Bumped by every typing report received, so an old expiry timer knows it is old.
+    typing_generation: u64,
 }
 
 /// The handle components use; `Copy`, shared through context.
@@ -112,6 +116,8 @@ pub struct Connection {
     pub visible: RwSignal<bool>,
     /// Who has joined, or the place in the queue, once the relay said.
     pub attendance: RwSignal<Option<Attendance>>,
+    /// The name of the agent typing right now.
+    pub typing: RwSignal<Option<String>>,
     store: StoredValue<String>,
     url: StoredValue<String>,
     link: StoredValue<Link, LocalStorage>,
@@ -126,6 +132,7 @@ impl Connection {
             store_name: RwSignal::new(None),
             visible: RwSignal::new(false),
             attendance: RwSignal::new(None),
+            typing: RwSignal::new(None),
             store: StoredValue::new(store),
             url: StoredValue::new(url),
             link: StoredValue::new_local(Link::default()),
@@ -252,7 +259,25 @@ impl Connection {
                     self.send_frame(&VisitorFrame::Sync { after_seq: self.last_seq() });
                 }
             }
-            ServerFrame::Message { message } => self.merge(vec![message]),
+            ServerFrame::Message { message } => {
+                if message.author.role == Role::Agent {
+                    self.typing.set(None);
+                }
+                self.merge(vec![message]);
+            }
+            ServerFrame::Typing { by: Role::Agent, name, .. } => {
+                self.typing.set(Some(name.unwrap_or_default()));
+                let generation = self.link.with_value(|l| l.typing_generation) + 1;
+                self.link.update_value(|l| l.typing_generation = generation);
+                set_timeout(
+                    move || {
+                        if self.link.with_value(|l| l.typing_generation) == generation {
+                            self.typing.set(None);
+                        }
+                    },
+                    Duration::from_millis(protocol::TYPING_EVERY_MS * 2),
+                );
+            }
             ServerFrame::Attendance { agent_name, queue_position } => {
                 let attendance = match (agent_name, queue_position) {
                     (Some(name), _) => Some(Attendance::Joined(name)),
@@ -347,6 +372,8 @@ impl Connection {
     /// Sends a message from the shopper: shown at once as "sending", resent after reconnects
     /// with the same client id until the relay stores it.
     pub fn send(self, text: String) {
+        // Sending ends this spell of typing: the next keystroke is reported at once.
+        self.link.update_value(|l| l.typing_sent_at = 0.0);
         let client_id = format!("w{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e9) as u64);
         self.messages.update(|ms| {
             ms.push(ChatMessage {
@@ -363,6 +390,15 @@ impl Connection {
             self.connect();
         }
         self.watch_delivery(client_id);
+    }
+
+    /// Tells the agent the shopper is typing, at most once every 2 s.
+    pub fn report_typing(self) {
+        let now = js_sys::Date::now();
+        let due = self.link.with_value(|l| now - l.typing_sent_at >= protocol::TYPING_EVERY_MS as f64);
+        if due && self.send_frame(&VisitorFrame::Typing) {
+            self.link.update_value(|l| l.typing_sent_at = now);
+        }
     }
 
     /// Retries a failed message now.

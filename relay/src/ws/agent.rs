@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame, StoreInfo};
 
 use super::socket::{self, close_code, Flow, Out, Session};
-use super::{check_message, send_history, Refusal};
+use super::{check_message, send_history, Refusal, TypingThrottle};
 use crate::app::AppState;
 use crate::auth::{hash_password, new_session_token, session_token_hash, verify_password, SESSION_MAX_IDLE_MS};
 use crate::http::{same_origin_only, too_many};
@@ -49,7 +49,7 @@ pub async fn upgrade(
     state
         .configure(ws)
         .on_upgrade(move |socket| async move {
-            let session = AgentSession { state, me: None, failed_logins: 0 };
+            let session = AgentSession { state, me: None, failed_logins: 0, typing: Default::default() };
             socket::drive(socket, peer_id, shutdown, session).await;
             drop(guard);
         })
@@ -60,6 +60,7 @@ struct AgentSession {
     state: Arc<AppState>,
     me: Option<SignedIn>,
     failed_logins: u8,
+    typing: TypingThrottle,
 }
 
 struct SignedIn {
@@ -109,6 +110,17 @@ impl Session for AgentSession {
             },
             AgentFrame::Release { conversation_id } => match self.conversation(conversation_id).await {
                 Ok(c) => self.state.routing.release(&self.state, self.signed_in_id(), c.id).await,
+                Err(refusal) => Err(refusal),
+            },
+            AgentFrame::Typing { conversation_id } => match self.conversation(conversation_id).await {
+                Ok(c) => {
+                    if self.typing.pass() {
+                        let name = self.me.as_ref().map(|m| m.agent.name.clone());
+                        let frame = ServerFrame::Typing { conversation_id: c.id, by: Role::Agent, name };
+                        self.state.hub.to_visitor(&c.visitor_id, &frame);
+                    }
+                    Ok(())
+                }
                 Err(refusal) => Err(refusal),
             },
             AgentFrame::Logout => match self.logout().await {

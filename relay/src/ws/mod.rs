@@ -13,6 +13,25 @@ use protocol::{ErrorCode, Seq, ServerFrame, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS}
 use crate::store::{Store, StoreError};
 use socket::Out;
 
+/// Drops typing reports that come faster than clients are meant to send them.
+#[derive(Default)]
+pub(crate) struct TypingThrottle {
+    last: Option<tokio::time::Instant>,
+}
+
+impl TypingThrottle {
+    /// Whether a report arriving now should be passed on.
+    pub(crate) fn pass(&mut self) -> bool {
+        let now = tokio::time::Instant::now();
+        let every = std::time::Duration::from_millis(protocol::TYPING_EVERY_MS * 3 / 4);
+        if self.last.is_some_and(|last| now - last < every) {
+            return false;
+        }
+        self.last = Some(now);
+        true
+    }
+}
+
 /// How many messages one `history` frame carries at most.
 const HISTORY_PAGE: u32 = 200;
 

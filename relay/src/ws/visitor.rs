@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use protocol::{ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
 
 use super::socket::{self, Flow, Out, Session};
-use super::{check_message, send_history, Refusal};
+use super::{check_message, send_history, Refusal, TypingThrottle};
 use crate::app::AppState;
 use crate::auth::new_visitor_id;
 use crate::http::{api_error, origin_allowed, too_many};
@@ -55,7 +55,7 @@ pub async fn upgrade(
     state
         .configure(ws)
         .on_upgrade(move |socket| async move {
-            let session = VisitorSession { state, store, ip: peer.ip(), me: None };
+            let session = VisitorSession { state, store, ip: peer.ip(), me: None, typing: Default::default() };
             socket::drive(socket, peer_id, shutdown, session).await;
             drop(guard);
         })
@@ -67,6 +67,7 @@ struct VisitorSession {
     store: StoreRecord,
     ip: IpAddr,
     me: Option<Visitor>,
+    typing: TypingThrottle,
 }
 
 struct Visitor {
@@ -94,6 +95,14 @@ impl Session for VisitorSession {
                 ok => ok,
             },
             VisitorFrame::Ack { seq } => self.ack(seq).await,
+            VisitorFrame::Typing => {
+                let conversation = self.me.as_ref().and_then(|m| m.conversation.as_ref());
+                if let Some(c) = conversation.filter(|_| self.typing.pass()) {
+                    let frame = ServerFrame::Typing { conversation_id: c.id, by: Role::Visitor, name: None };
+                    self.state.hub.to_conversation_agents(self.store.id, c.id, &frame);
+                }
+                Ok(())
+            }
             VisitorFrame::Sync { after_seq } => match self.me.as_ref().map(|v| v.conversation.as_ref()) {
                 None => Err(not_introduced()),
                 Some(None) => Ok(()),

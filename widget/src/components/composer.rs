@@ -50,7 +50,10 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
                 placeholder=i18n.t("composer-placeholder")
                 maxlength="4000"
                 prop:value=move || text.get()
-                on:input=move |ev| text.set(event_target_value(&ev))
+                on:input=move |ev| {
+                    text.set(event_target_value(&ev));
+                    connection.report_typing();
+                }
                 on:keydown=on_keydown
             ></textarea>
             <button type="submit" class="pl-send">{i18n.t("send")}</button>

@@ -23,12 +23,18 @@ pub fn MessageList() -> impl IntoView {
         }
     });
     let greeting = i18n.t("empty-greeting");
+    let i18n_typing = i18n.clone();
+    let typing =
+        Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name.into())])));
     view! {
         <ol class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") node_ref=list>
             <Show when=move || connection.messages.with(|m| m.is_empty())>
                 <li class="pl-greeting">{greeting.clone()}</li>
             </Show>
             <For each=move || connection.messages.get() key=|m| (m.key.clone(), m.seq, delivery_code(m.delivery)) children=move |m| view! { <MessageItem message=m/> }/>
+            <Show when=move || typing.with(Option::is_some)>
+                <li class="pl-typing">{move || typing.get()}</li>
+            </Show>
         </ol>
     }
 }
