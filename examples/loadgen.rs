@@ -110,7 +110,9 @@ async fn main() -> Result<()> {
     let rss_empty = rss_kib(pid)?;
 
     let start = Instant::now();
+    // Latencies of first messages (which also open and route a conversation) and follow-ups.
     let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
+    let follow_up_latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
     let frames = Arc::new(AtomicU64::new(0));
 
     // Agents: sign in, reply to their own conversations after a delay (unless silent).
@@ -119,7 +121,7 @@ async fn main() -> Result<()> {
     for i in 0..args.agents {
         let mut agent = AgentClient::login(&base, &format!("agent{i}@load.test"), "load-password").await?;
         agent.socket.send(&protocol::AgentFrame::SetCapacity { capacity: args.capacity }).await?;
-        let (latencies, frames) = (latencies.clone(), frames.clone());
+        let (latencies, follow_up_latencies, frames) = (latencies.clone(), follow_up_latencies.clone(), frames.clone());
         let silent = i < silent_agents;
         let max_delay = args.max_reply_delay_ms;
         agent_tasks.push(tokio::spawn(async move {
@@ -158,6 +160,9 @@ async fn main() -> Result<()> {
                                 if mine.contains_key(&message.conversation_id) {
                                     if let Some(sent) = message.text.strip_prefix("t=").and_then(|t| t.parse::<u64>().ok()) {
                                         latencies.lock().unwrap().push(since(start).saturating_sub(sent));
+                                    }
+                                    if let Some(sent) = message.text.strip_prefix("f=").and_then(|t| t.parse::<u64>().ok()) {
+                                        follow_up_latencies.lock().unwrap().push(since(start).saturating_sub(sent));
                                     }
                                 }
                                 unanswered.insert(message.conversation_id, message.id);
@@ -229,6 +234,12 @@ async fn main() -> Result<()> {
             if answered == Ok(true) && sent_at.elapsed() <= deadline + Duration::from_secs(1) {
                 answered_in_time.fetch_add(1, Ordering::Relaxed);
             }
+            // A follow-up in the same conversation, as a chat goes on.
+            let _ = shopper.send("f", &format!("f={}", since(start))).await;
+            let _ = shopper
+                .socket
+                .wait_for(|f| matches!(f, ServerFrame::Accepted { client_id, .. } if client_id == "f"))
+                .await;
             shopper
         }));
     }
@@ -239,13 +250,14 @@ async fn main() -> Result<()> {
     let run_secs = send_started.elapsed().as_secs_f64();
     let rss_busy = rss_kib(pid)?;
 
-    let mut latencies = latencies.lock().unwrap().clone();
-    latencies.sort_unstable();
-    let pick = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
+    let sorted = |values: &Mutex<Vec<u64>>| {
+        let mut v = values.lock().unwrap().clone();
+        v.sort_unstable();
+        v
+    };
+    let (latencies, follow_ups) = (sorted(&latencies), sorted(&follow_up_latencies));
+    let pick = |v: &[u64], q: f64| {
+        v.get(((v.len() as f64 * q) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
     };
     let n = args.shoppers as f64;
     println!(
@@ -263,10 +275,16 @@ async fn main() -> Result<()> {
         frames.load(Ordering::Relaxed) as f64 / run_secs
     );
     println!(
-        "shopper -> agent        p50 {:.2} ms   p99 {:.2} ms   ({} samples)",
-        pick(0.50) as f64 / 1000.0,
-        pick(0.99) as f64 / 1000.0,
+        "shopper -> agent        first messages p50 {:.2} ms  p99 {:.2} ms ({} samples)",
+        pick(&latencies, 0.5),
+        pick(&latencies, 0.99),
         latencies.len()
+    );
+    println!(
+        "                        follow-ups     p50 {:.2} ms  p99 {:.2} ms ({} samples)",
+        pick(&follow_ups, 0.5),
+        pick(&follow_ups, 0.99),
+        follow_ups.len()
     );
     println!(
         "relay RSS               empty {} MB, {} idle shoppers {} MB, busy {} MB",
