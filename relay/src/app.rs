@@ -125,14 +125,20 @@ impl RunningRelay {
     }
 }
 
-/// Opens the data dir, prepares the demo store and starts serving.
-pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
-    let store = Store::open(&config.data_dir)
-        .await
-        .with_context(|| format!("opening the database in {}", config.data_dir.display()))?;
+/// Opens a data dir the way every command does: migrated, and with the demo store (so that
+/// `/demo/` and `agent add --store demo` work on a fresh one).
+pub async fn open_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Store> {
+    let store =
+        Store::open(data_dir).await.with_context(|| format!("opening the database in {}", data_dir.display()))?;
     if store.ensure_store(DEMO_STORE_KEY, DEMO_STORE_NAME, &["self".to_owned()]).await? {
         tracing::info!("created the demo store {DEMO_STORE_KEY:?}");
     }
+    Ok(store)
+}
+
+/// Opens the data dir and starts serving.
+pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
+    let store = open_data_dir(&config.data_dir).await?;
     let key = store.secret("visitor_token_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;

@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::app::{start, RelayConfig};
 use crate::http::parse_origin;
 use crate::limits::LimitsConfig;
-use crate::store::Store;
 
 /// Parley relay: live chat between shoppers and a shop's agents.
 #[derive(Debug, Parser)]
@@ -149,7 +148,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             check_store_key(&key)?;
             let origins =
                 origins.iter().map(|o| parse_origin(o)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
-            let store = Store::open(&cli.data_dir).await?;
+            let store = crate::app::open_data_dir(&cli.data_dir).await?;
             store.add_store(&key, name.trim(), &origins).await?;
             store.close().await;
             println!(
@@ -162,7 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if first_reply_secs.is_none() && hours.is_none() && timezone.is_none() {
                 bail!("nothing to change: give --first-reply-secs, --hours or --timezone");
             }
-            let store = Store::open(&cli.data_dir).await?;
+            let store = crate::app::open_data_dir(&cli.data_dir).await?;
             let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
             if let Some(secs) = first_reply_secs {
                 store.set_first_reply_secs(&key, secs).await?;
@@ -199,7 +198,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("the password must have at least 8 characters");
             }
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-            let db = Store::open(&cli.data_dir).await?;
+            let db = crate::app::open_data_dir(&cli.data_dir).await?;
             let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
                 .await
                 .context("hashing the password")?;

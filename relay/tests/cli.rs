@@ -19,6 +19,21 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
 
+    // The demo store exists in every data dir, even before the server first starts.
+    let demo_agent = relay(&[
+        "--data-dir",
+        data,
+        "agent",
+        "add",
+        "--store",
+        "demo",
+        "--email",
+        "d@demo.test",
+        "--password",
+        "long enough",
+    ]);
+    assert!(demo_agent.status.success(), "{}", stderr(&demo_agent));
+
     let made = relay(&[
         "--data-dir",
         data,
