@@ -87,10 +87,7 @@ impl Store {
             .bind(key)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
-        }
-        Ok(())
+        found_store(done.rows_affected(), key)
     }
 
     /// Sets a store's business hours (`None`: always open) and time zone, both already checked.
@@ -101,10 +98,7 @@ impl Store {
             .bind(key)
             .execute(&self.pool)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
-        }
-        Ok(())
+        found_store(done.rows_affected(), key)
     }
 
     /// A store's business hours (`None`: always open) and time zone.
@@ -256,6 +250,14 @@ impl Store {
             .await?;
         Ok(found.is_some())
     }
+}
+
+/// Turns "no row was updated" into the error an operator understands.
+fn found_store(rows_affected: u64, key: &str) -> Result<(), StoreError> {
+    if rows_affected == 0 {
+        return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
+    }
+    Ok(())
 }
 
 fn agent_from_row(r: &sqlx::sqlite::SqliteRow) -> AgentRecord {
