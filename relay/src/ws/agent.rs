@@ -11,14 +11,14 @@ use std::sync::{Arc, OnceLock};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame, StoreInfo};
 
-use super::socket::{self, close_code, Flow, Out, Session};
-use super::{check_message, send_history, Refusal, TypingThrottle};
+use super::socket::{close_code, Flow, Out, Session};
+use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
 use crate::app::AppState;
 use crate::auth::{hash_password, new_session_token, session_token_hash, verify_password, SESSION_MAX_IDLE_MS};
-use crate::http::{same_origin_only, too_many};
+use crate::http::same_origin_only;
 use crate::hub::Registration;
 use crate::routing::desk::Presence;
 use crate::routing::from_status;
@@ -36,24 +36,14 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Err(wait) = state.limits.connection(peer.ip()) {
-        tracing::info!(ip = %peer.ip(), "too many agent connections");
-        return too_many("connections", wait);
+    if let Err(refused) = admit(&state, peer, "agent") {
+        return refused;
     }
     if let Err(refused) = same_origin_only(&headers) {
         return refused;
     }
-    let peer_id = state.hub.next_peer_id();
-    let shutdown = state.shutdown.clone();
-    let guard = state.sessions.token();
-    state
-        .configure(ws)
-        .on_upgrade(move |socket| async move {
-            let session = AgentSession { state, me: None, failed_logins: 0, typing: Default::default() };
-            socket::drive(socket, peer_id, shutdown, session).await;
-            drop(guard);
-        })
-        .into_response()
+    let session = AgentSession { state: state.clone(), me: None, failed_logins: 0, typing: Default::default() };
+    upgrade_into(&state, ws, session)
 }
 
 struct AgentSession {

@@ -10,6 +10,7 @@ pub mod visitor;
 
 use protocol::{ErrorCode, Seq, ServerFrame, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS};
 
+use crate::app::AppState;
 use crate::store::{Store, StoreError};
 use socket::Out;
 
@@ -30,6 +31,34 @@ impl TypingThrottle {
         self.last = Some(now);
         true
     }
+}
+
+/// Refuses a connection attempt over the per-address limit with HTTP 429.
+#[allow(clippy::result_large_err)]
+pub(crate) fn admit(state: &AppState, peer: std::net::SocketAddr, who: &str) -> Result<(), axum::response::Response> {
+    state.limits.connection(peer.ip()).map_err(|wait| {
+        tracing::info!(ip = %peer.ip(), "too many {who} connections");
+        crate::http::too_many("connections", wait)
+    })
+}
+
+/// Upgrades to a WebSocket run by `session`, tracked so that shutdown waits for it.
+pub(crate) fn upgrade_into<S: socket::Session + 'static>(
+    state: &AppState,
+    ws: axum::extract::ws::WebSocketUpgrade,
+    session: S,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let peer_id = state.hub.next_peer_id();
+    let shutdown = state.shutdown.clone();
+    let guard = state.sessions.token();
+    state
+        .configure(ws)
+        .on_upgrade(move |socket| async move {
+            socket::drive(socket, peer_id, shutdown, session).await;
+            drop(guard);
+        })
+        .into_response()
 }
 
 /// How many messages one `history` frame carries at most.

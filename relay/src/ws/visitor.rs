@@ -15,11 +15,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use protocol::{ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
 
-use super::socket::{self, Flow, Out, Session};
-use super::{check_message, send_history, Refusal, TypingThrottle};
+use super::socket::{Flow, Out, Session};
+use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
 use crate::app::AppState;
 use crate::auth::new_visitor_id;
-use crate::http::{api_error, origin_allowed, too_many};
+use crate::http::{api_error, origin_allowed};
 use crate::hub::Registration;
 use crate::store::{ConversationRecord, NewMessage, StoreRecord};
 
@@ -31,9 +31,8 @@ pub async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    if let Err(wait) = state.limits.connection(peer.ip()) {
-        tracing::info!(ip = %peer.ip(), "too many visitor connections");
-        return too_many("connections", wait);
+    if let Err(refused) = admit(&state, peer, "visitor") {
+        return refused;
     }
     let Some(key) = query.get("store") else {
         return api_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownStore, "the ?store= parameter is missing");
@@ -49,17 +48,8 @@ pub async fn upgrade(
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
     }
-    let peer_id = state.hub.next_peer_id();
-    let shutdown = state.shutdown.clone();
-    let guard = state.sessions.token();
-    state
-        .configure(ws)
-        .on_upgrade(move |socket| async move {
-            let session = VisitorSession { state, store, ip: peer.ip(), me: None, typing: Default::default() };
-            socket::drive(socket, peer_id, shutdown, session).await;
-            drop(guard);
-        })
-        .into_response()
+    let session = VisitorSession { state: state.clone(), store, ip: peer.ip(), me: None, typing: Default::default() };
+    upgrade_into(&state, ws, session)
 }
 
 struct VisitorSession {
