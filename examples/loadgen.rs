@@ -70,12 +70,7 @@ async fn main() -> Result<()> {
         command.args(["--data-dir", &data]).args(extra);
         command
     };
-    let made = relay(&["store", "add", "--key", "demo", "--name", "Load test", "--origin", "self"])
-        .output()
-        .with_context(|| format!("running {}; build it with `cargo xtask build`", args.relay_bin))?;
-    if !made.status.success() {
-        bail!("store add failed: {}", String::from_utf8_lossy(&made.stderr));
-    }
+    // Every relay command seeds the demo store in a fresh data dir; the run uses it.
     let status = relay(&["store", "set", "--key", "demo", "--first-reply-secs", &args.first_reply_secs.to_string()])
         .output()
         .with_context(|| format!("running {}; build it with `cargo xtask build`", args.relay_bin))?;

@@ -5,6 +5,7 @@
 //! listener stops accepting, every socket is closed with "going away" (clients reconnect to the
 //! next relay), sockets get a few seconds to finish, and the database is closed cleanly.
 
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -143,7 +144,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let (routing, gone) = Routing::new(config.offline_grace);
+    let (routing, routing_tasks) = Routing::new(config.offline_grace);
     let state = Arc::new(AppState {
         store: store.clone(),
         hub: Arc::new(Hub::default()),
@@ -154,13 +155,21 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         routing,
         limits: Limits::new(config.limits),
     });
-    tokio::spawn(Routing::run_offline_reports(state.clone(), gone));
+    routing_tasks.spawn(&state);
     tokio::spawn(crate::routing::deadline::watch(state.clone()));
     tokio::spawn(forget_idle_limits(state.clone()));
+    tokio::spawn(checkpoint_often(state.clone()));
     let router = http::router(state.clone());
     let serving = state.clone();
     let task = tokio::spawn(async move {
         let stop = serving.shutdown.clone();
+        // Chat frames are small and must leave at once: Nagle's algorithm would hold one back
+        // until the peer's delayed ACK, some 40 ms later.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::warn!(%error, "could not disable Nagle's algorithm");
+            }
+        });
         axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
@@ -182,6 +191,22 @@ async fn forget_idle_limits(state: Arc<AppState>) {
         tokio::select! {
             _ = state.shutdown.cancelled() => return,
             _ = tick.tick() => state.limits.forget_idle(),
+        }
+    }
+}
+
+/// Keeps the database's write-ahead log short, off the path of writes (see `Store::checkpoint`).
+async fn checkpoint_often(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                if let Err(error) = state.store.checkpoint().await {
+                    tracing::warn!(%error, "checkpoint failed");
+                }
+            }
         }
     }
 }

@@ -68,6 +68,9 @@ pub enum Refused {
 pub struct Desk {
     agents: BTreeMap<AgentId, Agent>,
     assignee: HashMap<ConversationId, AgentId>,
+    /// How many conversations each agent has: kept with `assignee`, so that routing does not
+    /// count through every conversation of the store.
+    loads: HashMap<AgentId, usize>,
     queue: VecDeque<ConversationId>,
 }
 
@@ -79,7 +82,7 @@ impl Desk {
 
     /// How many conversations the agent has.
     pub fn load(&self, agent: AgentId) -> usize {
-        self.assignee.values().filter(|a| **a == agent).count()
+        self.loads.get(&agent).copied().unwrap_or(0)
     }
 
     /// Who has the conversation, if anyone.
@@ -113,7 +116,7 @@ impl Desk {
                 self.assignee.iter().filter(|(_, a)| **a == agent).map(|(c, _)| *c).collect();
             theirs.sort_unstable();
             for conversation in theirs.into_iter().rev() {
-                self.assignee.remove(&conversation);
+                self.unassign(conversation);
                 self.queue.push_front(conversation);
                 changes.push(Change::Queued { conversation, from: Some(agent) });
             }
@@ -199,7 +202,7 @@ impl Desk {
         if self.assignee(conversation) != Some(by) {
             return Err(Refused::NotYours);
         }
-        self.assignee.remove(&conversation);
+        self.unassign(conversation);
         let mut changes = match self.best_agent(Some(by)) {
             Some(agent) => vec![self.assign(conversation, agent, Some(by), now)],
             None => {
@@ -214,7 +217,7 @@ impl Desk {
     /// A conversation ended: it leaves the desk and its agent's capacity is freed.
     pub fn close(&mut self, conversation: ConversationId, now: Instant) -> Vec<Change> {
         self.queue.retain(|c| *c != conversation);
-        if self.assignee.remove(&conversation).is_some() {
+        if self.unassign(conversation).is_some() {
             self.drain_queue(now)
         } else {
             Vec::new()
@@ -224,9 +227,7 @@ impl Desk {
     /// Restores an assignment read back from the store after a restart.
     pub fn restore(&mut self, conversation: ConversationId, agent: Option<AgentId>) {
         match agent {
-            Some(agent) => {
-                self.assignee.insert(conversation, agent);
-            }
+            Some(agent) => self.put(conversation, agent),
             None if !self.queue.contains(&conversation) => self.queue.push_back(conversation),
             None => {}
         }
@@ -245,8 +246,24 @@ impl Desk {
             .map(|(id, _)| *id)
     }
 
-    fn assign(&mut self, conversation: ConversationId, agent: AgentId, from: Option<AgentId>, now: Instant) -> Change {
+    /// Gives the conversation to `agent`, keeping both agents' loads right.
+    fn put(&mut self, conversation: ConversationId, agent: AgentId) {
+        self.unassign(conversation);
         self.assignee.insert(conversation, agent);
+        *self.loads.entry(agent).or_default() += 1;
+    }
+
+    /// Takes the conversation from its agent, if any, and returns who that was.
+    fn unassign(&mut self, conversation: ConversationId) -> Option<AgentId> {
+        let agent = self.assignee.remove(&conversation)?;
+        if let Some(load) = self.loads.get_mut(&agent) {
+            *load = load.saturating_sub(1);
+        }
+        Some(agent)
+    }
+
+    fn assign(&mut self, conversation: ConversationId, agent: AgentId, from: Option<AgentId>, now: Instant) -> Change {
+        self.put(conversation, agent);
         if let Some(a) = self.agents.get_mut(&agent) {
             a.last_assigned = now;
         }

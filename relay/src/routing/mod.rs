@@ -8,14 +8,16 @@
 //!   to the store's agents, `attendance` (who joined, or the place in the queue) to the shopper,
 //!   and `presence` to every connection of an agent whose status changed.
 //!
-//! Desks sit behind one async lock, held while a decision is persisted, so that decisions reach
-//! the database in the order they were taken.
+//! Desks sit behind one lock. A decision is taken under it and handed to the `journal` before
+//! the lock is let go, so decisions reach the database (and the sockets) in the order they were
+//! taken, while the lock itself is never held across a disk write.
 
 pub mod deadline;
 pub mod desk;
+pub mod journal;
 pub mod presence;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -24,9 +26,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::app::AppState;
-use crate::store::{AgentRecord, StoreError};
+use crate::store::{now_millis, AgentRecord, RoutingEvent, StoreError};
 use crate::ws::Refusal;
 use desk::{AgentId, Change, ConversationId, Desk, Presence, Refused};
+use journal::{Audience, Entry, Journal};
 use presence::Connections;
 
 /// How long an agent may be disconnected before their conversations return to the queue.
@@ -44,7 +47,24 @@ struct AgentMeta {
 pub struct Routing {
     desks: tokio::sync::Mutex<HashMap<i64, Desk>>,
     agents: Mutex<HashMap<AgentId, AgentMeta>>,
+    /// The shopper of every routed conversation, to tell them where they stand.
+    visitors: Mutex<HashMap<ConversationId, String>>,
     connections: Arc<Connections>,
+    journal: Journal,
+}
+
+/// The routing service's background work, started once the relay's state exists.
+pub struct RoutingTasks {
+    gone: mpsc::UnboundedReceiver<AgentId>,
+    journal: mpsc::UnboundedReceiver<Entry>,
+}
+
+impl RoutingTasks {
+    /// Spawns the offline reports and the journal; both end with the relay.
+    pub fn spawn(self, state: &Arc<AppState>) {
+        tokio::spawn(Routing::run_offline_reports(state.clone(), self.gone));
+        tokio::spawn(journal::run(state.clone(), self.journal));
+    }
 }
 
 impl From<Refused> for Refusal {
@@ -76,15 +96,23 @@ pub fn from_status(status: AgentStatus) -> Presence {
 }
 
 impl Routing {
-    /// A routing service whose agents go offline after `grace` without a connection, and the
-    /// channel that reports them (feed it to [`Routing::run_offline_reports`]).
-    pub fn new(grace: Duration) -> (Routing, mpsc::UnboundedReceiver<AgentId>) {
+    /// A routing service whose agents go offline after `grace` without a connection, and its
+    /// background tasks (start them with [`RoutingTasks::spawn`]).
+    pub fn new(grace: Duration) -> (Routing, RoutingTasks) {
         let (connections, gone) = Connections::new(grace);
-        (Routing { desks: Default::default(), agents: Default::default(), connections }, gone)
+        let (journal, entries) = mpsc::unbounded_channel();
+        let routing = Routing {
+            desks: Default::default(),
+            agents: Default::default(),
+            visitors: Default::default(),
+            connections,
+            journal,
+        };
+        (routing, RoutingTasks { gone, journal: entries })
     }
 
     /// Takes agents gone past the grace period offline, until the relay shuts down.
-    pub async fn run_offline_reports(state: Arc<AppState>, mut gone: mpsc::UnboundedReceiver<AgentId>) {
+    async fn run_offline_reports(state: Arc<AppState>, mut gone: mpsc::UnboundedReceiver<AgentId>) {
         loop {
             let agent = tokio::select! {
                 _ = state.shutdown.cancelled() => return,
@@ -168,8 +196,16 @@ impl Routing {
         state.hub.to_agent(agent, &frame);
     }
 
-    /// A conversation has its first shopper message: find it an agent or queue it.
-    pub async fn route(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Result<(), Refusal> {
+    /// A conversation of `visitor_id` has its first shopper message: find it an agent or queue
+    /// it.
+    pub async fn route(
+        &self,
+        state: &AppState,
+        store_id: i64,
+        conversation: ConversationId,
+        visitor_id: &str,
+    ) -> Result<(), Refusal> {
+        self.visitors.lock().unwrap_or_else(|p| p.into_inner()).insert(conversation, visitor_id.to_owned());
         self.decide(state, store_id, "assigned", |desk, now| Ok(desk.route(conversation, now)))
             .await
             .map_err(Refusal::from)
@@ -264,8 +300,11 @@ impl Routing {
             Entry::Occupied(entry) => Ok(entry.into_mut()),
             Entry::Vacant(entry) => {
                 let mut desk = Desk::default();
-                for (conversation, agent) in state.store.open_assignments(store_id).await? {
+                let open = state.store.open_assignments(store_id).await?;
+                let mut visitors = self.visitors.lock().unwrap_or_else(|p| p.into_inner());
+                for (conversation, visitor, agent) in open {
                     desk.restore(conversation, agent);
+                    visitors.insert(conversation, visitor);
                     state.hub.set_assignee(conversation, agent);
                     if let Some(agent) = agent {
                         // They held it before the restart: give them the grace period to return.
@@ -277,7 +316,8 @@ impl Routing {
         }
     }
 
-    /// Takes a decision on a store's desk, then persists and announces what changed.
+    /// Takes a decision on a store's desk, then has the journal persist and announce what
+    /// changed, and waits for that.
     ///
     /// `cause` names, in the conversation's timeline, each move away from an agent
     /// (`claimed`, `transferred`, `released`, `rerouted`, `offline`).
@@ -288,32 +328,53 @@ impl Routing {
         cause: &'static str,
         decide: impl FnOnce(&mut Desk, Instant) -> Result<Vec<Change>, Refused>,
     ) -> Result<(), Decision> {
-        let mut desks = self.desks.lock().await;
-        let desk = self.desk(&mut desks, state, store_id).await?;
-        let queued_before: Vec<ConversationId> = desk.queue().collect();
-        let changes = decide(desk, Instant::now()).map_err(Decision::Refused)?;
-        let queue_moved = changes.iter().any(|c| matches!(c, Change::Queued { .. }) || is_from_queue(c));
-        let mut announced = Vec::new();
-        for change in &changes {
-            // The whole team hears of changes to the queue; a direct assignment, transfer or
-            // re-route concerns only the agents involved.
-            let everyone = match change {
-                Change::Queued { .. } => true,
-                Change::Assigned { conversation, .. } => queued_before.contains(conversation),
-            };
-            announced.push(self.apply(state, store_id, desk, change, cause, everyone).await?);
-        }
-        if queue_moved {
-            // Everyone behind a conversation that left or joined the queue moved.
-            for conversation in desk.queue().filter(|c| !announced.contains(c)).collect::<Vec<_>>() {
-                self.announce(state, store_id, desk, conversation, &[]).await?;
+        let written = {
+            let mut desks = self.desks.lock().await;
+            let desk = self.desk(&mut desks, state, store_id).await?;
+            let queued_before: HashMap<ConversationId, usize> = desk.queue().enumerate().map(|(i, c)| (c, i)).collect();
+            let changes = decide(desk, Instant::now()).map_err(Decision::Refused)?;
+            if changes.is_empty() {
+                return Ok(());
             }
+            let mut entry = Announcement::default();
+            let mut announced = HashSet::new();
+            for change in &changes {
+                // The whole team hears of changes to the queue; a direct assignment, transfer or
+                // re-route concerns only the agents involved.
+                let everyone = match change {
+                    Change::Queued { .. } => true,
+                    Change::Assigned { conversation, .. } => queued_before.contains_key(conversation),
+                };
+                announced.insert(self.apply(state, store_id, desk, change, cause, everyone, &mut entry));
+            }
+            // Shoppers whose place in the queue moved hear their new place.
+            let moved: Vec<ConversationId> = desk
+                .queue()
+                .enumerate()
+                .filter(|(i, c)| queued_before.get(c) != Some(i) && !announced.contains(c))
+                .map(|(_, c)| c)
+                .collect();
+            for conversation in moved {
+                self.tell_shopper(desk, conversation, &mut entry.frames);
+            }
+            let (done, written) = tokio::sync::oneshot::channel();
+            let entry = Entry { events: entry.events, frames: entry.frames, done };
+            if self.journal.send(entry).is_err() {
+                return Err(Decision::Store(StoreError::NotWritten("the relay is shutting down".into())));
+            }
+            written
+        };
+        match written.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(Decision::Store(StoreError::NotWritten(error))),
+            Err(_) => Err(Decision::Store(StoreError::NotWritten("the relay is shutting down".into()))),
         }
-        Ok(())
     }
 
-    /// Persists and announces one change; returns the conversation it concerned.
-    async fn apply(
+    /// Applies one change to the hub and adds its event and frames to `entry`; returns the
+    /// conversation it concerned.
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
         &self,
         state: &AppState,
         store_id: i64,
@@ -321,65 +382,65 @@ impl Routing {
         change: &Change,
         cause: &'static str,
         everyone: bool,
-    ) -> Result<ConversationId, StoreError> {
+        entry: &mut Announcement,
+    ) -> ConversationId {
         let (conversation, agent, kind, from) = match *change {
             Change::Assigned { conversation, agent, from: None } => (conversation, Some(agent), "assigned", None),
             Change::Assigned { conversation, agent, from } => (conversation, Some(agent), cause, from),
             Change::Queued { conversation, from: None } => (conversation, None, "queued", None),
             Change::Queued { conversation, from } => (conversation, None, cause, from),
         };
-        state.store.set_assignment(conversation, agent, kind, from).await?;
+        entry.events.push(RoutingEvent {
+            conversation_id: conversation,
+            kind,
+            agent_id: agent,
+            from_agent_id: from,
+            at: now_millis(),
+        });
         state.hub.set_assignee(conversation, agent);
         let involved: Vec<AgentId> = agent.into_iter().chain(from).collect();
-        self.announce(state, store_id, desk, conversation, if everyone { &[] } else { &involved }).await?;
-        for agent in agent.into_iter().chain(from) {
-            self.announce_load(state, desk, agent);
-        }
-        Ok(conversation)
-    }
-
-    fn announce_load(&self, state: &AppState, desk: &Desk, agent: AgentId) {
-        if let Some(meta) = self.meta(agent) {
-            let frame = ServerFrame::Presence {
-                agent_id: agent,
-                status: to_status(meta.status),
-                capacity: meta.capacity as u32,
-                load: desk.load(agent) as u32,
-            };
-            state.hub.to_agent(agent, &frame);
-        }
-    }
-
-    /// Tells agents and the shopper where a conversation stands: the agents in `only`, or all
-    /// the store's agents when `only` is empty.
-    async fn announce(
-        &self,
-        state: &AppState,
-        store_id: i64,
-        desk: &Desk,
-        conversation: ConversationId,
-        only: &[AgentId],
-    ) -> Result<(), StoreError> {
-        let agent_id = desk.assignee(conversation);
-        let agent_name = agent_id.and_then(|a| self.meta(a)).map(|m| m.name);
+        let agent_name = agent.and_then(|a| self.meta(a)).map(|m| m.name);
         let queue_position = desk.queue_position(conversation).map(|p| p as u32);
-        let frame = ServerFrame::Assignment { conversation_id: conversation, agent_id, agent_name, queue_position };
-        if only.is_empty() {
-            state.hub.to_store_agents(store_id, &frame);
+        let frame =
+            ServerFrame::Assignment { conversation_id: conversation, agent_id: agent, agent_name, queue_position };
+        if everyone {
+            entry.frames.push((Audience::StoreAgents(store_id), frame));
         } else {
-            only.iter().for_each(|agent| state.hub.to_agent(*agent, &frame));
+            entry.frames.extend(involved.iter().map(|a| (Audience::Agent(*a), frame.clone())));
         }
-        if let Some(record) = state.store.conversation(conversation).await? {
-            if let Some(frame) = attendance_frame(self, desk, conversation) {
-                state.hub.to_visitor(&record.visitor_id, &frame);
+        self.tell_shopper(desk, conversation, &mut entry.frames);
+        for agent in involved {
+            if let Some(frame) = self.load_frame(desk, agent) {
+                entry.frames.push((Audience::Agent(agent), frame));
             }
         }
-        Ok(())
+        conversation
+    }
+
+    fn load_frame(&self, desk: &Desk, agent: AgentId) -> Option<ServerFrame> {
+        let meta = self.meta(agent)?;
+        Some(ServerFrame::Presence {
+            agent_id: agent,
+            status: to_status(meta.status),
+            capacity: meta.capacity as u32,
+            load: desk.load(agent) as u32,
+        })
+    }
+
+    /// Tells the shopper of a conversation who joined or where they are in the queue.
+    fn tell_shopper(&self, desk: &Desk, conversation: ConversationId, frames: &mut Vec<(Audience, ServerFrame)>) {
+        let visitor = self.visitors.lock().unwrap_or_else(|p| p.into_inner()).get(&conversation).cloned();
+        if let (Some(visitor), Some(frame)) = (visitor, attendance_frame(self, desk, conversation)) {
+            frames.push((Audience::Visitor(visitor), frame));
+        }
     }
 }
 
-fn is_from_queue(change: &Change) -> bool {
-    matches!(change, Change::Assigned { from: None, .. })
+/// The events and frames of one decision, gathered under the desk lock.
+#[derive(Default)]
+struct Announcement {
+    events: Vec<RoutingEvent>,
+    frames: Vec<(Audience, ServerFrame)>,
 }
 
 fn attendance_frame(routing: &Routing, desk: &Desk, conversation: ConversationId) -> Option<ServerFrame> {

@@ -60,6 +60,22 @@ pub struct AppendOutcome {
     pub duplicate: bool,
 }
 
+/// A routing event for a conversation's timeline (`assigned`, `queued`, `claimed`,
+/// `transferred`, `released`, `rerouted`, `offline`); writing it also sets the assignee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingEvent {
+    /// The conversation.
+    pub conversation_id: i64,
+    /// What happened.
+    pub kind: &'static str,
+    /// Who has the conversation now (`None`: the queue).
+    pub agent_id: Option<i64>,
+    /// Who had it before, for moves between agents.
+    pub from_agent_id: Option<i64>,
+    /// When (ms).
+    pub at: i64,
+}
+
 const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, author_role, author_name, text, client_id, created_at";
 
 impl Store {
@@ -91,7 +107,7 @@ impl Store {
         .bind(store_id)
         .bind(visitor_id)
         .bind(now_millis())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         match inserted {
             Some(row) => Ok((conversation_from_row(&row), true)),
@@ -115,68 +131,33 @@ impl Store {
         Ok(row.map(|r| conversation_from_row(&r)))
     }
 
-    /// Appends a message with the next sequence number, durably, in one transaction. A resend
-    /// (same author and client id) returns the stored copy instead of writing a second one.
+    /// Appends a message with the next sequence number, durably, in one statement (a trigger
+    /// updates the conversation in the same step). A resend (same author and client id) returns
+    /// the stored copy instead of writing a second one.
     pub async fn append_message(
         &self,
         conversation_id: i64,
         new: &NewMessage<'_>,
     ) -> Result<AppendOutcome, StoreError> {
-        if let Some(existing) = self.message_by_client_id(conversation_id, new).await? {
-            return Ok(AppendOutcome { message: existing, duplicate: true });
-        }
-        let mut tx = self.pool.begin().await?;
-        // The write comes first so that the transaction takes the write lock at once.
-        let seq: i64 =
-            sqlx::query_scalar("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq")
-                .bind(conversation_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}")))?;
         let inserted = sqlx::query(&format!(
             "INSERT INTO messages (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_COLUMNS}"
+             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
+             RETURNING {MESSAGE_COLUMNS}"
         ))
-        .bind(conversation_id)
-        .bind(seq)
         .bind(role_name(new.role))
         .bind(new.author_id)
         .bind(new.author_name)
         .bind(new.text)
         .bind(new.client_id)
         .bind(now_millis())
-        .fetch_one(&mut *tx)
+        .bind(conversation_id)
+        .fetch_optional(&self.writer)
         .await;
         match inserted {
-            Ok(row) => {
-                let column = match new.role {
-                    Role::Visitor => "first_visitor_message_at",
-                    Role::Agent => "first_human_reply_at",
-                    Role::Bot | Role::System => "first_bot_reply_at",
-                };
-                // The wait for an answer starts with the first unanswered shopper message and ends
-                // with a human reply (SQLite evaluates every SET expression on the old row).
-                let waiting = match new.role {
-                    Role::Visitor => {
-                        ", deadline_handled_at = CASE WHEN awaiting_since IS NULL THEN NULL ELSE deadline_handled_at END,
-                           awaiting_since = COALESCE(awaiting_since, ?1)"
-                    }
-                    Role::Agent => ", awaiting_since = NULL, deadline_handled_at = NULL",
-                    Role::Bot | Role::System => "",
-                };
-                sqlx::query(&format!(
-                    "UPDATE conversations SET {column} = COALESCE({column}, ?1){waiting} WHERE id = ?2"
-                ))
-                .bind(row.get::<i64, _>("created_at"))
-                .bind(conversation_id)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                Ok(AppendOutcome { message: message_from_row(&row), duplicate: false })
-            }
+            Ok(Some(row)) => Ok(AppendOutcome { message: message_from_row(&row), duplicate: false }),
+            Ok(None) => Err(StoreError::NotFound(format!("no conversation {conversation_id}"))),
             Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
-                // The same resend raced us from another connection; it won.
-                tx.rollback().await?;
+                // A resend of a message that is already stored.
                 let message = self
                     .message_by_client_id(conversation_id, new)
                     .await?
@@ -281,53 +262,49 @@ impl Store {
         ))
         .bind(seq)
         .bind(conversation_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(mark.max(0) as Seq)
     }
 }
 
 impl Store {
-    /// Records who handles a conversation now (`None`: the queue) and appends the event
-    /// (`assigned`, `transferred`, `rerouted`, `released`, `queued`) to its timeline.
-    pub async fn set_assignment(
-        &self,
-        conversation_id: i64,
-        agent_id: Option<i64>,
-        kind: &str,
-        from_agent_id: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE conversations SET assigned_agent_id = ? WHERE id = ?")
-            .bind(agent_id)
-            .bind(conversation_id)
+    /// Records routing events (and so who handles each conversation now) in one transaction:
+    /// all of them or none.
+    pub async fn record_events(&self, events: &[&RoutingEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await?;
+        // A trigger sets the conversation's assignee from each event.
+        for event in events {
+            sqlx::query(
+                "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(event.conversation_id)
+            .bind(event.kind)
+            .bind(event.agent_id)
+            .bind(event.from_agent_id)
+            .bind(event.at)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(conversation_id)
-        .bind(kind)
-        .bind(agent_id)
-        .bind(from_agent_id)
-        .bind(now_millis())
-        .execute(&mut *tx)
-        .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
     /// The open conversations of a store that have a shopper message, oldest first, with their
     /// assignees: what the routing desk is rebuilt from after a restart.
-    pub async fn open_assignments(&self, store_id: i64) -> Result<Vec<(i64, Option<i64>)>, StoreError> {
+    pub async fn open_assignments(&self, store_id: i64) -> Result<Vec<(i64, String, Option<i64>)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, assigned_agent_id FROM conversations
+            "SELECT id, visitor_id, assigned_agent_id FROM conversations
              WHERE store_id = ? AND closed_at IS NULL AND first_visitor_message_at IS NOT NULL ORDER BY id",
         )
         .bind(store_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| (r.get("id"), r.get("assigned_agent_id"))).collect())
+        Ok(rows.iter().map(|r| (r.get("id"), r.get("visitor_id"), r.get("assigned_agent_id"))).collect())
     }
 
     /// Open conversations whose shopper has waited past the store's first-reply deadline at
@@ -369,7 +346,7 @@ impl Store {
         .bind(now)
         .bind(conversation_id)
         .bind(awaiting_since)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -396,7 +373,7 @@ impl Store {
         .bind(state)
         .bind(email)
         .bind(conversation_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -410,7 +387,7 @@ impl Store {
         )
         .bind(now)
         .bind(conversation_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

@@ -39,7 +39,7 @@ pub struct AgentRecord {
 impl Store {
     /// Creates a store. Fails with `AlreadyExists` when the key is taken.
     pub async fn add_store(&self, key: &str, name: &str, origins: &[String]) -> Result<StoreRecord, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar("INSERT INTO stores (key, name, created_at) VALUES (?, ?, ?) RETURNING id")
             .bind(key)
             .bind(name)
@@ -85,7 +85,7 @@ impl Store {
         let done = sqlx::query("UPDATE stores SET first_reply_secs = ? WHERE key = ?")
             .bind(i64::from(secs))
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         found_store(done.rows_affected(), key)
     }
@@ -96,7 +96,7 @@ impl Store {
             .bind(hours)
             .bind(timezone)
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         found_store(done.rows_affected(), key)
     }
@@ -150,7 +150,7 @@ impl Store {
         .bind(password_hash)
         .bind(role)
         .bind(now_millis())
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(|e| unique_violation(e, || format!("an agent with email {email:?} already exists")))?;
         Ok(AgentRecord {
@@ -182,7 +182,7 @@ impl Store {
             .bind(agent_id)
             .bind(now)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -202,7 +202,7 @@ impl Store {
         .bind(now)
         .bind(token_hash)
         .bind(now - max_idle_ms)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let agent_id: i64 = row.get("agent_id");
@@ -219,14 +219,14 @@ impl Store {
         sqlx::query("UPDATE agents SET capacity = ? WHERE id = ?")
             .bind(i64::try_from(capacity).unwrap_or(i64::MAX))
             .bind(agent_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
 
     /// Ends a session (logout).
     pub async fn remove_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.pool).await?;
+        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.writer).await?;
         Ok(())
     }
 
@@ -236,7 +236,7 @@ impl Store {
             .bind(visitor_id)
             .bind(store_id)
             .bind(now_millis())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use conversations::{AppendOutcome, ConversationRecord, NewMessage, Overdue};
+pub use conversations::{AppendOutcome, ConversationRecord, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
 
 /// Errors a store operation can end with.
@@ -28,6 +28,9 @@ pub enum StoreError {
     /// A referenced row does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// A batched write failed, or the relay is shutting down before it could be made.
+    #[error("write not completed: {0}")]
+    NotWritten(String),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -37,9 +40,17 @@ pub enum StoreError {
 }
 
 /// A handle on the relay's database; cheap to clone.
+///
+/// Reads share a pool of connections. Every write goes through one dedicated connection:
+/// SQLite takes one writer at a time anyway, and writers queued in-process wait their turn in
+/// order, where writers racing on several connections would each back off in SQLite's busy
+/// handler (which sleeps whole milliseconds) and stall the relay under load.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: SqlitePool,
+    /// Copies the write-ahead log back into the database, off the writer's path.
+    checkpointer: SqlitePool,
 }
 
 impl Store {
@@ -53,13 +64,28 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        let one = || SqlitePoolOptions::new().max_connections(1);
+        // The writer never checkpoints itself (that would stall every write queued behind it);
+        // `checkpoint` does it from its own connection.
+        let writer = one().connect_with(options.clone().pragma("wal_autocheckpoint", "0")).await?;
+        sqlx::migrate!("./migrations").run(&writer).await?;
+        let checkpointer = one().connect_with(options.clone()).await?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
+        Ok(Store { pool, writer, checkpointer })
+    }
+
+    /// Copies what the write-ahead log holds into the database without blocking writers or
+    /// readers, so the log stays short. A running relay calls it a few times a second; for the
+    /// command-line tools SQLite's own automatic checkpoint is enough.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.checkpointer).await?;
+        Ok(())
     }
 
     /// Waits for queries in flight and closes every connection (graceful shutdown).
     pub async fn close(&self) {
+        self.writer.close().await;
+        self.checkpointer.close().await;
         self.pool.close().await;
     }
 
@@ -69,7 +95,7 @@ impl Store {
         sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")
             .bind(name)
             .bind(&fresh)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let value: Vec<u8> =
             sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(name).fetch_one(&self.pool).await?;

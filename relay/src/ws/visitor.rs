@@ -174,7 +174,7 @@ impl VisitorSession {
         if created {
             // Routed first, so that the conversation and its first message go to its agent
             // alone (or to the whole team while it waits).
-            self.state.routing.route(&self.state, self.store.id, conversation.id).await?;
+            self.state.routing.route(&self.state, self.store.id, conversation.id, &me.id).await?;
             let mut summary = store.summary(&conversation).await?;
             summary.assigned_agent_id = self.state.routing.assignee(&self.state, self.store.id, conversation.id).await;
             hub.to_conversation_agents(
