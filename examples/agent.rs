@@ -9,7 +9,8 @@
 //! `#<conversation> <visitor id>: <text>` (line breaks in the text shown as ⏎). When a
 //! conversation is assigned to this agent, its earlier shopper messages are printed too. Each line
 //! typed on standard input is sent as a reply to the conversation of the latest shopper message;
-//! `/to ID text` replies to conversation ID instead. Status and errors go to standard error.
+//! `/to ID text` replies to conversation ID instead, `/claim ID` takes one from the queue and
+//! `/close ID` ends one. Status and errors go to standard error.
 //! When the connection drops, the agent reconnects with its session and prints what it missed.
 //!
 //! `--capacity N` sets how many conversations the agent takes at once; `--status away` signs in
@@ -165,6 +166,7 @@ async fn handle(client: &mut AgentClient, desk: &mut Desk, frame: ServerFrame) -
         ServerFrame::Assignment { conversation_id, queue_position: Some(position), .. } => {
             eprintln!("#{conversation_id} waits in the queue at {position}; /claim {conversation_id} takes it");
         }
+        ServerFrame::Closed { conversation_id, .. } => eprintln!("#{conversation_id} is closed"),
         ServerFrame::Error { code, message, .. } => eprintln!("relay refused: {code:?}: {message}"),
         _ => {}
     }
@@ -175,12 +177,17 @@ async fn reply(client: &mut AgentClient, desk: &mut Desk, line: &str) -> Result<
     if line.is_empty() {
         return Ok(());
     }
-    if let Some(id) = line.strip_prefix("/claim ") {
-        match id.trim().trim_start_matches('#').parse::<i64>() {
-            Ok(conversation_id) => client.socket.send(&AgentFrame::Claim { conversation_id }).await?,
-            Err(_) => eprintln!("usage: /claim ID"),
+    for (command, frame) in [
+        ("/claim ", (|conversation_id| AgentFrame::Claim { conversation_id }) as fn(i64) -> AgentFrame),
+        ("/close ", |conversation_id| AgentFrame::Close { conversation_id }),
+    ] {
+        if let Some(id) = line.strip_prefix(command) {
+            match id.trim().trim_start_matches('#').parse::<i64>() {
+                Ok(conversation_id) => client.socket.send(&frame(conversation_id)).await?,
+                Err(_) => eprintln!("usage: {}ID", command),
+            }
+            return Ok(());
         }
-        return Ok(());
     }
     let (target, text) = match line.strip_prefix("/to ") {
         Some(rest) => {

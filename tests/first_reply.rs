@@ -1,13 +1,18 @@
-//! The first-reply promise over real sockets, with the deadline set to 1 s: the bot acknowledges
-//! a shopper nobody answered, the conversation moves to a free agent, an agent who already
-//! answered keeps it, and a wait that began before a restart is still honoured after it.
-//! The rules on stored times are tested without waiting in `relay/src/store/conversations.rs`.
+//! The first-reply promise over real sockets: the bot acknowledges a shopper nobody answered,
+//! the conversation moves to a free agent, an agent who already answered keeps it, and a wait
+//! that began before a restart is still honoured after it.
+//!
+//! The default 60 s deadline is driven with explicit times (the relay's own sweep is off and the
+//! test calls it with "now" set where it wants), so nothing waits a minute; the other tests use
+//! a 1 s deadline and the relay's own sweep, end to end. The rules on stored times are tested
+//! without waiting in `relay/src/store/conversations.rs`.
 
 mod common;
 
 use common::TestRelay;
 use parley::{AgentClient, VisitorClient};
 use protocol::{AgentFrame, AgentStatus, Role, ServerFrame};
+use relay::routing::deadline::sweep;
 
 fn bot_message(f: &ServerFrame) -> bool {
     matches!(f, ServerFrame::Message { message } if message.author.role == Role::Bot)
@@ -16,6 +21,35 @@ fn bot_message(f: &ServerFrame) -> bool {
 async fn told_joined(shopper: &mut VisitorClient, name: &str) {
     let wanted = ServerFrame::Attendance { agent_name: Some(name.into()), queue_position: None };
     shopper.socket.wait_for(|f| *f == wanted).await.unwrap_or_else(|e| panic!("{name} never joined: {e}"));
+}
+
+#[tokio::test]
+async fn at_sixty_seconds_and_not_a_moment_before_the_bot_steps_in_and_the_chat_moves_once() {
+    let t = TestRelay::start_with(|config| config.sweep_deadlines = false).await;
+    let (e1, p1) = t.add_agent("demo", "Kim").await;
+    let (e2, p2) = t.add_agent("demo", "Lou").await;
+    let _kim = AgentClient::login(&t.base, &e1, &p1).await.unwrap();
+    let mut lou = AgentClient::login_as(&t.base, &e2, &p2, Some(AgentStatus::Away)).await.unwrap();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "Do you ship to Canada?").await.unwrap();
+    let accepted = shopper.socket.wait_for_keeping(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let ServerFrame::Accepted { at: asked_at, conversation_id, .. } = accepted else { unreachable!() };
+    told_joined(&mut shopper, "Kim").await;
+    lou.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Online }).await.unwrap();
+    lou.socket.wait_for(|f| matches!(f, ServerFrame::Presence { status: AgentStatus::Online, .. })).await.unwrap();
+
+    let state = t.relay.state();
+    assert_eq!(sweep(state, asked_at + 59_999).await.unwrap(), 0, "nothing happens before 60 s");
+    assert_eq!(sweep(state, asked_at + 60_000).await.unwrap(), 1, "the wait is handled at 60 s");
+    let frame = shopper.socket.wait_for(bot_message).await.unwrap();
+    let ServerFrame::Message { message } = frame else { unreachable!() };
+    assert_eq!(message.author.name.as_deref(), Some("Bot"));
+    told_joined(&mut shopper, "Lou").await;
+    assert_eq!(sweep(state, asked_at + 120_000).await.unwrap(), 0, "one acknowledgement per wait");
+    let kinds: Vec<String> =
+        state.store.conversation_events(conversation_id).await.unwrap().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(kinds, ["assigned", "rerouted"]);
+    t.stop().await;
 }
 
 #[tokio::test]

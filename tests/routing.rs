@@ -156,3 +156,54 @@ async fn every_connection_of_an_agent_sees_their_status_and_logout_is_immediate(
     assert!(format!("{err:#}").contains("BadCredentials"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn closing_a_chat_frees_the_agent_for_the_queue_and_the_shoppers_next_message_starts_anew() {
+    let t = TestRelay::start().await;
+    let (e1, p1) = t.add_agent("demo", "Ann").await;
+    let (e2, p2) = t.add_agent("demo", "Bo").await;
+    let mut ann = AgentClient::login(&t.base, &e1, &p1).await.unwrap();
+    let mut bo = AgentClient::login_as(&t.base, &e2, &p2, Some(AgentStatus::Away)).await.unwrap();
+    ann.socket.send(&AgentFrame::SetCapacity { capacity: 1 }).await.unwrap();
+    ann.socket.wait_for(|f| matches!(f, ServerFrame::Presence { capacity: 1, .. })).await.unwrap();
+    let (mut first, c1) = shopper_writes(&t.base, "Hi").await;
+    told(&mut first, Some("Ann"), None).await;
+    let (mut second, _) = shopper_writes(&t.base, "Hello?").await;
+    told(&mut second, None, Some(1)).await;
+
+    // Only the assignee closes a chat that has one.
+    bo.socket.send(&AgentFrame::Close { conversation_id: c1 }).await.unwrap();
+    assert_eq!(error_code(&mut bo.socket).await, ErrorCode::NotYours);
+
+    ann.socket.send(&AgentFrame::Close { conversation_id: c1 }).await.unwrap();
+    let notice = first
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.author.role == protocol::Role::System))
+        .await
+        .unwrap();
+    let ServerFrame::Message { message: notice } = notice else { unreachable!() };
+    assert!(notice.text.contains("closed"), "{}", notice.text);
+    first
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Closed { conversation_id, .. } if *conversation_id == c1))
+        .await
+        .unwrap();
+    // Ann's freed place goes to the shopper who waited.
+    told(&mut second, Some("Ann"), None).await;
+    let store = &t.relay.state().store;
+    assert!(store.closed_at(c1).await.unwrap().is_some());
+    let kinds: Vec<String> = store.conversation_events(c1).await.unwrap().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(kinds, ["assigned", "closed"]);
+
+    // Nobody writes into a closed chat...
+    ann.send(c1, "late", "Still there?").await.unwrap();
+    assert_eq!(error_code(&mut ann.socket).await, ErrorCode::NotFound);
+    // ...and the shopper's next message opens a new one, numbered on from the old.
+    first.send("again", "One more question").await.unwrap();
+    let accepted =
+        first.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { client_id, .. } if client_id == "again"));
+    let ServerFrame::Accepted { conversation_id, seq, .. } = accepted.await.unwrap() else { unreachable!() };
+    assert_ne!(conversation_id, c1);
+    assert!(seq > notice.seq, "seq {seq} continues after {}", notice.seq);
+    t.stop().await;
+}

@@ -222,6 +222,12 @@ pub enum AgentFrame {
         /// The conversation.
         conversation_id: ConversationId,
     },
+    /// Ends a conversation: the assignee's (or, while it waits in the queue, any agent's of the
+    /// store). The shopper's next message starts a new one.
+    Close {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
     /// Ends the session at once: the agent goes offline and the token stops working.
     Logout,
     /// The agent is typing in a conversation (sent at most every 2 s while they type).
@@ -264,6 +270,7 @@ impl AgentFrame {
         "claim",
         "transfer",
         "release",
+        "close",
         "logout",
         "typing",
         "send",
@@ -376,6 +383,14 @@ pub enum ServerFrame {
         capacity: u32,
         /// How many conversations they have.
         load: u32,
+    },
+    /// A conversation ended (sent to the store's agents and to the shopper).
+    Closed {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// The agent who closed it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by_agent_id: Option<i64>,
     },
     /// Tells the shopper where their conversation stands: an agent's name once one has joined,
     /// else the place in the queue.
@@ -568,6 +583,7 @@ mod documentation {
             "assignment",
             "presence",
             "attendance",
+            "closed",
             "error",
         ];
         for kind in VisitorFrame::TYPES.iter().chain(AgentFrame::TYPES).chain(&server_types) {

@@ -42,6 +42,9 @@ pub struct RelayConfig {
     pub offline_grace: Duration,
     /// Abuse limits.
     pub limits: LimitsConfig,
+    /// Whether first-reply deadlines are swept on their own, four times a second. Tests turn
+    /// it off and call `routing::deadline::sweep` with the times they want instead of waiting.
+    pub sweep_deadlines: bool,
 }
 
 impl RelayConfig {
@@ -52,6 +55,7 @@ impl RelayConfig {
             data_dir: data_dir.into(),
             offline_grace: DEFAULT_OFFLINE_GRACE,
             limits: LimitsConfig::default(),
+            sweep_deadlines: true,
         }
     }
 }
@@ -156,7 +160,9 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         limits: Limits::new(config.limits),
     });
     routing_tasks.spawn(&state);
-    tokio::spawn(crate::routing::deadline::watch(state.clone()));
+    if config.sweep_deadlines {
+        tokio::spawn(crate::routing::deadline::watch(state.clone()));
+    }
     tokio::spawn(forget_idle_limits(state.clone()));
     tokio::spawn(checkpoint_often(state.clone()));
     let router = http::router(state.clone());

@@ -307,6 +307,26 @@ mod tests {
     }
 
     #[test]
+    fn loads_follow_every_move() {
+        let mut desk = Desk::default();
+        desk.set_agent(1, Online, 5, at(0));
+        desk.set_agent(2, Online, 5, at(1));
+        desk.route(10, at(2));
+        desk.route(11, at(3));
+        assert_eq!((desk.load(1), desk.load(2)), (1, 1));
+        desk.transfer(1, 10, 2, at(4)).unwrap();
+        assert_eq!((desk.load(1), desk.load(2)), (0, 2));
+        // Released by 2, it goes to the other free agent.
+        desk.release(2, 11, at(5)).unwrap();
+        assert_eq!((desk.load(1), desk.load(2)), (1, 1));
+        // 2 goes offline: their chat comes back and goes to 1.
+        desk.set_agent(2, Offline, 5, at(6));
+        assert_eq!((desk.load(1), desk.load(2)), (2, 0));
+        desk.close(10, at(7));
+        assert_eq!(desk.load(1), 1);
+    }
+
+    #[test]
     fn new_conversations_go_to_the_least_loaded_then_longest_waiting_agent() {
         let mut desk = Desk::default();
         desk.set_agent(1, Online, 5, at(0));

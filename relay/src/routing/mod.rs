@@ -244,6 +244,27 @@ impl Routing {
             .map_err(Refusal::from)
     }
 
+    /// Checks that `agent` may close a conversation: it is theirs, or nobody's yet.
+    pub async fn may_close(
+        &self,
+        state: &AppState,
+        agent: AgentId,
+        conversation: &crate::store::ConversationRecord,
+    ) -> Result<(), Refusal> {
+        match self.assignee(state, conversation.store_id, conversation.id).await {
+            Some(owner) if owner != agent => Err(Refused::NotYours.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Takes a closed conversation off its store's desk; the capacity it held goes to the queue.
+    pub async fn close(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Result<(), Refusal> {
+        let result = self.decide(state, store_id, "closed", |desk, now| Ok(desk.close(conversation, now))).await;
+        self.visitors.lock().unwrap_or_else(|p| p.into_inner()).remove(&conversation);
+        state.hub.set_assignee(conversation, None);
+        result.map_err(Refusal::from)
+    }
+
     /// Moves a conversation whose first-reply deadline passed to another free agent.
     pub async fn reroute(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Result<(), Refusal> {
         self.decide(state, store_id, "rerouted", |desk, now| Ok(desk.reroute(conversation, now)))

@@ -2,7 +2,7 @@
 
 use protocol::{Author, ConversationSummary, Message, Role, Seq};
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{Connection, Row};
 
 use super::{now_millis, Store, StoreError};
 
@@ -91,26 +91,37 @@ impl Store {
         Ok(row.map(|r| conversation_from_row(&r)))
     }
 
-    /// The visitor's open conversation, created if missing. The flag says whether it was created.
-    pub async fn ensure_conversation(
+    /// Opens a conversation for a visitor who has none open (the caller checked). The flag says
+    /// whether it was created here: another tab of the same visitor may have been first.
+    pub async fn create_conversation(
         &self,
         store_id: i64,
         visitor_id: &str,
     ) -> Result<(ConversationRecord, bool), StoreError> {
-        if let Some(found) = self.open_conversation_of(visitor_id).await? {
-            return Ok((found, false));
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO conversations (store_id, visitor_id, created_at) VALUES (?, ?, ?)
-             ON CONFLICT DO NOTHING RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
-        )
-        .bind(store_id)
-        .bind(visitor_id)
-        .bind(now_millis())
-        .fetch_optional(&self.writer)
-        .await?;
+        let visitor = visitor_id.to_owned();
+        let inserted = self
+            .writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    // The numbering goes on from the visitor's earlier conversations, so that a
+                    // client's `last_seq` stays meaningful across a close.
+                    let row = sqlx::query(
+                        "INSERT INTO conversations (store_id, visitor_id, created_at, last_seq)
+                         VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(last_seq), 0) FROM conversations WHERE visitor_id = ?2))
+                         ON CONFLICT DO NOTHING
+                         RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
+                    )
+                    .bind(store_id)
+                    .bind(visitor)
+                    .bind(now_millis())
+                    .fetch_optional(conn)
+                    .await?;
+                    Ok(row.map(|r| conversation_from_row(&r)))
+                })
+            })
+            .await?;
         match inserted {
-            Some(row) => Ok((conversation_from_row(&row), true)),
+            Some(created) => Ok((created, true)),
             // Another connection of the same visitor created it a moment ago.
             None => self
                 .open_conversation_of(visitor_id)
@@ -139,24 +150,39 @@ impl Store {
         conversation_id: i64,
         new: &NewMessage<'_>,
     ) -> Result<AppendOutcome, StoreError> {
-        let inserted = sqlx::query(&format!(
-            "INSERT INTO messages (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at)
-             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ?
-             RETURNING {MESSAGE_COLUMNS}"
-        ))
-        .bind(role_name(new.role))
-        .bind(new.author_id)
-        .bind(new.author_name)
-        .bind(new.text)
-        .bind(new.client_id)
-        .bind(now_millis())
-        .bind(conversation_id)
-        .fetch_optional(&self.writer)
-        .await;
+        let role = role_name(new.role);
+        let author_id = new.author_id.to_owned();
+        let author_name = new.author_name.map(str::to_owned);
+        let text = new.text.to_owned();
+        let client_id = new.client_id.map(str::to_owned);
+        let inserted = self
+            .writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    let row = sqlx::query(&format!(
+                        "INSERT INTO messages
+                           (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at)
+                         SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM conversations
+                         WHERE id = ? AND closed_at IS NULL
+                         RETURNING {MESSAGE_COLUMNS}"
+                    ))
+                    .bind(role)
+                    .bind(author_id)
+                    .bind(author_name)
+                    .bind(text)
+                    .bind(client_id)
+                    .bind(now_millis())
+                    .bind(conversation_id)
+                    .fetch_optional(conn)
+                    .await?;
+                    Ok(row.map(|r| message_from_row(&r)))
+                })
+            })
+            .await;
         match inserted {
-            Ok(Some(row)) => Ok(AppendOutcome { message: message_from_row(&row), duplicate: false }),
-            Ok(None) => Err(StoreError::NotFound(format!("no conversation {conversation_id}"))),
-            Err(sqlx::Error::Database(db)) if db.is_unique_violation() => {
+            Ok(Some(message)) => Ok(AppendOutcome { message, duplicate: false }),
+            Ok(None) => Err(StoreError::NotFound(format!("no open conversation {conversation_id}"))),
+            Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
                 // A resend of a message that is already stored.
                 let message = self
                     .message_by_client_id(conversation_id, new)
@@ -164,7 +190,7 @@ impl Store {
                     .ok_or_else(|| StoreError::NotFound("duplicate message vanished".into()))?;
                 Ok(AppendOutcome { message, duplicate: true })
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         }
     }
 
@@ -257,13 +283,18 @@ impl Store {
             _ => "agent_read_seq",
         };
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-        let mark: i64 = sqlx::query_scalar(&format!(
-            "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column}"
-        ))
-        .bind(seq)
-        .bind(conversation_id)
-        .fetch_one(&self.writer)
-        .await?;
+        let mark: i64 = self
+            .writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    let sql = format!(
+                        "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ?
+                         RETURNING {column}"
+                    );
+                    Ok(sqlx::query_scalar(&sql).bind(seq).bind(conversation_id).fetch_one(conn).await?)
+                })
+            })
+            .await?;
         Ok(mark.max(0) as Seq)
     }
 }
@@ -275,23 +306,75 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        let mut tx = self.writer.begin().await?;
-        // A trigger sets the conversation's assignee from each event.
-        for event in events {
-            sqlx::query(
-                "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at)
-                 VALUES (?, ?, ?, ?, ?)",
-            )
-            .bind(event.conversation_id)
-            .bind(event.kind)
-            .bind(event.agent_id)
-            .bind(event.from_agent_id)
-            .bind(event.at)
-            .execute(&mut *tx)
+        let events: Vec<RoutingEvent> = events.iter().map(|e| (*e).clone()).collect();
+        self.writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    // A savepoint makes the events one step even inside a larger batch.
+                    let mut step = conn.begin().await?;
+                    // A trigger sets the conversation's assignee from each event.
+                    for event in events {
+                        sqlx::query(
+                            "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at)
+                             VALUES (?, ?, ?, ?, ?)",
+                        )
+                        .bind(event.conversation_id)
+                        .bind(event.kind)
+                        .bind(event.agent_id)
+                        .bind(event.from_agent_id)
+                        .bind(event.at)
+                        .execute(&mut *step)
+                        .await?;
+                    }
+                    step.commit().await?;
+                    Ok(())
+                })
+            })
+            .await
+    }
+
+    /// Ends a conversation (its wait with it) and records `closed` in its timeline; returns
+    /// false when it was already closed.
+    pub async fn close_conversation(&self, conversation_id: i64, by_agent_id: Option<i64>) -> Result<bool, StoreError> {
+        self.writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    let mut step = conn.begin().await?;
+                    let now = now_millis();
+                    let closed = sqlx::query(
+                        "UPDATE conversations SET closed_at = ?, awaiting_since = NULL
+                         WHERE id = ? AND closed_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(conversation_id)
+                    .execute(&mut *step)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if closed {
+                        sqlx::query(
+                            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, 'closed', ?, ?)",
+                        )
+                        .bind(conversation_id)
+                        .bind(by_agent_id)
+                        .bind(now)
+                        .execute(&mut *step)
+                        .await?;
+                    }
+                    step.commit().await?;
+                    Ok(closed)
+                })
+            })
+            .await
+    }
+
+    /// When a conversation was closed (ms), if it was.
+    pub async fn closed_at(&self, conversation_id: i64) -> Result<Option<i64>, StoreError> {
+        let at = sqlx::query_scalar("SELECT closed_at FROM conversations WHERE id = ?")
+            .bind(conversation_id)
+            .fetch_optional(&self.pool)
             .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        Ok(at.flatten())
     }
 
     /// The open conversations of a store that have a shopper message, oldest first, with their
@@ -339,16 +422,22 @@ impl Store {
         awaiting_since: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE conversations SET deadline_handled_at = ?
-             WHERE id = ? AND awaiting_since = ? AND deadline_handled_at IS NULL",
-        )
-        .bind(now)
-        .bind(conversation_id)
-        .bind(awaiting_since)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    let done = sqlx::query(
+                        "UPDATE conversations SET deadline_handled_at = ?
+                         WHERE id = ? AND awaiting_since = ? AND deadline_handled_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(conversation_id)
+                    .bind(awaiting_since)
+                    .execute(conn)
+                    .await?;
+                    Ok(done.rows_affected() == 1)
+                })
+            })
+            .await
     }
 
     /// Where the away conversation stands (`None`, `asked_email`, `email_left`).
@@ -367,29 +456,43 @@ impl Store {
         state: &str,
         email: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE conversations SET away_state = ?, follow_up_email = COALESCE(?, follow_up_email) WHERE id = ?",
-        )
-        .bind(state)
-        .bind(email)
-        .bind(conversation_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let (state, email) = (state.to_owned(), email.map(str::to_owned));
+        self.writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE conversations SET away_state = ?, follow_up_email = COALESCE(?, follow_up_email)
+                         WHERE id = ?",
+                    )
+                    .bind(state)
+                    .bind(email)
+                    .bind(conversation_id)
+                    .execute(conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     /// Marks the current wait as answered by the bot, so the deadline does not add a second
     /// automatic message to it.
     pub async fn settle_wait(&self, conversation_id: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE conversations SET deadline_handled_at = COALESCE(deadline_handled_at, ?)
-             WHERE id = ? AND awaiting_since IS NOT NULL",
-        )
-        .bind(now)
-        .bind(conversation_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query(
+                        "UPDATE conversations SET deadline_handled_at = COALESCE(deadline_handled_at, ?)
+                         WHERE id = ? AND awaiting_since IS NOT NULL",
+                    )
+                    .bind(now)
+                    .bind(conversation_id)
+                    .execute(conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
     }
 
     /// The kinds of a conversation's timeline events, oldest first (for tests and metrics).
@@ -451,6 +554,39 @@ mod tests {
         NewMessage { role, author_id: author, author_name: None, text, client_id: Some(id) }
     }
 
+    /// Writes made at the same moment share a transaction: all of them land, each with its own
+    /// sequence number, and a resend among them is recognised without spoiling the others.
+    /// Everything acknowledged is still there after a reopen.
+    #[tokio::test]
+    async fn concurrent_writes_are_committed_together_and_a_resend_spoils_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).await.unwrap();
+        let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
+        store.add_visitor(shop.id, "v1").await.unwrap();
+        let (c, _) = store.create_conversation(shop.id, "v1").await.unwrap();
+        store.append_message(c.id, &says(Role::Visitor, "v1", "first", "dup")).await.unwrap();
+
+        let writes = (0..200).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let id = if i == 100 { "dup".to_owned() } else { format!("m{i}") };
+                store.append_message(c.id, &says(Role::Visitor, "v1", "hi", &id)).await.unwrap()
+            })
+        });
+        let outcomes = futures_util::future::join_all(writes).await;
+        let outcomes: Vec<AppendOutcome> = outcomes.into_iter().map(Result::unwrap).collect();
+        assert_eq!(outcomes.iter().filter(|o| o.duplicate).count(), 1);
+        assert_eq!(outcomes[100].message.text, "first", "the resend gets the stored copy");
+        let mut seqs: Vec<Seq> = outcomes.iter().filter(|o| !o.duplicate).map(|o| o.message.seq).collect();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (2..=200).collect::<Vec<Seq>>());
+
+        store.close().await;
+        let store = Store::open(dir.path()).await.unwrap();
+        let (stored, more) = store.messages_after(c.id, 0, 500).await.unwrap();
+        assert_eq!((stored.len(), more), (200, false));
+    }
+
     /// Deadlines come from stored times alone: asked at chosen instants, with a reopened store in
     /// between, the answers follow the rules without any waiting.
     #[tokio::test]
@@ -460,7 +596,7 @@ mod tests {
         let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
         store.set_first_reply_secs("shop", 60).await.unwrap();
         store.add_visitor(shop.id, "v1").await.unwrap();
-        let (c, _) = store.ensure_conversation(shop.id, "v1").await.unwrap();
+        let (c, _) = store.create_conversation(shop.id, "v1").await.unwrap();
         assert!(store.overdue(i64::MAX / 2).await.unwrap().is_empty(), "no shopper message, no wait");
 
         let first = store.append_message(c.id, &says(Role::Visitor, "v1", "hello?", "a")).await.unwrap().message;

@@ -8,6 +8,7 @@
 
 mod conversations;
 mod directory;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -41,16 +42,19 @@ pub enum StoreError {
 
 /// A handle on the relay's database; cheap to clone.
 ///
-/// Reads share a pool of connections. Every write goes through one dedicated connection:
-/// SQLite takes one writer at a time anyway, and writers queued in-process wait their turn in
-/// order, where writers racing on several connections would each back off in SQLite's busy
-/// handler (which sleeps whole milliseconds) and stall the relay under load.
+/// Reads share a pool of connections. Writes go through one dedicated connection: SQLite takes
+/// one writer at a time anyway, and writers queued in-process wait their turn in order, where
+/// writers racing on several connections would each back off in SQLite's busy handler (which
+/// sleeps whole milliseconds). The frequent writes (messages, routing events, read marks) are
+/// group-committed by [`writer`]; the write-ahead log is checkpointed from a third connection.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
     writer: SqlitePool,
     /// Copies the write-ahead log back into the database, off the writer's path.
     checkpointer: SqlitePool,
+    /// Group commit for the frequent writes, on the writer's connection.
+    writes: writer::Writer,
 }
 
 impl Store {
@@ -71,7 +75,8 @@ impl Store {
         sqlx::migrate!("./migrations").run(&writer).await?;
         let checkpointer = one().connect_with(options.clone()).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        Ok(Store { pool, writer, checkpointer })
+        let writes = writer::Writer::start(writer.clone());
+        Ok(Store { pool, writer, checkpointer, writes })
     }
 
     /// Copies what the write-ahead log holds into the database without blocking writers or
@@ -84,6 +89,7 @@ impl Store {
 
     /// Waits for queries in flight and closes every connection (graceful shutdown).
     pub async fn close(&self) {
+        self.writes.flush().await;
         self.writer.close().await;
         self.checkpointer.close().await;
         self.pool.close().await;

@@ -24,6 +24,9 @@ use crate::routing::desk::Presence;
 use crate::routing::from_status;
 use crate::store::{AgentRecord, ConversationRecord, NewMessage, StoreRecord};
 
+/// What the shopper reads when an agent closes their chat.
+const CLOSED_NOTICE: &str = "This chat was closed. Write here anytime to start a new one.";
+
 /// Failed sign-ins on one socket before the relay closes it.
 const MAX_FAILED_LOGINS: u8 = 5;
 /// How many open conversations `agent_welcome` lists.
@@ -102,6 +105,7 @@ impl Session for AgentSession {
                 Ok(c) => self.state.routing.release(&self.state, self.signed_in_id(), c.id).await,
                 Err(refusal) => Err(refusal),
             },
+            AgentFrame::Close { conversation_id } => self.close(conversation_id).await,
             AgentFrame::Typing { conversation_id } => match self.conversation(conversation_id).await {
                 Ok(c) => {
                     if self.typing.pass() {
@@ -265,6 +269,35 @@ impl AgentSession {
         };
         let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
+        Ok(())
+    }
+
+    /// Ends a conversation: the shopper is told in the conversation itself, then everyone gets
+    /// `closed`, and the agent's capacity goes to the next shopper in the queue.
+    async fn close(&mut self, conversation_id: i64) -> Result<(), Refusal> {
+        let conversation = self.conversation(conversation_id).await?;
+        let me = self.signed_in_id();
+        let routing = &self.state.routing;
+        routing.may_close(&self.state, me, &conversation).await?;
+        let notice = NewMessage {
+            role: Role::System,
+            author_id: "system",
+            author_name: None,
+            text: CLOSED_NOTICE,
+            client_id: Some("closed"),
+        };
+        match crate::chat::post(&self.state, &conversation, &notice).await {
+            // Closed by someone else a moment ago: nothing more to do.
+            Err(crate::store::StoreError::NotFound(_)) => return Ok(()),
+            result => result?,
+        };
+        if !self.state.store.close_conversation(conversation.id, Some(me)).await? {
+            return Ok(());
+        }
+        routing.close(&self.state, conversation.store_id, conversation.id).await?;
+        let frame = ServerFrame::Closed { conversation_id: conversation.id, by_agent_id: Some(me) };
+        self.state.hub.to_store_agents(conversation.store_id, &frame);
+        self.state.hub.to_visitor(&conversation.visitor_id, &frame);
         Ok(())
     }
 

@@ -95,6 +95,10 @@ impl Refusal {
 
 impl From<StoreError> for Refusal {
     fn from(error: StoreError) -> Self {
+        if let StoreError::NotFound(what) = error {
+            // For example a message to a conversation that was closed meanwhile.
+            return Refusal::new(ErrorCode::NotFound, what);
+        }
         tracing::error!(%error, "store operation failed");
         Refusal::new(ErrorCode::Internal, "the relay could not complete this; try again")
     }

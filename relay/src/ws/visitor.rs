@@ -156,15 +156,34 @@ impl VisitorSession {
         let me = self.me.as_mut().ok_or_else(not_introduced)?;
         check_message(client_id, text)?;
         self.state.limits.message(&me.id).map_err(|wait| Refusal::rate_limited("messages", wait))?;
+        match self.post(client_id, text, out).await {
+            Err(refusal) if refusal.code == ErrorCode::NotFound => {
+                // An agent closed the conversation meanwhile: this message starts a new one.
+                if let Some(me) = self.me.as_mut() {
+                    me.conversation = None;
+                }
+                self.post(client_id, text, out).await
+            }
+            result => result,
+        }
+    }
+
+    /// Stores a shopper message in their open conversation, opening and routing one if needed.
+    async fn post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<(), Refusal> {
+        let me = self.me.as_mut().ok_or_else(not_introduced)?;
         let (store, hub) = (&self.state.store, &self.state.hub);
         let (conversation, created) = match &me.conversation {
             Some(c) => (c.clone(), false),
             None => {
-                if store.open_conversation_of(&me.id).await?.is_none() {
-                    let limited = self.state.limits.conversation(self.ip);
-                    limited.map_err(|wait| Refusal::rate_limited("new conversations", wait))?;
-                }
-                let (c, created) = store.ensure_conversation(self.store.id, &me.id).await?;
+                let (c, created) = match store.open_conversation_of(&me.id).await? {
+                    // Another tab opened it meanwhile.
+                    Some(c) => (c, false),
+                    None => {
+                        let limited = self.state.limits.conversation(self.ip);
+                        limited.map_err(|wait| Refusal::rate_limited("new conversations", wait))?;
+                        store.create_conversation(self.store.id, &me.id).await?
+                    }
+                };
                 me.conversation = Some(c.clone());
                 (c, created)
             }
