@@ -272,12 +272,11 @@ impl Routing {
             .map_err(Refusal::from)
     }
 
-    /// Whether any agent of the store is online and connected.
+    /// Whether any agent of the store is online. One whose connection dropped a moment ago
+    /// still is: they are offline only once the grace period has passed.
     pub fn anyone_online(&self, store_id: i64) -> bool {
         let agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
-        agents
-            .iter()
-            .any(|(id, m)| m.store_id == store_id && m.status == Presence::Online && self.connections.sockets(*id) > 0)
+        agents.values().any(|m| m.store_id == store_id && m.status == Presence::Online)
     }
 
     /// Who handles a conversation, if anyone.

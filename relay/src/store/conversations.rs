@@ -86,8 +86,10 @@ impl Store {
              WHERE visitor_id = ? AND closed_at IS NULL",
         )
         .bind(visitor_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         Ok(row.map(|r| conversation_from_row(&r)))
     }
 
@@ -114,8 +116,10 @@ impl Store {
                     .bind(store_id)
                     .bind(visitor)
                     .bind(now_millis())
-                    .fetch_optional(conn)
-                    .await?;
+                    .fetch_all(conn)
+                    .await?
+                    .into_iter()
+                    .next();
                     Ok(row.map(|r| conversation_from_row(&r)))
                 })
             })
@@ -137,8 +141,10 @@ impl Store {
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations WHERE id = ?",
         )
         .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         Ok(row.map(|r| conversation_from_row(&r)))
     }
 
@@ -173,8 +179,10 @@ impl Store {
                     .bind(client_id)
                     .bind(now_millis())
                     .bind(conversation_id)
-                    .fetch_optional(conn)
-                    .await?;
+                    .fetch_all(conn)
+                    .await?
+                    .into_iter()
+                    .next();
                     Ok(row.map(|r| message_from_row(&r)))
                 })
             })
@@ -208,8 +216,10 @@ impl Store {
         .bind(role_name(new.role))
         .bind(new.author_id)
         .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         Ok(row.map(|r| message_from_row(&r)))
     }
 
@@ -257,13 +267,18 @@ impl Store {
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1"
         ))
         .bind(record.id)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         let follow_up_email: Option<String> =
             sqlx::query_scalar("SELECT follow_up_email FROM conversations WHERE id = ?")
                 .bind(record.id)
-                .fetch_one(&self.pool)
-                .await?;
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(sqlx::Error::RowNotFound)?;
         Ok(ConversationSummary {
             id: record.id,
             visitor_id: record.visitor_id.clone(),
@@ -291,7 +306,14 @@ impl Store {
                         "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ?
                          RETURNING {column}"
                     );
-                    Ok(sqlx::query_scalar(&sql).bind(seq).bind(conversation_id).fetch_one(conn).await?)
+                    Ok(sqlx::query_scalar(&sql)
+                        .bind(seq)
+                        .bind(conversation_id)
+                        .fetch_all(conn)
+                        .await?
+                        .into_iter()
+                        .next()
+                        .ok_or(sqlx::Error::RowNotFound)?)
                 })
             })
             .await?;
@@ -372,8 +394,10 @@ impl Store {
     pub async fn closed_at(&self, conversation_id: i64) -> Result<Option<i64>, StoreError> {
         let at = sqlx::query_scalar("SELECT closed_at FROM conversations WHERE id = ?")
             .bind(conversation_id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next();
         Ok(at.flatten())
     }
 
@@ -444,8 +468,11 @@ impl Store {
     pub async fn away_state(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
         let state = sqlx::query_scalar("SELECT away_state FROM conversations WHERE id = ?")
             .bind(conversation_id)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok(state)
     }
 

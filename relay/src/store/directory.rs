@@ -44,9 +44,12 @@ impl Store {
             .bind(key)
             .bind(name)
             .bind(now_millis())
-            .fetch_one(&mut *tx)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(|e| unique_violation(e, || format!("a store with key {key:?} already exists")))?;
+            .map_err(|e| unique_violation(e, || format!("a store with key {key:?} already exists")))?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         for origin in origins {
             sqlx::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
                 .bind(id)
@@ -69,8 +72,12 @@ impl Store {
 
     /// Looks a store up by its public key.
     pub async fn store_by_key(&self, key: &str) -> Result<Option<StoreRecord>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, key, name FROM stores WHERE key = ?").bind(key).fetch_optional(&self.pool).await?;
+        let row = sqlx::query("SELECT id, key, name FROM stores WHERE key = ?")
+            .bind(key)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next();
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.get("id");
         let origins = sqlx::query_scalar("SELECT origin FROM store_origins WHERE store_id = ? ORDER BY origin")
@@ -103,8 +110,13 @@ impl Store {
 
     /// A store's business hours (`None`: always open) and time zone.
     pub async fn hours(&self, store_id: i64) -> Result<(Option<String>, String), StoreError> {
-        let row =
-            sqlx::query("SELECT hours, timezone FROM stores WHERE id = ?").bind(store_id).fetch_one(&self.pool).await?;
+        let row = sqlx::query("SELECT hours, timezone FROM stores WHERE id = ?")
+            .bind(store_id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok((row.get("hours"), row.get("timezone")))
     }
 
@@ -112,15 +124,22 @@ impl Store {
     pub async fn first_reply_secs(&self, store_id: i64) -> Result<u32, StoreError> {
         let secs: i64 = sqlx::query_scalar("SELECT first_reply_secs FROM stores WHERE id = ?")
             .bind(store_id)
-            .fetch_one(&self.pool)
-            .await?;
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok(u32::try_from(secs).unwrap_or(60))
     }
 
     /// Looks a store up by its internal id.
     pub async fn store_by_id(&self, id: i64) -> Result<Option<StoreRecord>, StoreError> {
-        let key: Option<String> =
-            sqlx::query_scalar("SELECT key FROM stores WHERE id = ?").bind(id).fetch_optional(&self.pool).await?;
+        let key: Option<String> = sqlx::query_scalar("SELECT key FROM stores WHERE id = ?")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next();
         match key {
             Some(key) => self.store_by_key(&key).await,
             None => Ok(None),
@@ -150,9 +169,12 @@ impl Store {
         .bind(password_hash)
         .bind(role)
         .bind(now_millis())
-        .fetch_one(&self.writer)
+        .fetch_all(&self.writer)
         .await
-        .map_err(|e| unique_violation(e, || format!("an agent with email {email:?} already exists")))?;
+        .map_err(|e| unique_violation(e, || format!("an agent with email {email:?} already exists")))?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?;
         Ok(AgentRecord {
             id,
             store_id: store.id,
@@ -169,8 +191,10 @@ impl Store {
         let row =
             sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE email = ?")
                 .bind(email)
-                .fetch_optional(&self.pool)
-                .await?;
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .next();
         Ok(row.map(|r| agent_from_row(&r)))
     }
 
@@ -202,15 +226,19 @@ impl Store {
         .bind(now)
         .bind(token_hash)
         .bind(now - max_idle_ms)
-        .fetch_optional(&self.writer)
-        .await?;
+        .fetch_all(&self.writer)
+        .await?
+        .into_iter()
+        .next();
         let Some(row) = row else { return Ok(None) };
         let agent_id: i64 = row.get("agent_id");
         let row =
             sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE id = ?")
                 .bind(agent_id)
-                .fetch_optional(&self.pool)
-                .await?;
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .next();
         Ok(row.map(|r| agent_from_row(&r)))
     }
 
@@ -253,8 +281,10 @@ impl Store {
         let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM visitors WHERE id = ? AND store_id = ?")
             .bind(visitor_id)
             .bind(store_id)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next();
         Ok(found.is_some())
     }
 }

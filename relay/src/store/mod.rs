@@ -103,11 +103,23 @@ impl Store {
             .bind(&fresh)
             .execute(&self.writer)
             .await?;
-        let value: Vec<u8> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = ?").bind(name).fetch_one(&self.pool).await?;
+        let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok(value)
     }
 }
+
+// Every query here reads its rows to the end (`fetch_all`), never `fetch_one` or
+// `fetch_optional`: those stop after the first row, and SQLite keeps a statement that was not
+// run to completion active. An active statement holds its connection's read snapshot (later
+// reads on that connection would miss newer commits) and, for `INSERT … RETURNING` outside a
+// transaction, holds back the commit itself, so a write could be acknowledged before it is
+// on disk.
 
 /// Maps a unique-constraint violation to [`StoreError::AlreadyExists`] with `what` as message.
 fn unique_violation(err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
