@@ -31,7 +31,8 @@ async fn with_nobody_online_the_bot_answers_at_once_and_takes_a_checked_email() 
     assert!(away.contains("Nobody from our team is available") && away.contains("email address"), "{away}");
 
     shopper.send("b", "my email is oli at gmail").await.unwrap();
-    assert!(bot_says(&mut shopper).await.contains("does not look like an email"));
+    let hint = bot_says(&mut shopper).await;
+    assert!(hint.contains("does not look like an email"), "{hint}");
     shopper.send("c", "Sure: ana.lopez@example.com, thanks!").await.unwrap();
     let confirmed = bot_says(&mut shopper).await;
     assert!(confirmed.contains("ana.lopez@example.com"), "{confirmed}");

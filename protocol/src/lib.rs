@@ -73,6 +73,10 @@ pub struct Message {
     pub client_id: Option<String>,
     /// When the relay stored it.
     pub at: Millis,
+    /// For a bot answer taken from the FAQ: the article's id. The widget then asks "Did this
+    /// answer your question?" and sends `feedback`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faq_article: Option<String>,
 }
 
 /// What an agent's inbox shows of one conversation.
@@ -162,11 +166,18 @@ pub enum VisitorFrame {
     },
     /// The shopper is typing (sent at most every 2 s while they type).
     Typing,
+    /// The shopper's answer to "Did this answer your question?" under a bot's FAQ answer.
+    Feedback {
+        /// The bot message (one carrying `faq_article`).
+        message_id: i64,
+        /// Yes (the question is settled) or no (bring a person in).
+        helpful: bool,
+    },
 }
 
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing"];
+    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing", "feedback"];
 }
 
 /// How often a client may report typing; the relay drops reports that come faster, and

@@ -42,6 +42,8 @@ pub struct RelayConfig {
     pub offline_grace: Duration,
     /// Abuse limits.
     pub limits: LimitsConfig,
+    /// How long the bot does not repeat the same automatic reply in a conversation.
+    pub bot_repeat_window: Duration,
     /// Whether first-reply deadlines are swept on their own, four times a second. Tests turn
     /// it off and call `routing::deadline::sweep` with the times they want instead of waiting.
     pub sweep_deadlines: bool,
@@ -56,6 +58,7 @@ impl RelayConfig {
             offline_grace: DEFAULT_OFFLINE_GRACE,
             limits: LimitsConfig::default(),
             sweep_deadlines: true,
+            bot_repeat_window: crate::bot::DEFAULT_REPEAT_WINDOW,
         }
     }
 }
@@ -78,6 +81,10 @@ pub struct AppState {
     pub routing: Routing,
     /// Abuse limits.
     pub limits: Limits,
+    /// FAQ search.
+    pub faq: crate::faq::Faq,
+    /// How long the bot does not repeat the same automatic reply in a conversation.
+    pub bot_repeat_window: Duration,
 }
 
 impl AppState {
@@ -137,9 +144,15 @@ pub async fn open_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Store> 
         Store::open(data_dir).await.with_context(|| format!("opening the database in {}", data_dir.display()))?;
     if store.ensure_store(DEMO_STORE_KEY, DEMO_STORE_NAME, &["self".to_owned()]).await? {
         tracing::info!("created the demo store {DEMO_STORE_KEY:?}");
+        let demo = store.store_by_key(DEMO_STORE_KEY).await?.context("the demo store vanished")?;
+        let articles = crate::faq::import::parse(DEMO_FAQ).context("the demo FAQ")?;
+        store.upsert_articles(demo.id, articles).await?;
     }
     Ok(store)
 }
+
+/// The demo store's FAQ: a fashion shop's questions in English and Chinese.
+const DEMO_FAQ: &str = include_str!("../faq/demo.json");
 
 /// Opens the data dir and starts serving.
 pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
@@ -148,6 +161,8 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
+    let faq = crate::faq::Faq::new().context("creating the FAQ index")?;
+    faq.sync(&store).await?;
     let (routing, routing_tasks) = Routing::new(config.offline_grace);
     let state = Arc::new(AppState {
         store: store.clone(),
@@ -158,12 +173,15 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         assets: Assets::load(),
         routing,
         limits: Limits::new(config.limits),
+        faq,
+        bot_repeat_window: config.bot_repeat_window,
     });
     routing_tasks.spawn(&state);
     if config.sweep_deadlines {
         tokio::spawn(crate::routing::deadline::watch(state.clone()));
     }
     tokio::spawn(forget_idle_limits(state.clone()));
+    tokio::spawn(crate::faq::follow_changes(state.clone()));
     tokio::spawn(checkpoint_often(state.clone()));
     let router = http::router(state.clone());
     let serving = state.clone();

@@ -34,6 +34,9 @@ pub struct Cli {
     /// WebSocket connection attempts per minute from one IP address.
     #[arg(long, default_value = "60")]
     pub connections_per_minute: NonZeroU32,
+    /// FAQ searches per minute from one IP address.
+    #[arg(long, default_value = "120")]
+    pub searches_per_minute: NonZeroU32,
     /// What to do; serves when absent.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -50,6 +53,77 @@ pub enum Command {
     /// Manage agents.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Manage a store's FAQ (help articles) and see what shoppers asked in vain.
+    #[command(subcommand)]
+    Faq(FaqCommand),
+    /// Manage the bot's keyword rules.
+    #[command(subcommand)]
+    Bot(BotCommand),
+}
+
+/// `relay faq …`
+#[derive(Debug, Subcommand)]
+pub enum FaqCommand {
+    /// Add or update articles from a JSON file: an array of objects with "question", "answer",
+    /// and optionally "id", "category", "tags" and "language". Articles are matched by id; a bad
+    /// file is rejected whole and nothing changes. A running relay searches the new articles
+    /// within a second.
+    Import {
+        /// The store's key.
+        #[arg(long)]
+        store: String,
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Print the store's articles as JSON, in the format `import` reads.
+    Export {
+        /// The store's key.
+        #[arg(long)]
+        store: String,
+    },
+    /// Print the questions that found no good answer, most frequent first.
+    Unanswered {
+        /// The store's key.
+        #[arg(long)]
+        store: String,
+        /// How many to print.
+        #[arg(long, default_value = "20")]
+        limit: u32,
+    },
+}
+
+/// How a keyword rule matches a shopper message.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RuleMatch {
+    /// The whole message equals the pattern (ignoring case, spaces and punctuation).
+    Exact,
+    /// The message contains the pattern.
+    Contains,
+    /// A word of the message is within one typo of the pattern (or contains it, for CJK).
+    Fuzzy,
+}
+
+/// `relay bot …`
+#[derive(Debug, Subcommand)]
+pub enum BotCommand {
+    /// Add a keyword rule: when a shopper message matches, the bot replies with the text.
+    Rule {
+        /// The store's key.
+        #[arg(long)]
+        store: String,
+        /// How to match.
+        #[arg(long = "match", value_enum, default_value = "contains")]
+        kind: RuleMatch,
+        /// What to look for.
+        #[arg(long)]
+        pattern: String,
+        /// What the bot answers.
+        #[arg(long)]
+        reply: String,
+        /// When several rules match, the highest priority wins.
+        #[arg(long, default_value = "0")]
+        priority: i64,
+    },
 }
 
 /// `relay store …`
@@ -138,6 +212,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 messages_per_minute: cli.messages_per_minute,
                 conversations_per_hour: cli.conversations_per_hour,
                 connections_per_minute: cli.connections_per_minute,
+                searches_per_minute: cli.searches_per_minute,
             };
             let relay = start(config).await?;
             println!("relay listening on {}", relay.url());
@@ -189,6 +264,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Faq(command) => run_faq(&cli.data_dir, command).await,
+        Command::Bot(BotCommand::Rule { store, kind, pattern, reply, priority }) => {
+            if pattern.trim().is_empty() || reply.trim().is_empty() {
+                bail!("--pattern and --reply must not be empty");
+            }
+            let db = crate::app::open_data_dir(&cli.data_dir).await?;
+            let record = find_store(&db, &store).await?;
+            let kind = format!("{kind:?}").to_lowercase();
+            let id = db.add_bot_rule(record.id, &kind, pattern.trim(), reply.trim(), priority).await?;
+            db.close().await;
+            println!("added rule {id} to store {store:?}: {kind} {pattern:?} (priority {priority})");
+            Ok(())
+        }
         Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {
             let email = email.trim().to_owned();
             if !email.contains('@') {
@@ -209,6 +297,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The store with `key`, or a clear error.
+async fn find_store(db: &crate::store::Store, key: &str) -> anyhow::Result<crate::store::StoreRecord> {
+    db.store_by_key(key).await?.with_context(|| format!("no store has the key {key:?}"))
+}
+
+async fn run_faq(data_dir: &std::path::Path, command: FaqCommand) -> anyhow::Result<()> {
+    let db = crate::app::open_data_dir(data_dir).await?;
+    match command {
+        FaqCommand::Import { store, file } => {
+            let record = find_store(&db, &store).await?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let articles =
+                crate::faq::import::parse(&text).with_context(|| format!("{} was not imported", file.display()))?;
+            let count = db.upsert_articles(record.id, articles).await?;
+            println!("imported {count} articles into store {store:?}");
+        }
+        FaqCommand::Export { store } => {
+            let record = find_store(&db, &store).await?;
+            let articles = db.articles(record.id).await?;
+            let json: Vec<serde_json::Value> = articles.iter().map(crate::faq::article_json).collect();
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        FaqCommand::Unanswered { store, limit } => {
+            let record = find_store(&db, &store).await?;
+            for (question, count) in db.top_unanswered(record.id, limit).await? {
+                println!("{count:>5}  {question}");
+            }
+        }
+    }
+    db.close().await;
+    Ok(())
 }
 
 fn check_store_key(key: &str) -> anyhow::Result<()> {

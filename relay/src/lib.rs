@@ -11,6 +11,7 @@ pub mod auth;
 pub mod bot;
 pub mod chat;
 pub mod cli;
+pub mod faq;
 pub mod hours;
 pub mod http;
 pub mod hub;

@@ -26,6 +26,8 @@ pub struct LimitsConfig {
     pub conversations_per_hour: NonZeroU32,
     /// WebSocket connection attempts per minute from one IP address.
     pub connections_per_minute: NonZeroU32,
+    /// FAQ searches per minute from one IP address (results update as shoppers type).
+    pub searches_per_minute: NonZeroU32,
 }
 
 impl Default for LimitsConfig {
@@ -36,6 +38,7 @@ impl Default for LimitsConfig {
             messages_per_minute: n(30),
             conversations_per_hour: n(20),
             connections_per_minute: n(60),
+            searches_per_minute: n(120),
         }
     }
 }
@@ -48,6 +51,7 @@ pub struct Limits<C: Clock = DefaultClock> {
     messages: Keyed<String, C>,
     conversations: Keyed<IpAddr, C>,
     connections: Keyed<IpAddr, C>,
+    searches: Keyed<IpAddr, C>,
 }
 
 /// `count` events per `period`, all of which may come at once.
@@ -78,6 +82,7 @@ impl<C: Clock + Clone> Limits<C> {
                 spread(config.connections_per_minute, per_minute),
                 clock.clone(),
             ),
+            searches: RateLimiter::dashmap_with_clock(spread(config.searches_per_minute, per_minute), clock.clone()),
             clock,
         }
     }
@@ -101,12 +106,18 @@ impl<C: Clock + Clone> Limits<C> {
         self.check(&self.connections, &ip)
     }
 
+    /// Someone at `ip` searches the FAQ.
+    pub fn search(&self, ip: IpAddr) -> Result<(), Duration> {
+        self.check(&self.searches, &ip)
+    }
+
     /// Forgets keys whose limits have fully recovered, so memory does not grow with every
     /// visitor ever seen.
     pub fn forget_idle(&self) {
         self.messages.retain_recent();
         self.conversations.retain_recent();
         self.connections.retain_recent();
+        self.searches.retain_recent();
     }
 }
 
@@ -123,6 +134,7 @@ mod tests {
             messages_per_minute: n(6),
             conversations_per_hour: n(2),
             connections_per_minute: n(2),
+            searches_per_minute: n(2),
         }
     }
 
@@ -152,5 +164,7 @@ mod tests {
         assert_eq!(limits.connection(a), Err(Duration::from_secs(30)));
         clock.advance(Duration::from_secs(30));
         assert!(limits.connection(a).is_ok());
+        assert!(limits.search(b).is_ok() && limits.search(b).is_ok());
+        assert_eq!(limits.search(b), Err(Duration::from_secs(30)));
     }
 }

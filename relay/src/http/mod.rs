@@ -1,7 +1,8 @@
 //! HTTP routes: health, the loader and widget assets, the demo storefront, the widget's
-//! configuration call and the two WebSocket endpoints.
+//! configuration call, FAQ search and the two WebSocket endpoints.
 
 mod assets;
+mod faq;
 mod origin;
 
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/demo/", get(assets::storefront_index))
         .route("/demo/{*path}", get(assets::storefront_file))
         .route("/api/stores/{key}/widget", get(widget_settings))
+        .route("/api/stores/{key}/faq/search", get(faq::search))
         .route("/ws/visitor", get(ws::visitor::upgrade))
         .route("/ws/agent", get(ws::agent::upgrade))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })

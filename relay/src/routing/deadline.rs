@@ -15,11 +15,10 @@ use crate::app::AppState;
 use crate::chat;
 use crate::store::{now_millis, NewMessage, StoreError};
 
+pub use crate::bot::BOT_NAME;
+
 /// How often overdue waits are looked for.
 pub const SWEEP_EVERY: Duration = Duration::from_millis(250);
-
-/// The display name of automatic messages; clients show it in their own language.
-pub const BOT_NAME: &str = "Bot";
 
 /// Sweeps until the relay shuts down.
 pub async fn watch(state: Arc<AppState>) {
@@ -46,7 +45,16 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
         }
         let Some(conversation) = state.store.conversation(overdue.conversation_id).await? else { continue };
         let position = state.routing.queue_position(state, overdue.store_id, conversation.id).await;
-        let text = acknowledgement(position);
+        let mut text = acknowledgement(position);
+        // Articles that may answer the question meanwhile.
+        let asked = state.store.recent_messages(conversation.id, 5).await?;
+        let question: Vec<&str> =
+            asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
+        let hits = state.faq.search(overdue.store_id, &question.join(" "), 2);
+        if !hits.is_empty() {
+            let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
+            text.push_str(&format!("\n\nMeanwhile, these may help (search them above): \n{}", titles.join("\n")));
+        }
         let client_id = format!("deadline-{}", overdue.awaiting_since);
         let bot = NewMessage {
             role: Role::Bot,
@@ -54,6 +62,7 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
             author_name: Some(BOT_NAME),
             text: &text,
             client_id: Some(&client_id),
+            faq_article: None,
         };
         chat::post(state, &conversation, &bot).await?;
         if !overdue.answered_before {

@@ -49,6 +49,8 @@ pub struct NewMessage<'a> {
     pub text: &'a str,
     /// The sender's id for the message, which makes resends idempotent.
     pub client_id: Option<&'a str>,
+    /// The FAQ article a bot answer comes from.
+    pub faq_article: Option<&'a str>,
 }
 
 /// What appending a message did.
@@ -76,7 +78,8 @@ pub struct RoutingEvent {
     pub at: i64,
 }
 
-const MESSAGE_COLUMNS: &str = "id, conversation_id, seq, author_role, author_name, text, client_id, created_at";
+const MESSAGE_COLUMNS: &str =
+    "id, conversation_id, seq, author_role, author_name, text, client_id, created_at, faq_article_id";
 
 impl Store {
     /// The visitor's open conversation, if any.
@@ -161,14 +164,16 @@ impl Store {
         let author_name = new.author_name.map(str::to_owned);
         let text = new.text.to_owned();
         let client_id = new.client_id.map(str::to_owned);
+        let faq_article = new.faq_article.map(str::to_owned);
         let inserted = self
             .writes
             .write(move |conn| {
                 Box::pin(async move {
                     let row = sqlx::query(&format!(
                         "INSERT INTO messages
-                           (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at)
-                         SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM conversations
+                           (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at,
+                            faq_article_id)
+                         SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations
                          WHERE id = ? AND closed_at IS NULL
                          RETURNING {MESSAGE_COLUMNS}"
                     ))
@@ -178,6 +183,7 @@ impl Store {
                     .bind(text)
                     .bind(client_id)
                     .bind(now_millis())
+                    .bind(faq_article)
                     .bind(conversation_id)
                     .fetch_all(conn)
                     .await?
@@ -241,6 +247,51 @@ impl Store {
         let more = rows.len() > limit as usize;
         let messages = rows.iter().take(limit as usize).map(message_from_row).collect();
         Ok((messages, more))
+    }
+
+    /// The latest `limit` messages of a conversation, oldest first.
+    pub async fn recent_messages(&self, conversation_id: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?"
+        ))
+        .bind(conversation_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().rev().map(message_from_row).collect())
+    }
+
+    /// One message of a conversation.
+    pub async fn message(&self, conversation_id: i64, message_id: i64) -> Result<Option<Message>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id = ?"))
+            .bind(conversation_id)
+            .bind(message_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.first().map(message_from_row))
+    }
+
+    /// Whether the bot posted exactly `text` in the conversation at or after `since` (ms).
+    pub async fn bot_said_since(&self, conversation_id: i64, text: &str, since: i64) -> Result<bool, StoreError> {
+        let rows = sqlx::query(
+            "SELECT 1 FROM messages WHERE conversation_id = ? AND author_role = 'bot' AND text = ? AND created_at >= ?
+             LIMIT 1",
+        )
+        .bind(conversation_id)
+        .bind(text)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Whether a human agent has written in the conversation.
+    pub async fn human_replied(&self, conversation_id: i64) -> Result<bool, StoreError> {
+        let at: Vec<Option<i64>> = sqlx::query_scalar("SELECT first_human_reply_at FROM conversations WHERE id = ?")
+            .bind(conversation_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(at.into_iter().next().flatten().is_some())
     }
 
     /// The store's open conversations, newest first, each with its latest message.
@@ -570,6 +621,7 @@ fn message_from_row(r: &SqliteRow) -> Message {
         text: r.get("text"),
         client_id: r.get("client_id"),
         at: r.get("created_at"),
+        faq_article: r.get("faq_article_id"),
     }
 }
 
@@ -578,7 +630,7 @@ mod tests {
     use super::*;
 
     fn says<'a>(role: Role, author: &'a str, text: &'a str, id: &'a str) -> NewMessage<'a> {
-        NewMessage { role, author_id: author, author_name: None, text, client_id: Some(id) }
+        NewMessage { role, author_id: author, author_name: None, text, client_id: Some(id), faq_article: None }
     }
 
     /// Writes made at the same moment share a transaction: all of them land, each with its own

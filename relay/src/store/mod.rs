@@ -8,6 +8,7 @@
 
 mod conversations;
 mod directory;
+mod faq;
 mod writer;
 
 use std::path::Path;
@@ -19,6 +20,7 @@ use sqlx::SqlitePool;
 
 pub use conversations::{AppendOutcome, ConversationRecord, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
+pub use faq::{Article, BotRule};
 
 /// Errors a store operation can end with.
 #[derive(Debug, thiserror::Error)]

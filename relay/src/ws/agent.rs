@@ -266,6 +266,7 @@ impl AgentSession {
             author_name: Some(&me.agent.name),
             text,
             client_id: Some(client_id),
+            faq_article: None,
         };
         let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
@@ -285,6 +286,7 @@ impl AgentSession {
             author_name: None,
             text: CLOSED_NOTICE,
             client_id: Some("closed"),
+            faq_article: None,
         };
         match crate::chat::post(&self.state, &conversation, &notice).await {
             // Closed by someone else a moment ago: nothing more to do.

@@ -85,6 +85,7 @@ impl Session for VisitorSession {
                 ok => ok,
             },
             VisitorFrame::Ack { seq } => self.ack(seq).await,
+            VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
             VisitorFrame::Typing => {
                 let conversation = self.me.as_ref().and_then(|m| m.conversation.as_ref());
                 if let Some(c) = conversation.filter(|_| self.typing.pass()) {
@@ -188,8 +189,14 @@ impl VisitorSession {
                 (c, created)
             }
         };
-        let new =
-            NewMessage { role: Role::Visitor, author_id: &me.id, author_name: None, text, client_id: Some(client_id) };
+        let new = NewMessage {
+            role: Role::Visitor,
+            author_id: &me.id,
+            author_name: None,
+            text,
+            client_id: Some(client_id),
+            faq_article: None,
+        };
         if created {
             // Routed first, so that the conversation and its first message go to its agent
             // alone (or to the whole team while it waits).
@@ -206,6 +213,21 @@ impl VisitorSession {
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
         if !outcome.duplicate {
             crate::bot::after_shopper_message(&self.state, &conversation, text).await?;
+        }
+        Ok(())
+    }
+
+    /// "Did this answer your question?": recorded once per answer, then the bot follows up.
+    async fn feedback(&mut self, message_id: i64, helpful: bool) -> Result<(), Refusal> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        let not_found =
+            || Refusal::new(ErrorCode::NotFound, format!("no FAQ answer {message_id} in your conversation"));
+        let conversation = me.conversation.as_ref().ok_or_else(not_found)?;
+        let message = self.state.store.message(conversation.id, message_id).await?.ok_or_else(not_found)?;
+        let article = message.faq_article.ok_or_else(not_found)?;
+        let store = &self.state.store;
+        if store.record_feedback(self.store.id, conversation.id, message_id, &article, helpful).await? {
+            crate::bot::after_feedback(&self.state, conversation, helpful).await?;
         }
         Ok(())
     }

@@ -1,0 +1,94 @@
+//! The away bot: when no agent is online, or outside business hours, it says when the team is
+//! back and offers to take an email address. It checks the address, confirms it, and the
+//! conversation stays in the queue with the email on it, so agents see it as soon as they come
+//! online.
+
+use super::{find_email, say};
+use crate::app::AppState;
+use crate::hours::Schedule;
+use crate::store::{ConversationRecord, StoreError};
+
+const ASKED: &str = "asked_email";
+const LEFT: &str = "email_left";
+
+/// `Some(when the team is back)` when nobody can answer now.
+pub async fn nobody_there(state: &AppState, store_id: i64) -> Result<Option<String>, StoreError> {
+    let (hours, zone) = state.store.hours(store_id).await?;
+    let schedule = hours.as_deref().and_then(|h| Schedule::parse(h, &zone).ok());
+    let now = jiff::Timestamp::now();
+    let open = schedule.as_ref().is_none_or(|s| s.is_open(now));
+    if open && state.routing.anyone_online(store_id) {
+        return Ok(None);
+    }
+    let back = match schedule.as_ref().filter(|_| !open).and_then(|s| s.next_opening(now)) {
+        Some(next) => format!("We are back on {} ({}).", next.strftime("%A at %H:%M"), zone),
+        None => "We will be back soon.".to_owned(),
+    };
+    Ok(Some(back))
+}
+
+/// When the bot asked for an email and the message gives one: records it and confirms, or,
+/// when it cannot be read, asks the shopper to check it. Returns whether the message was
+/// taken as that answer.
+pub async fn take_email(state: &AppState, conversation: &ConversationRecord, text: &str) -> Result<bool, StoreError> {
+    if state.store.away_state(conversation.id).await?.as_deref() != Some(ASKED) {
+        return Ok(false);
+    }
+    let reply = match find_email(text) {
+        Some(email) => {
+            state.store.set_away_state(conversation.id, LEFT, Some(&email)).await?;
+            format!("Thank you! We will reply to {email} as soon as we are back.")
+        }
+        None if tries_an_email(text) => {
+            "That does not look like an email address. Could you check it? For example: name@example.com".to_owned()
+        }
+        None => return Ok(false),
+    };
+    say(state, conversation, &reply, None, true).await?;
+    Ok(true)
+}
+
+/// Says nobody is there and asks for an email address (`lead` goes first); once an email was
+/// left, says it is noted instead.
+pub async fn ask_for_email(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    back: &str,
+    lead: &str,
+) -> Result<(), StoreError> {
+    if state.store.away_state(conversation.id).await?.as_deref() == Some(LEFT) {
+        let text = format!("{lead}We have your email address and will get back to you. {back}");
+        say(state, conversation, &text, None, true).await?;
+        return Ok(());
+    }
+    state.store.set_away_state(conversation.id, ASKED, None).await?;
+    let text = format!(
+        "{lead}Hi! Nobody from our team is available right now. {back} \
+         Leave your email address here and we will get back to you."
+    );
+    say(state, conversation, &text, None, true).await?;
+    Ok(())
+}
+
+/// Whether the shopper seems to be giving an email address (one the bot could not read).
+fn tries_an_email(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    ["@", "email", "e-mail", "mail", "邮箱", "邮件"].iter().any(|hint| lower.contains(hint))
+}
+
+/// For a question the bot could not answer while nobody is there: the first time, the away
+/// message; after that, a nudge towards leaving an email.
+pub async fn offer_to_take_email(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    back: &str,
+) -> Result<(), StoreError> {
+    match state.store.away_state(conversation.id).await?.as_deref() {
+        None => ask_for_email(state, conversation, back, "").await,
+        Some(ASKED) => {
+            let nudge = "I could not find an answer to that. Leave your email address here and our team will reply.";
+            say(state, conversation, nudge, None, true).await.map(drop)
+        }
+        Some(_) => Ok(()),
+    }
+}

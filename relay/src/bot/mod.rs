@@ -1,0 +1,195 @@
+//! The bot: one engine for every automatic reply, so that every one of them follows the same
+//! rules. It never pretends to be a person: its messages come from "Bot".
+//!
+//! For each shopper message, in order:
+//! 1. Once a human has joined (replied, and still holds the conversation), the bot is silent.
+//!    An agent who releases the conversation hands it back.
+//! 2. "Talk to a person", "agent", "human", "人工"… always bring a person in: the bot says the
+//!    shopper's place in the queue, or, when nobody is there, offers to take an email.
+//! 3. An email address, when the bot asked for one, is checked and confirmed (or the shopper is
+//!    asked to check it).
+//! 4. The store's keyword rules (`rules`), highest priority first.
+//! 5. When nobody is there (no agent online, or outside business hours): a confident FAQ answer,
+//!    with "Did this answer your question?"; else the away message (`away`), and the question is
+//!    recorded as unanswered, to show the merchant what the FAQ is missing.
+//!
+//! While agents are online the FAQ is offered before the chat (inline search in the widget) and
+//! at the first-reply deadline (`routing::deadline`), and humans answer.
+//!
+//! Every automatic message goes through [`say`]: the same text at most once per hour in a
+//! conversation (configurable), and at most three automatic messages in a row without a shopper
+//! message in between.
+
+pub mod away;
+pub mod rules;
+
+use std::time::Duration;
+
+use email_address::EmailAddress;
+use protocol::Role;
+
+use crate::app::AppState;
+use crate::chat;
+use crate::faq::Faq;
+use crate::store::{now_millis, Article, ConversationRecord, NewMessage, StoreError};
+
+/// The author name of every automatic message.
+pub const BOT_NAME: &str = "Bot";
+/// Automatic messages allowed in a row without a shopper message in between.
+pub const MAX_IN_A_ROW: usize = 3;
+/// How long the same automatic reply is not repeated in a conversation, by default.
+pub const DEFAULT_REPEAT_WINDOW: Duration = Duration::from_secs(3600);
+/// How much of a shopper's question an article must cover to be given as the answer.
+const CONFIDENT_COVERAGE: f64 = 0.6;
+/// Characters of a question kept in the list of unanswered ones.
+const UNANSWERED_CHARS: usize = 200;
+
+/// Reacts to a shopper message that was just stored in `conversation`.
+pub async fn after_shopper_message(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    text: &str,
+) -> Result<(), StoreError> {
+    if human_has_joined(state, conversation).await? {
+        return Ok(());
+    }
+    let nobody = away::nobody_there(state, conversation.store_id).await?;
+    if rules::wants_a_person(text) {
+        return bring_a_person(state, conversation, nobody.as_deref(), "").await;
+    }
+    if away::take_email(state, conversation, text).await? {
+        return Ok(());
+    }
+    let store_rules = state.store.bot_rules(conversation.store_id).await?;
+    if let Some(rule) = rules::first_match(&store_rules, text) {
+        say(state, conversation, &rule.reply, None, nobody.is_some()).await?;
+        return Ok(());
+    }
+    let Some(back) = nobody else { return Ok(()) };
+    if let Some(article) = faq_answer(state, conversation.store_id, text).await? {
+        let reply = format!("{}\n\nFrom our help: {}", article.answer, article.question);
+        say(state, conversation, &reply, Some(&article.id), true).await?;
+        return Ok(());
+    }
+    let question: String = rules::normalize(text).chars().take(UNANSWERED_CHARS).collect();
+    if !question.is_empty() {
+        state.store.record_unanswered(conversation.store_id, &question).await?;
+    }
+    away::offer_to_take_email(state, conversation, &back).await
+}
+
+/// The shopper answered "Did this answer your question?" under a FAQ answer.
+pub async fn after_feedback(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    helpful: bool,
+) -> Result<(), StoreError> {
+    if helpful {
+        let text = "Glad I could help! Write here anytime if there is anything else.";
+        say(state, conversation, text, None, true).await?;
+        return Ok(());
+    }
+    let nobody = away::nobody_there(state, conversation.store_id).await?;
+    bring_a_person(state, conversation, nobody.as_deref(), "Sorry about that. ").await
+}
+
+/// Brings a person in: the conversation is already with an agent or in the queue, so the bot
+/// says where it stands; when nobody is there, it offers to take an email instead.
+async fn bring_a_person(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    nobody: Option<&str>,
+    lead: &str,
+) -> Result<(), StoreError> {
+    if let Some(back) = nobody {
+        return away::ask_for_email(state, conversation, back, lead).await;
+    }
+    let routing = &state.routing;
+    let text = match routing.queue_position(state, conversation.store_id, conversation.id).await {
+        Some(position) => {
+            format!("{lead}I am bringing in a person from our team. You are number {position} in line.")
+        }
+        None => format!("{lead}I am bringing in a person from our team; they will reply here in a moment."),
+    };
+    say(state, conversation, &text, None, false).await?;
+    Ok(())
+}
+
+/// Whether a human has replied and still holds the conversation (then the bot stays silent).
+async fn human_has_joined(state: &AppState, conversation: &ConversationRecord) -> Result<bool, StoreError> {
+    let held = state.routing.assignee(state, conversation.store_id, conversation.id).await.is_some();
+    Ok(held && state.store.human_replied(conversation.id).await?)
+}
+
+/// The article that answers `text`, if one does with confidence: among the best hits, the first
+/// that covers most of the question's words.
+pub async fn faq_answer(state: &AppState, store_id: i64, text: &str) -> Result<Option<Article>, StoreError> {
+    for hit in state.faq.search(store_id, text, 3) {
+        let Some(article) = state.store.article(store_id, &Faq::hit_id(&hit)).await? else { continue };
+        if state.faq.coverage(text, &article) >= CONFIDENT_COVERAGE {
+            return Ok(Some(article));
+        }
+    }
+    Ok(None)
+}
+
+/// Posts an automatic message, unless the same text went to this conversation within the
+/// repeat window or [`MAX_IN_A_ROW`] automatic messages already came since the shopper last
+/// wrote. `settles` marks the shopper's wait as answered (when nobody else will answer it).
+/// Returns whether it posted.
+pub async fn say(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    text: &str,
+    faq_article: Option<&str>,
+    settles: bool,
+) -> Result<bool, StoreError> {
+    let recent = state.store.recent_messages(conversation.id, MAX_IN_A_ROW as u32 + 1).await?;
+    let in_a_row = recent.iter().rev().take_while(|m| m.author.role != Role::Visitor).count();
+    if in_a_row >= MAX_IN_A_ROW {
+        return Ok(false);
+    }
+    let window = i64::try_from(state.bot_repeat_window.as_millis()).unwrap_or(i64::MAX);
+    if state.store.bot_said_since(conversation.id, text, now_millis().saturating_sub(window)).await? {
+        return Ok(false);
+    }
+    let message = NewMessage {
+        role: Role::Bot,
+        author_id: "bot",
+        author_name: Some(BOT_NAME),
+        text,
+        client_id: None,
+        faq_article,
+    };
+    chat::post(state, conversation, &message).await?;
+    if settles {
+        state.store.settle_wait(conversation.id, now_millis()).await?;
+    }
+    Ok(true)
+}
+
+/// The first valid email address in a message ("it's me@example.com, thanks").
+pub fn find_email(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
+        .map(|word| word.trim_matches(|c: char| matches!(c, '.' | '!' | '?' | '"' | '\'')))
+        .filter(|word| word.contains('@'))
+        .find_map(|word| {
+            let address = word.parse::<EmailAddress>().ok()?;
+            address.domain().contains('.').then(|| address.to_string())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_found_in_what_shoppers_write() {
+        assert_eq!(find_email("me@example.com").as_deref(), Some("me@example.com"));
+        assert_eq!(find_email("Sure, it's li.wei@shop.cn. Thanks!").as_deref(), Some("li.wei@shop.cn"));
+        assert_eq!(find_email("write to <ana@mail.example.org>").as_deref(), Some("ana@mail.example.org"));
+        assert_eq!(find_email("my email is me at example dot com"), None);
+        assert_eq!(find_email("me@localhost"), None);
+        assert_eq!(find_email("@@@"), None);
+    }
+}

@@ -1,0 +1,332 @@
+//! FAQ search: every store's articles in one tantivy index, searched as shoppers type.
+//!
+//! - BM25 over the question (boost 3), the tags (2) and the answer (1).
+//! - Each text is indexed twice: by an English analyzer (lower case, stop words, Porter
+//!   stemming) and by CJK bigrams ([`cjk`]), so "returns", "returning" and "退货" all find
+//!   their article.
+//! - Typos are forgiven: English words of four letters or more also match at edit distance 1,
+//!   at half weight, and the last word typed matches as a prefix (results update as you type).
+//! - The index lives in memory and is rebuilt from the database at start-up; it follows every
+//!   change at once when made through this relay, and within a second when made by another
+//!   process (`relay faq import` while the relay runs), through a per-store version number.
+
+pub mod cjk;
+pub mod import;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED, STRING,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::app::AppState;
+use crate::store::{Article, Store, StoreError};
+
+const ENGLISH: &str = "parley_en";
+const CJK: &str = "parley_cjk";
+/// Words (as the English analyzer stems them) that carry no topic in a question: coverage
+/// ignores them, so "how can I send something back" is about "send" and "back".
+const FILLER: &[&str] = &[
+    "how", "can", "could", "would", "should", "do", "doe", "did", "i", "me", "my", "mine", "you", "your", "we", "our",
+    "us", "what", "when", "where", "which", "who", "why", "there", "here", "someth", "anyth", "pleas", "want", "need",
+    "like", "get", "know", "tell", "hi", "hello", "thank", "thanks", "just", "ani", "some", "have", "ha", "am", "im",
+    "it", "also", "much", "mani", "long", "take", "吗", "呢", "我们", "你们", "请问", "我的",
+];
+/// Characters of the answer shown under a result.
+const SNIPPET_CHARS: usize = 160;
+
+/// One search result, as the HTTP API returns it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    /// The article's id, as imported (a string or a number).
+    pub id: serde_json::Value,
+    /// The question.
+    pub question: String,
+    /// The start of the answer.
+    pub snippet: String,
+    /// Its category.
+    pub category: String,
+    /// BM25 relevance; higher is better, comparable only within one search.
+    pub score: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    store: Field,
+    key: Field,
+    id: Field,
+    id_json: Field,
+    question: Field,
+    category: Field,
+    answer: Field,
+    searched: [(Field, &'static str, f32); 6],
+}
+
+/// The search service; one per relay.
+pub struct Faq {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    fields: Fields,
+    /// The FAQ version of each store as last indexed.
+    indexed: Mutex<HashMap<i64, i64>>,
+}
+
+impl Faq {
+    /// An empty index (fill it with [`Faq::sync`]).
+    pub fn new() -> Result<Faq, tantivy::TantivyError> {
+        let mut schema = Schema::builder();
+        let text = |analyzer: &str| {
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(analyzer)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            )
+        };
+        let store = schema.add_i64_field("store", INDEXED);
+        let key = schema.add_text_field("key", STRING);
+        let id = schema.add_text_field("id", STORED);
+        let id_json = schema.add_text_field("id_json", STORED);
+        let question = schema.add_text_field("question", STORED);
+        let category = schema.add_text_field("category", STORED);
+        let answer = schema.add_text_field("answer", STORED);
+        let searched = [
+            (schema.add_text_field("question_en", text(ENGLISH)), ENGLISH, 3.0),
+            (schema.add_text_field("tags_en", text(ENGLISH)), ENGLISH, 2.0),
+            (schema.add_text_field("answer_en", text(ENGLISH)), ENGLISH, 1.0),
+            (schema.add_text_field("question_cjk", text(CJK)), CJK, 3.0),
+            (schema.add_text_field("tags_cjk", text(CJK)), CJK, 2.0),
+            (schema.add_text_field("answer_cjk", text(CJK)), CJK, 1.0),
+        ];
+        let index = Index::create_in_ram(schema.build());
+        let english = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(40))
+            .filter(LowerCaser)
+            .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
+            .filter(Stemmer::new(Language::English))
+            .build();
+        index.tokenizers().register(ENGLISH, english);
+        index.tokenizers().register(CJK, TextAnalyzer::from(cjk::CjkBigrams));
+        let writer = index.writer_with_num_threads(1, 15_000_000)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let fields = Fields { store, key, id, id_json, question, category, answer, searched };
+        Ok(Faq { index, reader, writer: Mutex::new(writer), fields, indexed: Mutex::new(HashMap::new()) })
+    }
+
+    /// Re-indexes every store whose FAQ changed since it was last indexed (all of them the
+    /// first time); returns how many stores it re-indexed.
+    pub async fn sync(&self, store: &Store) -> Result<usize, StoreError> {
+        let mut changed = Vec::new();
+        for (store_id, version) in store.faq_versions().await? {
+            let known = self.indexed.lock().unwrap_or_else(|p| p.into_inner()).get(&store_id).copied();
+            if known != Some(version) {
+                changed.push((store_id, version));
+            }
+        }
+        for (store_id, version) in &changed {
+            let articles = store.articles(*store_id).await?;
+            self.replace_store(*store_id, &articles)?;
+            self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(*store_id, *version);
+        }
+        Ok(changed.len())
+    }
+
+    /// Replaces the indexed articles of one store with `articles`.
+    pub fn replace_store(&self, store_id: i64, articles: &[Article]) -> Result<(), StoreError> {
+        let f = self.fields;
+        let failed = |e: tantivy::TantivyError| StoreError::NotWritten(format!("FAQ index: {e}"));
+        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        writer.delete_term(Term::from_field_i64(f.store, store_id));
+        for article in articles {
+            let tags = article.tags.join(" ");
+            let mut doc = TantivyDocument::default();
+            doc.add_i64(f.store, store_id);
+            doc.add_text(f.key, format!("{store_id}:{}", article.id));
+            doc.add_text(f.id, &article.id);
+            doc.add_text(f.id_json, &article.id_json);
+            doc.add_text(f.question, &article.question);
+            doc.add_text(f.category, &article.category);
+            doc.add_text(f.answer, &article.answer);
+            for (field, _, _) in f.searched.iter().step_by(3) {
+                doc.add_text(*field, &article.question);
+            }
+            for (field, _, _) in f.searched.iter().skip(1).step_by(3) {
+                doc.add_text(*field, &tags);
+            }
+            for (field, _, _) in f.searched.iter().skip(2).step_by(3) {
+                doc.add_text(*field, &article.answer);
+            }
+            writer.add_document(doc).map_err(failed)?;
+        }
+        writer.commit().map_err(failed)?;
+        drop(writer);
+        self.reader.reload().map_err(failed)?;
+        Ok(())
+    }
+
+    /// The store's articles that best match `text`, best first.
+    pub fn search(&self, store_id: i64, text: &str, limit: usize) -> Vec<Hit> {
+        let Some(query) = self.query(store_id, text) else { return Vec::new() };
+        let searcher = self.reader.searcher();
+        let Ok(found) = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score()) else {
+            return Vec::new();
+        };
+        let f = self.fields;
+        let mut hits = Vec::with_capacity(found.len());
+        for (score, address) in found {
+            let Ok(doc) = searcher.doc::<TantivyDocument>(address) else { continue };
+            let get = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let id = serde_json::from_str(&get(f.id_json)).unwrap_or_else(|_| serde_json::Value::String(get(f.id)));
+            hits.push(Hit {
+                id,
+                question: get(f.question),
+                snippet: snippet(&get(f.answer)),
+                category: get(f.category),
+                score,
+            });
+        }
+        hits
+    }
+
+    /// The share (0 to 1) of the question's words that the article has, in its question, tags or
+    /// answer: English words up to one typo, CJK bigrams exactly. A high score from one common
+    /// word ("card" in "do you sell gift cards") is not an answer; covering the question is.
+    pub fn coverage(&self, question: &str, article: &Article) -> f64 {
+        let body = format!("{} {} {}", article.question, article.tags.join(" "), article.answer);
+        let mut wanted = 0usize;
+        let mut found = 0usize;
+        for analyzer in [ENGLISH, CJK] {
+            let have = self.tokens(analyzer, &body);
+            let asked = self.tokens(analyzer, question);
+            // A CJK bigram no article has is most likely a pair straddling two words ("用支" in
+            // "可以用支付宝吗"): it says nothing about the topic.
+            let telling = |t: &String| analyzer == ENGLISH || self.known_cjk(t);
+            for token in asked.into_iter().filter(|t| !FILLER.contains(&t.as_str())).filter(telling) {
+                wanted += 1;
+                let typo_ok = analyzer == ENGLISH && token.chars().count() >= 4;
+                if have.iter().any(|h| *h == token || (typo_ok && strsim::damerau_levenshtein(h, &token) <= 1)) {
+                    found += 1;
+                }
+            }
+        }
+        if wanted == 0 {
+            0.0
+        } else {
+            found as f64 / wanted as f64
+        }
+    }
+
+    /// Whether any article (of any store) has this CJK bigram.
+    fn known_cjk(&self, token: &str) -> bool {
+        let searcher = self.reader.searcher();
+        self.fields.searched[3..]
+            .iter()
+            .any(|(field, _, _)| searcher.doc_freq(&Term::from_field_text(*field, token)).is_ok_and(|n| n > 0))
+    }
+
+    /// The text id of the article a hit names (as stored in the database).
+    pub fn hit_id(hit: &Hit) -> String {
+        match &hit.id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    fn query(&self, store_id: i64, text: &str) -> Option<BooleanQuery> {
+        let f = self.fields;
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        // The last word may still be being typed: it also matches as a prefix.
+        let typing_last = !text.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
+        for (field, analyzer, boost) in f.searched {
+            let tokens = self.tokens(analyzer, text);
+            let last = tokens.len().saturating_sub(1);
+            for (i, token) in tokens.iter().enumerate() {
+                let term = Term::from_field_text(field, token);
+                let exact = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(exact), boost))));
+                if analyzer == ENGLISH && token.chars().count() >= 4 {
+                    let fuzzy = FuzzyTermQuery::new(term.clone(), 1, true);
+                    should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), boost * 0.5))));
+                }
+                if analyzer == ENGLISH && i == last && typing_last && token.chars().count() >= 2 {
+                    let prefix = FuzzyTermQuery::new_prefix(term, 0, true);
+                    should.push((Occur::Should, Box::new(BoostQuery::new(Box::new(prefix), boost * 0.5))));
+                }
+            }
+        }
+        if should.is_empty() {
+            return None;
+        }
+        let in_store = TermQuery::new(Term::from_field_i64(f.store, store_id), IndexRecordOption::Basic);
+        Some(BooleanQuery::new(vec![
+            (Occur::Must, Box::new(in_store) as Box<dyn Query>),
+            (Occur::Must, Box::new(BooleanQuery::new(should))),
+        ]))
+    }
+
+    /// The terms `analyzer` makes of `text`, without repeats. The English analyzer's words
+    /// with CJK characters in them are left out: the bigrams cover those.
+    fn tokens(&self, name: &str, text: &str) -> Vec<String> {
+        let Some(mut analyzer) = self.index.tokenizers().get(name) else { return Vec::new() };
+        let mut stream = analyzer.token_stream(text);
+        let mut tokens: Vec<String> = Vec::new();
+        while let Some(token) = stream.next() {
+            if name == ENGLISH && token.text.chars().any(cjk::is_cjk) {
+                continue;
+            }
+            if !tokens.contains(&token.text) {
+                tokens.push(token.text.clone());
+            }
+        }
+        tokens
+    }
+}
+
+/// An article as the export (and the import) format has it.
+pub fn article_json(article: &Article) -> serde_json::Value {
+    let id = serde_json::from_str(&article.id_json).unwrap_or_else(|_| serde_json::Value::String(article.id.clone()));
+    serde_json::json!({
+        "id": id,
+        "question": article.question,
+        "answer": article.answer,
+        "category": article.category,
+        "tags": article.tags,
+        "language": article.language,
+    })
+}
+
+/// The start of an answer, cut at a word boundary.
+fn snippet(answer: &str) -> String {
+    let flat: String = answer.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= SNIPPET_CHARS {
+        return flat;
+    }
+    let cut: String = flat.chars().take(SNIPPET_CHARS).collect();
+    let at_word = cut.rfind(' ').filter(|at| *at > SNIPPET_CHARS / 2).unwrap_or(cut.len());
+    format!("{}…", cut[..at_word].trim_end_matches([',', '.', ';', ':', ' ']))
+}
+
+/// Keeps the index in step with the database until the relay shuts down.
+pub async fn follow_changes(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                if let Err(error) = state.faq.sync(&state.store).await {
+                    tracing::warn!(%error, "FAQ index could not follow a change");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The FAQ over HTTP: `GET /api/stores/{key}/faq/search?q=…&limit=N`.
+//!
+//! The widget searches as the shopper types, before any conversation or socket exists. Pages
+//! the store allows get an answer (CORS echoes their origin); every address is rate-limited.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::ErrorCode;
+
+use super::{api_error, origin_allowed, too_many};
+use crate::app::AppState;
+use crate::ws::Refusal;
+
+/// Results given when `limit` is absent.
+const DEFAULT_LIMIT: usize = 5;
+/// Most results one search returns.
+const MAX_LIMIT: usize = 20;
+/// Longest query searched, in characters (the rest is ignored).
+const MAX_QUERY_CHARS: usize = 200;
+
+/// Searches a store's FAQ.
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    Path(key): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(wait) = state.limits.search(peer.ip()) {
+        return too_many("searches", wait);
+    }
+    let store = match state.store.store_by_key(&key).await {
+        Ok(Some(store)) => store,
+        Ok(None) => {
+            return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"))
+        }
+        Err(e) => return Refusal::from(e).into_response(),
+    };
+    if let Err(refused) = origin_allowed(&store, &headers) {
+        return refused;
+    }
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidValue,
+                format!("limit must be a number from 1 to {MAX_LIMIT}"),
+            )
+        }
+    };
+    let query: String = params.get("q").map(|q| q.chars().take(MAX_QUERY_CHARS).collect()).unwrap_or_default();
+    let hits = state.faq.search(store.id, &query, limit);
+    let mut response = Json(hits).into_response();
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
