@@ -73,6 +73,10 @@ pub struct ChatMessage {
     pub at: f64,
     /// Delivery state, for the shopper's own messages.
     pub delivery: Delivery,
+    /// The relay's id, once stored.
+    pub id: Option<i64>,
+    /// For a bot answer from the FAQ: its article (the widget asks whether it helped).
+    pub faq_article: Option<String>,
 }
 
 impl ChatMessage {
@@ -85,6 +89,8 @@ impl ChatMessage {
             text: m.text,
             at: m.at as f64,
             delivery: Delivery::Sent,
+            id: Some(m.id),
+            faq_article: m.faq_article,
         }
     }
 }
@@ -384,12 +390,19 @@ impl Connection {
                 text: text.clone(),
                 at: js_sys::Date::now(),
                 delivery: Delivery::Sending,
+                id: None,
+                faq_article: None,
             })
         });
         if !self.send_frame(&VisitorFrame::Send { client_id: client_id.clone(), text }) {
             self.connect();
         }
         self.watch_delivery(client_id);
+    }
+
+    /// Answers "Did this answer your question?" under a bot's FAQ answer.
+    pub fn feedback(self, message_id: i64, helpful: bool) {
+        self.send_frame(&VisitorFrame::Feedback { message_id, helpful });
     }
 
     /// Tells the agent the shopper is typing, at most once every 2 s.

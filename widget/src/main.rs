@@ -6,6 +6,7 @@
 
 mod components;
 mod connection;
+mod help;
 mod host;
 mod i18n;
 mod storage;
@@ -15,12 +16,14 @@ use wasm_bindgen::JsCast;
 
 use components::{Launcher, Panel};
 use connection::Connection;
+use help::Help;
 use host::Host;
 use i18n::I18n;
 
 /// The whole widget: the launcher and the panel, sharing one connection.
 #[component]
-fn Widget(store: String, socket_url: String, start_open: bool) -> impl IntoView {
+fn Widget(store: String, relay: String, socket_url: String, start_open: bool) -> impl IntoView {
+    provide_context(Help::new(&relay, &store));
     let connection = Connection::new(store, socket_url);
     provide_context(connection);
     provide_context(I18n::from_browser());
@@ -58,8 +61,9 @@ fn main() {
     let document = web_sys::window().and_then(|w| w.document()).expect("a page has a document");
     let mount: web_sys::HtmlElement = document.create_element("div").expect("creating a div").unchecked_into();
     host.root.append_child(&mount).expect("appending to the shadow root");
-    let (store, socket_url, start_open) = (host.store.clone(), host.socket_url(), host.want_open);
-    leptos::mount::mount_to(mount, move || view! { <Widget store socket_url start_open/> }).forget();
+    let (store, relay, socket_url, start_open) =
+        (host.store.clone(), host.relay.clone(), host.socket_url(), host.want_open);
+    leptos::mount::mount_to(mount, move || view! { <Widget store relay socket_url start_open/> }).forget();
     if had_focus {
         if let Ok(Some(launcher)) = host.root.query_selector("button.pl-launch") {
             let _ = launcher.unchecked_into::<web_sys::HtmlElement>().focus();

@@ -1,4 +1,5 @@
-//! The FAQ over HTTP: `GET /api/stores/{key}/faq/search?q=…&limit=N`.
+//! The FAQ over HTTP: `GET /api/stores/{key}/faq/search?q=…&limit=N`, and one article with its
+//! whole answer at `GET /api/stores/{key}/faq/articles/{id}`.
 //!
 //! The widget searches as the shopper types, before any conversation or socket exists. Pages
 //! the store allows get an answer (CORS echoes their origin); every address is rate-limited.
@@ -24,6 +25,60 @@ const MAX_LIMIT: usize = 20;
 /// Longest query searched, in characters (the rest is ignored).
 const MAX_QUERY_CHARS: usize = 200;
 
+/// The store named in the path, checked for the caller's address (rate) and page (origin).
+async fn allowed_store(
+    state: &AppState,
+    key: &str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<crate::store::StoreRecord, Response> {
+    if let Err(wait) = state.limits.search(peer.ip()) {
+        return Err(too_many("searches", wait));
+    }
+    let store = match state.store.store_by_key(key).await {
+        Ok(Some(store)) => store,
+        Ok(None) => {
+            return Err(api_error(
+                StatusCode::NOT_FOUND,
+                ErrorCode::UnknownStore,
+                format!("no store has the key {key:?}"),
+            ))
+        }
+        Err(e) => return Err(Refusal::from(e).into_response()),
+    };
+    origin_allowed(&store, headers)?;
+    Ok(store)
+}
+
+/// Lets the calling page read the answer (the origin was checked).
+fn with_cors(mut response: Response, headers: &HeaderMap) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
+/// One article, with its whole answer, for the widget to open inline.
+pub async fn article(
+    State(state): State<Arc<AppState>>,
+    Path((key, id)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let store = match allowed_store(&state, &key, peer, &headers).await {
+        Ok(store) => store,
+        Err(refused) => return refused,
+    };
+    let response = match state.store.article(store.id, &id).await {
+        Ok(Some(article)) => Json(crate::faq::article_json(&article)).into_response(),
+        Ok(None) => api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no article {id:?}")),
+        Err(e) => Refusal::from(e).into_response(),
+    };
+    with_cors(response, &headers)
+}
+
 /// Searches a store's FAQ.
 pub async fn search(
     State(state): State<Arc<AppState>>,
@@ -32,19 +87,10 @@ pub async fn search(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(wait) = state.limits.search(peer.ip()) {
-        return too_many("searches", wait);
-    }
-    let store = match state.store.store_by_key(&key).await {
-        Ok(Some(store)) => store,
-        Ok(None) => {
-            return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"))
-        }
-        Err(e) => return Refusal::from(e).into_response(),
+    let store = match allowed_store(&state, &key, peer, &headers).await {
+        Ok(store) => store,
+        Err(refused) => return refused,
     };
-    if let Err(refused) = origin_allowed(&store, &headers) {
-        return refused;
-    }
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
@@ -58,11 +104,5 @@ pub async fn search(
     };
     let query: String = params.get("q").map(|q| q.chars().take(MAX_QUERY_CHARS).collect()).unwrap_or_default();
     let hits = state.faq.search(store.id, &query, limit);
-    let mut response = Json(hits).into_response();
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let h = response.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    response
+    with_cors(Json(hits).into_response(), &headers)
 }

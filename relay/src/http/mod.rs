@@ -33,6 +33,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/demo/{*path}", get(assets::storefront_file))
         .route("/api/stores/{key}/widget", get(widget_settings))
         .route("/api/stores/{key}/faq/search", get(faq::search))
+        .route("/api/stores/{key}/faq/articles/{id}", get(faq::article))
         .route("/ws/visitor", get(ws::visitor::upgrade))
         .route("/ws/agent", get(ws::agent::upgrade))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use web_sys::KeyboardEvent;
 
 use crate::connection::Connection;
+use crate::help::Help;
 use crate::i18n::I18n;
 
 /// The message box and the send button.
@@ -14,6 +15,7 @@ use crate::i18n::I18n;
 pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let connection = expect_context::<Connection>();
+    let help = expect_context::<Help>();
     let text = RwSignal::new(String::new());
     let input: NodeRef<html::Textarea> = NodeRef::new();
 
@@ -34,6 +36,7 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
         }
         connection.send(message);
         text.set(String::new());
+        help.suggest(String::new());
     };
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() && ev.key_code() != 229 {
@@ -41,7 +44,17 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
             submit();
         }
     };
+    let suggested = i18n.t("suggestions-label");
     view! {
+        <Show when=move || help.suggestions.with(|s| !s.is_empty())>
+            <div class="pl-suggest" role="group" aria-label=suggested.clone()>
+                <span>{suggested.clone()}</span>
+                {move || help.suggestions.get().into_iter().map(|hit| {
+                    let id = hit.id.clone();
+                    view! { <button type="button" class="pl-chip" on:click=move |_| help.open(&id)>{hit.question}</button> }
+                }).collect_view()}
+            </div>
+        </Show>
         <form class="pl-composer" on:submit=move |ev| { ev.prevent_default(); submit(); }>
             <textarea
                 node_ref=input
@@ -51,7 +64,9 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
                 maxlength="4000"
                 prop:value=move || text.get()
                 on:input=move |ev| {
-                    text.set(event_target_value(&ev));
+                    let value = event_target_value(&ev);
+                    help.suggest(value.clone());
+                    text.set(value);
                     connection.report_typing();
                 }
                 on:keydown=on_keydown

@@ -63,10 +63,30 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
     });
     let failed = message.delivery == Delivery::Failed;
     let key = message.key.clone();
+    // "Did this answer your question?" under a bot answer from the FAQ, until answered.
+    let asks = message.faq_article.as_ref().and(message.id).filter(|_| message.role == Role::Bot);
+    let answered = RwSignal::new(false);
+    let feedback = asks.map(|id| {
+        let question = i18n.t("feedback-question");
+        let answer = move |helpful: bool| {
+            answered.set(true);
+            connection.feedback(id, helpful);
+        };
+        view! {
+            <Show when=move || !answered.get()>
+                <div class="pl-feedback" role="group" aria-label=question.clone()>
+                    <span>{question.clone()}</span>
+                    <button type="button" class="pl-chip" on:click=move |_| answer(true)>{i18n.t("feedback-yes")}</button>
+                    <button type="button" class="pl-chip" on:click=move |_| answer(false)>{i18n.t("feedback-no")}</button>
+                </div>
+            </Show>
+        }
+    });
     view! {
         <li class="pl-message" class:mine=mine class:theirs=!mine class:automatic=matches!(message.role, Role::Bot | Role::System)>
             <span class="pl-author">{author}</span>
             <p class="pl-bubble">{message.text}</p>
+            {feedback}
             <span class="pl-meta">
                 <time>{time}</time>
                 {status.map(|(state, label)| {

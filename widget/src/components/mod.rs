@@ -1,10 +1,11 @@
-//! The widget's components: the launcher button and the panel (header, connection banner,
-//! message list, composer).
+//! The widget's components: the launcher button and the panel (header, help search, connection
+//! banner, message list, composer).
 
 mod composer;
 mod launcher;
 mod message_list;
 mod panel;
+mod search;
 
 pub use launcher::Launcher;
 pub use panel::Panel;

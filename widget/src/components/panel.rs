@@ -1,5 +1,5 @@
-//! The chat panel: header with the store's name and reply promise, a banner while the
-//! connection is down, the conversation and the composer.
+//! The chat panel: header with the store's name and reply promise, the help search, a banner
+//! while the connection is down, the conversation and the composer.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -7,7 +7,9 @@ use web_sys::KeyboardEvent;
 
 use super::composer::Composer;
 use super::message_list::MessageList;
+use super::search::HelpSearch;
 use crate::connection::{Attendance, Connection, LinkStatus};
+use crate::help::Help;
 use crate::i18n::I18n;
 
 /// The panel; rendered always, shown only while `open`.
@@ -15,6 +17,9 @@ use crate::i18n::I18n;
 pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let connection = expect_context::<Connection>();
+    let help = expect_context::<Help>();
+    // While the shopper browses the help, it takes the conversation's place.
+    let browsing = move || help.results.with(Option::is_some) || help.article.with(Option::is_some);
     let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
     let i18n_attendance = i18n.clone();
@@ -58,7 +63,10 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             <Show when=reconnecting>
                 <p class="pl-banner" role="status">{i18n.t("banner-reconnecting")}</p>
             </Show>
-            <MessageList/>
+            <HelpSearch/>
+            <div class="pl-chat" hidden=browsing>
+                <MessageList/>
+            </div>
             <Composer open=open/>
         </section>
     }

@@ -1,0 +1,173 @@
+//! The store's help articles, before and beside the chat: searched over HTTP (no socket, no
+//! conversation needed) as the shopper types, one article opened inline, and suggestions for the
+//! message being written. Responses that arrive after a newer request are dropped.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Deserialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// How long typing must pause before a search is sent.
+const SEARCH_PAUSE: Duration = Duration::from_millis(250);
+/// The same for suggestions while writing a message (less eager).
+const SUGGEST_PAUSE: Duration = Duration::from_millis(500);
+/// Characters a message needs before articles are suggested for it.
+const SUGGEST_FROM_CHARS: usize = 8;
+
+/// One search result.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Hit {
+    /// The article's id as JSON (a string or a number, as the merchant gave it), kept raw:
+    /// a full JSON value type would cost the widget kilobytes.
+    pub id: Box<serde_json::value::RawValue>,
+    /// Its question.
+    pub question: String,
+    /// The start of its answer.
+    pub snippet: String,
+}
+
+/// An article opened inline.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Article {
+    /// The question.
+    pub question: String,
+    /// The whole answer, plain text.
+    pub answer: String,
+}
+
+#[derive(Default)]
+struct Pending {
+    search: Option<TimeoutHandle>,
+    suggest: Option<TimeoutHandle>,
+    /// Bumped by every request, so a late answer to an older one is ignored.
+    search_generation: u32,
+    suggest_generation: u32,
+}
+
+/// The help service; `Copy`, shared through context.
+#[derive(Clone, Copy)]
+pub struct Help {
+    /// The results of the current search (`None`: no search going on).
+    pub results: RwSignal<Option<Vec<Hit>>>,
+    /// Articles that may answer the message being written.
+    pub suggestions: RwSignal<Vec<Hit>>,
+    /// The article open inline.
+    pub article: RwSignal<Option<Article>>,
+    base: StoredValue<String>,
+    pending: StoredValue<Pending, LocalStorage>,
+}
+
+impl Help {
+    /// Help for a store, on the relay at `relay` (its origin).
+    pub fn new(relay: &str, store: &str) -> Help {
+        Help {
+            results: RwSignal::new(None),
+            suggestions: RwSignal::new(Vec::new()),
+            article: RwSignal::new(None),
+            base: StoredValue::new(format!("{relay}/api/stores/{}/faq", js_sys::encode_uri_component(store))),
+            pending: StoredValue::new_local(Pending::default()),
+        }
+    }
+
+    /// Searches for `query` once typing pauses; an empty query ends the search.
+    pub fn search(self, query: String) {
+        if let Some(timer) = self.pending.try_update_value(|p| p.search.take()).flatten() {
+            timer.clear();
+        }
+        if query.trim().is_empty() {
+            self.pending.update_value(|p| p.search_generation += 1);
+            self.results.set(None);
+            return;
+        }
+        let timer = set_timeout_with_handle(
+            move || {
+                let generation = self.next_generation(|p| &mut p.search_generation);
+                spawn_local(async move {
+                    let hits: Vec<Hit> = get_json(&self.search_url(&query, 5)).await.unwrap_or_default();
+                    if self.pending.with_value(|p| p.search_generation) == generation {
+                        self.results.set(Some(hits));
+                    }
+                });
+            },
+            SEARCH_PAUSE,
+        );
+        self.pending.update_value(|p| p.search = timer.ok());
+    }
+
+    /// Suggests articles for the message being written, once typing pauses.
+    pub fn suggest(self, text: String) {
+        if let Some(timer) = self.pending.try_update_value(|p| p.suggest.take()).flatten() {
+            timer.clear();
+        }
+        if text.trim().chars().count() < SUGGEST_FROM_CHARS {
+            self.pending.update_value(|p| p.suggest_generation += 1);
+            self.suggestions.set(Vec::new());
+            return;
+        }
+        let timer = set_timeout_with_handle(
+            move || {
+                let generation = self.next_generation(|p| &mut p.suggest_generation);
+                spawn_local(async move {
+                    let hits: Vec<Hit> = get_json(&self.search_url(&text, 3)).await.unwrap_or_default();
+                    if self.pending.with_value(|p| p.suggest_generation) == generation {
+                        self.suggestions.set(hits);
+                    }
+                });
+            },
+            SUGGEST_PAUSE,
+        );
+        self.pending.update_value(|p| p.suggest = timer.ok());
+    }
+
+    /// Opens an article inline.
+    pub fn open(self, id: &serde_json::value::RawValue) {
+        // A string id comes as a JSON string; a number as it is.
+        let id = serde_json::from_str::<String>(id.get()).unwrap_or_else(|_| id.get().to_owned());
+        let url = format!("{}/articles/{}", self.base.get_value(), js_sys::encode_uri_component(&id));
+        spawn_local(async move {
+            if let Some(article) = get_json::<Article>(&url).await {
+                self.article.set(Some(article));
+            }
+        });
+    }
+
+    /// Closes the open article (back to the results).
+    pub fn close(self) {
+        self.article.set(None);
+    }
+
+    /// Ends searching altogether: no article, no results, no suggestions.
+    pub fn done(self) {
+        self.article.set(None);
+        self.search(String::new());
+        self.suggest(String::new());
+    }
+
+    fn search_url(&self, query: &str, limit: u8) -> String {
+        format!("{}/search?q={}&limit={limit}", self.base.get_value(), js_sys::encode_uri_component(query))
+    }
+
+    fn next_generation(&self, which: impl Fn(&mut Pending) -> &mut u32) -> u32 {
+        self.pending
+            .try_update_value(|p| {
+                let n = which(p);
+                *n += 1;
+                *n
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// GETs `url` and parses its JSON; `None` on any failure (the help simply shows nothing).
+async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
+    let window = web_sys::window()?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(url)).await.ok()?.dyn_into().ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+    serde_json::from_str(&text).ok()
+}
