@@ -469,6 +469,11 @@ pub enum ErrorCode {
     AgentFull,
     /// A value is out of range (for example a capacity of 0).
     InvalidValue,
+    /// The signed-in agent's role may not do this (store settings and the FAQ are for owners
+    /// and admins).
+    Forbidden,
+    /// Something with that id already exists.
+    AlreadyExists,
     /// Too many messages, conversations or connections; wait `retry_after_ms`.
     RateLimited,
     /// The relay failed; the frame may be sent again.

@@ -74,10 +74,15 @@ impl TestRelay {
 
     /// Creates an agent of a store; returns (email, password).
     pub async fn add_agent(&self, store: &str, name: &str) -> (String, String) {
+        self.add_agent_as(store, name, "agent").await
+    }
+
+    /// Creates a member of a store's team with a role (`owner`, `admin`, `agent`).
+    pub async fn add_agent_as(&self, store: &str, name: &str, role: &str) -> (String, String) {
         let email = format!("{}@{store}.test", name.to_lowercase());
         let password = format!("{name}-secret-pw");
         let hash = relay::auth::hash_password(&password);
-        self.relay.state().store.add_agent(store, &email, name, "agent", &hash).await.unwrap();
+        self.relay.state().store.add_agent(store, &email, name, role, &hash).await.unwrap();
         (email, password)
     }
 }
@@ -103,13 +108,30 @@ impl HttpResponse {
 
 /// Sends `GET path` with extra headers over a fresh connection and reads the whole response.
 pub async fn http_get(base: &str, path: &str, headers: &[(&str, &str)]) -> Result<HttpResponse> {
+    http_request(base, "GET", path, headers, None).await
+}
+
+/// Sends one HTTP/1.1 request, with a JSON body when given, and reads the whole response.
+#[allow(dead_code)] // not every test binary sends bodies
+pub async fn http_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    json: Option<&serde_json::Value>,
+) -> Result<HttpResponse> {
     let authority = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(authority).await.context("connecting")?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
+    let body = json.map(|j| j.to_string()).unwrap_or_default();
+    if json.is_some() {
+        request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+    }
     request.push_str("\r\n");
+    request.push_str(&body);
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;

@@ -131,6 +131,7 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     }
     println!("{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}", "widget total", totals.0, totals.1, totals.2);
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
+    run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
     // The target case (arrivals over 30 s), then a burst of every first message within 2 s.
     run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--"]))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "--spread-secs", "2"]))

@@ -1,6 +1,7 @@
 //! HTTP routes: health, the loader and widget assets, the demo storefront, the widget's
-//! configuration call, FAQ search and the two WebSocket endpoints.
+//! configuration call, FAQ search, the back office (`admin`) and the two WebSocket endpoints.
 
+mod admin;
 mod assets;
 mod faq;
 mod origin;
@@ -33,7 +34,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/demo/{*path}", get(assets::storefront_file))
         .route("/api/stores/{key}/widget", get(widget_settings))
         .route("/api/stores/{key}/faq/search", get(faq::search))
-        .route("/api/stores/{key}/faq/articles/{id}", get(faq::article))
+        .route("/api/stores/{key}/faq/articles", get(admin::list).post(admin::create))
+        .route("/api/stores/{key}/faq/articles/{id}", get(faq::article).put(admin::replace).delete(admin::remove))
+        .route("/api/stores/{key}/faq/unanswered", get(admin::unanswered))
+        .route("/api/stores/{key}/faq/feedback", get(admin::feedback))
         .route("/ws/visitor", get(ws::visitor::upgrade))
         .route("/ws/agent", get(ws::agent::upgrade))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })
