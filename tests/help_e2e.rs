@@ -1,5 +1,6 @@
-//! The widget's help in headless Chromium: inline FAQ search that opens an article and leads
-//! back to the chat, suggestions while writing, and, with nobody online, the bot answering a
+//! The widget's help in headless Chromium: the store's greeting, inline FAQ search that opens an
+//! article and leads back to the chat, suggestions while writing, and, with nobody online, the
+//! bot answering a
 //! known question (with "Did this answer your question?") and bringing in the leave-a-message
 //! offer for an unknown one.
 
@@ -38,10 +39,19 @@ async fn bot_messages(client: &Client) -> Result<Vec<String>> {
 async fn a_shopper_searches_the_help_opens_an_article_and_goes_on_to_chat() {
     require_built_widget();
     let t = TestRelay::start().await;
+    let greeting = "Bonjour! Search our help above, or ask us here.";
+    t.relay.state().store.set_greeting("demo", Some(greeting)).await.unwrap();
     let base = t.base.clone();
     with_browser(|client| async move {
         client.goto(&format!("{base}/demo/")).await?;
         open_chat(&client).await?;
+        // The store's greeting comes from its bot.
+        let greeted = eventually("the store's greeting", || async {
+            let shown = bot_messages(&client).await?;
+            Ok(shown.first().cloned())
+        })
+        .await?;
+        ensure!(greeted == format!("Bot: {greeting}"), "{greeted}");
         let search = in_widget(&client, "input[type='search'][aria-label='Search help']").await?;
         search.send_keys("how do I send something back").await?;
         let first = eventually("search results", || async {

@@ -52,3 +52,6 @@ CREATE INDEX bot_rules_by_store ON bot_rules(store_id, priority DESC);
 
 -- Messages may carry the FAQ article they answer with (bot messages asking for feedback).
 ALTER TABLE messages ADD COLUMN faq_article_id TEXT;
+
+-- The bot's greeting, shown when a shopper first opens the chat (none: the widget's default line).
+ALTER TABLE stores ADD COLUMN greeting TEXT;

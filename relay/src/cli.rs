@@ -145,6 +145,9 @@ pub enum StoreCommand {
         /// The IANA time zone of the hours, for example Europe/Paris (default UTC).
         #[arg(long)]
         timezone: Option<String>,
+        /// What the bot says to a shopper who opens the chat ("" removes it).
+        #[arg(long)]
+        greeting: Option<String>,
     },
     /// Create a store.
     Add {
@@ -232,12 +235,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Store(StoreCommand::Set { key, first_reply_secs, hours, timezone }) => {
-            if first_reply_secs.is_none() && hours.is_none() && timezone.is_none() {
-                bail!("nothing to change: give --first-reply-secs, --hours or --timezone");
+        Command::Store(StoreCommand::Set { key, first_reply_secs, hours, timezone, greeting }) => {
+            if first_reply_secs.is_none() && hours.is_none() && timezone.is_none() && greeting.is_none() {
+                bail!("nothing to change: give --first-reply-secs, --hours, --timezone or --greeting");
             }
             let store = crate::app::open_data_dir(&cli.data_dir).await?;
             let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
+            if let Some(greeting) = &greeting {
+                let greeting = Some(greeting.trim()).filter(|g| !g.is_empty());
+                if greeting.is_some_and(|g| g.chars().count() > 500) {
+                    bail!("the greeting is longer than 500 characters");
+                }
+                store.set_greeting(&key, greeting).await?;
+                println!("store {key:?}: greeting {}", greeting.map_or("removed".into(), |g| format!("{g:?}")));
+            }
             if let Some(secs) = first_reply_secs {
                 store.set_first_reply_secs(&key, secs).await?;
                 println!("store {key:?}: first reply within {secs} s");

@@ -108,6 +108,10 @@ async fn an_import_is_all_or_nothing_and_a_running_relay_searches_it_at_once() {
     let exported: serde_json::Value = serde_json::from_slice(&after.stdout).unwrap();
     assert_eq!(exported.as_array().unwrap().len(), 3);
 
+    let greeted = relay(&["--data-dir", data, "store", "set", "--key", "tea", "--greeting", "Welcome to Tea Shop!"]);
+    assert!(greeted.status.success(), "{}", text(&greeted.stderr));
+    assert!(text(&greeted.stdout).contains("greeting \"Welcome to Tea Shop!\""), "{}", text(&greeted.stdout));
+
     let unknown = relay(&["--data-dir", data, "faq", "import", "--store", "nope", file]);
     assert!(!unknown.status.success());
     assert!(text(&unknown.stderr).contains("no store has the key \"nope\""), "{}", text(&unknown.stderr));

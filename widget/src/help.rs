@@ -38,6 +38,12 @@ pub struct Article {
     pub answer: String,
 }
 
+/// What the widget reads of the store's settings.
+#[derive(Deserialize)]
+struct Settings {
+    greeting: Option<String>,
+}
+
 #[derive(Default)]
 struct Pending {
     search: Option<TimeoutHandle>,
@@ -56,6 +62,9 @@ pub struct Help {
     pub suggestions: RwSignal<Vec<Hit>>,
     /// The article open inline.
     pub article: RwSignal<Option<Article>>,
+    /// The store's greeting from its bot, once fetched (when the chat first opens).
+    pub greeting: RwSignal<Option<String>>,
+    settings_url: StoredValue<String>,
     base: StoredValue<String>,
     pending: StoredValue<Pending, LocalStorage>,
 }
@@ -67,6 +76,11 @@ impl Help {
             results: RwSignal::new(None),
             suggestions: RwSignal::new(Vec::new()),
             article: RwSignal::new(None),
+            greeting: RwSignal::new(None),
+            settings_url: StoredValue::new(format!(
+                "{relay}/api/stores/{}/widget",
+                js_sys::encode_uri_component(store)
+            )),
             base: StoredValue::new(format!("{relay}/api/stores/{}/faq", js_sys::encode_uri_component(store))),
             pending: StoredValue::new_local(Pending::default()),
         }
@@ -130,6 +144,20 @@ impl Help {
         spawn_local(async move {
             if let Some(article) = get_json::<Article>(&url).await {
                 self.article.set(Some(article));
+            }
+        });
+    }
+
+    /// Fetches the store's settings (its greeting) the first time the chat opens.
+    pub fn load_settings(self) {
+        let url = self.settings_url.get_value();
+        if url.is_empty() {
+            return;
+        }
+        self.settings_url.set_value(String::new());
+        spawn_local(async move {
+            if let Some(settings) = get_json::<Settings>(&url).await {
+                self.greeting.set(settings.greeting.filter(|g| !g.trim().is_empty()));
             }
         });
     }

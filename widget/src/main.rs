@@ -23,7 +23,8 @@ use i18n::I18n;
 /// The whole widget: the launcher and the panel, sharing one connection.
 #[component]
 fn Widget(store: String, relay: String, socket_url: String, start_open: bool) -> impl IntoView {
-    provide_context(Help::new(&relay, &store));
+    let help = Help::new(&relay, &store);
+    provide_context(help);
     let connection = Connection::new(store, socket_url);
     provide_context(connection);
     provide_context(I18n::from_browser());
@@ -35,6 +36,7 @@ fn Widget(store: String, relay: String, socket_url: String, start_open: bool) ->
         let is_open = open.get();
         connection.visible.set(is_open);
         if is_open {
+            help.load_settings();
             connection.connect();
             connection.mark_seen();
         }

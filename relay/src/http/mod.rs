@@ -82,7 +82,12 @@ async fn widget_settings(State(state): State<Arc<AppState>>, Path(key): Path<Str
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
     }
-    let mut response = Json(serde_json::json!({ "key": store.key, "name": store.name })).into_response();
+    let greeting = match state.store.greeting(store.id).await {
+        Ok(greeting) => greeting,
+        Err(e) => return crate::ws::Refusal::from(e).into_response(),
+    };
+    let settings = serde_json::json!({ "key": store.key, "name": store.name, "greeting": greeting });
+    let mut response = Json(settings).into_response();
     if let Some(origin) = headers.get(header::ORIGIN) {
         let h = response.headers_mut();
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());

@@ -108,6 +108,23 @@ impl Store {
         found_store(done.rows_affected(), key)
     }
 
+    /// Sets (or with `None` removes) the bot's greeting for shoppers who open the chat.
+    pub async fn set_greeting(&self, key: &str, greeting: Option<&str>) -> Result<(), StoreError> {
+        let done = sqlx::query("UPDATE stores SET greeting = ? WHERE key = ?")
+            .bind(greeting)
+            .bind(key)
+            .execute(&self.writer)
+            .await?;
+        found_store(done.rows_affected(), key)
+    }
+
+    /// The bot's greeting, if the store has one.
+    pub async fn greeting(&self, store_id: i64) -> Result<Option<String>, StoreError> {
+        let rows: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT greeting FROM stores WHERE id = ?").bind(store_id).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().next().flatten())
+    }
+
     /// A store's business hours (`None`: always open) and time zone.
     pub async fn hours(&self, store_id: i64) -> Result<(Option<String>, String), StoreError> {
         let row = sqlx::query("SELECT hours, timezone FROM stores WHERE id = ?")

@@ -8,6 +8,7 @@ use protocol::Role;
 use wasm_bindgen::JsValue;
 
 use crate::connection::{ChatMessage, Connection, Delivery};
+use crate::help::Help;
 use crate::i18n::I18n;
 
 /// The scrolling list of messages; keeps the newest in view.
@@ -22,14 +23,28 @@ pub fn MessageList() -> impl IntoView {
             list.set_scroll_top(list.scroll_height());
         }
     });
+    let help = expect_context::<Help>();
     let greeting = i18n.t("empty-greeting");
+    let bot = i18n.t("author-bot");
     let i18n_typing = i18n.clone();
     let typing =
         Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name.into())])));
     view! {
         <ol class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") node_ref=list>
             <Show when=move || connection.messages.with(|m| m.is_empty())>
-                <li class="pl-greeting">{greeting.clone()}</li>
+                {
+                    let (greeting, bot) = (greeting.clone(), bot.clone());
+                    move || match help.greeting.get() {
+                        // The store's own greeting comes from its bot.
+                        Some(text) => view! {
+                            <li class="pl-message theirs automatic">
+                                <span class="pl-author">{bot.clone()}</span>
+                                <p class="pl-bubble">{text}</p>
+                            </li>
+                        }.into_any(),
+                        None => view! { <li class="pl-greeting">{greeting.clone()}</li> }.into_any(),
+                    }
+                }
             </Show>
             <For each=move || connection.messages.get() key=|m| (m.key.clone(), m.seq, delivery_code(m.delivery)) children=move |m| view! { <MessageItem message=m/> }/>
             <Show when=move || typing.with(Option::is_some)>
