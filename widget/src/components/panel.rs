@@ -27,7 +27,7 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
         connection.attendance.get().map(|a| match a {
             Attendance::Joined(name) => i18n_attendance.t_with("attendance-joined", &[("name", name.into())]),
             Attendance::Waiting(position) => {
-                i18n_attendance.t_with("attendance-waiting", &[("position", position.into())])
+                i18n_attendance.t_with("attendance-waiting", &[("position", position.to_string())])
             }
         })
     });
