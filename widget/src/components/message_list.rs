@@ -28,7 +28,7 @@ pub fn MessageList() -> impl IntoView {
     let bot = i18n.t("author-bot");
     let i18n_typing = i18n.clone();
     let typing =
-        Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name.into())])));
+        Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name)])));
     view! {
         <ol class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") node_ref=list>
             <Show when=move || connection.messages.with(|m| m.is_empty())>

@@ -25,7 +25,7 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let i18n_attendance = i18n.clone();
     let attendance = Memo::new(move |_| {
         connection.attendance.get().map(|a| match a {
-            Attendance::Joined(name) => i18n_attendance.t_with("attendance-joined", &[("name", name.into())]),
+            Attendance::Joined(name) => i18n_attendance.t_with("attendance-joined", &[("name", name)]),
             Attendance::Waiting(position) => {
                 i18n_attendance.t_with("attendance-waiting", &[("position", position.to_string())])
             }
