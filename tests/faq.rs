@@ -80,7 +80,7 @@ async fn paraphrases_chinese_and_typos_find_their_article_and_a_stranger_questio
 
 #[tokio::test]
 async fn search_over_http_answers_allowed_pages_in_the_documented_shape_and_limits_floods() {
-    let t = TestRelay::start_with(|config| config.limits.searches_per_minute = 4.try_into().unwrap()).await;
+    let t = TestRelay::start_with(|config| config.limits.searches_per_minute = 7.try_into().unwrap()).await;
     t.add_store("shop", &["https://shop.example"]).await;
     let path = format!("/api/stores/demo/faq/search?q={}&limit=2", encode("where is my order"));
     let found = http_get(&t.base, &path, &[]).await.unwrap();
@@ -93,6 +93,17 @@ async fn search_over_http_answers_allowed_pages_in_the_documented_shape_and_limi
     assert_eq!(keys, ["category", "id", "question", "score", "snippet"]);
     assert_eq!(first["id"], "tracking");
 
+    // A search nobody could answer is recorded for the merchant; words still being typed, and
+    // searches that found their article, are not.
+    for query in ["do you sell gift ca", "do you sell gift cards ", "where is my order "] {
+        let search = format!("/api/stores/demo/faq/search?q={}", encode(query));
+        assert_eq!(http_get(&t.base, &search, &[]).await.unwrap().status, 200);
+    }
+    let store = demo_id(&t).await;
+    let mut unanswered = t.relay.state().store.top_unanswered(store, 5).await.unwrap();
+    unanswered.sort();
+    assert_eq!(unanswered, [("do you sell gift".to_owned(), 1), ("do you sell gift cards".to_owned(), 1)]);
+
     let elsewhere = http_get(&t.base, &path, &[("Origin", "https://evil.example")]).await.unwrap();
     assert_eq!(elsewhere.status, 403, "{}", elsewhere.text());
     let unknown = http_get(&t.base, "/api/stores/nope/faq/search?q=x", &[]).await.unwrap();
@@ -100,7 +111,7 @@ async fn search_over_http_answers_allowed_pages_in_the_documented_shape_and_limi
     let bad_limit = http_get(&t.base, "/api/stores/demo/faq/search?q=x&limit=5000", &[]).await.unwrap();
     assert_eq!(bad_limit.status, 400);
     let flood = http_get(&t.base, &path, &[]).await.unwrap();
-    assert_eq!(flood.status, 429, "the fifth search within a minute is refused");
+    assert_eq!(flood.status, 429, "the eighth search within a minute is refused");
     assert!(flood.header("retry-after").is_some());
     t.stop().await;
 }

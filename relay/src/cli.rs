@@ -37,6 +37,10 @@ pub struct Cli {
     /// FAQ searches per minute from one IP address.
     #[arg(long, default_value = "120")]
     pub searches_per_minute: NonZeroU32,
+    /// Seconds during which the bot does not send the same automatic reply again in a
+    /// conversation.
+    #[arg(long, default_value = "3600")]
+    pub bot_repeat_secs: u64,
     /// What to do; serves when absent.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -217,6 +221,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 connections_per_minute: cli.connections_per_minute,
                 searches_per_minute: cli.searches_per_minute,
             };
+            config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
             let relay = start(config).await?;
             println!("relay listening on {}", relay.url());
             println!("demo storefront: {}/demo/", relay.url());

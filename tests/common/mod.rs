@@ -48,6 +48,14 @@ impl TestRelay {
         relay
     }
 
+    /// Starts a relay on an existing data dir with adjusted settings.
+    #[allow(dead_code)] // not every test binary restarts relays this way
+    pub async fn start_at_with(data: &Path, adjust: impl FnOnce(&mut RelayConfig)) -> TestRelay {
+        let mut config = RelayConfig::new("127.0.0.1:0".parse().unwrap(), data);
+        adjust(&mut config);
+        Self::start_config(config).await
+    }
+
     /// Starts a relay on an existing data dir and a given address (to restart in place).
     pub async fn start_at(data: &Path, listen: &str) -> TestRelay {
         Self::start_config(RelayConfig::new(listen.parse().unwrap(), data)).await

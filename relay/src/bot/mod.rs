@@ -121,6 +121,23 @@ async fn human_has_joined(state: &AppState, conversation: &ConversationRecord) -
     Ok(held && state.store.human_replied(conversation.id).await?)
 }
 
+/// Records a help search that found no good answer, as the bot does for questions. Searches
+/// come as the shopper types, so a last word still being typed is left out, and a query needs
+/// two words that say something ("how do" does not) before it counts.
+pub async fn note_search(state: &AppState, store_id: i64, query: &str) -> Result<(), StoreError> {
+    let complete =
+        if query.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || crate::faq::cjk::is_cjk(c)) {
+            query
+        } else {
+            query.rsplit_once(char::is_whitespace).map_or("", |(done, _)| done)
+        };
+    if state.faq.informative_words(complete) < 2 || faq_answer(state, store_id, complete).await?.is_some() {
+        return Ok(());
+    }
+    let question: String = rules::normalize(complete).chars().take(UNANSWERED_CHARS).collect();
+    state.store.record_unanswered(store_id, &question).await
+}
+
 /// The article that answers `text`, if one does with confidence: among the best hits, the first
 /// that covers most of the question's words.
 pub async fn faq_answer(state: &AppState, store_id: i64, text: &str) -> Result<Option<Article>, StoreError> {

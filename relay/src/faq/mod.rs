@@ -225,6 +225,13 @@ impl Faq {
         }
     }
 
+    /// How many words of `text` say what it is about (English words that are not filler, and
+    /// CJK characters).
+    pub fn informative_words(&self, text: &str) -> usize {
+        let english = self.tokens(ENGLISH, text).into_iter().filter(|t| !FILLER.contains(&t.as_str())).count();
+        english + text.chars().filter(|c| cjk::is_cjk(*c)).count()
+    }
+
     /// Whether any article (of any store) has this CJK bigram.
     fn known_cjk(&self, token: &str) -> bool {
         let searcher = self.reader.searcher();

@@ -104,5 +104,8 @@ pub async fn search(
     };
     let query: String = params.get("q").map(|q| q.chars().take(MAX_QUERY_CHARS).collect()).unwrap_or_default();
     let hits = state.faq.search(store.id, &query, limit);
+    if let Err(error) = crate::bot::note_search(&state, store.id, &query).await {
+        tracing::warn!(%error, "an unanswered search was not recorded");
+    }
     with_cors(Json(hits).into_response(), &headers)
 }
