@@ -145,7 +145,7 @@ async fn with_nobody_online_the_bot_answers_from_the_faq_and_no_brings_the_leave
 }
 
 #[tokio::test]
-async fn a_yes_records_the_deflection_and_each_answer_counts_once() {
+async fn a_yes_records_the_deflection_each_answer_counts_once_and_the_bot_speaks_the_shoppers_language() {
     let t = TestRelay::start().await;
     let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
     shopper.send("q1", "多久能到货？").await.unwrap();
@@ -154,8 +154,9 @@ async fn a_yes_records_the_deflection_and_each_answer_counts_once() {
     for _ in 0..2 {
         shopper.socket.send(&VisitorFrame::Feedback { message_id: answer.id, helpful: true }).await.unwrap();
     }
+    assert!(answer.text.ends_with("来自帮助中心：多久能到货？"), "the bot answers in Chinese: {}", answer.text);
     let thanks = next_bot_message(&mut shopper).await;
-    assert!(thanks.text.starts_with("Glad I could help"), "{}", thanks.text);
+    assert!(thanks.text.starts_with("很高兴能帮到您"), "{}", thanks.text);
     let store = demo_id(&t).await;
     // The second "yes" was ignored; wait for its turn by sending a frame that is answered.
     shopper.socket.send(&VisitorFrame::Feedback { message_id: 999_999, helpful: true }).await.unwrap();
@@ -256,5 +257,18 @@ async fn the_bot_never_says_more_than_three_things_in_a_row() {
         relay::bot::say(state, &conversation, "a fourth", None, false).await.unwrap(),
         "the shopper spoke in between"
     );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_chinese_shopper_hears_the_away_message_in_chinese() {
+    let t = TestRelay::start().await;
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q1", "你们招聘设计师吗？").await.unwrap();
+    let away = next_bot_message(&mut shopper).await;
+    assert!(away.text.contains("目前没有客服在线") && away.text.contains("邮箱"), "{}", away.text);
+    shopper.send("q2", "我的邮箱是 li.wei@shop.cn").await.unwrap();
+    let thanks = next_bot_message(&mut shopper).await;
+    assert_eq!(thanks.text, "谢谢！我们回来后会尽快回复到 li.wei@shop.cn。");
     t.stop().await;
 }

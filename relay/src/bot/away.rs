@@ -3,6 +3,7 @@
 //! conversation stays in the queue with the email on it, so agents see it as soon as they come
 //! online.
 
+use super::texts::{self, Back, Lang};
 use super::{find_email, say};
 use crate::app::AppState;
 use crate::hours::Schedule;
@@ -12,7 +13,7 @@ const ASKED: &str = "asked_email";
 const LEFT: &str = "email_left";
 
 /// `Some(when the team is back)` when nobody can answer now.
-pub async fn nobody_there(state: &AppState, store_id: i64) -> Result<Option<String>, StoreError> {
+pub async fn nobody_there(state: &AppState, store_id: i64) -> Result<Option<Back>, StoreError> {
     let (hours, zone) = state.store.hours(store_id).await?;
     let schedule = hours.as_deref().and_then(|h| Schedule::parse(h, &zone).ok());
     let now = jiff::Timestamp::now();
@@ -20,28 +21,28 @@ pub async fn nobody_there(state: &AppState, store_id: i64) -> Result<Option<Stri
     if open && state.routing.anyone_online(store_id) {
         return Ok(None);
     }
-    let back = match schedule.as_ref().filter(|_| !open).and_then(|s| s.next_opening(now)) {
-        Some(next) => format!("We are back on {} ({}).", next.strftime("%A at %H:%M"), zone),
-        None => "We will be back soon.".to_owned(),
-    };
-    Ok(Some(back))
+    let next = schedule.as_ref().filter(|_| !open).and_then(|s| s.next_opening(now));
+    Ok(Some(Back { next, zone }))
 }
 
 /// When the bot asked for an email and the message gives one: records it and confirms, or,
 /// when it cannot be read, asks the shopper to check it. Returns whether the message was
 /// taken as that answer.
-pub async fn take_email(state: &AppState, conversation: &ConversationRecord, text: &str) -> Result<bool, StoreError> {
+pub async fn take_email(
+    state: &AppState,
+    conversation: &ConversationRecord,
+    text: &str,
+    lang: Lang,
+) -> Result<bool, StoreError> {
     if state.store.away_state(conversation.id).await?.as_deref() != Some(ASKED) {
         return Ok(false);
     }
     let reply = match find_email(text) {
         Some(email) => {
             state.store.set_away_state(conversation.id, LEFT, Some(&email)).await?;
-            format!("Thank you! We will reply to {email} as soon as we are back.")
+            texts::email_thanks(lang, &email)
         }
-        None if tries_an_email(text) => {
-            "That does not look like an email address. Could you check it? For example: name@example.com".to_owned()
-        }
+        None if tries_an_email(text) => texts::email_hint(lang).to_owned(),
         None => return Ok(false),
     };
     say(state, conversation, &reply, None, true).await?;
@@ -53,19 +54,18 @@ pub async fn take_email(state: &AppState, conversation: &ConversationRecord, tex
 pub async fn ask_for_email(
     state: &AppState,
     conversation: &ConversationRecord,
-    back: &str,
+    back: &Back,
     lead: &str,
+    lang: Lang,
 ) -> Result<(), StoreError> {
+    let back = texts::back(lang, back);
     if state.store.away_state(conversation.id).await?.as_deref() == Some(LEFT) {
-        let text = format!("{lead}We have your email address and will get back to you. {back}");
+        let text = texts::email_noted(lang, lead, &back);
         say(state, conversation, &text, None, true).await?;
         return Ok(());
     }
     state.store.set_away_state(conversation.id, ASKED, None).await?;
-    let text = format!(
-        "{lead}Hi! Nobody from our team is available right now. {back} \
-         Leave your email address here and we will get back to you."
-    );
+    let text = texts::away(lang, lead, &back);
     say(state, conversation, &text, None, true).await?;
     Ok(())
 }
@@ -81,14 +81,12 @@ fn tries_an_email(text: &str) -> bool {
 pub async fn offer_to_take_email(
     state: &AppState,
     conversation: &ConversationRecord,
-    back: &str,
+    back: &Back,
+    lang: Lang,
 ) -> Result<(), StoreError> {
     match state.store.away_state(conversation.id).await?.as_deref() {
-        None => ask_for_email(state, conversation, back, "").await,
-        Some(ASKED) => {
-            let nudge = "I could not find an answer to that. Leave your email address here and our team will reply.";
-            say(state, conversation, nudge, None, true).await.map(drop)
-        }
+        None => ask_for_email(state, conversation, back, "", lang).await,
+        Some(ASKED) => say(state, conversation, texts::no_answer(lang), None, true).await.map(drop),
         Some(_) => Ok(()),
     }
 }

@@ -22,6 +22,7 @@
 
 pub mod away;
 pub mod rules;
+pub mod texts;
 
 use std::time::Duration;
 
@@ -32,6 +33,7 @@ use crate::app::AppState;
 use crate::chat;
 use crate::faq::Faq;
 use crate::store::{now_millis, Article, ConversationRecord, NewMessage, StoreError};
+use texts::{Back, Lang};
 
 /// The author name of every automatic message.
 pub const BOT_NAME: &str = "Bot";
@@ -53,11 +55,12 @@ pub async fn after_shopper_message(
     if human_has_joined(state, conversation).await? {
         return Ok(());
     }
+    let lang = Lang::of(text);
     let nobody = away::nobody_there(state, conversation.store_id).await?;
     if rules::wants_a_person(text) {
-        return bring_a_person(state, conversation, nobody.as_deref(), "").await;
+        return bring_a_person(state, conversation, nobody.as_ref(), "", lang).await;
     }
-    if away::take_email(state, conversation, text).await? {
+    if away::take_email(state, conversation, text, lang).await? {
         return Ok(());
     }
     let store_rules = state.store.bot_rules(conversation.store_id).await?;
@@ -67,7 +70,7 @@ pub async fn after_shopper_message(
     }
     let Some(back) = nobody else { return Ok(()) };
     if let Some(article) = faq_answer(state, conversation.store_id, text).await? {
-        let reply = format!("{}\n\nFrom our help: {}", article.answer, article.question);
+        let reply = texts::faq_answer(lang, &article.answer, &article.question);
         say(state, conversation, &reply, Some(&article.id), true).await?;
         return Ok(());
     }
@@ -75,22 +78,24 @@ pub async fn after_shopper_message(
     if !question.is_empty() {
         state.store.record_unanswered(conversation.store_id, &question).await?;
     }
-    away::offer_to_take_email(state, conversation, &back).await
+    away::offer_to_take_email(state, conversation, &back, lang).await
 }
 
-/// The shopper answered "Did this answer your question?" under a FAQ answer.
+/// The shopper answered "Did this answer your question?" under a FAQ answer (whose text
+/// tells the language to answer in).
 pub async fn after_feedback(
     state: &AppState,
     conversation: &ConversationRecord,
+    answer: &str,
     helpful: bool,
 ) -> Result<(), StoreError> {
+    let lang = Lang::of(answer);
     if helpful {
-        let text = "Glad I could help! Write here anytime if there is anything else.";
-        say(state, conversation, text, None, true).await?;
+        say(state, conversation, texts::glad(lang), None, true).await?;
         return Ok(());
     }
     let nobody = away::nobody_there(state, conversation.store_id).await?;
-    bring_a_person(state, conversation, nobody.as_deref(), "Sorry about that. ").await
+    bring_a_person(state, conversation, nobody.as_ref(), texts::sorry(lang), lang).await
 }
 
 /// Brings a person in: the conversation is already with an agent or in the queue, so the bot
@@ -98,19 +103,15 @@ pub async fn after_feedback(
 async fn bring_a_person(
     state: &AppState,
     conversation: &ConversationRecord,
-    nobody: Option<&str>,
+    nobody: Option<&Back>,
     lead: &str,
+    lang: Lang,
 ) -> Result<(), StoreError> {
     if let Some(back) = nobody {
-        return away::ask_for_email(state, conversation, back, lead).await;
+        return away::ask_for_email(state, conversation, back, lead, lang).await;
     }
-    let routing = &state.routing;
-    let text = match routing.queue_position(state, conversation.store_id, conversation.id).await {
-        Some(position) => {
-            format!("{lead}I am bringing in a person from our team. You are number {position} in line.")
-        }
-        None => format!("{lead}I am bringing in a person from our team; they will reply here in a moment."),
-    };
+    let position = state.routing.queue_position(state, conversation.store_id, conversation.id).await;
+    let text = texts::bringing_a_person(lang, lead, position);
     say(state, conversation, &text, None, false).await?;
     Ok(())
 }

@@ -15,6 +15,8 @@ use crate::app::AppState;
 use crate::chat;
 use crate::store::{now_millis, NewMessage, StoreError};
 
+use crate::bot::texts::{self, Lang};
+
 pub use crate::bot::BOT_NAME;
 
 /// How often overdue waits are looked for.
@@ -45,15 +47,16 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
         }
         let Some(conversation) = state.store.conversation(overdue.conversation_id).await? else { continue };
         let position = state.routing.queue_position(state, overdue.store_id, conversation.id).await;
-        let mut text = acknowledgement(position);
-        // Articles that may answer the question meanwhile.
+        // In the shopper's language, with articles that may answer the question meanwhile.
         let asked = state.store.recent_messages(conversation.id, 5).await?;
         let question: Vec<&str> =
             asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
+        let lang = Lang::of(&question.join(" "));
+        let mut text = texts::acknowledgement(lang, position);
         let hits = state.faq.search(overdue.store_id, &question.join(" "), 2);
         if !hits.is_empty() {
             let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
-            text.push_str(&format!("\n\nMeanwhile, these may help (search them above): \n{}", titles.join("\n")));
+            text.push_str(&texts::meanwhile(lang, &titles));
         }
         let client_id = format!("deadline-{}", overdue.awaiting_since);
         let bot = NewMessage {
@@ -73,16 +76,4 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
         handled += 1;
     }
     Ok(handled)
-}
-
-/// What the shopper is told when the deadline passes: that they were heard, and how long it
-/// may take.
-fn acknowledgement(queue_position: Option<u32>) -> String {
-    match queue_position {
-        Some(position) => format!(
-            "Thanks for waiting! Everyone on our team is helping other shoppers right now. \
-             You are number {position} in line, and we will reply as soon as we can."
-        ),
-        None => "Thanks for waiting! We have your message, and a member of our team will reply in a moment.".to_owned(),
-    }
 }

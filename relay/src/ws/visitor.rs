@@ -227,7 +227,7 @@ impl VisitorSession {
         let article = message.faq_article.ok_or_else(not_found)?;
         let store = &self.state.store;
         if store.record_feedback(self.store.id, conversation.id, message_id, &article, helpful).await? {
-            crate::bot::after_feedback(&self.state, conversation, helpful).await?;
+            crate::bot::after_feedback(&self.state, conversation, &message.text, helpful).await?;
         }
         Ok(())
     }
