@@ -129,6 +129,14 @@ pub fn faq_answer(lang: Lang, answer: &str, question: &str) -> String {
     }
 }
 
+/// An agent closed the chat.
+pub fn closed(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "This chat was closed. Write here anytime to start a new one.",
+        Lang::Zh => "本次对话已结束。如有需要，随时在这里留言开始新的对话。",
+    }
+}
+
 /// The acknowledgement at the first-reply deadline: the shopper was heard, and how long it may
 /// take.
 pub fn acknowledgement(lang: Lang, queue_position: Option<u32>) -> String {

@@ -24,9 +24,6 @@ use crate::routing::desk::Presence;
 use crate::routing::from_status;
 use crate::store::{AgentRecord, ConversationRecord, NewMessage, StoreRecord};
 
-/// What the shopper reads when an agent closes their chat.
-const CLOSED_NOTICE: &str = "This chat was closed. Write here anytime to start a new one.";
-
 /// Failed sign-ins on one socket before the relay closes it.
 const MAX_FAILED_LOGINS: u8 = 5;
 /// How many open conversations `agent_welcome` lists.
@@ -280,11 +277,15 @@ impl AgentSession {
         let me = self.signed_in_id();
         let routing = &self.state.routing;
         routing.may_close(&self.state, me, &conversation).await?;
+        // In the shopper's language, as they last wrote.
+        let recent = self.state.store.recent_messages(conversation.id, 10).await?;
+        let said = recent.iter().rev().find(|m| m.author.role == Role::Visitor).map_or("", |m| m.text.as_str());
+        let notice_text = crate::bot::texts::closed(crate::bot::texts::Lang::of(said));
         let notice = NewMessage {
             role: Role::System,
             author_id: "system",
             author_name: None,
-            text: CLOSED_NOTICE,
+            text: notice_text,
             client_id: Some("closed"),
             faq_article: None,
         };
