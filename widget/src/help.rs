@@ -44,13 +44,30 @@ struct Settings {
     greeting: Option<String>,
 }
 
+/// The two kinds of search, each debounced on its own.
+#[derive(Clone, Copy)]
+enum Lane {
+    Search = 0,
+    Suggest = 1,
+}
+
+/// One lane's pending timer, and its request counter.
+#[derive(Default)]
+struct LaneState {
+    timer: Option<TimeoutHandle>,
+    /// Bumped by every request, so a late answer to an older one is ignored.
+    generation: u32,
+}
+
 #[derive(Default)]
 struct Pending {
-    search: Option<TimeoutHandle>,
-    suggest: Option<TimeoutHandle>,
-    /// Bumped by every request, so a late answer to an older one is ignored.
-    search_generation: u32,
-    suggest_generation: u32,
+    lanes: [LaneState; 2],
+}
+
+impl Pending {
+    fn lane(&mut self, lane: Lane) -> &mut LaneState {
+        &mut self.lanes[lane as usize]
+    }
 }
 
 /// The help service; `Copy`, shared through context.
@@ -88,52 +105,50 @@ impl Help {
 
     /// Searches for `query` once typing pauses; an empty query ends the search.
     pub fn search(self, query: String) {
-        if let Some(timer) = self.pending.try_update_value(|p| p.search.take()).flatten() {
-            timer.clear();
-        }
-        if query.trim().is_empty() {
-            self.pending.update_value(|p| p.search_generation += 1);
-            self.results.set(None);
-            return;
-        }
-        let timer = set_timeout_with_handle(
-            move || {
-                let generation = self.next_generation(|p| &mut p.search_generation);
-                spawn_local(async move {
-                    let hits: Vec<Hit> = get_json(&self.search_url(&query, 5)).await.unwrap_or_default();
-                    if self.pending.with_value(|p| p.search_generation) == generation {
-                        self.results.set(Some(hits));
-                    }
-                });
-            },
-            SEARCH_PAUSE,
-        );
-        self.pending.update_value(|p| p.search = timer.ok());
+        let wanted = !query.trim().is_empty();
+        self.debounced(Lane::Search, wanted.then_some(query), move |hits| self.results.set(hits));
     }
 
     /// Suggests articles for the message being written, once typing pauses.
     pub fn suggest(self, text: String) {
-        if let Some(timer) = self.pending.try_update_value(|p| p.suggest.take()).flatten() {
+        let wanted = text.trim().chars().count() >= SUGGEST_FROM_CHARS;
+        self.debounced(Lane::Suggest, wanted.then_some(text), move |hits| {
+            self.suggestions.set(hits.unwrap_or_default())
+        });
+    }
+
+    /// Searches for `query` once typing pauses in `lane` and hands the hits to `show`; with no
+    /// query, cancels what is pending and shows `None` at once.
+    fn debounced(self, lane: Lane, query: Option<String>, show: impl Fn(Option<Vec<Hit>>) + Copy + 'static) {
+        if let Some(timer) = self.pending.try_update_value(|p| p.lane(lane).timer.take()).flatten() {
             timer.clear();
         }
-        if text.trim().chars().count() < SUGGEST_FROM_CHARS {
-            self.pending.update_value(|p| p.suggest_generation += 1);
-            self.suggestions.set(Vec::new());
+        let Some(query) = query else {
+            self.pending.update_value(|p| p.lane(lane).generation += 1);
+            show(None);
             return;
-        }
+        };
+        let (pause, limit) = match lane {
+            Lane::Search => (SEARCH_PAUSE, 5),
+            Lane::Suggest => (SUGGEST_PAUSE, 3),
+        };
         let timer = set_timeout_with_handle(
             move || {
-                let generation = self.next_generation(|p| &mut p.suggest_generation);
+                let generation = self.pending.try_update_value(|p| {
+                    p.lane(lane).generation += 1;
+                    p.lane(lane).generation
+                });
                 spawn_local(async move {
-                    let hits: Vec<Hit> = get_json(&self.search_url(&text, 3)).await.unwrap_or_default();
-                    if self.pending.with_value(|p| p.suggest_generation) == generation {
-                        self.suggestions.set(hits);
+                    let hits: Vec<Hit> = get_json(&self.search_url(&query, limit)).await.unwrap_or_default();
+                    if self.pending.with_value(|p| p.lanes[lane as usize].generation) == generation.unwrap_or_default()
+                    {
+                        show(Some(hits));
                     }
                 });
             },
-            SUGGEST_PAUSE,
+            pause,
         );
-        self.pending.update_value(|p| p.suggest = timer.ok());
+        self.pending.update_value(|p| p.lane(lane).timer = timer.ok());
     }
 
     /// Opens an article inline.
@@ -176,16 +191,6 @@ impl Help {
 
     fn search_url(&self, query: &str, limit: u8) -> String {
         format!("{}/search?q={}&limit={limit}", self.base.get_value(), js_sys::encode_uri_component(query))
-    }
-
-    fn next_generation(&self, which: impl Fn(&mut Pending) -> &mut u32) -> u32 {
-        self.pending
-            .try_update_value(|p| {
-                let n = which(p);
-                *n += 1;
-                *n
-            })
-            .unwrap_or_default()
     }
 }
 
