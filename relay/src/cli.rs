@@ -37,6 +37,9 @@ pub struct Cli {
     /// FAQ searches per minute from one IP address.
     #[arg(long, default_value = "120")]
     pub searches_per_minute: NonZeroU32,
+    /// Sign-in attempts one agent account may take at once; after that, one a minute.
+    #[arg(long, default_value = "5")]
+    pub sign_ins_per_account: NonZeroU32,
     /// Seconds during which the bot does not send the same automatic reply again in a
     /// conversation.
     #[arg(long, default_value = "3600")]
@@ -220,6 +223,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 conversations_per_hour: cli.conversations_per_hour,
                 connections_per_minute: cli.connections_per_minute,
                 searches_per_minute: cli.searches_per_minute,
+                sign_ins_per_account: cli.sign_ins_per_account,
             };
             config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
             let relay = start(config).await?;

@@ -1,5 +1,6 @@
 //! Abuse limits: messages per visitor (a burst, then a steady rate), new conversations per IP
-//! address, and connection attempts per IP address. Uses governor's keyed GCRA limiters.
+//! address, connection attempts per IP address, FAQ searches per IP address, and sign-in
+//! attempts per account. Uses governor's keyed GCRA limiters.
 //!
 //! Going over a limit is never silent: a refused message gets an `error` frame `rate_limited`
 //! (with its `client_id` and how long to wait), and a refused connection an HTTP 429 with
@@ -28,6 +29,9 @@ pub struct LimitsConfig {
     pub connections_per_minute: NonZeroU32,
     /// FAQ searches per minute from one IP address (results update as shoppers type).
     pub searches_per_minute: NonZeroU32,
+    /// Sign-in attempts one account may take at once; after that, one a minute. Password
+    /// guessing spread over many connections or addresses still hits this.
+    pub sign_ins_per_account: NonZeroU32,
 }
 
 impl Default for LimitsConfig {
@@ -39,6 +43,7 @@ impl Default for LimitsConfig {
             conversations_per_hour: n(20),
             connections_per_minute: n(60),
             searches_per_minute: n(120),
+            sign_ins_per_account: n(5),
         }
     }
 }
@@ -52,6 +57,7 @@ pub struct Limits<C: Clock = DefaultClock> {
     conversations: Keyed<IpAddr, C>,
     connections: Keyed<IpAddr, C>,
     searches: Keyed<IpAddr, C>,
+    sign_ins: Keyed<String, C>,
 }
 
 /// `count` events per `period`, all of which may come at once.
@@ -83,6 +89,10 @@ impl<C: Clock + Clone> Limits<C> {
                 clock.clone(),
             ),
             searches: RateLimiter::dashmap_with_clock(spread(config.searches_per_minute, per_minute), clock.clone()),
+            sign_ins: RateLimiter::dashmap_with_clock(
+                Quota::per_minute(NonZeroU32::MIN).allow_burst(config.sign_ins_per_account),
+                clock.clone(),
+            ),
             clock,
         }
     }
@@ -111,6 +121,11 @@ impl<C: Clock + Clone> Limits<C> {
         self.check(&self.searches, &ip)
     }
 
+    /// Someone tries to sign in as `email` (any case).
+    pub fn sign_in(&self, email: &str) -> Result<(), Duration> {
+        self.check(&self.sign_ins, &email.trim().to_lowercase())
+    }
+
     /// Forgets keys whose limits have fully recovered, so memory does not grow with every
     /// visitor ever seen.
     pub fn forget_idle(&self) {
@@ -118,6 +133,7 @@ impl<C: Clock + Clone> Limits<C> {
         self.conversations.retain_recent();
         self.connections.retain_recent();
         self.searches.retain_recent();
+        self.sign_ins.retain_recent();
     }
 }
 
@@ -135,6 +151,7 @@ mod tests {
             conversations_per_hour: n(2),
             connections_per_minute: n(2),
             searches_per_minute: n(2),
+            sign_ins_per_account: n(2),
         }
     }
 
@@ -166,5 +183,8 @@ mod tests {
         assert!(limits.connection(a).is_ok());
         assert!(limits.search(b).is_ok() && limits.search(b).is_ok());
         assert_eq!(limits.search(b), Err(Duration::from_secs(30)));
+        assert!(limits.sign_in("Ann@Shop.test").is_ok() && limits.sign_in("ann@shop.test ").is_ok());
+        assert_eq!(limits.sign_in("ann@shop.test"), Err(Duration::from_secs(60)), "the same account in any case");
+        assert!(limits.sign_in("bo@shop.test").is_ok());
     }
 }

@@ -187,6 +187,7 @@ impl AgentSession {
         if self.me.is_some() {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
+        self.state.limits.sign_in(email).map_err(|wait| Refusal::rate_limited("sign-in attempts", wait))?;
         let agent = self.state.store.agent_by_email(email).await?;
         let phc = agent.as_ref().map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
         let verified = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
