@@ -41,6 +41,8 @@ const FILLER: &[&str] = &[
     "like", "get", "know", "tell", "hi", "hello", "thank", "thanks", "just", "ani", "some", "have", "ha", "am", "im",
     "it", "also", "much", "mani", "long", "take", "吗", "呢", "我们", "你们", "请问", "我的",
 ];
+/// The indexing arena (tantivy's minimum for one thread).
+const WRITER_ARENA_BYTES: usize = 15_000_000;
 /// Characters of the answer shown under a result.
 const SNIPPET_CHARS: usize = 160;
 
@@ -75,7 +77,9 @@ struct Fields {
 pub struct Faq {
     index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Held while re-indexing. The tantivy writer itself (with its 15 MB arena) exists only
+    /// then: FAQ changes are rare, and the memory is better spent on connections.
+    writing: Mutex<()>,
     fields: Fields,
     /// The FAQ version of each store as last indexed.
     indexed: Mutex<HashMap<i64, i64>>,
@@ -116,10 +120,9 @@ impl Faq {
             .build();
         index.tokenizers().register(ENGLISH, english);
         index.tokenizers().register(CJK, TextAnalyzer::from(cjk::CjkBigrams));
-        let writer = index.writer_with_num_threads(1, 15_000_000)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let fields = Fields { store, key, id, id_json, question, category, answer, searched };
-        Ok(Faq { index, reader, writer: Mutex::new(writer), fields, indexed: Mutex::new(HashMap::new()) })
+        Ok(Faq { index, reader, writing: Mutex::new(()), fields, indexed: Mutex::new(HashMap::new()) })
     }
 
     /// Re-indexes every store whose FAQ changed since it was last indexed (all of them the
@@ -144,7 +147,8 @@ impl Faq {
     pub fn replace_store(&self, store_id: i64, articles: &[Article]) -> Result<(), StoreError> {
         let f = self.fields;
         let failed = |e: tantivy::TantivyError| StoreError::NotWritten(format!("FAQ index: {e}"));
-        let mut writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
+        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_ARENA_BYTES).map_err(failed)?;
         writer.delete_term(Term::from_field_i64(f.store, store_id));
         for article in articles {
             let tags = article.tags.join(" ");
@@ -168,7 +172,8 @@ impl Faq {
             writer.add_document(doc).map_err(failed)?;
         }
         writer.commit().map_err(failed)?;
-        drop(writer);
+        // Segments merged now keep searches fast after many small changes.
+        writer.wait_merging_threads().map_err(failed)?;
         self.reader.reload().map_err(failed)?;
         Ok(())
     }
