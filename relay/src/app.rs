@@ -85,6 +85,8 @@ pub struct AppState {
     pub faq: crate::faq::Faq,
     /// How long the bot does not repeat the same automatic reply in a conversation.
     pub bot_repeat_window: Duration,
+    /// The stores' keyword rules, kept a second.
+    pub bot_rules: crate::bot::RuleCache,
 }
 
 impl AppState {
@@ -175,6 +177,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         limits: Limits::new(config.limits),
         faq,
         bot_repeat_window: config.bot_repeat_window,
+        bot_rules: Default::default(),
     });
     routing_tasks.spawn(&state);
     if config.sweep_deadlines {

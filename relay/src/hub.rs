@@ -159,6 +159,11 @@ impl Hub {
         }
     }
 
+    /// Who handles a conversation, as routing last said.
+    pub fn assignee(&self, conversation_id: i64) -> Option<i64> {
+        self.lock().assignees.get(&conversation_id).copied()
+    }
+
     /// Records who handles a conversation (`None`: it waits for anyone).
     pub fn set_assignee(&self, conversation_id: i64, agent_id: Option<i64>) {
         let mut rooms = self.lock();

@@ -15,14 +15,19 @@ const LEFT: &str = "email_left";
 /// `Some(when the team is back)` when nobody can answer now.
 pub async fn nobody_there(state: &AppState, store_id: i64) -> Result<Option<Back>, StoreError> {
     let (hours, zone) = state.store.hours(store_id).await?;
+    Ok(nobody_there_in(state, store_id, hours, zone))
+}
+
+/// The same, with the store's business hours and time zone already read.
+pub fn nobody_there_in(state: &AppState, store_id: i64, hours: Option<String>, zone: String) -> Option<Back> {
     let schedule = hours.as_deref().and_then(|h| Schedule::parse(h, &zone).ok());
     let now = jiff::Timestamp::now();
     let open = schedule.as_ref().is_none_or(|s| s.is_open(now));
     if open && state.routing.anyone_online(store_id) {
-        return Ok(None);
+        return None;
     }
     let next = schedule.as_ref().filter(|_| !open).and_then(|s| s.next_opening(now));
-    Ok(Some(Back { next, zone }))
+    Some(Back { next, zone })
 }
 
 /// When the bot asked for an email and the message gives one: records it and confirms, or,
@@ -33,8 +38,9 @@ pub async fn take_email(
     conversation: &ConversationRecord,
     text: &str,
     lang: Lang,
+    away_state: Option<&str>,
 ) -> Result<bool, StoreError> {
-    if state.store.away_state(conversation.id).await?.as_deref() != Some(ASKED) {
+    if away_state != Some(ASKED) {
         return Ok(false);
     }
     let reply = match find_email(text) {

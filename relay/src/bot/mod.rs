@@ -24,7 +24,9 @@ pub mod away;
 pub mod rules;
 pub mod texts;
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use email_address::EmailAddress;
 use protocol::Role;
@@ -32,7 +34,7 @@ use protocol::Role;
 use crate::app::AppState;
 use crate::chat;
 use crate::faq::Faq;
-use crate::store::{now_millis, Article, ConversationRecord, NewMessage, StoreError};
+use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store, StoreError};
 use texts::{Back, Lang};
 
 /// The author name of every automatic message.
@@ -52,18 +54,21 @@ pub async fn after_shopper_message(
     conversation: &ConversationRecord,
     text: &str,
 ) -> Result<(), StoreError> {
-    if human_has_joined(state, conversation).await? {
+    // One read for what the bot needs of the conversation and its store.
+    let context = state.store.bot_context(conversation.id).await?;
+    if context.human_replied && state.hub.assignee(conversation.id).is_some() {
+        // A human has joined and holds the conversation.
         return Ok(());
     }
     let lang = Lang::of(text);
-    let nobody = away::nobody_there(state, conversation.store_id).await?;
+    let nobody = away::nobody_there_in(state, conversation.store_id, context.hours, context.timezone);
     if rules::wants_a_person(text) {
         return bring_a_person(state, conversation, nobody.as_ref(), "", lang).await;
     }
-    if away::take_email(state, conversation, text, lang).await? {
+    if away::take_email(state, conversation, text, lang, context.away_state.as_deref()).await? {
         return Ok(());
     }
-    let store_rules = state.store.bot_rules(conversation.store_id).await?;
+    let store_rules = state.bot_rules.get(&state.store, conversation.store_id).await?;
     if let Some(rule) = rules::first_match(&store_rules, text) {
         say(state, conversation, &rule.reply, None, nobody.is_some()).await?;
         return Ok(());
@@ -116,12 +121,6 @@ async fn bring_a_person(
     Ok(())
 }
 
-/// Whether a human has replied and still holds the conversation (then the bot stays silent).
-async fn human_has_joined(state: &AppState, conversation: &ConversationRecord) -> Result<bool, StoreError> {
-    let held = state.routing.assignee(state, conversation.store_id, conversation.id).await.is_some();
-    Ok(held && state.store.human_replied(conversation.id).await?)
-}
-
 /// Records a help search that found no good answer, as the bot does for questions. Searches
 /// come as the shopper types, so a last word still being typed is left out, and a query needs
 /// two words that say something ("how do" does not) before it counts.
@@ -137,6 +136,33 @@ pub async fn note_search(state: &AppState, store_id: i64, query: &str) -> Result
     }
     let question: String = rules::normalize(complete).chars().take(UNANSWERED_CHARS).collect();
     state.store.record_unanswered(store_id, &question).await
+}
+
+/// Each store's keyword rules, read at most once a second: rules change rarely (`relay bot
+/// rule`, from another process too), and every shopper message consults them.
+#[derive(Default)]
+pub struct RuleCache {
+    stores: Mutex<HashMap<i64, Fetched>>,
+}
+
+/// A store's rules and when they were read.
+type Fetched = (Instant, Arc<Vec<BotRule>>);
+
+/// How long a store's rules are used before they are read again.
+const RULES_FRESH_FOR: Duration = Duration::from_secs(1);
+
+impl RuleCache {
+    /// The store's rules, read again when older than a second.
+    pub async fn get(&self, store: &Store, store_id: i64) -> Result<Arc<Vec<BotRule>>, StoreError> {
+        let cached = self.stores.lock().unwrap_or_else(|p| p.into_inner()).get(&store_id).cloned();
+        if let Some((_, rules)) = cached.filter(|(read_at, _)| read_at.elapsed() < RULES_FRESH_FOR) {
+            return Ok(rules);
+        }
+        let rules = Arc::new(store.bot_rules(store_id).await?);
+        let entry = (Instant::now(), rules.clone());
+        self.stores.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, entry);
+        Ok(rules)
+    }
 }
 
 /// The article that answers `text`, if one does with confidence: among the best hits, the first

@@ -62,6 +62,19 @@ pub struct AppendOutcome {
     pub duplicate: bool,
 }
 
+/// What the bot needs to know of a conversation and its store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BotContext {
+    /// Where the away conversation stands (`asked_email`, `email_left`), if anywhere.
+    pub away_state: Option<String>,
+    /// Whether a human has replied in it.
+    pub human_replied: bool,
+    /// The store's business hours (`None`: always open).
+    pub hours: Option<String>,
+    /// Their time zone.
+    pub timezone: String,
+}
+
 /// A routing event for a conversation's timeline (`assigned`, `queued`, `claimed`,
 /// `transferred`, `released`, `rerouted`, `offline`); writing it also sets the assignee.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,6 +296,26 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(!rows.is_empty())
+    }
+
+    /// What the bot needs to know of a conversation and its store, in one read.
+    pub async fn bot_context(&self, conversation_id: i64) -> Result<BotContext, StoreError> {
+        let row = sqlx::query(
+            "SELECT c.away_state, c.first_human_reply_at IS NOT NULL AS human_replied, s.hours, s.timezone
+             FROM conversations c JOIN stores s ON s.id = c.store_id WHERE c.id = ?",
+        )
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}")))?;
+        Ok(BotContext {
+            away_state: row.get("away_state"),
+            human_replied: row.get("human_replied"),
+            hours: row.get("hours"),
+            timezone: row.get("timezone"),
+        })
     }
 
     /// Whether a human agent has written in the conversation.

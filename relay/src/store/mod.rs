@@ -18,7 +18,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use conversations::{AppendOutcome, ConversationRecord, NewMessage, Overdue, RoutingEvent};
+pub use conversations::{AppendOutcome, BotContext, ConversationRecord, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
 pub use faq::{Article, BotRule};
 

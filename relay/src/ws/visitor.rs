@@ -13,7 +13,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use protocol::{ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
+use protocol::{ConversationSummary, ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
 
 use super::socket::{Flow, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
@@ -201,8 +201,16 @@ impl VisitorSession {
             // Routed first, so that the conversation and its first message go to its agent
             // alone (or to the whole team while it waits).
             self.state.routing.route(&self.state, self.store.id, conversation.id, &me.id).await?;
-            let mut summary = store.summary(&conversation).await?;
-            summary.assigned_agent_id = self.state.routing.assignee(&self.state, self.store.id, conversation.id).await;
+            // A new conversation has no message and no email yet: nothing to read back.
+            let summary = ConversationSummary {
+                id: conversation.id,
+                visitor_id: conversation.visitor_id.clone(),
+                created_at: conversation.created_at,
+                last_seq: conversation.last_seq,
+                last_message: None,
+                assigned_agent_id: hub.assignee(conversation.id),
+                follow_up_email: None,
+            };
             hub.to_conversation_agents(
                 self.store.id,
                 conversation.id,
