@@ -1,17 +1,11 @@
 //! The `relay` command line as an operator uses it: the real binary, its exit codes and output,
 //! with and without a server running on the same data dir.
 
-use std::process::{Command, Output, Stdio};
+mod support;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::process::Command;
 
-fn relay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relay")).args(args).output().expect("running relay")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use support::{relay, serve, stderr};
 
 #[tokio::test]
 async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
@@ -97,18 +91,8 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     assert!(agent.status.success(), "{}", stderr(&agent));
 
     // The server prints its URL; a second agent is added while it runs and can sign in at once.
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["--data-dir", data, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first =
-        tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let url = first.strip_prefix("relay listening on ").expect("the URL is printed").to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let (mut server, url) = serve(data).await;
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let set = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--first-reply-secs", "45"]);
     assert!(set.status.success(), "{}", stderr(&set));

@@ -2,14 +2,12 @@
 //! output, a bad file that changes nothing, and a running relay that searches the new articles
 //! without a restart.
 
-use std::process::{Command, Output, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-
-fn relay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_relay")).args(args).output().expect("running relay")
-}
+use support::{relay, serve, stderr};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -36,18 +34,9 @@ async fn an_import_is_all_or_nothing_and_a_running_relay_searches_it_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_relay"))
-        .args(["--data-dir", data, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let url = first.strip_prefix("relay listening on ").unwrap().to_owned();
+    let (mut server, url) = serve(data).await;
     let add = relay(&["--data-dir", data, "store", "add", "--key", "tea", "--name", "Tea Shop"]);
-    assert!(add.status.success(), "{}", text(&add.stderr));
+    assert!(add.status.success(), "{}", stderr(&add));
 
     let file = dir.path().join("faq.json");
     std::fs::write(
@@ -59,7 +48,7 @@ async fn an_import_is_all_or_nothing_and_a_running_relay_searches_it_at_once() {
     .unwrap();
     let file = file.to_str().unwrap();
     let imported = relay(&["--data-dir", data, "faq", "import", "--store", "tea", file]);
-    assert!(imported.status.success(), "{}", text(&imported.stderr));
+    assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(text(&imported.stdout).contains("imported 3 articles"), "{}", text(&imported.stdout));
 
     // The running relay follows the change within a second or so; wait for it, then search.
@@ -101,7 +90,7 @@ async fn an_import_is_all_or_nothing_and_a_running_relay_searches_it_at_once() {
         std::fs::write(file, content).unwrap();
         let refused = relay(&["--data-dir", data, "faq", "import", "--store", "tea", file]);
         assert!(!refused.status.success(), "{content}");
-        assert!(text(&refused.stderr).contains(says), "{}", text(&refused.stderr));
+        assert!(stderr(&refused).contains(says), "{}", stderr(&refused));
     }
     let after = relay(&["--data-dir", data, "faq", "export", "--store", "tea"]);
     assert_eq!(text(&after.stdout), text(&before.stdout), "a refused file changes nothing");
@@ -109,11 +98,11 @@ async fn an_import_is_all_or_nothing_and_a_running_relay_searches_it_at_once() {
     assert_eq!(exported.as_array().unwrap().len(), 3);
 
     let greeted = relay(&["--data-dir", data, "store", "set", "--key", "tea", "--greeting", "Welcome to Tea Shop!"]);
-    assert!(greeted.status.success(), "{}", text(&greeted.stderr));
+    assert!(greeted.status.success(), "{}", stderr(&greeted));
     assert!(text(&greeted.stdout).contains("greeting \"Welcome to Tea Shop!\""), "{}", text(&greeted.stdout));
 
     let unknown = relay(&["--data-dir", data, "faq", "import", "--store", "nope", file]);
     assert!(!unknown.status.success());
-    assert!(text(&unknown.stderr).contains("no store has the key \"nope\""), "{}", text(&unknown.stderr));
+    assert!(stderr(&unknown).contains("no store has the key \"nope\""), "{}", stderr(&unknown));
     server.kill().await.unwrap();
 }
