@@ -8,21 +8,10 @@ mod browser;
 mod common;
 
 use anyhow::{ensure, Result};
-use browser::{click_in_widget, eventually, in_widget, widget_js, with_browser};
+use browser::{click_in_widget, eventually, in_widget, open_chat, require_built_widget, widget_js, with_browser};
 use common::TestRelay;
 use fantoccini::key::Key;
 use fantoccini::Client;
-
-fn require_built_widget() {
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web/widget/manifest.json");
-    assert!(manifest.exists(), "the widget is not built: run `cargo xtask test` (or `cargo xtask build`) first");
-}
-
-async fn open_chat(client: &Client) -> Result<()> {
-    click_in_widget(client, "button[aria-label='Open chat']").await?;
-    in_widget(client, "button[aria-label='Close chat']").await?;
-    Ok(())
-}
 
 /// The texts of the bot's messages shown, in order.
 async fn bot_messages(client: &Client) -> Result<Vec<String>> {

@@ -5,18 +5,14 @@ mod browser;
 mod common;
 
 use anyhow::{ensure, Result};
-use browser::{click_in_widget, eventually, in_widget, widget_js, widget_root, with_browser};
+use browser::{
+    click_in_widget, eventually, in_widget, open_chat, require_built_widget, widget_js, widget_root, with_browser,
+};
 use common::TestRelay;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use parley::AgentClient;
 use protocol::ServerFrame;
-
-/// Fails loudly when the widget was not built, instead of failing in a confusing way later.
-fn require_built_widget() {
-    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web/widget/manifest.json");
-    assert!(manifest.exists(), "the widget is not built: run `cargo xtask test` (or `cargo xtask build`) first");
-}
 
 /// The texts of the messages shown, in order, as `(side, text)`.
 async fn shown_messages(client: &Client) -> Result<Vec<(String, String)>> {
@@ -43,12 +39,6 @@ async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
         std::fs::create_dir_all(&dir)?;
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), client.screenshot().await?)?;
     }
-    Ok(())
-}
-
-async fn open_chat(client: &Client) -> Result<()> {
-    click_in_widget(client, "button[aria-label='Open chat']").await?;
-    in_widget(client, "button[aria-label='Close chat']").await?;
     Ok(())
 }
 

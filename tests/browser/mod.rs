@@ -166,3 +166,16 @@ pub async fn widget_js(client: &Client, body: &str) -> Result<serde_json::Value>
     let script = format!("const root = document.getElementById('parley-chat').shadowRoot; {body}");
     Ok(client.execute(&script, vec![]).await?)
 }
+
+/// Fails loudly when the widget was not built, instead of failing in a confusing way later.
+pub fn require_built_widget() {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web/widget/manifest.json");
+    assert!(manifest.exists(), "the widget is not built: run `cargo xtask test` (or `cargo xtask build`) first");
+}
+
+/// Opens the chat panel from the launcher and waits until it is open.
+pub async fn open_chat(client: &Client) -> Result<()> {
+    click_in_widget(client, "button[aria-label='Open chat']").await?;
+    in_widget(client, "button[aria-label='Close chat']").await?;
+    Ok(())
+}
