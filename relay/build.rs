@@ -2,7 +2,8 @@
 //! writes, the storefront and the loader).
 fn main() {
     std::fs::create_dir_all("../target/web/widget").ok();
-    for path in ["../target/web/widget", "../examples/storefront", "../widget/loader.js"] {
+    std::fs::create_dir_all("../target/web/console").ok();
+    for path in ["../target/web/widget", "../target/web/console", "../examples/storefront", "../widget/loader.js"] {
         println!("cargo:rerun-if-changed={path}");
     }
 }

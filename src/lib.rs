@@ -21,8 +21,11 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 /// How long [`FrameSocket::wait_for`] waits before giving up.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+// Events live for one read and are matched at once; boxing the frame would only add an
+// allocation per frame.
 /// What arrives on a socket.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Event {
     /// A frame from the relay.
     Frame(ServerFrame),

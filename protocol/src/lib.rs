@@ -18,6 +18,12 @@ pub const MAX_FRAME_BYTES: usize = 16 * 1024;
 /// [`ErrorCode::TextTooLong`] so that no client has to render a novel.
 pub const MAX_TEXT_CHARS: usize = 4000;
 
+/// The longest page address a widget may report, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// The longest page title kept, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
 /// The longest client-generated message id, in bytes.
 pub const MAX_CLIENT_ID_BYTES: usize = 64;
 
@@ -99,6 +105,46 @@ pub struct ConversationSummary {
     /// The email the shopper left while nobody was there: follow up by email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_email: Option<String>,
+    /// The last message the store's agents have seen, for unread counts.
+    #[serde(default)]
+    pub agent_read_seq: Seq,
+    /// When it was closed; absent while open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Millis>,
+}
+
+/// A private note an agent left on a conversation. Only the store's agents ever see it: it is
+/// stored apart from the messages and never sent on a visitor's socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The relay's id for it.
+    pub id: i64,
+    /// The conversation it is about.
+    pub conversation_id: ConversationId,
+    /// The agent who wrote it.
+    pub agent_id: i64,
+    /// Their display name.
+    pub agent_name: String,
+    /// Plain text.
+    pub text: String,
+    /// The id the writing client gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When the relay stored it.
+    pub at: Millis,
+}
+
+/// The page a shopper is on, as their widget reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageView {
+    /// The page's address (at most [`MAX_URL_BYTES`]).
+    pub url: String,
+    /// The page's title (cut to [`MAX_TITLE_CHARS`]).
+    #[serde(default)]
+    pub title: String,
+    /// When the relay heard of it.
+    #[serde(default)]
+    pub at: Millis,
 }
 
 /// An agent's availability.
@@ -173,11 +219,29 @@ pub enum VisitorFrame {
         /// Yes (the question is settled) or no (bring a person in).
         helpful: bool,
     },
+    /// The page the shopper is on: sent after `visitor_welcome` and whenever the address
+    /// changes, so that agents see where the shopper is and what they looked at.
+    Page {
+        /// The page's address.
+        url: String,
+        /// The page's title.
+        #[serde(default)]
+        title: String,
+        /// Where the shopper came from (`document.referrer`), if anywhere.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        referrer: Option<String>,
+        /// The browser's language (`navigator.language`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
+        /// The shopper's IANA time zone, for their local time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_zone: Option<String>,
+    },
 }
 
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing", "feedback"];
+    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing", "feedback", "page"];
 }
 
 /// How often a client may report typing; the relay drops reports that come faster, and
@@ -198,9 +262,12 @@ pub enum AgentFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<AgentStatus>,
     },
-    /// Signs in again with the session token an earlier `agent_welcome` gave.
+    /// Signs in again with the session token an earlier `agent_welcome` gave. In the browser
+    /// console the token is left out: the relay then uses the session cookie that the socket's
+    /// upgrade request carried (JavaScript cannot read it).
     Resume {
-        /// The session token.
+        /// The session token; empty or absent to use the session cookie.
+        #[serde(default)]
         token: String,
         /// The status to start with (online when absent).
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,6 +305,22 @@ pub enum AgentFrame {
     Close {
         /// The conversation.
         conversation_id: ConversationId,
+    },
+    /// Opens a closed conversation again and gives it to this agent (or, when they are not
+    /// online, to the queue). Refused while the shopper has a newer open conversation.
+    Reopen {
+        /// The conversation.
+        conversation_id: ConversationId,
+    },
+    /// A private note on a conversation, for the store's agents only. Answered by a `note`
+    /// frame to every agent of the store; resending with the same `client_id` never duplicates it.
+    Note {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// A client-generated id (1 to 64 bytes).
+        client_id: String,
+        /// The note's text.
+        text: String,
     },
     /// Ends the session at once: the agent goes offline and the token stops working.
     Logout,
@@ -282,6 +365,8 @@ impl AgentFrame {
         "transfer",
         "release",
         "close",
+        "reopen",
+        "note",
         "logout",
         "typing",
         "send",
@@ -402,6 +487,18 @@ pub enum ServerFrame {
         /// The agent who closed it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by_agent_id: Option<i64>,
+    },
+    /// A private note was left on a conversation (sent to the store's agents only).
+    Note {
+        /// The note.
+        note: Note,
+    },
+    /// A shopper with an open conversation moved to another page (sent to the store's agents).
+    VisitorPage {
+        /// The shopper's conversation.
+        conversation_id: ConversationId,
+        /// The page.
+        page: PageView,
     },
     /// Tells the shopper where their conversation stands: an agent's name once one has joined,
     /// else the place in the queue.
@@ -600,6 +697,8 @@ mod documentation {
             "presence",
             "attendance",
             "closed",
+            "note",
+            "visitor_page",
             "error",
         ];
         for kind in VisitorFrame::TYPES.iter().chain(AgentFrame::TYPES).chain(&server_types) {

@@ -18,7 +18,6 @@ use components::{Launcher, Panel};
 use connection::Connection;
 use help::Help;
 use host::Host;
-use i18n::I18n;
 
 /// The whole widget: the launcher and the panel, sharing one connection.
 #[component]
@@ -27,7 +26,7 @@ fn Widget(store: String, relay: String, socket_url: String, start_open: bool) ->
     provide_context(help);
     let connection = Connection::new(store, socket_url);
     provide_context(connection);
-    provide_context(I18n::from_browser());
+    provide_context(i18n::from_browser());
     let open = RwSignal::new(start_open);
     if connection.has_conversation() {
         connection.connect();

@@ -24,7 +24,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Build the widget and the release relay (`target/release/relay`) that embeds it.
+    /// Build the widget, the console and the release relay (`target/release/relay`) that embeds them.
     Build,
     /// Build, create the demo agent, and run the relay on ./data with the demo store.
     Demo {
@@ -63,6 +63,7 @@ fn cargo(root: &Path, tools: &Tools) -> Command {
 fn build(root: &Path, tools: &Tools) -> Result<()> {
     tools.ensure_wasm_toolchain(root)?;
     widget::build(root, tools)?;
+    widget::build_console(root, tools)?;
     run(cargo(root, tools).args(["build", "--release", "-p", "relay", "--bin", "relay"]))?;
     eprintln!("xtask: built {}", root.join("target/release/relay").display());
     Ok(())
@@ -89,6 +90,7 @@ fn demo(root: &Path, tools: &Tools, listen: &str) -> Result<()> {
     let base = format!("http://{listen}");
     println!();
     println!("  Storefront:      {base}/demo/");
+    println!("  Agent console:   {base}/console/   (sign in as below)");
     println!("  Terminal agent:  cargo run --release --example agent -- --relay {base} --email {DEMO_EMAIL} --password {DEMO_PASSWORD}");
     println!("  Demo agent:      {DEMO_EMAIL} / {DEMO_PASSWORD}");
     println!("  Data:            {}", data.display());
@@ -102,6 +104,7 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
     let driver = tools.ensure_chromium()?;
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     widget::build(root, tools)?;
+    widget::build_console(root, tools)?;
     run(cargo(root, tools).args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     let totals = run::run_tests(
         cargo(root, tools).args(["test", "--workspace", "--no-fail-fast"]).env("CHROMEDRIVER", &driver),

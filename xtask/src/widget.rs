@@ -1,6 +1,7 @@
-//! Builds the widget with Trunk into `target/web/widget/`, then writes what the relay embeds
-//! next to it: `manifest.json` (the hashed file names the loader needs) and `.gz`/`.br` copies of
-//! the JS, wasm and CSS, compressed once here at the highest levels instead of on every request.
+//! Builds the widget (`target/web/widget/`) and the agents' console (`target/web/console/`) with
+//! Trunk, then writes what the relay embeds next to them: for the widget `manifest.json` (the
+//! hashed file names the loader needs), and for both `.gz`/`.br` copies of the JS, wasm and CSS,
+//! compressed once here at the highest levels instead of on every request.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -25,15 +26,31 @@ pub fn dist_dir(root: &Path) -> PathBuf {
     root.join("target/web/widget")
 }
 
-/// Runs Trunk and post-processes its output.
+/// Where Trunk writes the console (console/Trunk.toml's `dist`).
+pub fn console_dist_dir(root: &Path) -> PathBuf {
+    root.join("target/web/console")
+}
+
+/// Runs Trunk for the widget and post-processes its output: the loader, not a page, loads it.
 pub fn build(root: &Path, tools: &Tools) -> Result<WidgetFiles> {
-    run(tools.command("trunk").current_dir(root).args(["build", "--release", "--config", "Trunk.toml"]))?;
     let dist = dist_dir(root);
+    let files = trunk_build(root, tools, "Trunk.toml", &dist)?;
     let _ = std::fs::remove_file(dist.join("index.html"));
-    let files = find_files(&dist)?;
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let manifest = serde_json::json!({ "js": name(&files.js), "wasm": name(&files.wasm), "css": name(&files.css) });
     std::fs::write(dist.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    Ok(files)
+}
+
+/// Runs Trunk for the agents' console; its `index.html` is the page at `/console/`.
+pub fn build_console(root: &Path, tools: &Tools) -> Result<WidgetFiles> {
+    trunk_build(root, tools, "console/Trunk.toml", &console_dist_dir(root))
+}
+
+/// One Trunk build, then `.gz` and `.br` copies of its JS, wasm and CSS.
+fn trunk_build(root: &Path, tools: &Tools, config: &str, dist: &Path) -> Result<WidgetFiles> {
+    run(tools.command("trunk").current_dir(root).args(["build", "--release", "--config", config]))?;
+    let files = find_files(dist)?;
     for file in [&files.js, &files.wasm, &files.css] {
         let data = std::fs::read(file)?;
         std::fs::write(with_suffix(file, "gz"), gzip(&data))?;

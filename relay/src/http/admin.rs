@@ -1,11 +1,8 @@
 //! The store's back office over HTTP, for owners and admins: the FAQ's articles, the questions
 //! nobody could answer, and what shoppers said of the bot's answers.
 //!
-//! Requests carry an agent session (`Authorization: Bearer TOKEN`, the token `agent_welcome`
-//! gives). Every request is checked here, not in a UI: no session is 401, an agent of another
-//! store gets 404 (as if the store did not exist), and a plain agent gets 403 for what only
-//! owners and admins may do. A bearer token is never sent by a browser on its own, so these
-//! calls cannot be forged from another site.
+//! Requests carry an agent session: the console's cookie or `Authorization: Bearer TOKEN`
+//! (see [`super::caller`] for who may call what).
 //!
 //! - `GET /api/stores/{key}/faq/articles`: every article (any agent of the store)
 //! - `POST /api/stores/{key}/faq/articles`: add one (201; 409 when the id is taken)
@@ -18,69 +15,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::ErrorCode;
 use serde_json::{json, Value};
 
 use super::api_error;
+use super::caller::{caller, Need};
 use crate::app::AppState;
-use crate::auth::{session_token_hash, SESSION_MAX_IDLE_MS};
 use crate::faq::article_json;
 use crate::faq::import::{parse_article, ImportError};
-use crate::store::{AgentRecord, StoreRecord};
+use crate::store::StoreRecord;
 use crate::ws::Refusal;
-
-/// Who may call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Need {
-    /// Any agent of the store.
-    Staff,
-    /// Owners and admins.
-    Admin,
-}
-
-/// The caller, signed in and allowed `need` in the store named `key`.
-async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: &str,
-    need: Need,
-) -> Result<(AgentRecord, StoreRecord), Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty());
-    let unauthenticated = || api_error(StatusCode::UNAUTHORIZED, ErrorCode::NotAuthenticated, "sign in first");
-    let token = token.ok_or_else(unauthenticated)?;
-    let agent = match state.store.agent_by_session(&session_token_hash(token), SESSION_MAX_IDLE_MS).await {
-        Ok(Some(agent)) => agent,
-        Ok(None) => return Err(unauthenticated()),
-        Err(e) => return Err(Refusal::from(e).into_response()),
-    };
-    let store = match state.store.store_by_key(key).await {
-        Ok(Some(store)) if store.id == agent.store_id => store,
-        Ok(_) => {
-            return Err(api_error(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownStore,
-                format!("no store has the key {key:?}"),
-            ))
-        }
-        Err(e) => return Err(Refusal::from(e).into_response()),
-    };
-    if need == Need::Admin && !matches!(agent.role.as_str(), "owner" | "admin") {
-        return Err(api_error(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "only the store's owners and admins may do this",
-        ));
-    }
-    Ok((agent, store))
-}
 
 fn invalid(error: ImportError) -> Response {
     api_error(StatusCode::BAD_REQUEST, ErrorCode::InvalidValue, error.to_string())

@@ -27,6 +27,11 @@ use crate::app::AppState;
 struct WidgetDist;
 
 #[derive(RustEmbed)]
+#[folder = "../target/web/console/"]
+#[allow_missing = true]
+struct ConsoleDist;
+
+#[derive(RustEmbed)]
 #[folder = "../examples/storefront/"]
 struct StorefrontFiles;
 
@@ -52,29 +57,17 @@ struct Asset {
 pub struct Assets {
     loader: Asset,
     widget: HashMap<String, Asset>,
+    console: HashMap<String, Asset>,
     storefront: HashMap<String, Asset>,
 }
 
 impl Assets {
     /// Prepares the embedded files; logs a warning when the widget was not built into this binary.
     pub fn load() -> Assets {
-        let mut widget = HashMap::new();
-        for name in WidgetDist::iter() {
-            if name.ends_with(".gz") || name.ends_with(".br") {
-                continue;
-            }
-            let Some(file) = WidgetDist::get(&name) else { continue };
-            let precompressed =
-                |ext: &str| WidgetDist::get(&format!("{name}.{ext}")).map(|f| Bytes::from(f.data.into_owned()));
-            let (gzip, brotli) = (precompressed("gz"), precompressed("br"));
-            let asset = Asset {
-                content_type: mime_of(file.metadata.mimetype()),
-                cache_control: if is_hashed(&name) { IMMUTABLE } else { REVALIDATE },
-                identity: Bytes::from(file.data.into_owned()),
-                gzip,
-                brotli,
-            };
-            widget.insert(name.to_string(), asset);
+        let widget = trunk_files::<WidgetDist>();
+        let console = trunk_files::<ConsoleDist>();
+        if !console.contains_key("index.html") {
+            tracing::warn!("the console is not built into this relay; run `cargo xtask build`");
         }
         let storefront = StorefrontFiles::iter()
             .filter_map(|name| {
@@ -85,13 +78,35 @@ impl Assets {
             .collect();
         let loader = render_loader(WidgetDist::get("manifest.json").map(|f| f.data.into_owned()));
         let loader = compressed(loader.into_bytes(), HeaderValue::from_static("text/javascript; charset=utf-8"), SHORT);
-        Assets { loader, widget, storefront }
+        Assets { loader, widget, console, storefront }
     }
 
     /// The loader script exactly as served, before compression.
     pub fn loader_source(&self) -> &[u8] {
         &self.loader.identity
     }
+}
+
+/// A Trunk build's files, each with the `.gz` and `.br` forms xtask wrote next to it.
+fn trunk_files<E: RustEmbed>() -> HashMap<String, Asset> {
+    let mut files = HashMap::new();
+    for name in E::iter() {
+        if name.ends_with(".gz") || name.ends_with(".br") {
+            continue;
+        }
+        let Some(file) = E::get(&name) else { continue };
+        let precompressed = |ext: &str| E::get(&format!("{name}.{ext}")).map(|f| Bytes::from(f.data.into_owned()));
+        let (gzip, brotli) = (precompressed("gz"), precompressed("br"));
+        let asset = Asset {
+            content_type: mime_of(file.metadata.mimetype()),
+            cache_control: if is_hashed(&name) { IMMUTABLE } else { REVALIDATE },
+            identity: Bytes::from(file.data.into_owned()),
+            gzip,
+            brotli,
+        };
+        files.insert(name.to_string(), asset);
+    }
+    files
 }
 
 /// Fills the widget's hashed file names into the loader. Without a manifest the loader still
@@ -206,6 +221,37 @@ pub async fn storefront_file(
     match state.assets.storefront.get(&path) {
         Some(asset) => respond(asset, &headers),
         None => not_found(),
+    }
+}
+
+/// `GET /console/`: the agents' console. It may not be framed by other sites (clickjacking).
+pub async fn console_index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    match state.assets.console.get("index.html") {
+        Some(asset) => {
+            let mut response = respond(asset, &headers);
+            let h = response.headers_mut();
+            h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+            response
+        }
+        None => api_error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            "the console is not built into this relay; run `cargo xtask build`",
+        ),
+    }
+}
+
+/// `GET /console/{path}`: the console's hashed files.
+pub async fn console_file(
+    State(state): State<Arc<AppState>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match state.assets.console.get(&path) {
+        Some(asset) if path != "index.html" => respond(asset, &headers),
+        _ => not_found(),
     }
 }
 

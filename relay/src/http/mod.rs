@@ -3,15 +3,18 @@
 
 mod admin;
 mod assets;
+mod caller;
+mod console;
 mod faq;
 mod origin;
+mod session;
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, patch, put};
 use axum::{Json, Router};
 use protocol::ErrorCode;
 use tower_http::trace::TraceLayer;
@@ -38,9 +41,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/stores/{key}/faq/articles/{id}", get(faq::article).put(admin::replace).delete(admin::remove))
         .route("/api/stores/{key}/faq/unanswered", get(admin::unanswered))
         .route("/api/stores/{key}/faq/feedback", get(admin::feedback))
+        .route("/console", get(|| async { Redirect::permanent("/console/") }))
+        .route("/console/", get(assets::console_index))
+        .route("/console/{*path}", get(assets::console_file))
+        .route("/api/session", get(session::current).post(session::sign_in).delete(session::sign_out))
+        .route("/api/stores/{key}/team", get(console::team).post(console::add_member))
+        .route("/api/stores/{key}/team/{id}", patch(console::change_member))
+        .route("/api/stores/{key}/settings", get(console::settings).put(console::save_settings))
+        .route("/api/stores/{key}/canned", get(console::canned).post(console::add_canned))
+        .route("/api/stores/{key}/canned/{id}", put(console::replace_canned).delete(console::remove_canned))
+        .route("/api/stores/{key}/conversations", get(console::conversations))
+        .route("/api/stores/{key}/conversations/{id}/context", get(console::context))
         .route("/ws/visitor", get(ws::visitor::upgrade))
         .route("/ws/agent", get(ws::agent::upgrade))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })
+        .layer(axum::middleware::from_fn(caller::csrf_guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -82,11 +97,14 @@ async fn widget_settings(State(state): State<Arc<AppState>>, Path(key): Path<Str
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
     }
-    let greeting = match state.store.greeting(store.id).await {
-        Ok(greeting) => greeting,
+    let look = match state.store.settings(store.id).await {
+        Ok(look) => look,
         Err(e) => return crate::ws::Refusal::from(e).into_response(),
     };
-    let settings = serde_json::json!({ "key": store.key, "name": store.name, "greeting": greeting });
+    let settings = serde_json::json!({
+        "key": store.key, "name": look.name, "greeting": look.greeting,
+        "colour": look.colour, "position": look.position,
+    });
     let mut response = Json(settings).into_response();
     if let Some(origin) = headers.get(header::ORIGIN) {
         let h = response.headers_mut();

@@ -45,7 +45,7 @@ pub fn same_origin_only(headers: &HeaderMap) -> Result<(), Response> {
 }
 
 /// Whether `origin` names the host the request was sent to.
-fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
+pub(super) fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
     let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
     authority.is_some_and(|a| a.eq_ignore_ascii_case(host))

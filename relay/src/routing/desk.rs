@@ -140,6 +140,20 @@ impl Desk {
         }
     }
 
+    /// A closed conversation opened again by `agent`: theirs when they are online (even past
+    /// their capacity: they chose it), else queued.
+    pub fn reopen(&mut self, agent: AgentId, conversation: ConversationId, now: Instant) -> Vec<Change> {
+        if self.assignee.contains_key(&conversation) || self.queue.contains(&conversation) {
+            return Vec::new();
+        }
+        if self.presence(agent) == Presence::Online {
+            vec![self.assign(conversation, agent, None, now)]
+        } else {
+            self.queue.push_back(conversation);
+            vec![Change::Queued { conversation, from: None }]
+        }
+    }
+
     /// Moves a conversation to the next best agent other than its current one (the first-reply
     /// deadline passed); it stays put when nobody else is free.
     pub fn reroute(&mut self, conversation: ConversationId, now: Instant) -> Vec<Change> {

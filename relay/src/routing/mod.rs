@@ -265,11 +265,33 @@ impl Routing {
         result.map_err(Refusal::from)
     }
 
+    /// A closed conversation was opened again by `agent`: it goes to them when they are online,
+    /// else to the queue.
+    pub async fn reopen(
+        &self,
+        state: &AppState,
+        agent: AgentId,
+        conversation: &crate::store::ConversationRecord,
+    ) -> Result<(), Refusal> {
+        self.visitors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(conversation.id, conversation.visitor_id.clone());
+        self.decide(state, conversation.store_id, "assigned", |desk, now| Ok(desk.reopen(agent, conversation.id, now)))
+            .await
+            .map_err(Refusal::from)
+    }
+
     /// Moves a conversation whose first-reply deadline passed to another free agent.
     pub async fn reroute(&self, state: &AppState, store_id: i64, conversation: ConversationId) -> Result<(), Refusal> {
         self.decide(state, store_id, "rerouted", |desk, now| Ok(desk.reroute(conversation, now)))
             .await
             .map_err(Refusal::from)
+    }
+
+    /// An agent's status now (offline when they have no connection).
+    pub fn status_of(&self, agent: AgentId) -> AgentStatus {
+        self.meta(agent).map_or(AgentStatus::Offline, |m| to_status(m.status))
     }
 
     /// Whether any agent of the store is online. One whose connection dropped a moment ago

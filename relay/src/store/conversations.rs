@@ -345,6 +345,87 @@ impl Store {
         Ok(summaries)
     }
 
+    /// The store's closed conversations, most recently closed first.
+    pub async fn closed_conversations(
+        &self,
+        store_id: i64,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
+             WHERE store_id = ? AND closed_at IS NOT NULL ORDER BY closed_at DESC, id DESC LIMIT ?",
+        )
+        .bind(store_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        self.summaries(rows).await
+    }
+
+    /// A visitor's conversations other than `except`, newest first (the context panel's
+    /// "previous conversations").
+    pub async fn conversations_of_visitor(
+        &self,
+        visitor_id: &str,
+        except: i64,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
+             WHERE visitor_id = ? AND id != ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(visitor_id)
+        .bind(except)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        self.summaries(rows).await
+    }
+
+    async fn summaries(&self, rows: Vec<SqliteRow>) -> Result<Vec<ConversationSummary>, StoreError> {
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in rows {
+            summaries.push(self.summary(&conversation_from_row(&row)).await?);
+        }
+        Ok(summaries)
+    }
+
+    /// Opens a closed conversation again, recording `reopened` by `agent_id`. Fails with
+    /// `AlreadyExists` when the shopper has started a newer conversation meanwhile, and returns
+    /// false when it was not closed.
+    pub async fn reopen_conversation(&self, conversation_id: i64, agent_id: i64) -> Result<bool, StoreError> {
+        self.writes
+            .write(move |conn| {
+                Box::pin(async move {
+                    let mut step = conn.begin().await?;
+                    let reopened =
+                        sqlx::query("UPDATE conversations SET closed_at = NULL WHERE id = ? AND closed_at IS NOT NULL")
+                            .bind(conversation_id)
+                            .execute(&mut *step)
+                            .await
+                            .map_err(|e| {
+                                super::unique_violation(e, || "the shopper has started a newer conversation".into())
+                            })?
+                            .rows_affected()
+                            == 1;
+                    if reopened {
+                        sqlx::query(
+                            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at)
+                             VALUES (?, 'reopened', ?, ?)",
+                        )
+                        .bind(conversation_id)
+                        .bind(agent_id)
+                        .bind(now_millis())
+                        .execute(&mut *step)
+                        .await?;
+                    }
+                    step.commit().await?;
+                    Ok(reopened)
+                })
+            })
+            .await
+    }
+
     /// The inbox summary of a conversation.
     pub async fn summary(&self, record: &ConversationRecord) -> Result<ConversationSummary, StoreError> {
         let last = sqlx::query(&format!(
@@ -355,14 +436,13 @@ impl Store {
         .await?
         .into_iter()
         .next();
-        let follow_up_email: Option<String> =
-            sqlx::query_scalar("SELECT follow_up_email FROM conversations WHERE id = ?")
-                .bind(record.id)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .next()
-                .ok_or(sqlx::Error::RowNotFound)?;
+        let row = sqlx::query("SELECT follow_up_email, agent_read_seq, closed_at FROM conversations WHERE id = ?")
+            .bind(record.id)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok(ConversationSummary {
             id: record.id,
             visitor_id: record.visitor_id.clone(),
@@ -370,7 +450,9 @@ impl Store {
             last_seq: record.last_seq,
             last_message: last.map(|r| message_from_row(&r)),
             assigned_agent_id: record.assigned_agent_id,
-            follow_up_email,
+            follow_up_email: row.get("follow_up_email"),
+            agent_read_seq: row.get::<i64, _>("agent_read_seq").max(0) as Seq,
+            closed_at: row.get("closed_at"),
         })
     }
 

@@ -206,7 +206,7 @@ impl Store {
     /// Looks an agent up by email (case-insensitive).
     pub async fn agent_by_email(&self, email: &str) -> Result<Option<AgentRecord>, StoreError> {
         let row =
-            sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE email = ?")
+            sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE email = ? AND active = 1")
                 .bind(email)
                 .fetch_all(&self.pool)
                 .await?
@@ -249,13 +249,14 @@ impl Store {
         .next();
         let Some(row) = row else { return Ok(None) };
         let agent_id: i64 = row.get("agent_id");
-        let row =
-            sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE id = ?")
-                .bind(agent_id)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .next();
+        let row = sqlx::query(
+            "SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE id = ? AND active = 1",
+        )
+        .bind(agent_id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next();
         Ok(row.map(|r| agent_from_row(&r)))
     }
 

@@ -6,6 +6,7 @@
 //! `agent add`) open the same database while a server may be running; SQLite's locking and a busy
 //! timeout make that safe.
 
+mod console;
 mod conversations;
 mod directory;
 mod faq;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use console::{CannedReply, MemberChange, StoreSettings, TeamMember, VisitorContext};
 pub use conversations::{AppendOutcome, BotContext, ConversationRecord, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
 pub use faq::{Article, BotRule};

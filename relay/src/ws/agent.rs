@@ -6,7 +6,7 @@
 //! like one that does not exist, so nothing leaks across tenants.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, State};
@@ -17,7 +17,7 @@ use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame,
 use super::socket::{close_code, Flow, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
 use crate::app::AppState;
-use crate::auth::{hash_password, new_session_token, session_token_hash, verify_password, SESSION_MAX_IDLE_MS};
+use crate::auth::{check_credentials, new_session_token, session_cookie, session_token_hash, SESSION_MAX_IDLE_MS};
 use crate::http::same_origin_only;
 use crate::hub::Registration;
 use crate::routing::desk::Presence;
@@ -42,7 +42,13 @@ pub async fn upgrade(
     if let Err(refused) = same_origin_only(&headers) {
         return refused;
     }
-    let session = AgentSession { state: state.clone(), me: None, failed_logins: 0, typing: Default::default() };
+    let session = AgentSession {
+        state: state.clone(),
+        me: None,
+        failed_logins: 0,
+        typing: Default::default(),
+        cookie: session_cookie(&headers),
+    };
     upgrade_into(&state, ws, session)
 }
 
@@ -51,6 +57,9 @@ struct AgentSession {
     me: Option<SignedIn>,
     failed_logins: u8,
     typing: TypingThrottle,
+    /// The console's session cookie, when the upgrade request carried one: `resume` without a
+    /// token uses it.
+    cookie: Option<String>,
 }
 
 struct SignedIn {
@@ -103,6 +112,16 @@ impl Session for AgentSession {
                 Err(refusal) => Err(refusal),
             },
             AgentFrame::Close { conversation_id } => self.close(conversation_id).await,
+            AgentFrame::Reopen { conversation_id } => self.reopen(conversation_id).await,
+            AgentFrame::Note { conversation_id, client_id, text } => {
+                match self.note(conversation_id, &client_id, &text).await {
+                    Err(refusal) => {
+                        refusal.send(out, Some(client_id)).await;
+                        Ok(())
+                    }
+                    ok => ok,
+                }
+            }
             AgentFrame::Typing { conversation_id } => match self.conversation(conversation_id).await {
                 Ok(c) => {
                     if self.typing.pass() {
@@ -147,13 +166,6 @@ impl Session for AgentSession {
     }
 }
 
-/// A hash to verify against when the email is unknown, so that a wrong email takes as long
-/// as a wrong password and reveals nothing.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy password that nobody has"))
-}
-
 fn bad_credentials() -> Refusal {
     Refusal::new(ErrorCode::BadCredentials, "wrong email or password")
 }
@@ -188,11 +200,8 @@ impl AgentSession {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
         self.state.limits.sign_in(email).map_err(|wait| Refusal::rate_limited("sign-in attempts", wait))?;
-        let agent = self.state.store.agent_by_email(email).await?;
-        let phc = agent.as_ref().map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
-        let verified = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
-        match agent {
-            Some(agent) if verified => {
+        match check_credentials(&self.state.store, email, password).await? {
+            Some(agent) => {
                 let (token, hash) = new_session_token();
                 self.state.store.add_session(agent.id, &hash).await?;
                 self.welcome(agent, token, status, out).await
@@ -208,9 +217,23 @@ impl AgentSession {
         if self.me.is_some() {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
-        let hash = session_token_hash(token);
+        // Without a token, the cookie; the welcome then repeats no token (scripts must not see it).
+        let (token, echoed) = match (token.is_empty(), &self.cookie) {
+            (false, _) => (token.to_owned(), token.to_owned()),
+            (true, Some(cookie)) => (cookie.clone(), String::new()),
+            (true, None) => {
+                return Err(Refusal::new(ErrorCode::BadCredentials, "no session token and no session cookie"))
+            }
+        };
+        let hash = session_token_hash(&token);
         match self.state.store.agent_by_session(&hash, SESSION_MAX_IDLE_MS).await? {
-            Some(agent) => self.welcome(agent, token.to_owned(), status, out).await,
+            Some(agent) => {
+                self.welcome(agent, echoed, status, out).await?;
+                if let Some(me) = &mut self.me {
+                    me.session_token = token;
+                }
+                Ok(())
+            }
             None => Err(Refusal::new(ErrorCode::BadCredentials, "the session has expired; sign in again")),
         }
     }
@@ -302,6 +325,35 @@ impl AgentSession {
         let frame = ServerFrame::Closed { conversation_id: conversation.id, by_agent_id: Some(me) };
         self.state.hub.to_store_agents(conversation.store_id, &frame);
         self.state.hub.to_visitor(&conversation.visitor_id, &frame);
+        Ok(())
+    }
+
+    /// Opens a closed conversation again for this agent; the store's agents hear of it as a
+    /// new conversation, then of its assignment.
+    async fn reopen(&mut self, conversation_id: i64) -> Result<(), Refusal> {
+        let conversation = self.conversation(conversation_id).await?;
+        let me = self.signed_in_id();
+        let store = &self.state.store;
+        match store.reopen_conversation(conversation.id, me).await {
+            Ok(true) => {}
+            Ok(false) => return Err(Refusal::new(ErrorCode::InvalidValue, "the conversation is open")),
+            Err(crate::store::StoreError::AlreadyExists(why)) => {
+                return Err(Refusal::new(ErrorCode::AlreadyExists, why))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let summary = store.summary(&conversation).await?;
+        self.state.hub.to_store_agents(conversation.store_id, &ServerFrame::Conversation { conversation: summary });
+        self.state.routing.reopen(&self.state, me, &conversation).await
+    }
+
+    /// Stores a private note and shows it to the store's agents, never to the shopper.
+    async fn note(&mut self, conversation_id: i64, client_id: &str, text: &str) -> Result<(), Refusal> {
+        let conversation = self.conversation(conversation_id).await?;
+        check_message(client_id, text)?;
+        let me = self.me.as_ref().expect("conversation() checked sign-in");
+        let note = self.state.store.add_note(conversation.id, me.agent.id, &me.agent.name, text, client_id).await?;
+        self.state.hub.to_store_agents(conversation.store_id, &ServerFrame::Note { note });
         Ok(())
     }
 

@@ -48,7 +48,14 @@ pub async fn upgrade(
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
     }
-    let session = VisitorSession { state: state.clone(), store, ip: peer.ip(), me: None, typing: Default::default() };
+    let session = VisitorSession {
+        state: state.clone(),
+        store,
+        ip: peer.ip(),
+        me: None,
+        typing: Default::default(),
+        last_page: None,
+    };
     upgrade_into(&state, ws, session)
 }
 
@@ -58,7 +65,12 @@ struct VisitorSession {
     ip: IpAddr,
     me: Option<Visitor>,
     typing: TypingThrottle,
+    /// When the last page report was taken, to refuse floods.
+    last_page: Option<std::time::Instant>,
 }
+
+/// A widget reports at most one page change this often.
+const PAGE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 struct Visitor {
     id: String,
@@ -93,6 +105,9 @@ impl Session for VisitorSession {
                     self.state.hub.to_conversation_agents(self.store.id, c.id, &frame);
                 }
                 Ok(())
+            }
+            VisitorFrame::Page { url, title, referrer, language, time_zone } => {
+                self.page(url, title, referrer, language, time_zone).await
             }
             VisitorFrame::Sync { after_seq } => match self.me.as_ref().map(|v| v.conversation.as_ref()) {
                 None => Err(not_introduced()),
@@ -210,6 +225,8 @@ impl VisitorSession {
                 last_message: None,
                 assigned_agent_id: hub.assignee(conversation.id),
                 follow_up_email: None,
+                agent_read_seq: 0,
+                closed_at: None,
             };
             hub.to_conversation_agents(
                 self.store.id,
@@ -236,6 +253,45 @@ impl VisitorSession {
         let store = &self.state.store;
         if store.record_feedback(self.store.id, conversation.id, message_id, &article, helpful).await? {
             crate::bot::after_feedback(&self.state, conversation, &message.text, helpful).await?;
+        }
+        Ok(())
+    }
+
+    /// Records the page the shopper is on and shows it to the store's agents when they chat.
+    async fn page(
+        &mut self,
+        url: String,
+        title: String,
+        referrer: Option<String>,
+        language: Option<String>,
+        time_zone: Option<String>,
+    ) -> Result<(), Refusal> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        let now = std::time::Instant::now();
+        if self.last_page.is_some_and(|at| now.duration_since(at) < PAGE_EVERY) {
+            return Err(Refusal::rate_limited("page reports", PAGE_EVERY));
+        }
+        self.last_page = Some(now);
+        let web = |u: &str| u.starts_with("https://") || u.starts_with("http://");
+        if url.len() > protocol::MAX_URL_BYTES || !web(&url) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidValue,
+                format!("url must be an http(s) address of at most {} bytes", protocol::MAX_URL_BYTES),
+            ));
+        }
+        let title: String = title.trim().chars().take(protocol::MAX_TITLE_CHARS).collect();
+        let referrer = referrer.filter(|r| web(r) && r.len() <= protocol::MAX_URL_BYTES);
+        let language = language.filter(|l| !l.is_empty() && l.len() <= 35);
+        let time_zone = time_zone.filter(|z| z.len() <= 64 && jiff::tz::TimeZone::get(z).is_ok());
+        let page = protocol::PageView { url, title, at: 0 };
+        let stored = self
+            .state
+            .store
+            .record_page(&me.id, &page, referrer.as_deref(), language.as_deref(), time_zone.as_deref())
+            .await?;
+        if let (Some(page), Some(conversation)) = (stored, &me.conversation) {
+            let frame = ServerFrame::VisitorPage { conversation_id: conversation.id, page };
+            self.state.hub.to_store_agents(self.store.id, &frame);
         }
         Ok(())
     }

@@ -1,0 +1,176 @@
+//! The console's HTTP calls: JSON in and out, same-origin, with the session cookie the
+//! browser adds on its own. Errors come back as the relay's message, ready to show.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A failed call: the HTTP status (0 when the relay could not be reached) and what to show.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: u16,
+    /// The relay's explanation.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    message: String,
+}
+
+async fn finish<T: DeserializeOwned>(sent: Result<Response, gloo_net::Error>) -> Result<T, ApiError> {
+    let response = sent.map_err(|e| ApiError { status: 0, message: e.to_string() })?;
+    let status = response.status();
+    if !response.ok() {
+        let message = match response.json::<ErrorBody>().await {
+            Ok(body) => body.error.message,
+            Err(_) => format!("HTTP {status}"),
+        };
+        return Err(ApiError { status, message });
+    }
+    if status == 204 {
+        return serde_json::from_str("null").map_err(|e| ApiError { status, message: e.to_string() });
+    }
+    response.json::<T>().await.map_err(|e| ApiError { status, message: e.to_string() })
+}
+
+/// `GET url` as JSON.
+pub async fn get<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    finish(Request::get(url).send().await).await
+}
+
+async fn with_body<T: DeserializeOwned>(builder: RequestBuilder, body: &impl Serialize) -> Result<T, ApiError> {
+    let request = builder.json(body).map_err(|e| ApiError { status: 0, message: e.to_string() })?;
+    finish(request.send().await).await
+}
+
+/// `POST url` with a JSON body.
+pub async fn post<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    with_body(Request::post(url), body).await
+}
+
+/// `PUT url` with a JSON body.
+pub async fn put<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    with_body(Request::put(url), body).await
+}
+
+/// `PATCH url` with a JSON body.
+pub async fn patch<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Result<T, ApiError> {
+    with_body(Request::patch(url), body).await
+}
+
+/// `DELETE url`.
+pub async fn delete(url: &str) -> Result<(), ApiError> {
+    finish::<serde_json::Value>(Request::delete(url).send().await).await.map(|_| ())
+}
+
+/// The signed-in agent, as `/api/session` describes them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Me {
+    /// The agent.
+    pub agent: MeAgent,
+    /// Their store.
+    pub store: protocol::StoreInfo,
+}
+
+/// The agent part of [`Me`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MeAgent {
+    /// Their id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// Login email.
+    pub email: String,
+    /// owner, admin or agent.
+    pub role: String,
+}
+
+impl Me {
+    /// Whether they may manage the team and the settings.
+    pub fn is_admin(&self) -> bool {
+        matches!(self.agent.role.as_str(), "owner" | "admin")
+    }
+
+    /// The URL of one of their store's API resources.
+    pub fn store_url(&self, rest: &str) -> String {
+        format!("/api/stores/{}/{rest}", self.store.key)
+    }
+}
+
+/// A team member, as `/team` lists them.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Member {
+    /// Their id.
+    pub id: i64,
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// owner, admin or agent.
+    pub role: String,
+    /// Conversations at once.
+    pub capacity: u32,
+    /// Whether they may sign in.
+    pub active: bool,
+    /// online, away or offline.
+    #[serde(default)]
+    pub status: Option<protocol::AgentStatus>,
+}
+
+/// A canned reply.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+pub struct Canned {
+    /// Its id.
+    pub id: i64,
+    /// What follows `/`.
+    pub shortcut: String,
+    /// The text with placeholders.
+    pub text: String,
+}
+
+/// The store's settings.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
+pub struct Settings {
+    /// Display name.
+    pub name: String,
+    /// `#rrggbb`.
+    pub colour: String,
+    /// right or left.
+    pub position: String,
+    /// The bot's greeting.
+    pub greeting: Option<String>,
+    /// The first-reply target, seconds.
+    pub first_reply_secs: u32,
+    /// Business hours.
+    pub hours: Option<String>,
+    /// Their time zone.
+    pub timezone: String,
+    /// Allowed page origins.
+    pub origins: Vec<String>,
+}
+
+/// The shopper context panel's data.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Context {
+    /// The email the shopper left.
+    pub email: Option<String>,
+    /// Where they came from.
+    pub referrer: Option<String>,
+    /// Their browser's language.
+    pub language: Option<String>,
+    /// Their time zone.
+    pub time_zone: Option<String>,
+    /// This visit's pages, latest first.
+    pub pages: Vec<protocol::PageView>,
+    /// Their other conversations.
+    pub previous: Vec<protocol::ConversationSummary>,
+    /// The private notes.
+    pub notes: Vec<protocol::Note>,
+}

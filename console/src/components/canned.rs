@@ -1,0 +1,84 @@
+//! Canned replies (owners and admins): the store's shared list, with a form to add one and a
+//! button to remove one. Agents use them by typing `/` in the composer.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::{json, Value};
+
+use super::workspace::Shared;
+use crate::api;
+use crate::desk::Desk;
+use crate::i18n::text;
+
+/// The canned replies page.
+#[component]
+pub fn CannedPage() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let shared = expect_context::<Shared>();
+    let url = desk.me.with_value(|m| m.store_url("canned"));
+    let me = desk.me.get_value();
+    let shortcut = RwSignal::new(String::new());
+    let body = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let add = {
+        let (url, me) = (url.clone(), me.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let request = json!({ "shortcut": shortcut.get_untracked(), "text": body.get_untracked() });
+            let (url, me) = (url.clone(), me.clone());
+            spawn_local(async move {
+                match api::post::<Value>(&url, &request).await {
+                    Ok(_) => {
+                        error.set(None);
+                        shortcut.set(String::new());
+                        body.set(String::new());
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                shared.reload_canned(&me);
+            });
+        }
+    };
+    view! {
+        <main class="admin-page">
+            <h1>{text("page-canned")}</h1>
+            <p class="hint">{crate::i18n::text_with("canned-hint", &[
+                ("shopper_name", "{shopper_name}".into()),
+                ("agent_name", "{agent_name}".into()),
+                ("store_name", "{store_name}".into()),
+            ])}</p>
+            <Show when=move || error.get().is_some()>
+                <p class="error" role="alert">{move || error.get()}</p>
+            </Show>
+            <ul class="canned-list">
+                {move || shared.canned.get().into_iter().map(|reply| {
+                    let remove_url = format!("{url}/{}", reply.id);
+                    let me = me.clone();
+                    view! {
+                        <li>
+                            <strong>"/" {reply.shortcut.clone()}</strong>
+                            <span>{reply.text.clone()}</span>
+                            <button class="link" on:click=move |_| {
+                                let (remove_url, me) = (remove_url.clone(), me.clone());
+                                spawn_local(async move {
+                                    if let Err(e) = api::delete(&remove_url).await {
+                                        error.set(Some(e.message));
+                                    }
+                                    shared.reload_canned(&me);
+                                });
+                            }>{text("remove")}</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <h2>{text("canned-add")}</h2>
+            <form class="stacked" on:submit=add>
+                <label><span>{text("canned-shortcut")}</span>
+                    <input required prop:value=move || shortcut.get() on:input=move |ev| shortcut.set(event_target_value(&ev))/></label>
+                <label><span>{text("canned-text")}</span>
+                    <textarea rows="3" required prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
+                <button type="submit">{text("canned-add")}</button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,176 @@
+//! The composer: a reply to the shopper or a private note. Typing `/` opens the store's canned
+//! replies, filtered as the agent types; choosing one inserts its text with the placeholders
+//! (`{shopper_name}`, `{agent_name}`, `{store_name}`) filled in.
+
+use leptos::prelude::*;
+
+use super::workspace::Shared;
+use crate::api::Canned;
+use crate::desk::Desk;
+use crate::i18n::text;
+
+/// Fills a canned reply's placeholders.
+pub fn fill(template: &str, shopper: &str, agent: &str, store: &str) -> String {
+    template.replace("{shopper_name}", shopper).replace("{agent_name}", agent).replace("{store_name}", store)
+}
+
+/// The canned replies matching what follows `/` (by shortcut first, then by text).
+fn matching(all: &[Canned], query: &str) -> Vec<Canned> {
+    let query = query.to_lowercase();
+    let mut by_shortcut: Vec<Canned> = all.iter().filter(|c| c.shortcut.starts_with(&query)).cloned().collect();
+    let by_text = all.iter().filter(|c| !c.shortcut.starts_with(&query) && c.text.to_lowercase().contains(&query));
+    by_shortcut.extend(by_text.cloned());
+    by_shortcut
+}
+
+/// Reply or note, with `/` for canned replies.
+#[component]
+pub fn Composer(id: i64) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let shared = expect_context::<Shared>();
+    let draft = RwSignal::new(String::new());
+    let noting = RwSignal::new(false);
+    let highlighted = RwSignal::new(0usize);
+    let dismissed = RwSignal::new(false);
+    let field = NodeRef::<leptos::html::Textarea>::new();
+    // The `/query` being typed, when the draft is one.
+    let query = move || {
+        let d = draft.get();
+        d.strip_prefix('/').filter(|q| !q.contains(char::is_whitespace)).map(str::to_owned)
+    };
+    let options = move || match query() {
+        Some(q) if !dismissed.get() => shared.canned.with(|all| matching(all, &q)),
+        _ => Vec::new(),
+    };
+    let insert = move |reply: Canned| {
+        let (shopper, agent, store) = desk.conversations.with_untracked(|all| {
+            let shopper = all
+                .get(&id)
+                .and_then(|c| c.summary.follow_up_email.clone())
+                .and_then(|e| e.split('@').next().map(str::to_owned))
+                .unwrap_or_else(|| text("shopper-fallback-name"));
+            let (agent, store) = desk.me.with_value(|m| (m.agent.name.clone(), m.store.name.clone()));
+            (shopper, agent, store)
+        });
+        draft.set(fill(&reply.text, &shopper, &agent, &store));
+        highlighted.set(0);
+        if let Some(field) = field.get_untracked() {
+            let _ = field.focus();
+        }
+    };
+    let submit = move || {
+        let text = draft.get_untracked();
+        if text.trim().is_empty() {
+            return;
+        }
+        if noting.get_untracked() {
+            desk.note(id, text);
+        } else {
+            desk.reply(id, text);
+        }
+        draft.set(String::new());
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let shown = options();
+        if !shown.is_empty() {
+            match ev.key().as_str() {
+                "ArrowDown" => {
+                    ev.prevent_default();
+                    highlighted.update(|h| *h = (*h + 1) % shown.len());
+                    return;
+                }
+                "ArrowUp" => {
+                    ev.prevent_default();
+                    highlighted.update(|h| *h = (*h + shown.len() - 1) % shown.len());
+                    return;
+                }
+                "Enter" | "Tab" => {
+                    ev.prevent_default();
+                    let pick = shown.get(highlighted.get_untracked()).cloned();
+                    if let Some(pick) = pick {
+                        insert(pick);
+                    }
+                    return;
+                }
+                "Escape" => {
+                    dismissed.set(true);
+                    return;
+                }
+                _ => {}
+            }
+        }
+        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+            ev.prevent_default();
+            submit();
+        }
+    };
+    view! {
+        <form class="composer" class:noting=move || noting.get() on:submit=move |ev| {
+            ev.prevent_default();
+            submit();
+        }>
+            <div class="modes" role="group" aria-label=text("composer-mode")>
+                <button type="button" aria-pressed=move || (!noting.get()).to_string()
+                    on:click=move |_| noting.set(false)>{text("mode-reply")}</button>
+                <button type="button" aria-pressed=move || noting.get().to_string()
+                    on:click=move |_| noting.set(true)>{text("mode-note")}</button>
+            </div>
+            <Show when=move || !options().is_empty()>
+                <ul class="canned" role="listbox" aria-label=text("canned-replies")>
+                    {move || options().into_iter().enumerate().map(|(i, reply)| {
+                        let chosen = reply.clone();
+                        view! {
+                            <li role="option" aria-selected=move || (highlighted.get() == i).to_string()
+                                on:mousedown=move |ev| {
+                                    ev.prevent_default();
+                                    insert(chosen.clone());
+                                }>
+                                <strong>"/" {reply.shortcut.clone()}</strong>
+                                " "
+                                <span>{reply.text.clone()}</span>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </Show>
+            <textarea node_ref=field rows="3"
+                aria-label=move || text(if noting.get() { "note-label" } else { "reply-label" })
+                placeholder=move || text(if noting.get() { "note-placeholder" } else { "reply-placeholder" })
+                prop:value=move || draft.get()
+                on:input=move |ev| {
+                    draft.set(event_target_value(&ev));
+                    dismissed.set(false);
+                    highlighted.set(0);
+                    if !noting.get_untracked() {
+                        desk.typing(id);
+                    }
+                }
+                on:keydown=on_keydown></textarea>
+            <button type="submit">{move || text(if noting.get() { "add-note" } else { "send" })}</button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            fill("Hi {shopper_name}, {agent_name} of {store_name} here.", "Ana", "Li", "Maison"),
+            "Hi Ana, Li of Maison here."
+        );
+    }
+
+    #[test]
+    fn shortcuts_match_before_texts() {
+        let c = |id, shortcut: &str, text: &str| Canned { id, shortcut: shortcut.into(), text: text.into() };
+        let all = vec![c(1, "ship", "We ship in 2 days"), c(2, "size", "Our sizes run small; ship back free")];
+        let found: Vec<i64> = matching(&all, "s").iter().map(|c| c.id).collect();
+        assert_eq!(found, vec![1, 2]);
+        let found: Vec<i64> = matching(&all, "ship").iter().map(|c| c.id).collect();
+        assert_eq!(found, vec![1, 2], "the shortcut match first, then the text match");
+        assert!(matching(&all, "refund").is_empty());
+    }
+}

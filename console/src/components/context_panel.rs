@@ -1,0 +1,107 @@
+//! Who the shopper is and what they are doing: the page they are on now, the pages of this
+//! visit, where they came from, their language and local time, the email they left, and their
+//! earlier conversations.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::{clock, shopper_label};
+use crate::api::{self, Context};
+use crate::desk::Desk;
+use crate::i18n::{locale, text};
+
+/// The shopper's local time now, in their time zone.
+fn local_time(zone: &str, now: f64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(now));
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"timeZone".into(), &zone.into());
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"weekday".into(), &"short".into());
+    date.to_locale_time_string_with_options(&locale(), &options).into()
+}
+
+/// The panel beside a conversation.
+#[component]
+pub fn ContextPanel(id: i64) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let context = RwSignal::new(None::<Context>);
+    // Read again when the shopper moves to another page.
+    let live_page = Memo::new(move |_| desk.conversations.with(|all| all.get(&id).and_then(|c| c.live_page.clone())));
+    Effect::new(move |_| {
+        live_page.track();
+        let url = desk.me.with_value(|m| m.store_url(&format!("conversations/{id}/context")));
+        spawn_local(async move {
+            if let Ok(found) = api::get::<Context>(&url).await {
+                desk.set_notes(id, found.notes.clone());
+                desk.learn(found.previous.clone());
+                context.set(Some(found));
+            }
+        });
+    });
+    view! {
+        <aside class="context" aria-label=text("context")>
+            {move || context.get().map(|c| {
+                let current = c.pages.first().cloned();
+                let earlier: Vec<_> = c.pages.iter().skip(1).cloned().collect();
+                let zone = c.time_zone.clone();
+                view! {
+                    <h3>{text("context-now")}</h3>
+                    {match current {
+                        Some(page) => view! {
+                            <p class="page-now">
+                                <a href=page.url.clone() target="_blank" rel="noopener noreferrer">
+                                    {if page.title.is_empty() { page.url.clone() } else { page.title.clone() }}
+                                </a>
+                                <br/><span class="muted url">{page.url.clone()}</span>
+                            </p>
+                        }.into_any(),
+                        None => view! { <p class="muted">{text("context-unknown")}</p> }.into_any(),
+                    }}
+                    <Show when={let n = earlier.len(); move || n > 0}>
+                        <h3>{text("context-pages")}</h3>
+                    </Show>
+                    <ol class="pages">
+                        {earlier.iter().map(|p| view! {
+                            <li>
+                                <span class="muted">{clock(p.at as f64)}</span> " "
+                                <span title=p.url.clone()>{if p.title.is_empty() { p.url.clone() } else { p.title.clone() }}</span>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                    <dl>
+                        <dt>{text("context-email")}</dt>
+                        <dd>{c.email.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>{text("context-referrer")}</dt>
+                        <dd class="url">{c.referrer.clone().unwrap_or_else(|| text("context-direct"))}</dd>
+                        <dt>{text("context-language")}</dt>
+                        <dd>{c.language.clone().unwrap_or_else(|| "—".into())}</dd>
+                        <dt>{text("context-local-time")}</dt>
+                        <dd>{move || match &zone {
+                            Some(zone) => format!("{} ({zone})", local_time(zone, desk.now.get())),
+                            None => "—".into(),
+                        }}</dd>
+                    </dl>
+                    <h3>{text("context-previous")}</h3>
+                    {if c.previous.is_empty() {
+                        view! { <p class="muted">{text("context-none")}</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="previous">
+                                {c.previous.iter().map(|p| {
+                                    let other = p.id;
+                                    let preview = p.last_message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+                                    view! {
+                                        <li><button class="link" on:click=move |_| desk.open(other)>
+                                            {clock(p.created_at as f64)} " " {shopper_label(p)} ": " {preview}
+                                        </button></li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                }
+            })}
+        </aside>
+    }
+}

@@ -1,0 +1,211 @@
+//! One conversation: its actions (claim, transfer, release, close with a closing reply,
+//! reopen), the messages with their delivery and read state interleaved with private notes,
+//! the shopper's typing, the composer, and the context panel.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::{AgentStatus, Role};
+
+use super::composer::Composer;
+use super::context_panel::ContextPanel;
+use super::{clock, shopper_label};
+use crate::api::{self, Member};
+use crate::desk::{Delivery, Desk};
+use crate::i18n::text;
+
+/// A message or a note, in time order.
+#[derive(Clone, PartialEq)]
+enum Entry {
+    Line(crate::desk::Line),
+    Note(protocol::Note),
+}
+
+impl Entry {
+    fn at(&self) -> f64 {
+        match self {
+            Entry::Line(l) => l.at,
+            Entry::Note(n) => n.at as f64,
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Entry::Line(l) => format!("{}-{:?}", l.key, l.delivery),
+            Entry::Note(n) => format!("n{}", n.id),
+        }
+    }
+}
+
+/// The selected conversation, or a hint to pick one.
+#[component]
+pub fn ConversationView() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    move || match desk.selected.get() {
+        Some(id) => view! { <Opened id=id/> }.into_any(),
+        None => {
+            view! { <section class="conversation-view empty"><p>{text("pick-conversation")}</p></section> }.into_any()
+        }
+    }
+}
+
+#[component]
+fn Opened(id: i64) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let conv = Memo::new(move |_| desk.conversations.with(|all| all.get(&id).cloned()));
+    let my_id = desk.my_id();
+    let closing = RwSignal::new(false);
+    let closing_text = RwSignal::new(text("closing-reply"));
+    let transferring = RwSignal::new(false);
+    let team = RwSignal::new(Vec::<Member>::new());
+    let open_transfer = move |_| {
+        transferring.set(true);
+        let url = desk.me.with_value(|m| m.store_url("team"));
+        spawn_local(async move {
+            if let Ok(members) = api::get::<Vec<Member>>(&url).await {
+                team.set(members);
+            }
+        });
+    };
+    let entries = move || {
+        conv.with(|c| {
+            let Some(c) = c else { return Vec::new() };
+            let mut entries: Vec<Entry> = c.lines.iter().cloned().map(Entry::Line).collect();
+            entries.extend(c.notes.iter().cloned().map(Entry::Note));
+            entries.sort_by(|a, b| a.at().total_cmp(&b.at()));
+            entries
+        })
+    };
+    let read_seq = move || conv.with(|c| c.as_ref().map_or(0, |c| c.visitor_read_seq));
+    let typing = move || conv.with(|c| c.as_ref().is_some_and(|c| c.typing_until > desk.now.get()));
+    let state = move || conv.with(|c| c.as_ref().map(|c| (c.is_closed(), c.summary.assigned_agent_id)));
+    view! {
+        <section class="conversation-view" aria-label=move || conv.with(|c| c.as_ref().map(|c| shopper_label(&c.summary)))>
+            <header class="conversation-head">
+                <h2>{move || conv.with(|c| c.as_ref().map(|c| shopper_label(&c.summary)))}</h2>
+                <div class="actions">
+                    {move || match state() {
+                        None => ().into_any(),
+                        Some((true, _)) => view! {
+                            <button on:click=move |_| desk.reopen(id)>{text("reopen")}</button>
+                        }.into_any(),
+                        Some((false, None)) => view! {
+                            <button on:click=move |_| desk.claim(id)>{text("claim")}</button>
+                            <button on:click=move |_| closing.set(true)>{text("close")}</button>
+                        }.into_any(),
+                        Some((false, Some(owner))) if owner == my_id => view! {
+                            <button on:click=open_transfer>{text("transfer")}</button>
+                            <button on:click=move |_| desk.release(id)>{text("release")}</button>
+                            <button on:click=move |_| closing.set(true)>{text("close")}</button>
+                        }.into_any(),
+                        Some((false, Some(_))) => view! { <span class="muted">{text("assigned-elsewhere")}</span> }.into_any(),
+                    }}
+                </div>
+            </header>
+            <Show when=move || transferring.get()>
+                <div class="dialog" role="dialog" aria-label=text("transfer")>
+                    <p>{text("transfer-to")}</p>
+                    <ul>
+                        {move || team.get().into_iter()
+                            .filter(|m| m.id != my_id && m.active)
+                            .map(|m| {
+                                let online = m.status == Some(AgentStatus::Online);
+                                let to = m.id;
+                                view! {
+                                    <li>
+                                        <button disabled=!online on:click=move |_| {
+                                            desk.transfer(id, to);
+                                            transferring.set(false);
+                                        }>
+                                            {m.name.clone()}
+                                            " "
+                                            <span class="muted">{text(if online { "status-online" } else { "status-unavailable" })}</span>
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                    </ul>
+                    <button class="link" on:click=move |_| transferring.set(false)>{text("cancel")}</button>
+                </div>
+            </Show>
+            <Show when=move || closing.get()>
+                <div class="dialog" role="dialog" aria-label=text("close")>
+                    <label>
+                        <span>{text("closing-label")}</span>
+                        <textarea rows="2" prop:value=move || closing_text.get()
+                            on:input=move |ev| closing_text.set(event_target_value(&ev))></textarea>
+                    </label>
+                    <button on:click=move |_| {
+                        desk.close(id, Some(closing_text.get_untracked()));
+                        closing.set(false);
+                    }>{text("send-and-close")}</button>
+                    <button on:click=move |_| {
+                        desk.close(id, None);
+                        closing.set(false);
+                    }>{text("close-silently")}</button>
+                    <button class="link" on:click=move |_| closing.set(false)>{text("cancel")}</button>
+                </div>
+            </Show>
+            <ol class="lines" aria-label=text("messages") aria-live="polite">
+                <For each=entries key=Entry::key let:entry>
+                    {render(entry, read_seq, id)}
+                </For>
+            </ol>
+            <Show when=typing>
+                <p class="typing">{text("shopper-typing")}</p>
+            </Show>
+            {move || conv.with(|c| c.as_ref().is_some_and(|c| !c.is_closed())).then(|| view! { <Composer id=id/> })}
+        </section>
+        <ContextPanel id=id/>
+    }
+}
+
+fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'static, id: i64) -> AnyView {
+    let desk = expect_context::<Desk>();
+    match entry {
+        Entry::Note(note) => view! {
+            <li class="note">
+                <span class="author">{text("note-by")} " " {note.agent_name}</span>
+                <p class="text">{note.text}</p>
+                <span class="meta">{clock(note.at as f64)}</span>
+            </li>
+        }
+        .into_any(),
+        Entry::Line(line) => {
+            let mine = line.role == Role::Agent;
+            let author = match line.role {
+                Role::Visitor => text("author-shopper"),
+                Role::Bot => text("author-bot"),
+                Role::System => text("author-system"),
+                Role::Agent => line.author.clone().unwrap_or_else(|| text("author-agent")),
+            };
+            let seq = line.seq;
+            let key = line.key.clone();
+            let state = move || match line.delivery {
+                Delivery::Sending => text("state-sending"),
+                Delivery::Failed => text("state-failed"),
+                Delivery::Sent if seq.is_some_and(|s| s <= read_seq()) => text("state-read"),
+                Delivery::Sent => text("state-sent"),
+            };
+            let failed = line.delivery == Delivery::Failed;
+            let class = match line.role {
+                Role::Visitor => "line theirs",
+                Role::Agent => "line mine",
+                _ => "line auto",
+            };
+            view! {
+                <li class=class>
+                    <span class="author">{author}</span>
+                    <p class="text">{line.text}</p>
+                    <span class="meta">
+                        {clock(line.at)}
+                        {mine.then(|| view! { " · " <span class="delivery">{state}</span> })}
+                        {failed.then(|| view! {
+                            " " <button class="link" on:click=move |_| desk.retry(id, key.clone())>{text("retry")}</button>
+                        })}
+                    </span>
+                </li>
+            }
+            .into_any()
+        }
+    }
+}

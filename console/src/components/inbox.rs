@@ -1,0 +1,145 @@
+//! The inbox: tabs (Queue, Mine, All for admins, Closed) with unread counts, and the list of
+//! conversations, each with its latest message and, while the shopper waits, the waiting time
+//! coloured against the first-reply target.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::ConversationSummary;
+
+use super::workspace::Shared;
+use super::{elapsed, shopper_label};
+use crate::api;
+use crate::desk::{Conv, Desk};
+use crate::i18n::text;
+
+/// The inbox's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    /// Waiting for an agent.
+    Queue,
+    /// Assigned to me.
+    Mine,
+    /// Every open conversation (owners and admins).
+    All,
+    /// Closed.
+    Closed,
+}
+
+impl Tab {
+    fn holds(self, conv: &Conv, me: i64) -> bool {
+        match self {
+            Tab::Queue => !conv.is_closed() && conv.summary.assigned_agent_id.is_none(),
+            Tab::Mine => !conv.is_closed() && conv.summary.assigned_agent_id == Some(me),
+            Tab::All => !conv.is_closed(),
+            Tab::Closed => conv.is_closed(),
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Queue => "tab-queue",
+            Tab::Mine => "tab-mine",
+            Tab::All => "tab-all",
+            Tab::Closed => "tab-closed",
+        }
+    }
+}
+
+/// How urgent a wait looks: under 30 s, under the deadline, or over it.
+fn wait_class(waited_ms: f64, deadline_secs: u32) -> &'static str {
+    if waited_ms < 30_000.0 {
+        "wait fresh"
+    } else if waited_ms < f64::from(deadline_secs) * 1000.0 {
+        "wait due"
+    } else {
+        "wait late"
+    }
+}
+
+/// The tabs and the list.
+#[component]
+pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let shared = expect_context::<Shared>();
+    let is_admin = desk.me.with_value(|m| m.is_admin());
+    let my_id = desk.my_id();
+    let tabs: Vec<Tab> =
+        [Tab::Queue, Tab::Mine, Tab::All, Tab::Closed].into_iter().filter(|t| *t != Tab::All || is_admin).collect();
+    let load_closed = move || {
+        let url = desk.me.with_value(|m| m.store_url("conversations?state=closed&limit=100"));
+        spawn_local(async move {
+            if let Ok(list) = api::get::<Vec<ConversationSummary>>(&url).await {
+                desk.learn(list);
+            }
+        });
+    };
+    let deadline = move || shared.settings.with(|s| s.as_ref().map_or(60, |s| s.first_reply_secs));
+    let list = move || {
+        let current = tab.get();
+        let mut convs: Vec<Conv> =
+            desk.conversations.with(|all| all.values().filter(|c| current.holds(c, my_id)).cloned().collect());
+        match current {
+            // The longest wait first.
+            Tab::Queue => convs.sort_by(|a, b| a.waiting_since.total_cmp(&b.waiting_since)),
+            _ => convs.sort_by_key(|c| std::cmp::Reverse(c.summary.id)),
+        }
+        convs
+    };
+    view! {
+        <section class="inbox" aria-label=text("inbox")>
+            <div class="tabs" role="tablist">
+                {tabs.into_iter().map(|t| {
+                    let unread = move || desk.conversations.with(|all| {
+                        all.values().filter(|c| t.holds(c, my_id)).map(|c| c.unread).sum::<u32>()
+                    });
+                    view! {
+                        <button role="tab" aria-selected=move || (tab.get() == t).to_string()
+                            on:click=move |_| {
+                                tab.set(t);
+                                if t == Tab::Closed {
+                                    load_closed();
+                                }
+                            }>
+                            {text(t.label())}
+                            <Show when=move || { unread() > 0 }>
+                                <span class="badge" aria-label=move || crate::i18n::text_with("unread", &[("count", unread().to_string())])>
+                                    {unread}
+                                </span>
+                            </Show>
+                        </button>
+                    }
+                }).collect_view()}
+            </div>
+            <ul class="conversations">
+                <For each=list key=|c| (c.summary.id, c.unread, c.preview(), c.summary.assigned_agent_id, c.is_closed(), c.summary.follow_up_email.clone()) let:conv>
+                    {
+                        let id = conv.summary.id;
+                        let waiting = !conv.is_closed() && conv.awaits_reply();
+                        let since = conv.waiting_since;
+                        let unread = conv.unread;
+                        let has_unread = unread > 0;
+                        view! {
+                            <li>
+                                <button class="conversation" class:selected=move || desk.selected.get() == Some(id)
+                                    class:unread=has_unread
+                                    on:click=move |_| desk.open(id)>
+                                    <span class="who">{shopper_label(&conv.summary)}</span>
+                                    <span class="preview">{conv.preview()}</span>
+                                    {waiting.then(|| view! {
+                                        <span class=move || wait_class(desk.now.get() - since, deadline())>
+                                            {move || elapsed(desk.now.get() - since)}
+                                        </span>
+                                    })}
+                                    {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                                </button>
+                            </li>
+                        }
+                    }
+                </For>
+            </ul>
+            <Show when=move || list().is_empty()>
+                <p class="empty">{text("inbox-empty")}</p>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,85 @@
+//! The store's settings (owners and admins): name, the widget's colour, corner and greeting,
+//! the first-reply target, business hours and time zone, and the page origins allowed to embed
+//! the widget.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::workspace::Shared;
+use crate::api::{self, Settings};
+use crate::desk::Desk;
+use crate::i18n::text;
+
+/// The settings form.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let shared = expect_context::<Shared>();
+    let url = desk.me.with_value(|m| m.store_url("settings"));
+    let form = RwSignal::new(shared.settings.get_untracked().unwrap_or_default());
+    let origins = RwSignal::new(form.get_untracked().origins.join("\n"));
+    let message = RwSignal::new(None::<(bool, String)>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut settings = form.get_untracked();
+        settings.origins =
+            origins.get_untracked().lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
+        let url = url.clone();
+        spawn_local(async move {
+            match api::put::<Settings>(&url, &settings).await {
+                Ok(saved) => {
+                    shared.settings.set(Some(saved.clone()));
+                    form.set(saved);
+                    message.set(Some((true, text("saved"))));
+                }
+                Err(e) => message.set(Some((false, e.message))),
+            }
+        });
+    };
+    let text_field = move |label: &'static str, get: fn(&Settings) -> String, set: fn(&mut Settings, String)| {
+        view! {
+            <label><span>{text(label)}</span>
+                <input prop:value=move || form.with(get) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
+            </label>
+        }
+    };
+    view! {
+        <main class="admin-page">
+            <h1>{text("page-settings")}</h1>
+            <form class="stacked" on:submit=save>
+                {text_field("settings-name", |s| s.name.clone(), |s, v| s.name = v)}
+                <label><span>{text("settings-colour")}</span>
+                    <input type="color" prop:value=move || form.with(|f| f.colour.clone())
+                        on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
+                <label><span>{text("settings-position")}</span>
+                    <select on:change=move |ev| form.update(|f| f.position = event_target_value(&ev))>
+                        <option value="right" selected=move || form.with(|f| f.position == "right")>{text("position-right")}</option>
+                        <option value="left" selected=move || form.with(|f| f.position == "left")>{text("position-left")}</option>
+                    </select></label>
+                <label><span>{text("settings-greeting")}</span>
+                    <textarea rows="2" prop:value=move || form.with(|f| f.greeting.clone().unwrap_or_default())
+                        on:input=move |ev| form.update(|f| f.greeting = Some(event_target_value(&ev)))></textarea></label>
+                <label><span>{text("settings-first-reply")}</span>
+                    <input type="number" min="10" max="3600" prop:value=move || form.with(|f| f.first_reply_secs.to_string())
+                        on:input=move |ev| {
+                            if let Ok(secs) = event_target_value(&ev).parse() {
+                                form.update(|f| f.first_reply_secs = secs);
+                            }
+                        }/></label>
+                {text_field("settings-hours", |s| s.hours.clone().unwrap_or_default(), |s, v| s.hours = Some(v))}
+                <p class="hint">{text("settings-hours-hint")}</p>
+                {text_field("settings-timezone", |s| s.timezone.clone(), |s, v| s.timezone = v)}
+                <label><span>{text("settings-origins")}</span>
+                    <textarea rows="3" prop:value=move || origins.get()
+                        on:input=move |ev| origins.set(event_target_value(&ev))></textarea></label>
+                <p class="hint">{text("settings-origins-hint")}</p>
+                <Show when=move || message.get().is_some()>
+                    <p role="status" class:error=move || message.get().is_some_and(|(ok, _)| !ok)>
+                        {move || message.get().map(|(_, m)| m)}
+                    </p>
+                </Show>
+                <button type="submit">{text("save")}</button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,169 @@
+//! The signed-in screen: the top bar (presence, load, notifications, pages, sign-out) and the
+//! page in view: the inbox for everyone; team, settings, canned replies and install for owners
+//! and admins.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use protocol::AgentStatus;
+
+use super::canned::CannedPage;
+use super::conversation::ConversationView;
+use super::inbox::{Inbox, Tab};
+use super::install::InstallPage;
+use super::settings::SettingsPage;
+use super::team::TeamPage;
+use crate::alerts;
+use crate::api::{self, Canned, Me, Settings};
+use crate::desk::{Desk, Link};
+use crate::i18n::text;
+
+/// The workspace's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Page {
+    Inbox,
+    Team,
+    Settings,
+    Canned,
+    Install,
+}
+
+/// What the pages share beyond the desk: the store's settings and canned replies.
+#[derive(Clone, Copy)]
+pub struct Shared {
+    /// The store's settings (the first-reply deadline colours the queue).
+    pub settings: RwSignal<Option<Settings>>,
+    /// The canned replies, for `/` in the composer.
+    pub canned: RwSignal<Vec<Canned>>,
+}
+
+impl Shared {
+    /// Reads the canned replies again (after an admin changed them).
+    pub fn reload_canned(self, me: &Me) {
+        let url = me.store_url("canned");
+        spawn_local(async move {
+            if let Ok(list) = api::get::<Vec<Canned>>(&url).await {
+                self.canned.set(list);
+            }
+        });
+    }
+}
+
+/// The whole signed-in console.
+#[component]
+pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let desk = Desk::new(me.clone());
+    provide_context(desk);
+    let shared = Shared { settings: RwSignal::new(None), canned: RwSignal::new(Vec::new()) };
+    provide_context(shared);
+    desk.connect();
+    let settings_url = me.store_url("settings");
+    spawn_local(async move {
+        if let Ok(settings) = api::get::<Settings>(&settings_url).await {
+            shared.settings.set(Some(settings));
+        }
+    });
+    shared.reload_canned(&me);
+
+    let page = RwSignal::new(Page::Inbox);
+    let tab = RwSignal::new(Tab::Queue);
+    let is_admin = me.is_admin();
+
+    // The unread count of the agent's inbox goes in the tab title.
+    let title = text("app-name");
+    Effect::new(move |_| {
+        let my_id = desk.my_id();
+        let count: u32 = desk.conversations.with(|all| {
+            all.values()
+                .filter(|c| !c.is_closed())
+                .filter(|c| c.summary.assigned_agent_id.is_none_or(|a| a == my_id))
+                .map(|c| c.unread)
+                .sum()
+        });
+        alerts::show_count(count, &title);
+    });
+    Effect::new(move |_| {
+        if desk.link.get() == Link::SignedOut {
+            on_sign_out();
+        }
+    });
+
+    let sign_out = move |_| {
+        desk.stop();
+        spawn_local(async move {
+            let _ = api::delete("/api/session").await;
+            on_sign_out();
+        });
+    };
+    let notifications_undecided = RwSignal::new(alerts::notifications_undecided());
+    let store_name = me.store.name.clone();
+    let agent_name = me.agent.name.clone();
+    let nav = move |target: Page, label: &'static str| {
+        view! {
+            <button class="nav" class:current=move || page.get() == target
+                aria-current=move || (page.get() == target).then_some("page")
+                on:click=move |_| page.set(target)>{text(label)}</button>
+        }
+    };
+    view! {
+        <div class="workspace">
+            <header class="top">
+                <strong class="store">{store_name}</strong>
+                <nav>
+                    {nav(Page::Inbox, "page-inbox")}
+                    {is_admin.then(|| view! {
+                        {nav(Page::Team, "page-team")}
+                        {nav(Page::Settings, "page-settings")}
+                        {nav(Page::Canned, "page-canned")}
+                        {nav(Page::Install, "page-install")}
+                    })}
+                </nav>
+                <span class="spacer"></span>
+                <Show when=move || desk.link.get() == Link::Reconnecting>
+                    <span class="banner" role="status">{text("reconnecting")}</span>
+                </Show>
+                <label class="presence">
+                    <span class="visually-hidden">{text("presence")}</span>
+                    <select aria-label=text("presence") on:change=move |ev| {
+                        let status = if event_target_value(&ev) == "away" { AgentStatus::Away } else { AgentStatus::Online };
+                        desk.set_status(status);
+                    }>
+                        <option value="online" selected=move || desk.status.get() == AgentStatus::Online>{text("status-online")}</option>
+                        <option value="away" selected=move || desk.status.get() == AgentStatus::Away>{text("status-away")}</option>
+                    </select>
+                </label>
+                <span class="load" title=text("load-title")>
+                    {move || {
+                        let (load, capacity) = desk.capacity.get();
+                        crate::i18n::text_with("load", &[("load", load.to_string()), ("capacity", capacity.to_string())])
+                    }}
+                </span>
+                <Show when=move || notifications_undecided.get()>
+                    <button class="link" on:click=move |_| {
+                        alerts::ask_for_notifications();
+                        notifications_undecided.set(false);
+                    }>{text("enable-notifications")}</button>
+                </Show>
+                <span class="who">{agent_name}</span>
+                <button class="link" on:click=sign_out>{text("sign-out")}</button>
+            </header>
+            <Show when=move || desk.notice.get().is_some()>
+                <p class="notice" role="alert">
+                    {move || desk.notice.get()}
+                    <button class="link" on:click=move |_| desk.notice.set(None)>{text("dismiss")}</button>
+                </p>
+            </Show>
+            {move || match page.get() {
+                Page::Inbox => view! {
+                    <main class="inbox-page">
+                        <Inbox tab=tab/>
+                        <ConversationView/>
+                    </main>
+                }.into_any(),
+                Page::Team => view! { <TeamPage/> }.into_any(),
+                Page::Settings => view! { <SettingsPage/> }.into_any(),
+                Page::Canned => view! { <CannedPage/> }.into_any(),
+                Page::Install => view! { <InstallPage/> }.into_any(),
+            }}
+        </div>
+    }
+}

@@ -1,0 +1,655 @@
+//! The agent's desk: the one service that owns the agent socket. It resumes the session with
+//! the cookie, reconnects with backoff, keeps every conversation the agent may see (messages,
+//! notes, unread counts, the shopper's typing) in signals, and sends what the agent does.
+//!
+//! Components never see the socket: they read [`Desk::conversations`] and call its methods.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use protocol::{
+    AgentFrame, AgentStatus, ConversationId, ConversationSummary, Message, Note, PageView, Role, ServerFrame,
+};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, WebSocket};
+
+use crate::alerts;
+use crate::api::Me;
+
+/// The longest pause between reconnection attempts.
+const MAX_BACKOFF_MS: f64 = 15_000.0;
+/// A reply not stored by then shows as failed.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The link to the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// Connecting for the first time.
+    Connecting,
+    /// Signed in on the socket.
+    Online,
+    /// Dropped; trying again.
+    Reconnecting,
+    /// The session is over (expired, deactivated, or signed out elsewhere).
+    SignedOut,
+}
+
+/// Where one of the agent's own lines stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Waiting for the relay.
+    Sending,
+    /// Stored (on disk).
+    Sent,
+    /// Refused or not acknowledged in time.
+    Failed,
+}
+
+/// One message as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// Stable key: the client id for the agent's own, else the relay's id.
+    pub key: String,
+    /// Its position, once stored.
+    pub seq: Option<u64>,
+    /// Who wrote it.
+    pub role: Role,
+    /// Author's display name (agents, bot).
+    pub author: Option<String>,
+    /// Plain text.
+    pub text: String,
+    /// When (ms).
+    pub at: f64,
+    /// For the agent's own lines.
+    pub delivery: Delivery,
+}
+
+impl Line {
+    fn stored(m: Message) -> Line {
+        Line {
+            key: m.client_id.clone().filter(|_| m.author.role == Role::Agent).unwrap_or_else(|| format!("m{}", m.id)),
+            seq: Some(m.seq),
+            role: m.author.role,
+            author: m.author.name,
+            text: m.text,
+            at: m.at as f64,
+            delivery: Delivery::Sent,
+        }
+    }
+}
+
+/// Everything the console knows of one conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conv {
+    /// What the relay said of it.
+    pub summary: ConversationSummary,
+    /// Its messages, oldest first (the agent's unsent ones last).
+    pub lines: Vec<Line>,
+    /// Private notes, oldest first.
+    pub notes: Vec<Note>,
+    /// Shopper messages the agent has not looked at.
+    pub unread: u32,
+    /// How far the shopper has read.
+    pub visitor_read_seq: u64,
+    /// Until when the shopper shows as typing (ms).
+    pub typing_until: f64,
+    /// Whether its history was fetched.
+    pub loaded: bool,
+    /// The page the shopper moved to while the console watched.
+    pub live_page: Option<PageView>,
+    /// When the latest shopper message came (ms): the waiting time runs from there.
+    pub waiting_since: f64,
+}
+
+impl Conv {
+    fn new(summary: ConversationSummary) -> Conv {
+        let last_is_shopper = summary.last_message.as_ref().is_some_and(|m| m.author.role == Role::Visitor);
+        let unread =
+            if last_is_shopper { summary.last_seq.saturating_sub(summary.agent_read_seq).max(1) as u32 } else { 0 };
+        let waiting_since = summary.last_message.as_ref().map_or(summary.created_at, |m| m.at) as f64;
+        Conv {
+            summary,
+            lines: Vec::new(),
+            notes: Vec::new(),
+            unread,
+            visitor_read_seq: 0,
+            typing_until: 0.0,
+            loaded: false,
+            live_page: None,
+            waiting_since,
+        }
+    }
+
+    /// Whether it is closed.
+    pub fn is_closed(&self) -> bool {
+        self.summary.closed_at.is_some()
+    }
+
+    /// The latest message's text, for the inbox.
+    pub fn preview(&self) -> String {
+        match self.lines.iter().rev().find(|l| l.seq.is_some()) {
+            Some(line) => line.text.clone(),
+            None => self.summary.last_message.as_ref().map(|m| m.text.clone()).unwrap_or_default(),
+        }
+    }
+
+    /// Whether the shopper waits for an answer (their message is the latest).
+    pub fn awaits_reply(&self) -> bool {
+        let last = self.lines.iter().rev().find(|l| l.role != Role::System).map(|l| l.role);
+        let last = last.or(self.summary.last_message.as_ref().map(|m| m.author.role));
+        last == Some(Role::Visitor)
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.lines.iter().filter_map(|l| l.seq).max().unwrap_or(0)
+    }
+
+    fn merge(&mut self, messages: Vec<Message>) {
+        for message in messages {
+            self.summary.last_seq = self.summary.last_seq.max(message.seq);
+            let fresh = Line::stored(message);
+            match self.lines.iter_mut().find(|l| l.key == fresh.key || (l.seq.is_some() && l.seq == fresh.seq)) {
+                Some(existing) => *existing = fresh,
+                None => self.lines.push(fresh),
+            }
+        }
+        self.lines.sort_by(|a, b| match (a.seq, b.seq) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.at.total_cmp(&b.at),
+        });
+    }
+}
+
+#[derive(Default)]
+struct Socket {
+    socket: Option<WebSocket>,
+    callbacks: Vec<Closure<dyn FnMut(web_sys::Event)>>,
+    attempt: u32,
+    introduced: bool,
+    retry_scheduled: bool,
+    typing_sent: BTreeMap<ConversationId, f64>,
+    stopped: bool,
+}
+
+/// The handle components use; `Copy`, shared through context.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    /// The signed-in agent.
+    pub me: StoredValue<Me>,
+    /// Every conversation the agent can see, by id.
+    pub conversations: RwSignal<BTreeMap<ConversationId, Conv>>,
+    /// The conversation on screen.
+    pub selected: RwSignal<Option<ConversationId>>,
+    /// The link's state.
+    pub link: RwSignal<Link>,
+    /// The agent's own status.
+    pub status: RwSignal<AgentStatus>,
+    /// Their capacity and load, as the relay last said.
+    pub capacity: RwSignal<(u32, u32)>,
+    /// The latest refusal to show (a transfer to a busy agent, say).
+    pub notice: RwSignal<Option<String>>,
+    /// Now (ms), ticking every second: waiting times and typing indicators follow it.
+    pub now: RwSignal<f64>,
+    socket: StoredValue<Socket, LocalStorage>,
+}
+
+impl Desk {
+    /// A desk for the signed-in agent; call [`Desk::connect`] to open the socket.
+    pub fn new(me: Me) -> Desk {
+        let desk = Desk {
+            me: StoredValue::new(me),
+            conversations: RwSignal::new(BTreeMap::new()),
+            selected: RwSignal::new(None),
+            link: RwSignal::new(Link::Connecting),
+            status: RwSignal::new(AgentStatus::Online),
+            capacity: RwSignal::new((0, 0)),
+            notice: RwSignal::new(None),
+            now: RwSignal::new(js_sys::Date::now()),
+            socket: StoredValue::new_local(Socket::default()),
+        };
+        let tick = set_interval_with_handle(move || desk.now.set(js_sys::Date::now()), Duration::from_secs(1));
+        if let Ok(tick) = tick {
+            on_cleanup(move || tick.clear());
+        }
+        desk
+    }
+
+    /// The signed-in agent's id.
+    pub fn my_id(&self) -> i64 {
+        self.me.with_value(|m| m.agent.id)
+    }
+
+    /// Opens the socket unless it is open or opening.
+    pub fn connect(self) {
+        if self.socket.with_value(|s| s.socket.is_some() || s.stopped) {
+            return;
+        }
+        let Some(url) = socket_url() else { return };
+        let socket = match WebSocket::new(&url) {
+            Ok(socket) => socket,
+            Err(_) => return self.schedule_retry(),
+        };
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            let status = Some(self.status.get_untracked());
+            self.raw_send(&AgentFrame::Resume { token: String::new(), status });
+        });
+        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+            if let Some(text) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+                self.receive(&text);
+            }
+        });
+        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.dropped());
+        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        self.socket.update_value(|s| {
+            s.socket = Some(socket);
+            s.introduced = false;
+            s.callbacks = vec![on_open, on_message, on_close];
+        });
+    }
+
+    /// Closes the socket for good (sign-out).
+    pub fn stop(self) {
+        self.raw_send(&AgentFrame::Logout);
+        self.socket.update_value(|s| {
+            s.stopped = true;
+            if let Some(socket) = s.socket.take() {
+                socket.set_onclose(None);
+                let _ = socket.close();
+            }
+        });
+    }
+
+    fn raw_send(&self, frame: &AgentFrame) -> bool {
+        self.socket.with_value(|s| match &s.socket {
+            Some(socket) => socket.send_with_str(&protocol::encode(frame)).is_ok(),
+            None => false,
+        })
+    }
+
+    fn send_frame(&self, frame: &AgentFrame) -> bool {
+        if !self.socket.with_value(|s| s.introduced) {
+            return false;
+        }
+        self.raw_send(frame)
+    }
+
+    fn dropped(self) {
+        self.socket.update_value(|s| {
+            if let Some(socket) = s.socket.take() {
+                socket.set_onopen(None);
+                socket.set_onmessage(None);
+                socket.set_onclose(None);
+            }
+            s.introduced = false;
+        });
+        if self.link.get_untracked() != Link::SignedOut {
+            self.link.set(Link::Reconnecting);
+            self.schedule_retry();
+        }
+    }
+
+    fn schedule_retry(self) {
+        let (already, attempt) = self.socket.with_value(|s| (s.retry_scheduled, s.attempt));
+        if already {
+            return;
+        }
+        let ceiling = (500.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
+        let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
+        self.socket.update_value(|s| {
+            s.retry_scheduled = true;
+            s.attempt += 1;
+        });
+        set_timeout(
+            move || {
+                self.socket.update_value(|s| s.retry_scheduled = false);
+                self.connect();
+            },
+            Duration::from_millis(delay as u64),
+        );
+    }
+
+    fn update(&self, id: ConversationId, f: impl FnOnce(&mut Conv)) {
+        self.conversations.update(|all| {
+            if let Some(conv) = all.get_mut(&id) {
+                f(conv);
+            }
+        });
+    }
+
+    /// Whether the agent is looking at this conversation right now.
+    fn watching(&self, id: ConversationId) -> bool {
+        self.selected.get_untracked() == Some(id) && alerts::page_visible()
+    }
+
+    fn receive(self, text: &str) {
+        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else { return };
+        match frame {
+            ServerFrame::AgentWelcome { conversations, .. } => {
+                self.socket.update_value(|s| {
+                    s.introduced = true;
+                    s.attempt = 0;
+                });
+                self.link.set(Link::Online);
+                self.conversations.update(|all| {
+                    for summary in conversations {
+                        match all.get_mut(&summary.id) {
+                            Some(conv) => conv.summary = summary,
+                            None => {
+                                all.insert(summary.id, Conv::new(summary));
+                            }
+                        }
+                    }
+                });
+                // Catch up on what was missed while disconnected.
+                let loaded: Vec<(ConversationId, u64)> = self.conversations.with_untracked(|all| {
+                    all.values().filter(|c| c.loaded).map(|c| (c.summary.id, c.last_seq())).collect()
+                });
+                for (conversation_id, after_seq) in loaded {
+                    self.send_frame(&AgentFrame::Sync { conversation_id, after_seq });
+                }
+                self.resend_pending();
+            }
+            ServerFrame::Conversation { conversation } => {
+                let id = conversation.id;
+                let known = self.conversations.with_untracked(|all| all.contains_key(&id));
+                self.conversations.update(|all| match all.get_mut(&id) {
+                    Some(conv) => conv.summary = conversation,
+                    None => {
+                        all.insert(id, Conv::new(conversation));
+                    }
+                });
+                if !known {
+                    alerts::ring(&crate::i18n::text("alert-new-conversation"), "");
+                }
+            }
+            ServerFrame::Message { message } => self.incoming(message),
+            ServerFrame::History { conversation_id, messages, more } => {
+                let after = messages.last().map(|m| m.seq);
+                self.update(conversation_id, |conv| {
+                    conv.merge(messages);
+                    conv.loaded = true;
+                });
+                match (more, after) {
+                    (true, Some(after_seq)) => {
+                        self.send_frame(&AgentFrame::Sync { conversation_id, after_seq });
+                    }
+                    _ => self.mark_seen(conversation_id),
+                }
+            }
+            ServerFrame::Accepted { client_id, conversation_id, seq, at, .. } => self.update(conversation_id, |conv| {
+                if let Some(line) = conv.lines.iter_mut().find(|l| l.key == client_id) {
+                    line.seq = Some(seq);
+                    line.at = at as f64;
+                    line.delivery = Delivery::Sent;
+                }
+            }),
+            ServerFrame::Read { conversation_id, seq, by: Role::Visitor } => {
+                self.update(conversation_id, |conv| conv.visitor_read_seq = conv.visitor_read_seq.max(seq));
+            }
+            ServerFrame::Typing { conversation_id, by: Role::Visitor, .. } => {
+                let until = js_sys::Date::now() + protocol::TYPING_EVERY_MS as f64 * 2.0;
+                self.update(conversation_id, |conv| conv.typing_until = until);
+            }
+            ServerFrame::Assignment { conversation_id, agent_id, .. } => {
+                let mine = agent_id == Some(self.my_id());
+                let was_mine = self.conversations.with_untracked(|all| {
+                    all.get(&conversation_id).is_some_and(|c| c.summary.assigned_agent_id == Some(self.my_id()))
+                });
+                self.update(conversation_id, |conv| conv.summary.assigned_agent_id = agent_id);
+                if mine && !was_mine && !self.watching(conversation_id) {
+                    alerts::ring(&crate::i18n::text("alert-assigned"), "");
+                }
+            }
+            ServerFrame::Presence { agent_id, status, capacity, load } if agent_id == self.my_id() => {
+                self.status.set(status);
+                self.capacity.set((load, capacity));
+            }
+            ServerFrame::Closed { conversation_id, .. } => {
+                let now = js_sys::Date::now() as i64;
+                self.update(conversation_id, |conv| {
+                    conv.summary.closed_at = Some(now);
+                    conv.unread = 0;
+                });
+            }
+            ServerFrame::Note { note } => self.update(note.conversation_id, |conv| {
+                if !conv.notes.iter().any(|n| n.id == note.id) {
+                    conv.notes.push(note);
+                }
+            }),
+            ServerFrame::VisitorPage { conversation_id, page } => {
+                self.update(conversation_id, |conv| conv.live_page = Some(page));
+            }
+            ServerFrame::Error { code, message, client_id, .. } => {
+                if code == protocol::ErrorCode::BadCredentials {
+                    self.link.set(Link::SignedOut);
+                    self.socket.update_value(|s| s.stopped = true);
+                    return;
+                }
+                if let Some(client_id) = client_id {
+                    self.conversations.update(|all| {
+                        for conv in all.values_mut() {
+                            if let Some(line) = conv.lines.iter_mut().find(|l| l.key == client_id) {
+                                line.delivery = Delivery::Failed;
+                            }
+                        }
+                    });
+                }
+                self.notice.set(Some(message));
+            }
+            _ => {}
+        }
+    }
+
+    fn incoming(self, message: Message) {
+        let id = message.conversation_id;
+        let from_shopper = message.author.role == Role::Visitor;
+        let watching = self.watching(id);
+        let at = message.at as f64;
+        let text = message.text.clone();
+        self.update(id, |conv| {
+            let was_waiting = conv.awaits_reply();
+            conv.summary.last_message = Some(message.clone());
+            conv.summary.last_seq = conv.summary.last_seq.max(message.seq);
+            // Unloaded conversations fetch their whole history when opened.
+            if conv.loaded {
+                conv.merge(vec![message]);
+            }
+            if from_shopper {
+                conv.typing_until = 0.0;
+                if !was_waiting {
+                    conv.waiting_since = at;
+                }
+                if !watching {
+                    conv.unread += 1;
+                }
+            }
+        });
+        if from_shopper {
+            if watching {
+                self.mark_seen(id);
+            } else {
+                alerts::ring(&crate::i18n::text("alert-new-message"), &text);
+            }
+        }
+    }
+
+    /// Shows a conversation: fetches its history once, and marks it read.
+    pub fn open(self, id: ConversationId) {
+        self.selected.set(Some(id));
+        let (loaded, after) =
+            self.conversations.with_untracked(|all| all.get(&id).map_or((true, 0), |c| (c.loaded, c.last_seq())));
+        if !loaded {
+            self.send_frame(&AgentFrame::Sync { conversation_id: id, after_seq: after });
+        }
+        self.mark_seen(id);
+    }
+
+    /// Adds conversations listed over HTTP (the Closed tab, a shopper's earlier chats).
+    pub fn learn(self, summaries: Vec<ConversationSummary>) {
+        self.conversations.update(|all| {
+            for summary in summaries {
+                all.entry(summary.id).or_insert_with(|| {
+                    let mut conv = Conv::new(summary);
+                    conv.unread = 0;
+                    conv
+                });
+            }
+        });
+    }
+
+    /// Tells the relay the agent has seen the conversation, and clears its unread count.
+    pub fn mark_seen(self, id: ConversationId) {
+        if !self.watching(id) {
+            return;
+        }
+        let seq = self.conversations.with_untracked(|all| all.get(&id).map(|c| c.last_seq()).unwrap_or(0));
+        self.update(id, |conv| conv.unread = 0);
+        if seq > 0 {
+            self.send_frame(&AgentFrame::Ack { conversation_id: id, seq });
+        }
+    }
+
+    fn resend_pending(self) {
+        let pending: Vec<(ConversationId, String, String)> = self.conversations.with_untracked(|all| {
+            all.values()
+                .flat_map(|c| {
+                    c.lines.iter().filter(|l| l.seq.is_none()).map(|l| (c.summary.id, l.key.clone(), l.text.clone()))
+                })
+                .collect()
+        });
+        for (conversation_id, client_id, text) in pending {
+            self.send_frame(&AgentFrame::Send { conversation_id, client_id, text });
+        }
+    }
+
+    /// Replies to the shopper: shown at once as sending, resent after a reconnect.
+    pub fn reply(self, id: ConversationId, text: String) {
+        let client_id = new_client_id();
+        let name = self.me.with_value(|m| m.agent.name.clone());
+        self.update(id, |conv| {
+            conv.lines.push(Line {
+                key: client_id.clone(),
+                seq: None,
+                role: Role::Agent,
+                author: Some(name),
+                text: text.clone(),
+                at: js_sys::Date::now(),
+                delivery: Delivery::Sending,
+            })
+        });
+        self.socket.update_value(|s| {
+            s.typing_sent.remove(&id);
+        });
+        self.send_frame(&AgentFrame::Send { conversation_id: id, client_id: client_id.clone(), text });
+        set_timeout(
+            move || {
+                self.update(id, |conv| {
+                    if let Some(line) =
+                        conv.lines.iter_mut().find(|l| l.key == client_id && l.delivery == Delivery::Sending)
+                    {
+                        line.delivery = Delivery::Failed;
+                    }
+                })
+            },
+            SEND_TIMEOUT,
+        );
+    }
+
+    /// Sends a failed reply again, with the same client id (never a duplicate).
+    pub fn retry(self, id: ConversationId, key: String) {
+        let text = self.conversations.with_untracked(|all| {
+            all.get(&id).and_then(|c| c.lines.iter().find(|l| l.key == key)).map(|l| l.text.clone())
+        });
+        if let Some(text) = text {
+            self.update(id, |conv| {
+                if let Some(line) = conv.lines.iter_mut().find(|l| l.key == key) {
+                    line.delivery = Delivery::Sending;
+                }
+            });
+            self.send_frame(&AgentFrame::Send { conversation_id: id, client_id: key, text });
+        }
+    }
+
+    /// Leaves a private note (the relay shows it to the store's agents only).
+    pub fn note(self, id: ConversationId, text: String) {
+        self.send_frame(&AgentFrame::Note { conversation_id: id, client_id: new_client_id(), text });
+    }
+
+    /// Notes loaded over HTTP with the context panel.
+    pub fn set_notes(self, id: ConversationId, notes: Vec<Note>) {
+        self.update(id, |conv| {
+            for note in notes {
+                if !conv.notes.iter().any(|n| n.id == note.id) {
+                    conv.notes.push(note);
+                }
+            }
+            conv.notes.sort_by_key(|n| n.id);
+        });
+    }
+
+    /// Reports typing in a conversation, at most once every 2 s.
+    pub fn typing(self, id: ConversationId) {
+        let now = js_sys::Date::now();
+        let due = self
+            .socket
+            .with_value(|s| s.typing_sent.get(&id).is_none_or(|at| now - at >= protocol::TYPING_EVERY_MS as f64));
+        if due && self.send_frame(&AgentFrame::Typing { conversation_id: id }) {
+            self.socket.update_value(|s| {
+                s.typing_sent.insert(id, now);
+            });
+        }
+    }
+
+    /// Takes a conversation from the queue.
+    pub fn claim(self, id: ConversationId) {
+        self.send_frame(&AgentFrame::Claim { conversation_id: id });
+    }
+
+    /// Hands a conversation to another agent.
+    pub fn transfer(self, id: ConversationId, to_agent_id: i64) {
+        self.send_frame(&AgentFrame::Transfer { conversation_id: id, to_agent_id });
+    }
+
+    /// Puts a conversation back in the queue.
+    pub fn release(self, id: ConversationId) {
+        self.send_frame(&AgentFrame::Release { conversation_id: id });
+    }
+
+    /// Closes a conversation, after a closing reply when one is given.
+    pub fn close(self, id: ConversationId, closing: Option<String>) {
+        if let Some(text) = closing.filter(|t| !t.trim().is_empty()) {
+            self.reply(id, text);
+        }
+        self.send_frame(&AgentFrame::Close { conversation_id: id });
+    }
+
+    /// Opens a closed conversation again.
+    pub fn reopen(self, id: ConversationId) {
+        if self.send_frame(&AgentFrame::Reopen { conversation_id: id }) {
+            self.update(id, |conv| conv.summary.closed_at = None);
+        }
+    }
+
+    /// Sets the agent's status.
+    pub fn set_status(self, status: AgentStatus) {
+        self.status.set(status);
+        self.send_frame(&AgentFrame::SetStatus { status });
+    }
+}
+
+fn new_client_id() -> String {
+    format!("c{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e9) as u64)
+}
+
+/// `ws(s)://this-host/ws/agent`.
+fn socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/ws/agent", location.host().ok()?))
+}

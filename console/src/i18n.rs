@@ -1,0 +1,48 @@
+//! The console's UI strings: `console/locales/*.ftl`, read by the shared `catalog` crate, in
+//! the browser's language (zh-CN or English).
+
+use catalog::Catalog;
+
+const ENGLISH: &str = include_str!("../locales/en.ftl");
+const CHINESE: &str = include_str!("../locales/zh-CN.ftl");
+
+thread_local! {
+    /// Chosen once from the browser's languages and never changed afterwards.
+    static CATALOG: Catalog = {
+        let preferences: Vec<String> = web_sys::window()
+            .map(|w| w.navigator().languages().iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default();
+        Catalog::pick(&preferences, ENGLISH, CHINESE)
+    };
+}
+
+/// The text of message `id`.
+pub fn text(id: &str) -> String {
+    CATALOG.with(|c| c.t(id))
+}
+
+/// The text of message `id` with its placeables filled in.
+pub fn text_with(id: &str, args: &[(&str, String)]) -> String {
+    CATALOG.with(|c| c.t_with(id, args))
+}
+
+/// The language in use, for dates and times.
+pub fn locale() -> String {
+    CATALOG.with(|c| c.locale())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_english_id_is_translated_to_chinese() {
+        assert_eq!(catalog::ids(ENGLISH), catalog::ids(CHINESE));
+    }
+
+    #[test]
+    fn the_locale_files_use_only_what_the_reader_understands() {
+        catalog::check_syntax(ENGLISH).unwrap();
+        catalog::check_syntax(CHINESE).unwrap();
+    }
+}

@@ -1,0 +1,45 @@
+//! The agents' console (Leptos, client-side rendered, wasm32), served by the relay at
+//! `/console/`.
+//!
+//! It asks the relay who is signed in (the session is an HttpOnly cookie the page cannot
+//! read), shows the sign-in form or the workspace, and talks to the relay over one agent socket
+//! ([`desk::Desk`]) plus a few JSON calls ([`api`]).
+
+mod alerts;
+mod api;
+mod components;
+mod desk;
+mod i18n;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use api::Me;
+use components::{SignIn, Workspace};
+
+/// Sign-in or workspace, whichever the session calls for.
+#[component]
+fn App() -> impl IntoView {
+    let me = RwSignal::new(None::<Me>);
+    let checked = RwSignal::new(false);
+    spawn_local(async move {
+        if let Ok(found) = api::get::<Me>("/api/session").await {
+            me.set(Some(found));
+        }
+        checked.set(true);
+    });
+    let signed_in = move |found: Me| me.set(Some(found));
+    let signed_out = move || me.set(None);
+    view! {
+        <Show when=move || checked.get()>
+            {move || match me.get() {
+                Some(found) => view! { <Workspace me=found on_sign_out=signed_out/> }.into_any(),
+                None => view! { <SignIn on_signed_in=signed_in/> }.into_any(),
+            }}
+        </Show>
+    }
+}
+
+fn main() {
+    leptos::mount::mount_to_body(App);
+}

@@ -1,0 +1,116 @@
+//! The console's sign-in: `POST /api/session` with email and password sets the session cookie,
+//! `GET /api/session` says who is signed in, `DELETE /api/session` signs out on the server.
+//!
+//! The cookie is `HttpOnly` (scripts never see the token), `SameSite=Strict` (other sites'
+//! pages never send it), `Secure` when the console was reached over https, and lapses with
+//! the session after 12 hours without use. Sign-ins share the per-account limit with the
+//! agent socket's `login`, so guesses cannot be spread over both.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use protocol::ErrorCode;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::caller::{session_token, signed_in};
+use super::{api_error, too_many};
+use crate::app::AppState;
+use crate::auth::{check_credentials, new_session_token, session_token_hash, SESSION_COOKIE, SESSION_MAX_IDLE_MS};
+use crate::store::AgentRecord;
+use crate::ws::Refusal;
+
+/// What the sign-in form sends.
+#[derive(Deserialize)]
+pub struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// The signed-in agent and their store, as the console needs them.
+async fn me_json(state: &AppState, agent: &AgentRecord) -> Result<serde_json::Value, Response> {
+    let store = match state.store.store_by_id(agent.store_id).await {
+        Ok(Some(store)) => store,
+        Ok(None) => return Err(api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, "the store is gone")),
+        Err(e) => return Err(Refusal::from(e).into_response()),
+    };
+    Ok(json!({
+        "agent": { "id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role,
+                   "capacity": agent.capacity },
+        "store": { "key": store.key, "name": store.name },
+    }))
+}
+
+/// Whether the browser reached the relay over https (directly or through a proxy).
+fn over_https(headers: &HeaderMap) -> bool {
+    let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    forwarded == Some("https") || origin.is_some_and(|o| o.starts_with("https://"))
+}
+
+fn cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
+    HeaderValue::from_str(&text).expect("session tokens are URL-safe base64")
+}
+
+/// `POST /api/session`
+pub async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Json(form): Json<Credentials>,
+) -> Response {
+    let email = form.email.trim();
+    if let Err(wait) = state.limits.sign_in(email) {
+        return too_many("sign-in attempts", wait);
+    }
+    let agent = match check_credentials(&state.store, email, form.password).await {
+        Ok(Some(agent)) => agent,
+        Ok(None) => {
+            tracing::info!(%email, "failed console sign-in");
+            return api_error(StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials, "wrong email or password");
+        }
+        Err(e) => return Refusal::from(e).into_response(),
+    };
+    let (token, hash) = new_session_token();
+    if let Err(e) = state.store.add_session(agent.id, &hash).await {
+        return Refusal::from(e).into_response();
+    }
+    let body = match me_json(&state, &agent).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    tracing::info!(agent = %agent.email, "console sign-in");
+    let mut response = Json(body).into_response();
+    let max_age = SESSION_MAX_IDLE_MS / 1000;
+    response.headers_mut().insert(header::SET_COOKIE, cookie(&token, max_age, over_https(&headers)));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /api/session`
+pub async fn current(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let agent = match signed_in(&state, &headers).await {
+        Ok(agent) => agent,
+        Err(refused) => return refused,
+    };
+    match me_json(&state, &agent).await {
+        Ok(body) => Json(body).into_response(),
+        Err(refused) => refused,
+    }
+}
+
+/// `DELETE /api/session`: the session ends on the server, and the cookie is cleared.
+pub async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        if let Err(e) = state.store.remove_session(&session_token_hash(&token)).await {
+            return Refusal::from(e).into_response();
+        }
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, over_https(&headers)));
+    response
+}

@@ -1,0 +1,178 @@
+//! The agents' console in headless Chromium, against a real relay and a real shopper's socket:
+//! signing in, answering a waiting shopper, canned replies with `/`, and private notes.
+
+mod browser;
+mod common;
+
+use anyhow::{ensure, Result};
+use browser::{eventually, with_browser};
+use common::TestRelay;
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use parley::VisitorClient;
+use protocol::{Role, ServerFrame};
+
+/// Fails loudly when the console was not built.
+fn require_built_console() {
+    let index = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web/console/index.html");
+    assert!(index.exists(), "the console is not built: run `cargo xtask test` (or `cargo xtask build`) first");
+}
+
+/// An element found by XPath, once it exists.
+async fn find(client: &Client, xpath: &str) -> Result<Element> {
+    eventually(xpath, || async { Ok(client.find(Locator::XPath(xpath)).await.ok()) }).await
+}
+
+/// The input labelled `label` (the label's text is its accessible name).
+fn labelled_input(label: &str) -> String {
+    format!("//label[span[normalize-space()='{label}']]/input")
+}
+
+/// Signs in through the form and waits for the inbox.
+async fn sign_in(client: &Client, base: &str, email: &str, password: &str) -> Result<()> {
+    client.goto(&format!("{base}/console/")).await?;
+    find(client, &labelled_input("Email")).await?.send_keys(email).await?;
+    find(client, &labelled_input("Password")).await?.send_keys(password).await?;
+    find(client, "//button[normalize-space()='Sign in']").await?.click().await?;
+    find(client, "//div[@role='tablist']").await?;
+    Ok(())
+}
+
+/// Opens the tab whose label starts with `name` ("Mine", possibly followed by its count).
+async fn open_tab(client: &Client, name: &str) -> Result<()> {
+    find(client, &format!("//button[@role='tab'][starts-with(normalize-space(), '{name}')]")).await?.click().await?;
+    Ok(())
+}
+
+/// The conversation in the list whose latest message is `text`.
+async fn listed_with(client: &Client, text: &str) -> Result<Element> {
+    find(
+        client,
+        &format!("//button[contains(@class,'conversation')][.//span[@class='preview'][normalize-space()='{text}']]"),
+    )
+    .await
+}
+
+/// The "Reply" textbox of the open conversation.
+async fn reply_box(client: &Client) -> Result<Element> {
+    find(client, "//textarea[@aria-label='Reply']").await
+}
+
+/// Waits until the shopper's socket gets a message from an agent, and returns it with
+/// everything the shopper received on the way.
+async fn shopper_receives_agent_message(shopper: &mut VisitorClient) -> Result<(protocol::Message, Vec<String>)> {
+    let mut seen = Vec::new();
+    loop {
+        let frame = shopper.socket.wait_for(|_| true).await?;
+        seen.push(protocol::encode(&frame));
+        if let ServerFrame::Message { message } = frame {
+            if message.author.role == Role::Agent {
+                return Ok((message, seen));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_reply() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Grace").await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        // A wrong password is refused with a message, and nothing else happens.
+        client.goto(&format!("{base}/console/")).await?;
+        find(&client, &labelled_input("Email")).await?.send_keys(&email).await?;
+        find(&client, &labelled_input("Password")).await?.send_keys("not the password").await?;
+        find(&client, "//button[normalize-space()='Sign in']").await?.click().await?;
+        let alert = find(&client, "//p[@role='alert']").await?;
+        ensure!(alert.text().await?.contains("Wrong email or password"), "{}", alert.text().await?);
+
+        sign_in(&client, &base, &email, &password).await?;
+        // The session survives a reload: the cookie, not the page, holds it.
+        client.refresh().await?;
+        find(&client, "//div[@role='tablist']").await?;
+
+        let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
+        let question = "Do you ship the <b>linen</b> shirt to Lyon?";
+        shopper.send("q1", question).await?;
+
+        open_tab(&client, "Mine").await?;
+        listed_with(&client, question).await?.click().await?;
+        find(&client, &format!("//ol[contains(@class,'lines')]//p[normalize-space()='{question}']")).await?;
+        let bold = client.execute("return document.querySelectorAll('.lines b').length;", vec![]).await?;
+        ensure!(bold == 0, "the shopper's text was rendered as HTML");
+
+        let answer = "Yes, to Lyon in two days.";
+        reply_box(&client).await?.send_keys(answer).await?;
+        find(&client, "//form[contains(@class,'composer')]//button[normalize-space()='Send']").await?.click().await?;
+        let (received, _) = shopper_receives_agent_message(&mut shopper).await?;
+        ensure!(received.text == answer, "the shopper got {:?}", received.text);
+        // The agent sees it stored, and the list now shows it as the latest message.
+        find(&client, &format!("//li[contains(@class,'mine')][p[normalize-space()='{answer}']]//span[@class='delivery'][normalize-space()='Sent' or normalize-space()='Read']")).await?;
+        listed_with(&client, answer).await?;
+
+        // The shopper reads it; the agent sees "Read".
+        shopper.socket.send(&protocol::VisitorFrame::Ack { seq: received.seq }).await?;
+        find(&client, &format!("//li[contains(@class,'mine')][p[normalize-space()='{answer}']]//span[@class='delivery'][normalize-space()='Read']")).await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn canned_replies_come_with_a_slash_and_private_notes_never_reach_the_shopper() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Li").await;
+    let store = t.relay.state().store.store_by_key("demo").await.unwrap().unwrap();
+    let db = &t.relay.state().store;
+    db.add_canned_reply(store.id, "ship", "Hi {shopper_name}, {agent_name} from {store_name}: we ship in 2 days.")
+        .await
+        .unwrap();
+    db.add_canned_reply(store.id, "size", "Our sizes run true.").await.unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        sign_in(&client, &base, &email, &password).await?;
+        let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
+        shopper.send("q1", "When will it arrive?").await?;
+        open_tab(&client, "Mine").await?;
+        listed_with(&client, "When will it arrive?").await?.click().await?;
+
+        // A private note first: the team sees it, the shopper never does.
+        find(&client, "//button[normalize-space()='Private note']").await?.click().await?;
+        let secret = "VIP customer, refund approved by Sam";
+        find(&client, "//textarea[@aria-label='Note']").await?.send_keys(secret).await?;
+        find(&client, "//button[normalize-space()='Add note']").await?.click().await?;
+        find(&client, &format!("//li[contains(@class,'note')]/p[normalize-space()='{secret}']")).await?;
+
+        // Then a canned reply: `/sh` narrows the list, Enter inserts it with placeholders filled.
+        find(&client, "//button[normalize-space()='To the shopper']").await?.click().await?;
+        let reply = reply_box(&client).await?;
+        reply.send_keys("/sh").await?;
+        let options = find(&client, "//ul[@role='listbox']").await?;
+        let listed = options.text().await?;
+        ensure!(listed.contains("/ship") && !listed.contains("/size"), "the list shows {listed:?}");
+        reply.send_keys(&char::from(Key::Enter).to_string()).await?;
+        let expected = "Hi there, Li from Maison Demo: we ship in 2 days.";
+        eventually("the canned reply in the composer", || async {
+            let value = reply_box(&client).await?.prop("value").await?;
+            Ok((value.as_deref() == Some(expected)).then_some(()))
+        })
+        .await?;
+        reply.send_keys(&char::from(Key::Enter).to_string()).await?;
+
+        let (received, seen) = shopper_receives_agent_message(&mut shopper).await?;
+        ensure!(received.text == expected, "the shopper got {:?}", received.text);
+        ensure!(!seen.iter().any(|frame| frame.contains("VIP")), "a note reached the shopper: {seen:?}");
+        // Nor does it come with the history after a reconnect.
+        let mut again = VisitorClient::connect(&base, "demo", None, Some(shopper.welcome.token.clone()), 0).await?;
+        again.socket.send(&protocol::VisitorFrame::Sync { after_seq: 0 }).await?;
+        let history = again.socket.wait_for(|f| matches!(f, ServerFrame::History { .. })).await?;
+        let history = protocol::encode(&history);
+        ensure!(history.contains("we ship in 2 days") && !history.contains("VIP"), "{history}");
+        Ok(())
+    })
+    .await;
+}
