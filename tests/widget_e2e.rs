@@ -397,3 +397,52 @@ async fn both_sides_see_each_other_typing_and_the_shopper_sees_seen() {
     .await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_widget_wears_the_stores_colour_and_corner_and_tells_agents_where_the_shopper_is() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let db = t.relay.state().store.clone();
+    let store = db.store_by_key("demo").await.unwrap().unwrap();
+    let mut settings = db.settings(store.id).await.unwrap();
+    settings.colour = "#0a7d5a".into();
+    settings.position = "left".into();
+    db.save_settings(store.id, &settings).await.unwrap();
+    let (email, password) = t.add_agent("demo", "Grace").await;
+    let mut agent = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        let look = eventually("the store's colour and corner", || async {
+            let v = widget_js(
+                &client,
+                "const b = root.querySelector('.pl-launch'); if (!b) return null; const s = getComputedStyle(b); \
+                 return [s.backgroundColor, b.getBoundingClientRect().left];",
+            )
+            .await?;
+            Ok((v[0] == "rgb(10, 125, 90)").then_some(v))
+        })
+        .await?;
+        ensure!(look[1].as_f64().unwrap_or(999.0) < 100.0, "the launcher is not on the left: {look}");
+
+        open_chat(&client).await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("Is it in stock?{}", char::from(Key::Enter))).await?;
+        let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::Conversation { .. })).await?;
+        let ServerFrame::Conversation { conversation } = frame else { unreachable!() };
+        // A single-page shop changes the address without a load: agents hear of it.
+        client
+            .execute("history.pushState({}, '', '/demo/?colour=sand'); document.title = 'Sand overshirt';", vec![])
+            .await?;
+        let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::VisitorPage { .. })).await?;
+        let ServerFrame::VisitorPage { conversation_id, page } = frame else { unreachable!() };
+        ensure!(conversation_id == conversation.id && page.url.ends_with("/demo/?colour=sand"), "{page:?}");
+        ensure!(page.title == "Sand overshirt", "{page:?}");
+        let visit = db.visitor_context(&conversation.visitor_id).await?;
+        ensure!(visit.pages.len() == 2 && visit.pages[1].url.ends_with("/demo/"), "{visit:?}");
+        ensure!(visit.language.as_deref() == Some("en-US") && visit.time_zone.is_some(), "{visit:?}");
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}

@@ -17,7 +17,11 @@
     '<button class="pl-launch" type="button" aria-label="Open chat" aria-expanded="false">' +
     '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" ' +
     'd="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
-  var btn = root.querySelector('button'), started;
+  var btn = root.querySelector('button'), started, look;
+  // The store's colour and corner, as the widget last saw them.
+  try { look = (localStorage.getItem('parley:' + store + ':look') || '').split('|'); } catch (e) { look = []; }
+  if (/^#[0-9a-f]{6}$/i.test(look[0])) btn.style.background = look[0];
+  if (look[1] == 'left') { btn.style.right = 'auto'; btn.style.left = '20px'; }
   function load() {
     if (started) return;
     started = 1;

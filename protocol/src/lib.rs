@@ -236,6 +236,10 @@ pub enum VisitorFrame {
         /// The shopper's IANA time zone, for their local time.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         time_zone: Option<String>,
+        /// Pages of this visit seen before the widget connected, oldest first (at most 20
+        /// are kept), with the times the widget saw them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        earlier: Vec<PageView>,
     },
 }
 

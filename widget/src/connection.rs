@@ -107,6 +107,8 @@ struct Link {
     typing_sent_at: f64,
     /// Bumped by every typing report received, so an old expiry timer knows it is old.
     typing_generation: u64,
+    /// The page address last reported on this connection.
+    reported_url: Option<String>,
 }
 
 /// The handle components use; `Copy`, shared through context.
@@ -258,6 +260,8 @@ impl Connection {
                 });
                 self.status.set(LinkStatus::Online);
                 self.resend_pending();
+                self.link.update_value(|l| l.reported_url = None);
+                self.report_page();
             }
             ServerFrame::History { messages, more, .. } => {
                 self.merge(messages);
@@ -398,6 +402,23 @@ impl Connection {
             self.connect();
         }
         self.watch_delivery(client_id);
+    }
+
+    /// Tells the relay which page the shopper is on, when it changed since the last report
+    /// (agents see it beside the chat). Pages seen while not connected are kept for the visit.
+    pub fn report_page(self) {
+        let store = self.store.get_value();
+        crate::visit::remember(&store);
+        let Some((url, _)) = crate::visit::here() else { return };
+        let connected = self.link.with_value(|l| l.introduced);
+        if !connected || self.link.with_value(|l| l.reported_url.as_deref() == Some(url.as_str())) {
+            return;
+        }
+        if let Some(frame) = crate::visit::report(&store) {
+            if self.send_frame(&frame) {
+                self.link.update_value(|l| l.reported_url = Some(url));
+            }
+        }
     }
 
     /// Answers "Did this answer your question?" under a bot's FAQ answer.

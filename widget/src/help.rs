@@ -42,6 +42,16 @@ pub struct Article {
 #[derive(Deserialize)]
 struct Settings {
     greeting: Option<String>,
+    #[serde(default)]
+    colour: Option<String>,
+    #[serde(default)]
+    position: Option<String>,
+}
+
+/// A colour the widget accepts from the relay: `#rrggbb` and nothing that could break out of
+/// a style attribute.
+fn is_colour(text: &str) -> bool {
+    text.len() == 7 && text.starts_with('#') && text[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The two kinds of search, each debounced on its own.
@@ -79,8 +89,11 @@ pub struct Help {
     pub suggestions: RwSignal<Vec<Hit>>,
     /// The article open inline.
     pub article: RwSignal<Option<Article>>,
-    /// The store's greeting from its bot, once fetched (when the chat first opens).
+    /// The store's greeting from its bot, once fetched.
     pub greeting: RwSignal<Option<String>>,
+    /// The store's accent colour and launcher corner (`right`, `left`), once fetched.
+    pub look: RwSignal<Option<(String, String)>>,
+    store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
     pending: StoredValue<Pending, LocalStorage>,
@@ -94,6 +107,8 @@ impl Help {
             suggestions: RwSignal::new(Vec::new()),
             article: RwSignal::new(None),
             greeting: RwSignal::new(None),
+            look: RwSignal::new(None),
+            store: StoredValue::new(store.to_owned()),
             settings_url: StoredValue::new(format!(
                 "{relay}/api/stores/{}/widget",
                 js_sys::encode_uri_component(store)
@@ -163,7 +178,7 @@ impl Help {
         });
     }
 
-    /// Fetches the store's settings (its greeting) the first time the chat opens.
+    /// Fetches the store's settings (greeting, colour, corner) once.
     pub fn load_settings(self) {
         let url = self.settings_url.get_value();
         if url.is_empty() {
@@ -173,6 +188,10 @@ impl Help {
         spawn_local(async move {
             if let Some(settings) = get_json::<Settings>(&url).await {
                 self.greeting.set(settings.greeting.filter(|g| !g.trim().is_empty()));
+                let colour = settings.colour.filter(|c| is_colour(c)).unwrap_or_else(|| "#1f5eff".into());
+                let position = if settings.position.as_deref() == Some("left") { "left" } else { "right" };
+                crate::storage::save(&self.store.get_value(), "look", &format!("{colour}|{position}"));
+                self.look.set(Some((colour, position.to_owned())));
             }
         });
     }

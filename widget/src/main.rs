@@ -10,6 +10,7 @@ mod help;
 mod host;
 mod i18n;
 mod storage;
+mod visit;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -31,6 +32,17 @@ fn Widget(store: String, relay: String, socket_url: String, start_open: bool) ->
     if connection.has_conversation() {
         connection.connect();
     }
+    // The page is noted at once; single-page shops change the address without a load, so it
+    // is compared every second.
+    connection.report_page();
+    if let Ok(watch) = set_interval_with_handle(move || connection.report_page(), std::time::Duration::from_secs(1)) {
+        on_cleanup(move || watch.clear());
+    }
+    // The store's colour and corner, remembered so the loader draws the launcher right next time.
+    help.load_settings();
+    let look = help.look;
+    let style = move || look.get().map(|(colour, _)| format!("--pl-accent:{colour}"));
+    let left = move || look.get().is_some_and(|(_, position)| position == "left");
     Effect::new(move |_| {
         let is_open = open.get();
         connection.visible.set(is_open);
@@ -41,7 +53,7 @@ fn Widget(store: String, relay: String, socket_url: String, start_open: bool) ->
         }
     });
     view! {
-        <div class="pl-root" class:is-open=move || open.get()>
+        <div class="pl-root" class:is-open=move || open.get() class:is-left=left style=style>
             <Panel open=open/>
             <Launcher open=open/>
         </div>

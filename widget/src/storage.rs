@@ -21,3 +21,19 @@ pub fn save(store: &str, what: &str, value: &str) {
         let _ = storage.set_item(&key(store, what), value);
     }
 }
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Reads a value kept for this tab's visit (sessionStorage).
+pub fn load_for_visit(store: &str, what: &str) -> Option<String> {
+    session_storage()?.get_item(&key(store, what)).ok()?
+}
+
+/// Keeps a value for this tab's visit.
+pub fn save_for_visit(store: &str, what: &str, value: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(&key(store, what), value);
+    }
+}

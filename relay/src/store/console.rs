@@ -203,12 +203,13 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records the page a shopper is on, unless it is the one they were already on; returns
-    /// the page when it was new. Referrer, language and time zone are kept on the visitor.
+    /// Records a page the shopper saw at `at`, unless it is the one they were already on;
+    /// returns the page when it was new. Referrer, language and time zone are kept on the visitor.
     pub async fn record_page(
         &self,
         visitor_id: &str,
         page: &PageView,
+        at: i64,
         referrer: Option<&str>,
         language: Option<&str>,
         time_zone: Option<&str>,
@@ -229,7 +230,7 @@ impl Store {
                     .bind(&visitor)
                     .execute(&mut *conn)
                     .await?;
-                    let now = now_millis();
+                    let now = at;
                     // A reload of the same page is not a new page.
                     let inserted = sqlx::query(
                         "INSERT INTO visitor_pages (visitor_id, url, title, at)

@@ -13,7 +13,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use protocol::{ConversationSummary, ErrorCode, Role, ServerFrame, StoreInfo, VisitorFrame};
+use protocol::{ConversationSummary, ErrorCode, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
 
 use super::socket::{Flow, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
@@ -69,6 +69,19 @@ struct VisitorSession {
     last_page: Option<std::time::Instant>,
 }
 
+/// How many pages seen before the widget connected one report may carry.
+const MAX_EARLIER_PAGES: usize = 20;
+
+fn is_web_address(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= protocol::MAX_URL_BYTES
+}
+
+/// The page with its title cut to size, if its address is a web address of acceptable length.
+fn checked_page(page: PageView) -> Option<PageView> {
+    is_web_address(&page.url)
+        .then(|| PageView { title: page.title.trim().chars().take(protocol::MAX_TITLE_CHARS).collect(), ..page })
+}
+
 /// A widget reports at most one page change this often.
 const PAGE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
@@ -106,8 +119,8 @@ impl Session for VisitorSession {
                 }
                 Ok(())
             }
-            VisitorFrame::Page { url, title, referrer, language, time_zone } => {
-                self.page(url, title, referrer, language, time_zone).await
+            VisitorFrame::Page { url, title, referrer, language, time_zone, earlier } => {
+                self.page(PageView { url, title, at: 0 }, referrer, language, time_zone, earlier).await
             }
             VisitorFrame::Sync { after_seq } => match self.me.as_ref().map(|v| v.conversation.as_ref()) {
                 None => Err(not_introduced()),
@@ -257,14 +270,15 @@ impl VisitorSession {
         Ok(())
     }
 
-    /// Records the page the shopper is on and shows it to the store's agents when they chat.
+    /// Records the page the shopper is on (after the pages of the visit the widget saw before
+    /// it connected) and shows it to the store's agents when the shopper is chatting.
     async fn page(
         &mut self,
-        url: String,
-        title: String,
+        page: PageView,
         referrer: Option<String>,
         language: Option<String>,
         time_zone: Option<String>,
+        earlier: Vec<PageView>,
     ) -> Result<(), Refusal> {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
         let now = std::time::Instant::now();
@@ -272,22 +286,26 @@ impl VisitorSession {
             return Err(Refusal::rate_limited("page reports", PAGE_EVERY));
         }
         self.last_page = Some(now);
-        let web = |u: &str| u.starts_with("https://") || u.starts_with("http://");
-        if url.len() > protocol::MAX_URL_BYTES || !web(&url) {
-            return Err(Refusal::new(
+        let page = checked_page(page).ok_or_else(|| {
+            Refusal::new(
                 ErrorCode::InvalidValue,
                 format!("url must be an http(s) address of at most {} bytes", protocol::MAX_URL_BYTES),
-            ));
-        }
-        let title: String = title.trim().chars().take(protocol::MAX_TITLE_CHARS).collect();
-        let referrer = referrer.filter(|r| web(r) && r.len() <= protocol::MAX_URL_BYTES);
+            )
+        })?;
+        let referrer = referrer.filter(|r| is_web_address(r));
         let language = language.filter(|l| !l.is_empty() && l.len() <= 35);
         let time_zone = time_zone.filter(|z| z.len() <= 64 && jiff::tz::TimeZone::get(z).is_ok());
-        let page = protocol::PageView { url, title, at: 0 };
-        let stored = self
-            .state
-            .store
-            .record_page(&me.id, &page, referrer.as_deref(), language.as_deref(), time_zone.as_deref())
+        let store = &self.state.store;
+        let wall = crate::store::now_millis();
+        // Earlier pages keep the widget's times, within the last 12 hours and never ahead.
+        let oldest = wall - 12 * 60 * 60 * 1000;
+        let skip = earlier.len().saturating_sub(MAX_EARLIER_PAGES);
+        for old in earlier.into_iter().skip(skip).filter_map(checked_page) {
+            let at = old.at.clamp(oldest, wall);
+            store.record_page(&me.id, &old, at, referrer.as_deref(), language.as_deref(), time_zone.as_deref()).await?;
+        }
+        let stored = store
+            .record_page(&me.id, &page, wall, referrer.as_deref(), language.as_deref(), time_zone.as_deref())
             .await?;
         if let (Some(page), Some(conversation)) = (stored, &me.conversation) {
             let frame = ServerFrame::VisitorPage { conversation_id: conversation.id, page };
