@@ -52,9 +52,16 @@ pub fn ws_base(http_base: &str) -> String {
 impl FrameSocket {
     /// Connects, optionally sending an `Origin` header as a browser page would.
     pub async fn connect(url: &str, origin: Option<&str>) -> Result<FrameSocket> {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("Origin", o)).into_iter().collect();
+        Self::connect_with_headers(url, &headers).await
+    }
+
+    /// Connects with extra request headers (a browser's `Origin` and `Cookie`, say).
+    pub async fn connect_with_headers(url: &str, headers: &[(&str, &str)]) -> Result<FrameSocket> {
         let mut request = url.into_client_request().context("building the WebSocket request")?;
-        if let Some(origin) = origin {
-            request.headers_mut().insert("Origin", HeaderValue::from_str(origin)?);
+        for (name, value) in headers {
+            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())?;
+            request.headers_mut().insert(name, HeaderValue::from_str(value)?);
         }
         let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
         let (ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), true)
