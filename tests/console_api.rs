@@ -277,8 +277,12 @@ async fn admins_manage_the_team_and_settings_and_the_relay_checks_every_value() 
     assert_eq!((member["role"].as_str(), member["capacity"].as_u64()), (Some("agent"), Some(3)));
     let mut newcomer = Console::new(&t.base);
     assert_eq!(newcomer.sign_in("new@demo.test", "longer than 8").await.unwrap().status, 200);
+    let mut live = AgentClient::login(&t.base, "new@demo.test", "longer than 8").await.unwrap();
     let path = format!("/api/stores/demo/team/{}", member["id"]);
     assert_eq!(admin.call("PATCH", &path, Some(json!({ "active": false }))).await.unwrap().status, 200);
+    // Their open socket is closed too, not only their sessions.
+    let close = live.socket.wait_for_close().await.unwrap();
+    assert_eq!(close.map(|c| u16::from(c.code)), Some(1008));
     assert_eq!(newcomer.call("GET", "/api/session", None).await.unwrap().status, 401);
     assert_eq!(newcomer.sign_in("new@demo.test", "longer than 8").await.unwrap().status, 401);
     // Admins cannot make owners, nor demote themselves.

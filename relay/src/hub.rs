@@ -143,6 +143,17 @@ impl Hub {
         }
     }
 
+    /// Closes every connection of one agent (deactivated: their sessions are gone, and so must
+    /// be their live sockets).
+    pub fn disconnect_agent(&self, agent_id: i64, code: u16, reason: &str) {
+        if let Some(peers) = self.lock().agents.get(&agent_id) {
+            for peer in peers {
+                let _ = peer.tx.try_send(Outgoing::Close(code, reason.to_owned()));
+                peer.kick.cancel();
+            }
+        }
+    }
+
     /// Sends a frame to every open tab of a visitor.
     pub fn to_visitor(&self, visitor_id: &str, frame: &ServerFrame) {
         let text = Utf8Bytes::from(protocol::encode(frame));

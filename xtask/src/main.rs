@@ -133,6 +133,18 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
         println!("{label:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", data.len());
     }
     println!("{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}", "widget total", totals.0, totals.1, totals.2);
+    let console = widget::find_files(&widget::console_dist_dir(root))?;
+    let mut totals = (0, 0, 0);
+    for (label, path) in [("console js", &console.js), ("console wasm", &console.wasm), ("console css", &console.css)] {
+        let data = std::fs::read(path)?;
+        let (gz, br) = (widget::gzip(&data).len(), widget::brotli(&data).len());
+        totals = (totals.0 + data.len(), totals.1 + gz, totals.2 + br);
+        println!("{label:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", data.len());
+    }
+    println!(
+        "{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}  (target: 400 KB brotli)",
+        "console total", totals.0, totals.1, totals.2
+    );
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
     // The target case (arrivals over 30 s), then a burst of every first message within 2 s.

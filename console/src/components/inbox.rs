@@ -1,4 +1,4 @@
-//! The inbox: tabs (Queue, Mine, All for admins, Closed) with unread counts, and the list of
+//! The inbox: tabs (Mine, where it opens, then Queue, All for admins, Closed) with unread counts, and the list of
 //! conversations, each with its latest message and, while the shopper waits, the waiting time
 //! coloured against the first-reply target.
 
@@ -64,7 +64,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
     let is_admin = desk.me.with_value(|m| m.is_admin());
     let my_id = desk.my_id();
     let tabs: Vec<Tab> =
-        [Tab::Queue, Tab::Mine, Tab::All, Tab::Closed].into_iter().filter(|t| *t != Tab::All || is_admin).collect();
+        [Tab::Mine, Tab::Queue, Tab::All, Tab::Closed].into_iter().filter(|t| *t != Tab::All || is_admin).collect();
     let load_closed = move || {
         let url = desk.me.with_value(|m| m.store_url("conversations?state=closed&limit=100"));
         spawn_local(async move {

@@ -65,7 +65,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
     shared.reload_canned(&me);
 
     let page = RwSignal::new(Page::Inbox);
-    let tab = RwSignal::new(Tab::Queue);
+    let tab = RwSignal::new(Tab::Mine);
     let is_admin = me.is_admin();
 
     // The unread count of the agent's inbox goes in the tab title.

@@ -161,7 +161,9 @@ pub async fn change_member(
     }
     let member = check!(state.store.change_member(store.id, id, &change).await.map_err(failed));
     if !member.active {
-        // Their sessions are gone; their conversations go back to the team now.
+        // Their sessions are gone, their sockets close, and their conversations go back to the
+        // team now.
+        state.hub.disconnect_agent(id, crate::ws::socket::close_code::POLICY_VIOLATION, "your account was deactivated");
         check!(state.routing.set_status(&state, id, Presence::Offline).await.map_err(failed));
     } else if let Some(capacity) = change.capacity {
         check!(state.routing.set_capacity(&state, id, capacity as usize).await.map_err(IntoResponse::into_response));
