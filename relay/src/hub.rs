@@ -52,6 +52,9 @@ struct Rooms {
     visitors: HashMap<String, Vec<Peer>>,
     store_agents: HashMap<i64, Vec<Peer>>,
     agents: HashMap<i64, Vec<Peer>>,
+    /// Owners' and admins' sockets, per store: they follow every conversation of the store
+    /// (the console's "All" tab), assigned or not.
+    supervisors: HashMap<i64, Vec<Peer>>,
     /// Who handles each conversation: its messages go to that agent only. Conversations not
     /// in the map (waiting, or not routed since a restart) go to all the store's agents.
     assignees: HashMap<i64, i64>,
@@ -70,6 +73,7 @@ enum Room {
     Visitor(String),
     StoreAgents(i64),
     Agent(i64),
+    Supervisors(i64),
 }
 
 /// Keeps a peer registered; dropping it unregisters the peer.
@@ -88,6 +92,7 @@ impl Drop for Registration {
                 Room::Visitor(v) => remove_peer(&mut rooms.visitors, v, id),
                 Room::StoreAgents(s) => remove_peer(&mut rooms.store_agents, s, id),
                 Room::Agent(a) => remove_peer(&mut rooms.agents, a, id),
+                Room::Supervisors(s) => remove_peer(&mut rooms.supervisors, s, id),
             }
         }
     }
@@ -127,12 +132,18 @@ impl Hub {
     }
 
     /// Registers one of an agent's sockets, with their store and as that agent.
-    pub fn join_agent(self: &Arc<Self>, store_id: i64, agent_id: i64, peer: Peer) -> Registration {
+    /// `supervises`: an owner or admin, who also follows the conversations of other agents.
+    pub fn join_agent(self: &Arc<Self>, store_id: i64, agent_id: i64, supervises: bool, peer: Peer) -> Registration {
         let peer_id = peer.id;
         let mut rooms = self.lock();
         rooms.store_agents.entry(store_id).or_default().push(peer.clone());
+        let mut joined = vec![Room::StoreAgents(store_id), Room::Agent(agent_id)];
+        if supervises {
+            rooms.supervisors.entry(store_id).or_default().push(peer.clone());
+            joined.push(Room::Supervisors(store_id));
+        }
         rooms.agents.entry(agent_id).or_default().push(peer);
-        Registration { hub: self.clone(), rooms: vec![Room::StoreAgents(store_id), Room::Agent(agent_id)], peer_id }
+        Registration { hub: self.clone(), rooms: joined, peer_id }
     }
 
     /// Sends a frame to every connection of one agent.
@@ -200,11 +211,15 @@ impl Hub {
         Self::agents_of(&rooms, store_id, conversation_id).for_each(|p| p.offer(&text));
     }
 
+    /// The assignee's sockets and the store's supervisors' (each once), or every agent of the
+    /// store while nobody has the conversation.
     fn agents_of(rooms: &Rooms, store_id: i64, conversation_id: i64) -> impl Iterator<Item = &Peer> {
-        let agents = match rooms.assignees.get(&conversation_id) {
-            Some(agent) => rooms.agents.get(agent),
-            None => rooms.store_agents.get(&store_id),
+        let (agents, watching) = match rooms.assignees.get(&conversation_id) {
+            Some(agent) => (rooms.agents.get(agent), rooms.supervisors.get(&store_id)),
+            None => (rooms.store_agents.get(&store_id), None),
         };
-        agents.into_iter().flatten()
+        let agents = agents.map(Vec::as_slice).unwrap_or_default();
+        let watching = watching.into_iter().flatten().filter(move |p| !agents.iter().any(|a| a.id == p.id));
+        agents.iter().chain(watching)
     }
 }

@@ -20,6 +20,7 @@ use protocol::ErrorCode;
 use tower_http::trace::TraceLayer;
 
 pub use assets::Assets;
+pub use caller::is_admin;
 pub use origin::{origin_allowed, parse_origin, same_origin_only};
 
 use crate::app::AppState;

@@ -251,7 +251,8 @@ impl AgentSession {
             .await?
             .ok_or_else(|| Refusal::new(ErrorCode::Internal, "the agent's store is gone"))?;
         // Register first so that nothing created between the listing and now is missed.
-        let registration = self.state.hub.join_agent(store.id, agent.id, out.peer());
+        let supervises = crate::http::is_admin(&agent.role);
+        let registration = self.state.hub.join_agent(store.id, agent.id, supervises, out.peer());
         let conversations = store_db.open_conversations(store.id, WELCOME_CONVERSATIONS).await?;
         out.send(&ServerFrame::AgentWelcome {
             agent: AgentInfo { id: agent.id, name: agent.name.clone(), email: agent.email.clone() },
