@@ -277,14 +277,22 @@ async fn admins_manage_the_team_and_settings_and_the_relay_checks_every_value() 
     assert_eq!((member["role"].as_str(), member["capacity"].as_u64()), (Some("agent"), Some(3)));
     let mut newcomer = Console::new(&t.base);
     assert_eq!(newcomer.sign_in("new@demo.test", "longer than 8").await.unwrap().status, 200);
-    let mut live = AgentClient::login(&t.base, "new@demo.test", "longer than 8").await.unwrap();
     let path = format!("/api/stores/demo/team/{}", member["id"]);
+    // A new password set by an admin ends the old sessions; too short is refused.
+    let short = admin.call("PATCH", &path, Some(json!({ "password": "short" }))).await.unwrap();
+    assert_eq!(short.status, 400);
+    let reset = admin.call("PATCH", &path, Some(json!({ "password": "a fresh secret" }))).await.unwrap();
+    assert_eq!(reset.status, 200, "{}", reset.text());
+    assert_eq!(newcomer.call("GET", "/api/session", None).await.unwrap().status, 401);
+    assert_eq!(newcomer.sign_in("new@demo.test", "longer than 8").await.unwrap().status, 401);
+    assert_eq!(newcomer.sign_in("new@demo.test", "a fresh secret").await.unwrap().status, 200);
+    let mut live = AgentClient::login(&t.base, "new@demo.test", "a fresh secret").await.unwrap();
     assert_eq!(admin.call("PATCH", &path, Some(json!({ "active": false }))).await.unwrap().status, 200);
     // Their open socket is closed too, not only their sessions.
     let close = live.socket.wait_for_close().await.unwrap();
     assert_eq!(close.map(|c| u16::from(c.code)), Some(1008));
     assert_eq!(newcomer.call("GET", "/api/session", None).await.unwrap().status, 401);
-    assert_eq!(newcomer.sign_in("new@demo.test", "longer than 8").await.unwrap().status, 401);
+    assert_eq!(newcomer.sign_in("new@demo.test", "a fresh secret").await.unwrap().status, 401);
     // Admins cannot make owners, nor demote themselves.
     let response = admin.call("PATCH", &path, Some(json!({ "role": "owner" }))).await.unwrap();
     assert_eq!(response.status, 403);
@@ -299,7 +307,7 @@ async fn admins_manage_the_team_and_settings_and_the_relay_checks_every_value() 
         ("colour", json!("red;background:url(x)")),
         ("position", json!("top")),
         ("timezone", json!("Mars/Base")),
-        ("first_reply_secs", json!(1)),
+        ("first_reply_secs", json!(0)),
         ("origins", json!(["ftp://x"])),
     ] {
         let mut wrong = settings.clone();
@@ -410,13 +418,11 @@ async fn owners_and_admins_follow_every_conversation_while_agents_see_only_their
     let (email, password) = t.add_agent_as("demo", "Worker", "agent").await;
     let mut worker = AgentClient::login(&t.base, &email, &password).await.unwrap();
     let (admin_email, admin_password) = t.add_agent_as("demo", "Boss", "admin").await;
-    let mut boss = AgentClient::login_as(&t.base, &admin_email, &admin_password, Some(protocol::AgentStatus::Away))
-        .await
-        .unwrap();
+    let mut boss =
+        AgentClient::login_as(&t.base, &admin_email, &admin_password, Some(protocol::AgentStatus::Away)).await.unwrap();
     let (other_email, other_password) = t.add_agent_as("demo", "Peer", "agent").await;
-    let mut peer = AgentClient::login_as(&t.base, &other_email, &other_password, Some(protocol::AgentStatus::Away))
-        .await
-        .unwrap();
+    let mut peer =
+        AgentClient::login_as(&t.base, &other_email, &other_password, Some(protocol::AgentStatus::Away)).await.unwrap();
     let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
     shopper.send("q1", "first question").await.unwrap();
     worker.socket.wait_for(|f| matches!(f, ServerFrame::Message { .. })).await.unwrap();

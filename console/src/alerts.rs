@@ -13,8 +13,30 @@ pub fn page_visible() -> bool {
     web_sys::window().and_then(|w| w.document()).is_none_or(|d| !d.hidden())
 }
 
-/// Plays a short two-note tone.
+/// Where the agent's choice to mute the tone is kept.
+const MUTED_KEY: &str = "parley-console:muted";
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// Whether the agent turned the tone off (remembered in this browser).
+pub fn muted() -> bool {
+    local_storage().and_then(|s| s.get_item(MUTED_KEY).ok().flatten()).is_some()
+}
+
+/// Turns the tone off or on.
+pub fn set_muted(muted: bool) {
+    if let Some(storage) = local_storage() {
+        let _ = if muted { storage.set_item(MUTED_KEY, "1") } else { storage.remove_item(MUTED_KEY) };
+    }
+}
+
+/// Plays a short two-note tone, unless muted.
 pub fn chime() {
+    if muted() {
+        return;
+    }
     AUDIO.with(|audio| {
         let Some(audio) = audio else { return };
         let _ = audio.resume();

@@ -20,6 +20,8 @@ use crate::api::Me;
 
 /// The longest pause between reconnection attempts.
 const MAX_BACKOFF_MS: f64 = 15_000.0;
+/// How many open conversations `agent_welcome` lists at most.
+const WELCOME_PAGE: usize = 100;
 /// A reply not stored by then shows as failed.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -336,7 +338,18 @@ impl Desk {
                     s.attempt = 0;
                 });
                 self.link.set(Link::Online);
+                // The welcome lists every open conversation when it lists fewer than its page:
+                // any other one the console thought open was closed while it was away.
+                let complete = conversations.len() < WELCOME_PAGE;
+                let listed: Vec<ConversationId> = conversations.iter().map(|c| c.id).collect();
+                let now = js_sys::Date::now() as i64;
                 self.conversations.update(|all| {
+                    if complete {
+                        for conv in all.values_mut().filter(|c| !c.is_closed() && !listed.contains(&c.summary.id)) {
+                            conv.summary.closed_at = Some(now);
+                            conv.unread = 0;
+                        }
+                    }
                     for summary in conversations {
                         match all.get_mut(&summary.id) {
                             Some(conv) => conv.summary = summary,

@@ -155,6 +155,12 @@ pub enum StoreCommand {
         /// What the bot says to a shopper who opens the chat ("" removes it).
         #[arg(long)]
         greeting: Option<String>,
+        /// The widget's accent colour, `#rrggbb`.
+        #[arg(long)]
+        colour: Option<String>,
+        /// The corner the launcher sits in: right or left.
+        #[arg(long)]
+        position: Option<String>,
     },
     /// Create a store.
     Add {
@@ -244,12 +250,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Store(StoreCommand::Set { key, first_reply_secs, hours, timezone, greeting }) => {
-            if first_reply_secs.is_none() && hours.is_none() && timezone.is_none() && greeting.is_none() {
-                bail!("nothing to change: give --first-reply-secs, --hours, --timezone or --greeting");
+        Command::Store(StoreCommand::Set { key, first_reply_secs, hours, timezone, greeting, colour, position }) => {
+            let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
+            if nothing.into_iter().all(|n| n) && colour.is_none() && position.is_none() {
+                bail!(
+                    "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour or --position"
+                );
             }
+            let colour = colour.as_deref().map(crate::http::parse_colour).transpose().map_err(anyhow::Error::msg)?;
+            let position =
+                position.as_deref().map(crate::http::parse_position).transpose().map_err(anyhow::Error::msg)?;
             let store = crate::app::open_data_dir(&cli.data_dir).await?;
             let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
+            if colour.is_some() || position.is_some() {
+                let mut settings = store.settings(record.id).await?;
+                settings.colour = colour.unwrap_or(settings.colour);
+                settings.position = position.unwrap_or(settings.position);
+                store.save_settings(record.id, &settings).await?;
+                println!("store {key:?}: colour {}, launcher at the bottom {}", settings.colour, settings.position);
+            }
             if let Some(greeting) = &greeting {
                 let greeting = Some(greeting.trim()).filter(|g| !g.is_empty());
                 if greeting.is_some_and(|g| g.chars().count() > 500) {

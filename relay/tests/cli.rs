@@ -120,6 +120,12 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     assert!(!bad_zone.status.success() && stderr(&bad_zone).contains("time zone"), "{}", stderr(&bad_zone));
     let bad_hours = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--hours", "weekdays 9-5"]);
     assert!(!bad_hours.status.success() && stderr(&bad_hours).contains("not a day"), "{}", stderr(&bad_hours));
+    let look =
+        relay(&["--data-dir", data, "store", "set", "--key", "shop", "--colour", "#0A7D5A", "--position", "left"]);
+    assert!(look.status.success(), "{}", stderr(&look));
+    assert!(String::from_utf8_lossy(&look.stdout).contains("#0a7d5a"), "{}", String::from_utf8_lossy(&look.stdout));
+    let bad_colour = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--colour", "red"]);
+    assert!(!bad_colour.status.success() && stderr(&bad_colour).contains("not a colour"), "{}", stderr(&bad_colour));
 
     let live = relay(&[
         "--data-dir",

@@ -20,16 +20,24 @@ pub fn CannedPage() -> impl IntoView {
     let shortcut = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // The reply being edited, if any (else the form adds a new one).
+    let editing = RwSignal::new(None::<i64>);
     let add = {
         let (url, me) = (url.clone(), me.clone());
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             let request = json!({ "shortcut": shortcut.get_untracked(), "text": body.get_untracked() });
             let (url, me) = (url.clone(), me.clone());
+            let editing_id = editing.get_untracked();
             spawn_local(async move {
-                match api::post::<Value>(&url, &request).await {
+                let saved = match editing_id {
+                    Some(id) => api::put::<Value>(&format!("{url}/{id}"), &request).await,
+                    None => api::post::<Value>(&url, &request).await,
+                };
+                match saved {
                     Ok(_) => {
                         error.set(None);
+                        editing.set(None);
                         shortcut.set(String::new());
                         body.set(String::new());
                     }
@@ -58,6 +66,14 @@ pub fn CannedPage() -> impl IntoView {
                         <li>
                             <strong>"/" {reply.shortcut.clone()}</strong>
                             <span>{reply.text.clone()}</span>
+                            <button class="link" on:click={
+                                let reply = reply.clone();
+                                move |_| {
+                                    editing.set(Some(reply.id));
+                                    shortcut.set(reply.shortcut.clone());
+                                    body.set(reply.text.clone());
+                                }
+                            }>{text("edit")}</button>
                             <button class="link" on:click=move |_| {
                                 let (remove_url, me) = (remove_url.clone(), me.clone());
                                 spawn_local(async move {
@@ -71,13 +87,20 @@ pub fn CannedPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
-            <h2>{text("canned-add")}</h2>
+            <h2>{move || text(if editing.get().is_some() { "canned-edit" } else { "canned-add" })}</h2>
             <form class="stacked" on:submit=add>
                 <label><span>{text("canned-shortcut")}</span>
                     <input required prop:value=move || shortcut.get() on:input=move |ev| shortcut.set(event_target_value(&ev))/></label>
                 <label><span>{text("canned-text")}</span>
                     <textarea rows="3" required prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
-                <button type="submit">{text("canned-add")}</button>
+                <button type="submit">{move || text(if editing.get().is_some() { "save" } else { "canned-add" })}</button>
+                <Show when=move || editing.get().is_some()>
+                    <button type="button" class="link" on:click=move |_| {
+                        editing.set(None);
+                        shortcut.set(String::new());
+                        body.set(String::new());
+                    }>{text("cancel")}</button>
+                </Show>
             </form>
         </main>
     }

@@ -60,7 +60,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <textarea rows="2" prop:value=move || form.with(|f| f.greeting.clone().unwrap_or_default())
                         on:input=move |ev| form.update(|f| f.greeting = Some(event_target_value(&ev)))></textarea></label>
                 <label><span>{text("settings-first-reply")}</span>
-                    <input type="number" min="10" max="3600" prop:value=move || form.with(|f| f.first_reply_secs.to_string())
+                    <input type="number" min="1" max="86400" prop:value=move || form.with(|f| f.first_reply_secs.to_string())
                         on:input=move |ev| {
                             if let Ok(secs) = event_target_value(&ev).parse() {
                                 form.update(|f| f.first_reply_secs = secs);

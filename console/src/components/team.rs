@@ -89,6 +89,8 @@ pub fn TeamPage() -> impl IntoView {
                     {move || members.get().into_iter().map(|m| {
                         let id = m.id;
                         let (on_role, on_capacity, on_active) = (change.clone(), change.clone(), change.clone());
+                        let on_password = change.clone();
+                        let name = m.name.clone();
                         let active = m.active;
                         view! {
                             <tr class:inactive=!active>
@@ -118,6 +120,14 @@ pub fn TeamPage() -> impl IntoView {
                                     <button on:click=move |_| on_active(id, json!({ "active": !active }))>
                                         {text(if active { "deactivate" } else { "activate" })}
                                     </button>
+                                    " "
+                                    <button class="link" on:click=move |_| {
+                                        let question = crate::i18n::text_with("new-password-for", &[("name", name.clone())]);
+                                        let answer = web_sys::window().and_then(|w| w.prompt_with_message(&question).ok().flatten());
+                                        if let Some(password) = answer.filter(|p| !p.is_empty()) {
+                                            on_password(id, json!({ "password": password }));
+                                        }
+                                    }>{text("reset-password")}</button>
                                 </td>
                             </tr>
                         }

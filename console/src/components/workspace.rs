@@ -137,6 +137,11 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                         crate::i18n::text_with("load", &[("load", load.to_string()), ("capacity", capacity.to_string())])
                     }}
                 </span>
+                <label class="sound">
+                    <input type="checkbox" prop:checked=!alerts::muted()
+                        on:change=move |ev| alerts::set_muted(!event_target_checked(&ev))/>
+                    " " {text("sound")}
+                </label>
                 <Show when=move || notifications_undecided.get()>
                     <button class="link" on:click=move |_| {
                         alerts::ask_for_notifications();

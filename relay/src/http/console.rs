@@ -5,7 +5,8 @@
 //!
 //! - `GET /api/stores/{key}/team`: the agents with their status (any agent: transfers need it)
 //! - `POST /api/stores/{key}/team`: add an agent (owners and admins; only owners add owners)
-//! - `PATCH /api/stores/{key}/team/{id}`: name, role, capacity, active (owners and admins)
+//! - `PATCH /api/stores/{key}/team/{id}`: name, role, capacity, active, password (owners and
+//!   admins; a new password ends the agent's sessions)
 //! - `GET /api/stores/{key}/settings` (any agent), `PUT` (owners and admins)
 //! - `GET /api/stores/{key}/canned` (any agent), `POST`, `PUT …/{id}`, `DELETE …/{id}` (admins)
 //! - `GET /api/stores/{key}/conversations?state=closed|open`: summaries, newest first
@@ -159,6 +160,14 @@ pub async fn change_member(
     if change.name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 80) {
         return invalid("the name must have 1 to 80 characters");
     }
+    if change.password.as_ref().is_some_and(|p| p.chars().count() < 8) {
+        return invalid("the password must have at least 8 characters");
+    }
+    if let Some(password) = change.password.clone() {
+        let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await;
+        let Ok(hash) = hash else { return Refusal::new(ErrorCode::Internal, "hashing failed").into_response() };
+        check!(state.store.set_password(store.id, id, &hash).await.map_err(failed));
+    }
     let member = check!(state.store.change_member(store.id, id, &change).await.map_err(failed));
     if !member.active {
         // Their sessions are gone, their sockets close, and their conversations go back to the
@@ -178,26 +187,37 @@ pub async fn settings(State(state): State<Arc<AppState>>, Path(key): Path<String
     Json(settings).into_response()
 }
 
+/// Checks a widget colour: `#rrggbb` (returned in lower case).
+pub fn parse_colour(text: &str) -> Result<String, String> {
+    let hex = text.strip_prefix('#').unwrap_or("");
+    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!("{text:?} is not a colour like #1f5eff"));
+    }
+    Ok(text.to_ascii_lowercase())
+}
+
+/// Checks a launcher corner: `right` or `left`.
+pub fn parse_position(text: &str) -> Result<String, String> {
+    match text {
+        "right" | "left" => Ok(text.to_owned()),
+        _ => Err(format!("{text:?}: the position must be right or left")),
+    }
+}
+
 /// Checks and normalises settings before they are stored.
 fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
     s.name = s.name.trim().to_owned();
     if s.name.is_empty() || s.name.chars().count() > 100 {
         return Err("the name must have 1 to 100 characters".into());
     }
-    let hex = s.colour.strip_prefix('#').unwrap_or("");
-    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("{:?} is not a colour like #1f5eff", s.colour));
-    }
-    s.colour = s.colour.to_ascii_lowercase();
-    if s.position != "right" && s.position != "left" {
-        return Err("position must be right or left".into());
-    }
+    s.colour = parse_colour(&s.colour)?;
+    s.position = parse_position(&s.position)?;
     s.greeting = s.greeting.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty());
     if s.greeting.as_ref().is_some_and(|g| g.chars().count() > 500) {
         return Err("the greeting is longer than 500 characters".into());
     }
-    if !(10..=3600).contains(&s.first_reply_secs) {
-        return Err("the first-reply target must be 10 to 3600 seconds".into());
+    if !(1..=86_400).contains(&s.first_reply_secs) {
+        return Err("the first-reply target must be 1 to 86400 seconds".into());
     }
     s.hours = s.hours.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty() && h != "always");
     match &s.hours {

@@ -21,6 +21,7 @@ use tower_http::trace::TraceLayer;
 
 pub use assets::Assets;
 pub use caller::is_admin;
+pub use console::{parse_colour, parse_position};
 pub use origin::{origin_allowed, parse_origin, same_origin_only};
 
 use crate::app::AppState;

@@ -81,6 +81,9 @@ pub struct MemberChange {
     pub capacity: Option<u32>,
     /// Activate or deactivate.
     pub active: Option<bool>,
+    /// A new password (checked and hashed by the caller; never stored as given).
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 /// A visit ends after this long without a page (30 minutes, as web analytics count it).
@@ -334,6 +337,23 @@ impl Store {
         }
         tx.commit().await?;
         Ok(member)
+    }
+
+    /// Sets an agent's password hash and ends every session they have.
+    pub async fn set_password(&self, store_id: i64, agent_id: i64, password_hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let done = sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ? AND store_id = ?")
+            .bind(password_hash)
+            .bind(agent_id)
+            .bind(store_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("no agent {agent_id}")));
+        }
+        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ?").bind(agent_id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A store's settings.
