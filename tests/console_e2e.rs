@@ -5,13 +5,13 @@ mod browser;
 mod common;
 
 use anyhow::{ensure, Result};
-use browser::{eventually, with_browser};
+use browser::{eventually, save_screenshot, with_browser};
 use common::TestRelay;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use parley::VisitorClient;
-use protocol::{Role, ServerFrame};
+use protocol::{Role, ServerFrame, VisitorFrame};
 
 /// Fails loudly when the console was not built.
 fn require_built_console() {
@@ -90,16 +90,49 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         ensure!(alert.text().await?.contains("Wrong email or password"), "{}", alert.text().await?);
 
         sign_in(&client, &base, &email, &password).await?;
+        // A plain agent has the inbox and nothing of the store's management.
+        let nav = find(&client, "//nav").await?.text().await?;
+        ensure!(nav == "Inbox", "a plain agent sees {nav:?}");
         // The session survives a reload: the cookie, not the page, holds it.
         client.refresh().await?;
         find(&client, "//div[@role='tablist']").await?;
 
         let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
+        shopper
+            .socket
+            .send(&VisitorFrame::Page {
+                url: "https://shop.example/products/linen-overshirt".into(),
+                title: "Linen overshirt".into(),
+                referrer: Some("https://www.google.com/".into()),
+                language: Some("fr-FR".into()),
+                time_zone: Some("Europe/Paris".into()),
+                earlier: Vec::new(),
+            })
+            .await?;
         let question = "Do you ship the <b>linen</b> shirt to Lyon?";
         shopper.send("q1", question).await?;
 
+        // Not yet opened: it counts as unread, in its tab and in the page title.
         open_tab(&client, "Mine").await?;
-        listed_with(&client, question).await?.click().await?;
+        let listed = listed_with(&client, question).await?;
+        eventually("the unread count in the title", || async {
+            let title = client.title().await?;
+            Ok(title.starts_with("(1) ").then_some(()))
+        })
+        .await?;
+        find(&client, "//button[@role='tab'][starts-with(normalize-space(), 'Mine')]/span[@class='badge'][normalize-space()='1']")
+            .await?;
+        listed.click().await?;
+        eventually("the title without a count", || async { Ok((client.title().await? == "Parley console").then_some(())) })
+            .await?;
+        // Beside the conversation: where the shopper is and who they are.
+        find(&client, "//aside//a[@href='https://shop.example/products/linen-overshirt'][normalize-space()='Linen overshirt']")
+            .await?;
+        find(&client, "//aside//dd[normalize-space()='fr-FR']").await?;
+        find(&client, "//aside//dd[normalize-space()='https://www.google.com/']").await?;
+        // The shopper types; the agent sees it.
+        shopper.socket.send(&VisitorFrame::Typing).await?;
+        find(&client, "//p[@class='typing'][normalize-space()='The shopper is typing…']").await?;
         find(&client, &format!("//ol[contains(@class,'lines')]//p[normalize-space()='{question}']")).await?;
         let bold = client.execute("return document.querySelectorAll('.lines b').length;", vec![]).await?;
         ensure!(bold == 0, "the shopper's text was rendered as HTML");
@@ -114,8 +147,9 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         listed_with(&client, answer).await?;
 
         // The shopper reads it; the agent sees "Read".
-        shopper.socket.send(&protocol::VisitorFrame::Ack { seq: received.seq }).await?;
+        shopper.socket.send(&VisitorFrame::Ack { seq: received.seq }).await?;
         find(&client, &format!("//li[contains(@class,'mine')][p[normalize-space()='{answer}']]//span[@class='delivery'][normalize-space()='Read']")).await?;
+        save_screenshot(&client, "console").await?;
         Ok(())
     })
     .await;
@@ -168,10 +202,77 @@ async fn canned_replies_come_with_a_slash_and_private_notes_never_reach_the_shop
         ensure!(!seen.iter().any(|frame| frame.contains("VIP")), "a note reached the shopper: {seen:?}");
         // Nor does it come with the history after a reconnect.
         let mut again = VisitorClient::connect(&base, "demo", None, Some(shopper.welcome.token.clone()), 0).await?;
-        again.socket.send(&protocol::VisitorFrame::Sync { after_seq: 0 }).await?;
+        again.socket.send(&VisitorFrame::Sync { after_seq: 0 }).await?;
         let history = again.socket.wait_for(|f| matches!(f, ServerFrame::History { .. })).await?;
         let history = protocol::encode(&history);
         ensure!(history.contains("we ship in 2 days") && !history.contains("VIP"), "{history}");
+
+        // Closing offers the polite closing reply; the shopper gets it, then the close.
+        find(&client, "//div[contains(@class,'actions')]/button[normalize-space()='Close']").await?.click().await?;
+        let closing = find(&client, "//div[@role='dialog']//textarea").await?;
+        let offered = closing.prop("value").await?;
+        ensure!(offered.as_deref() == Some("Is there anything else I can help you with?"), "{offered:?}");
+        find(&client, "//button[normalize-space()='Send and close']").await?.click().await?;
+        let (last, _) = shopper_receives_agent_message(&mut shopper).await?;
+        ensure!(last.text == "Is there anything else I can help you with?", "{}", last.text);
+        shopper.socket.wait_for(|f| matches!(f, ServerFrame::Closed { .. })).await?;
+        // It moves to Closed, and can be reopened from there.
+        // (Its latest message is now the relay's notice that the chat was closed.)
+        let selected = "//button[contains(@class,'conversation') and contains(@class,'selected')]";
+        open_tab(&client, "Closed").await?;
+        find(&client, selected).await?;
+        find(&client, "//div[contains(@class,'actions')]/button[normalize-space()='Reopen']").await?.click().await?;
+        open_tab(&client, "Mine").await?;
+        find(&client, selected).await?;
+        find(&client, "//textarea[@aria-label='Reply']").await?;
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_owner_manages_canned_replies_settings_and_finds_the_script_tag() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent_as("demo", "Olga", "owner").await;
+    let db = t.relay.state().store.clone();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        sign_in(&client, &base, &email, &password).await?;
+
+        // A canned reply, added in the UI, is shared with the store.
+        find(&client, "//nav/button[normalize-space()='Canned replies']").await?.click().await?;
+        find(&client, &labelled_input("Shortcut")).await?.send_keys("thanks").await?;
+        find(&client, "//label[span[normalize-space()='Text']]/textarea")
+            .await?
+            .send_keys("Thank you, {shopper_name}!")
+            .await?;
+        find(&client, "//button[normalize-space()='Add canned reply']").await?.click().await?;
+        find(&client, "//ul[@class='canned-list']/li[strong[normalize-space()='/thanks']]").await?;
+        let store = db.store_by_key("demo").await?.expect("the demo store");
+        let saved = db.canned_replies(store.id).await?;
+        ensure!(saved.len() == 1 && saved[0].text == "Thank you, {shopper_name}!", "{saved:?}");
+
+        // The greeting, saved in Settings, is what the widget gets.
+        find(&client, "//nav/button[normalize-space()='Settings']").await?.click().await?;
+        let greeting = find(&client, "//label[span[normalize-space()='Greeting']]/textarea").await?;
+        eventually("the settings loaded", || async {
+            Ok((find(&client, &labelled_input("Store name")).await?.prop("value").await?.as_deref()
+                == Some("Maison Demo"))
+            .then_some(()))
+        })
+        .await?;
+        greeting.send_keys("Bonjour! Ask us about sizes.").await?;
+        find(&client, "//button[normalize-space()='Save']").await?.click().await?;
+        find(&client, "//p[@role='status'][normalize-space()='Saved.']").await?;
+        ensure!(db.greeting(store.id).await?.as_deref() == Some("Bonjour! Ask us about sizes."));
+
+        // The Install page shows the exact tag for this relay and store.
+        find(&client, "//nav/button[normalize-space()='Install']").await?.click().await?;
+        let tag = find(&client, "//pre[@class='snippet']/code").await?.text().await?;
+        let expected = format!(r#"<script src="{base}/widget.js" data-store="demo" async></script>"#);
+        ensure!(tag == expected, "{tag}");
+        find(&client, "//button[normalize-space()='Copy']").await?;
         Ok(())
     })
     .await;

@@ -6,7 +6,8 @@ mod common;
 
 use anyhow::{ensure, Result};
 use browser::{
-    click_in_widget, eventually, in_widget, open_chat, require_built_widget, widget_js, widget_root, with_browser,
+    click_in_widget, eventually, in_widget, open_chat, require_built_widget, save_screenshot, widget_js, widget_root,
+    with_browser,
 };
 use common::TestRelay;
 use fantoccini::key::Key;
@@ -31,15 +32,6 @@ async fn wait_for_message(client: &Client, side: &str, text: &str) -> Result<()>
         Ok(shown.iter().any(|(s, t)| s == side && t == text).then_some(()))
     })
     .await
-}
-
-/// Saves a PNG of the page to `$PARLEY_SCREENSHOTS/NAME.png` when that variable is set.
-async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
-    if let Some(dir) = std::env::var_os("PARLEY_SCREENSHOTS") {
-        std::fs::create_dir_all(&dir)?;
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), client.screenshot().await?)?;
-    }
-    Ok(())
 }
 
 #[tokio::test]

@@ -179,3 +179,12 @@ pub async fn open_chat(client: &Client) -> Result<()> {
     in_widget(client, "button[aria-label='Close chat']").await?;
     Ok(())
 }
+
+/// Saves a PNG of the page to `$PARLEY_SCREENSHOTS/NAME.png` when that variable is set.
+pub async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
+    if let Some(dir) = std::env::var_os("PARLEY_SCREENSHOTS") {
+        std::fs::create_dir_all(&dir)?;
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), client.screenshot().await?)?;
+    }
+    Ok(())
+}

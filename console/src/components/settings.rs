@@ -19,6 +19,18 @@ pub fn SettingsPage() -> impl IntoView {
     let form = RwSignal::new(shared.settings.get_untracked().unwrap_or_default());
     let origins = RwSignal::new(form.get_untracked().origins.join("\n"));
     let message = RwSignal::new(None::<(bool, String)>);
+    // Read afresh: another admin may have changed them since the console started.
+    let fresh = url.clone();
+    spawn_local(async move {
+        match api::get::<Settings>(&fresh).await {
+            Ok(settings) => {
+                origins.set(settings.origins.join("\n"));
+                form.set(settings.clone());
+                shared.settings.set(Some(settings));
+            }
+            Err(e) => message.set(Some((false, e.message))),
+        }
+    });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut settings = form.get_untracked();
