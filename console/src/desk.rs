@@ -255,12 +255,19 @@ impl Desk {
         });
     }
 
-    /// Closes the socket for good (sign-out).
+    /// Signs out on the socket and closes it for good.
     pub fn stop(self) {
         self.raw_send(&AgentFrame::Logout);
+        self.close_for_good();
+    }
+
+    /// Closes the socket and never reconnects (signed out, or the session is over).
+    fn close_for_good(self) {
         self.socket.update_value(|s| {
             s.stopped = true;
             if let Some(socket) = s.socket.take() {
+                socket.set_onopen(None);
+                socket.set_onmessage(None);
                 socket.set_onclose(None);
                 let _ = socket.close();
             }
@@ -440,8 +447,8 @@ impl Desk {
             }
             ServerFrame::Error { code, message, client_id, .. } => {
                 if code == protocol::ErrorCode::BadCredentials {
+                    self.close_for_good();
                     self.link.set(Link::SignedOut);
-                    self.socket.update_value(|s| s.stopped = true);
                     return;
                 }
                 if let Some(client_id) = client_id {

@@ -109,6 +109,8 @@ struct Link {
     typing_generation: u64,
     /// The page address last reported on this connection.
     reported_url: Option<String>,
+    /// The page address last seen (reported or not).
+    seen_url: Option<String>,
 }
 
 /// The handle components use; `Copy`, shared through context.
@@ -407,11 +409,20 @@ impl Connection {
     /// Tells the relay which page the shopper is on, when it changed since the last report
     /// (agents see it beside the chat). Pages seen while not connected are kept for the visit.
     pub fn report_page(self) {
-        let store = self.store.get_value();
-        crate::visit::remember(&store);
         let Some((url, _)) = crate::visit::here() else { return };
+        // Checked every second: nothing more is done while the address stays the same.
+        let moved = self.link.with_value(|l| l.seen_url.as_deref() != Some(url.as_str()));
         let connected = self.link.with_value(|l| l.introduced);
-        if !connected || self.link.with_value(|l| l.reported_url.as_deref() == Some(url.as_str())) {
+        let unreported = connected && self.link.with_value(|l| l.reported_url.as_deref() != Some(url.as_str()));
+        if !moved && !unreported {
+            return;
+        }
+        let store = self.store.get_value();
+        if moved {
+            crate::visit::remember(&store);
+            self.link.update_value(|l| l.seen_url = Some(url.clone()));
+        }
+        if !unreported {
             return;
         }
         if let Some(frame) = crate::visit::report(&store) {
