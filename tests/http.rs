@@ -87,3 +87,27 @@ async fn widget_settings_are_given_only_to_allowed_origins() {
     assert!(unknown.text().contains("unknown_store"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_console_is_served_at_console_and_cannot_be_framed_or_run_foreign_scripts() {
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/web/console/index.html");
+    assert!(built.exists(), "the console is not built: run `cargo xtask build` first");
+    let t = TestRelay::start().await;
+    let page = http_get(&t.base, "/console/", &[]).await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    let policy = page.header("content-security-policy").unwrap();
+    assert!(policy.contains("'sha256-") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(page.header("access-control-allow-origin").is_none());
+    // Its script and wasm are there, cached for good under their hashed names.
+    let text = page.text();
+    let script = text.split("from '/console/").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+    let js = http_get(&t.base, &format!("/console/{script}"), &[]).await.unwrap();
+    assert_eq!(js.status, 200);
+    assert!(js.header("cache-control").unwrap().contains("immutable"));
+    assert_eq!(http_get(&t.base, "/console/no-such-file.js", &[]).await.unwrap().status, 404);
+    let bare = http_get(&t.base, "/console", &[]).await.unwrap();
+    assert_eq!((bare.status, bare.header("location")), (308, Some("/console/")));
+}

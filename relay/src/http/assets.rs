@@ -58,6 +58,8 @@ pub struct Assets {
     loader: Asset,
     widget: HashMap<String, Asset>,
     console: HashMap<String, Asset>,
+    /// The console page's Content-Security-Policy (it allows the page's one inline script by hash).
+    console_policy: HeaderValue,
     storefront: HashMap<String, Asset>,
 }
 
@@ -78,13 +80,41 @@ impl Assets {
             .collect();
         let loader = render_loader(WidgetDist::get("manifest.json").map(|f| f.data.into_owned()));
         let loader = compressed(loader.into_bytes(), HeaderValue::from_static("text/javascript; charset=utf-8"), SHORT);
-        Assets { loader, widget, console, storefront }
+        let console_policy = content_policy(console.get("index.html").map(|a| &a.identity[..]).unwrap_or_default());
+        Assets { loader, widget, console, console_policy, storefront }
     }
 
     /// The loader script exactly as served, before compression.
     pub fn loader_source(&self) -> &[u8] {
         &self.loader.identity
     }
+}
+
+/// The console's Content-Security-Policy: its own files only, the one inline script Trunk writes
+/// (by its SHA-256), wasm compilation, sockets and calls to the relay itself, and no framing.
+/// Should anything a shopper typed ever reach the page as markup, it could not run.
+fn content_policy(page: &[u8]) -> HeaderValue {
+    use base64::Engine;
+    use sha2::Digest;
+    let page = String::from_utf8_lossy(page);
+    let hashes: Vec<String> = page
+        .split("<script")
+        .skip(1)
+        .filter_map(|rest| {
+            let (attributes, body) = rest.split_once('>')?;
+            let body = body.split("</script>").next()?;
+            (!attributes.contains("src=")).then(|| {
+                let digest = sha2::Sha256::digest(body.as_bytes());
+                format!("'sha256-{}'", base64::engine::general_purpose::STANDARD.encode(digest))
+            })
+        })
+        .collect();
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' {}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
+        hashes.join(" ")
+    );
+    HeaderValue::from_str(&policy).expect("the policy is ASCII")
 }
 
 /// A Trunk build's files, each with the `.gz` and `.br` forms xtask wrote next to it.
@@ -232,6 +262,7 @@ pub async fn console_index(State(state): State<Arc<AppState>>, headers: HeaderMa
             let h = response.headers_mut();
             h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
             h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            h.insert(header::CONTENT_SECURITY_POLICY, state.assets.console_policy.clone());
             h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
             response
         }
@@ -258,6 +289,17 @@ pub async fn console_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_console_policy_allows_its_inline_script_by_hash_only() {
+        let page = b"<head><script type=\"module\">init();</script><script src=\"/x.js\"></script></head>";
+        let policy = content_policy(page);
+        let policy = policy.to_str().unwrap();
+        // echo -n 'init();' | openssl dgst -sha256 -binary | base64
+        assert!(policy.contains("'sha256-GEnM5q1nYY/iACnyMTdov+tNp9OFcBnnDgNXUXaVNXc='"), "{policy}");
+        assert_eq!(policy.matches("'sha256-").count(), 1, "{policy}");
+        assert!(!policy.contains("unsafe-inline") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    }
 
     #[test]
     fn hashed_names_are_recognised() {
