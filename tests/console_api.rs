@@ -257,6 +257,10 @@ async fn the_agent_socket_resumes_from_the_cookie_and_never_shows_the_token() {
     let foreign =
         FrameSocket::connect_with_headers(&url, &[("Origin", "https://evil.example"), ("Cookie", &cookie)]).await;
     assert!(foreign.is_err());
+    // Signing out over HTTP closes the sockets of that session.
+    assert_eq!(console.call("DELETE", "/api/session", None).await.unwrap().status, 204);
+    let close = socket.wait_for_close().await.unwrap();
+    assert_eq!(close.map(|c| u16::from(c.code)), Some(1000));
 }
 
 #[tokio::test]

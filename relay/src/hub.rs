@@ -39,6 +39,12 @@ pub struct Peer {
 
 impl Peer {
     /// Queues a frame without waiting; a full outbox kicks the peer.
+    /// Asks the socket to close with a close frame, and ends it.
+    fn close(&self, code: u16, reason: &str) {
+        let _ = self.tx.try_send(Outgoing::Close(code, reason.to_owned()));
+        self.kick.cancel();
+    }
+
     fn offer(&self, text: &Utf8Bytes) {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(Outgoing::Text(text.clone())) {
             tracing::warn!(peer = self.id, "outbox full; closing the socket so it resyncs");
@@ -55,6 +61,9 @@ struct Rooms {
     /// Owners' and admins' sockets, per store: they follow every conversation of the store
     /// (the console's "All" tab), assigned or not.
     supervisors: HashMap<i64, Vec<Peer>>,
+    /// Agents' sockets by the hash of the session they signed in with, so that signing out over
+    /// HTTP closes the sockets of that session.
+    sessions: HashMap<Vec<u8>, Vec<Peer>>,
     /// Who handles each conversation: its messages go to that agent only. Conversations not
     /// in the map (waiting, or not routed since a restart) go to all the store's agents.
     assignees: HashMap<i64, i64>,
@@ -74,6 +83,7 @@ enum Room {
     StoreAgents(i64),
     Agent(i64),
     Supervisors(i64),
+    Session(Vec<u8>),
 }
 
 /// Keeps a peer registered; dropping it unregisters the peer.
@@ -93,6 +103,7 @@ impl Drop for Registration {
                 Room::StoreAgents(s) => remove_peer(&mut rooms.store_agents, s, id),
                 Room::Agent(a) => remove_peer(&mut rooms.agents, a, id),
                 Room::Supervisors(s) => remove_peer(&mut rooms.supervisors, s, id),
+                Room::Session(h) => remove_peer(&mut rooms.sessions, h, id),
             }
         }
     }
@@ -133,11 +144,20 @@ impl Hub {
 
     /// Registers one of an agent's sockets, with their store and as that agent.
     /// `supervises`: an owner or admin, who also follows the conversations of other agents.
-    pub fn join_agent(self: &Arc<Self>, store_id: i64, agent_id: i64, supervises: bool, peer: Peer) -> Registration {
+    /// `session`: the hash of the session token the socket signed in with.
+    pub fn join_agent(
+        self: &Arc<Self>,
+        store_id: i64,
+        agent_id: i64,
+        supervises: bool,
+        session: Vec<u8>,
+        peer: Peer,
+    ) -> Registration {
         let peer_id = peer.id;
         let mut rooms = self.lock();
         rooms.store_agents.entry(store_id).or_default().push(peer.clone());
-        let mut joined = vec![Room::StoreAgents(store_id), Room::Agent(agent_id)];
+        rooms.sessions.entry(session.clone()).or_default().push(peer.clone());
+        let mut joined = vec![Room::StoreAgents(store_id), Room::Agent(agent_id), Room::Session(session)];
         if supervises {
             rooms.supervisors.entry(store_id).or_default().push(peer.clone());
             joined.push(Room::Supervisors(store_id));
@@ -158,10 +178,14 @@ impl Hub {
     /// be their live sockets).
     pub fn disconnect_agent(&self, agent_id: i64, code: u16, reason: &str) {
         if let Some(peers) = self.lock().agents.get(&agent_id) {
-            for peer in peers {
-                let _ = peer.tx.try_send(Outgoing::Close(code, reason.to_owned()));
-                peer.kick.cancel();
-            }
+            peers.iter().for_each(|peer| peer.close(code, reason));
+        }
+    }
+
+    /// Closes every connection signed in with one session (signed out elsewhere).
+    pub fn disconnect_session(&self, session: &[u8], code: u16, reason: &str) {
+        if let Some(peers) = self.lock().sessions.get(session) {
+            peers.iter().for_each(|peer| peer.close(code, reason));
         }
     }
 

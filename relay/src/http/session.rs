@@ -1,5 +1,6 @@
 //! The console's sign-in: `POST /api/session` with email and password sets the session cookie,
-//! `GET /api/session` says who is signed in, `DELETE /api/session` signs out on the server.
+//! `GET /api/session` says who is signed in, `DELETE /api/session` signs out on the server
+//! (the session ends, and so do the sockets signed in with it).
 //!
 //! The cookie is `HttpOnly` (scripts never see the token), `SameSite=Strict` (other sites'
 //! pages never send it), `Secure` when the console was reached over https, and lapses with
@@ -106,9 +107,12 @@ pub async fn current(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
 /// `DELETE /api/session`: the session ends on the server, and the cookie is cleared.
 pub async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
-        if let Err(e) = state.store.remove_session(&session_token_hash(&token)).await {
+        let hash = session_token_hash(&token);
+        if let Err(e) = state.store.remove_session(&hash).await {
             return Refusal::from(e).into_response();
         }
+        // Sockets signed in with this session end with it.
+        state.hub.disconnect_session(&hash, crate::ws::socket::close_code::NORMAL, "signed out");
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, over_https(&headers)));

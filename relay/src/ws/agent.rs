@@ -204,7 +204,7 @@ impl AgentSession {
             Some(agent) => {
                 let (token, hash) = new_session_token();
                 self.state.store.add_session(agent.id, &hash).await?;
-                self.welcome(agent, token, status, out).await
+                self.welcome(agent, token, true, status, out).await
             }
             _ => {
                 tracing::info!(%email, "failed agent sign-in");
@@ -218,30 +218,27 @@ impl AgentSession {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
         // Without a token, the cookie; the welcome then repeats no token (scripts must not see it).
-        let (token, echoed) = match (token.is_empty(), &self.cookie) {
-            (false, _) => (token.to_owned(), token.to_owned()),
-            (true, Some(cookie)) => (cookie.clone(), String::new()),
+        let (token, echo) = match (token.is_empty(), &self.cookie) {
+            (false, _) => (token.to_owned(), true),
+            (true, Some(cookie)) => (cookie.clone(), false),
             (true, None) => {
                 return Err(Refusal::new(ErrorCode::BadCredentials, "no session token and no session cookie"))
             }
         };
         let hash = session_token_hash(&token);
         match self.state.store.agent_by_session(&hash, SESSION_MAX_IDLE_MS).await? {
-            Some(agent) => {
-                self.welcome(agent, echoed, status, out).await?;
-                if let Some(me) = &mut self.me {
-                    me.session_token = token;
-                }
-                Ok(())
-            }
+            Some(agent) => self.welcome(agent, token, echo, status, out).await,
             None => Err(Refusal::new(ErrorCode::BadCredentials, "the session has expired; sign in again")),
         }
     }
 
+    /// Signs the socket in. `echo`: whether the welcome may repeat the token (not for cookie
+    /// sessions, whose token scripts must never see).
     async fn welcome(
         &mut self,
         agent: AgentRecord,
         session_token: String,
+        echo: bool,
         status: Option<AgentStatus>,
         out: &Out,
     ) -> Result<(), Refusal> {
@@ -252,12 +249,13 @@ impl AgentSession {
             .ok_or_else(|| Refusal::new(ErrorCode::Internal, "the agent's store is gone"))?;
         // Register first so that nothing created between the listing and now is missed.
         let supervises = crate::http::is_admin(&agent.role);
-        let registration = self.state.hub.join_agent(store.id, agent.id, supervises, out.peer());
+        let session = session_token_hash(&session_token);
+        let registration = self.state.hub.join_agent(store.id, agent.id, supervises, session, out.peer());
         let conversations = store_db.open_conversations(store.id, WELCOME_CONVERSATIONS).await?;
         out.send(&ServerFrame::AgentWelcome {
             agent: AgentInfo { id: agent.id, name: agent.name.clone(), email: agent.email.clone() },
             store: StoreInfo { key: store.key.clone(), name: store.name.clone() },
-            session_token: session_token.clone(),
+            session_token: if echo { session_token.clone() } else { String::new() },
             conversations,
         })
         .await;
