@@ -9,8 +9,9 @@
 //! `#<conversation> <visitor id>: <text>` (line breaks in the text shown as ⏎). When a
 //! conversation is assigned to this agent, its earlier shopper messages are printed too. Each line
 //! typed on standard input is sent as a reply to the conversation of the latest shopper message;
-//! `/to ID text` replies to conversation ID instead, `/claim ID` takes one from the queue and
-//! `/close ID` ends one. Status and errors go to standard error.
+//! `/to ID text` replies to conversation ID instead, `/claim ID` takes one from the queue,
+//! `/close ID` ends one, `/reopen ID` opens a closed one again, and `/note ID text` leaves a
+//! private note that only the store's agents see. Status and errors go to standard error.
 //! When the connection drops, the agent reconnects with its session and prints what it missed.
 //!
 //! `--capacity N` sets how many conversations the agent takes at once; `--status away` signs in
@@ -167,6 +168,9 @@ async fn handle(client: &mut AgentClient, desk: &mut Desk, frame: ServerFrame) -
             eprintln!("#{conversation_id} waits in the queue at {position}; /claim {conversation_id} takes it");
         }
         ServerFrame::Closed { conversation_id, .. } => eprintln!("#{conversation_id} is closed"),
+        ServerFrame::Note { note } => {
+            eprintln!("#{} note by {}: {}", note.conversation_id, note.agent_name, note.text.replace('\n', " ⏎ "))
+        }
         ServerFrame::Error { code, message, .. } => eprintln!("relay refused: {code:?}: {message}"),
         _ => {}
     }
@@ -180,6 +184,7 @@ async fn reply(client: &mut AgentClient, desk: &mut Desk, line: &str) -> Result<
     for (command, frame) in [
         ("/claim ", (|conversation_id| AgentFrame::Claim { conversation_id }) as fn(i64) -> AgentFrame),
         ("/close ", |conversation_id| AgentFrame::Close { conversation_id }),
+        ("/reopen ", |conversation_id| AgentFrame::Reopen { conversation_id }),
     ] {
         if let Some(id) = line.strip_prefix(command) {
             match id.trim().trim_start_matches('#').parse::<i64>() {
@@ -188,6 +193,19 @@ async fn reply(client: &mut AgentClient, desk: &mut Desk, line: &str) -> Result<
             }
             return Ok(());
         }
+    }
+    if let Some(rest) = line.strip_prefix("/note ") {
+        let (id, text) = rest.split_once(' ').unwrap_or((rest, ""));
+        match (id.trim_start_matches('#').parse::<i64>(), text.trim()) {
+            (Ok(conversation_id), text) if !text.is_empty() => {
+                desk.next_client_id += 1;
+                let client_id = format!("term-{}-n{}", std::process::id(), desk.next_client_id);
+                let note = AgentFrame::Note { conversation_id, client_id, text: text.to_owned() };
+                client.socket.send(&note).await?;
+            }
+            _ => eprintln!("usage: /note ID text"),
+        }
+        return Ok(());
     }
     let (target, text) = match line.strip_prefix("/to ") {
         Some(rest) => {

@@ -67,6 +67,19 @@ async fn the_terminal_agent_prints_shopper_messages_and_sends_typed_replies() {
     stdin.write_all(b"Yes, in 5 days.\n").await.unwrap();
     second.socket.wait_for(reply("Yes, in 5 days.")).await.unwrap();
 
+    // A private note is stored for the team, and echoed on standard error, not sent.
+    stdin.write_all(format!("/note {id} Asked twice about #1042\n").as_bytes()).await.unwrap();
+    let echoed = within(async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            if line.contains("note by Ivy: Asked twice about #1042") {
+                return;
+            }
+        }
+    });
+    echoed.await.expect("the note is echoed");
+    let notes = t.relay.state().store.notes(id.parse().unwrap()).await.unwrap();
+    assert_eq!(notes.len(), 1);
+
     agent.kill().await.unwrap();
     t.stop().await;
 }

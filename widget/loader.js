@@ -21,6 +21,7 @@
   // The store's colour and corner, as the widget last saw them.
   try { look = (localStorage.getItem('parley:' + store + ':look') || '').split('|'); } catch (e) { look = []; }
   if (/^#[0-9a-f]{6}$/i.test(look[0])) btn.style.background = look[0];
+  if (/^#[0-9a-f]{3,6}$/i.test(look[2])) btn.style.color = look[2];
   if (look[1] == 'left') { btn.style.right = 'auto'; btn.style.left = '20px'; }
   function load() {
     if (started) return;

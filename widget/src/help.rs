@@ -48,6 +48,26 @@ struct Settings {
     position: Option<String>,
 }
 
+/// The text colour that reads best on `colour` (`#rrggbb`): white, or the widget's near-black,
+/// whichever has the higher WCAG contrast.
+pub fn text_on(colour: &str) -> &'static str {
+    let channel = |i: usize| {
+        let c = f64::from(u8::from_str_radix(&colour[i..i + 2], 16).unwrap_or(0)) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    // #1d1d1f has a relative luminance of about 0.012.
+    if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.062 {
+        "#fff"
+    } else {
+        "#1d1d1f"
+    }
+}
+
 /// A colour the widget accepts from the relay: `#rrggbb` and nothing that could break out of
 /// a style attribute.
 fn is_colour(text: &str) -> bool {
@@ -91,8 +111,9 @@ pub struct Help {
     pub article: RwSignal<Option<Article>>,
     /// The store's greeting from its bot, once fetched.
     pub greeting: RwSignal<Option<String>>,
-    /// The store's accent colour and launcher corner (`right`, `left`), once fetched.
-    pub look: RwSignal<Option<(String, String)>>,
+    /// The store's accent colour, the text colour that reads on it, and the launcher corner
+    /// (`right`, `left`), once fetched.
+    pub look: RwSignal<Option<(String, &'static str, String)>>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -190,8 +211,9 @@ impl Help {
                 self.greeting.set(settings.greeting.filter(|g| !g.trim().is_empty()));
                 let colour = settings.colour.filter(|c| is_colour(c)).unwrap_or_else(|| "#1f5eff".into());
                 let position = if settings.position.as_deref() == Some("left") { "left" } else { "right" };
-                crate::storage::save(&self.store.get_value(), "look", &format!("{colour}|{position}"));
-                self.look.set(Some((colour, position.to_owned())));
+                let text = text_on(&colour);
+                crate::storage::save(&self.store.get_value(), "look", &format!("{colour}|{position}|{text}"));
+                self.look.set(Some((colour, text, position.to_owned())));
             }
         });
     }
@@ -222,4 +244,15 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
     }
     let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
     serde_json::from_str(&text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_on_the_accent_stays_readable() {
+        assert_eq!(super::text_on("#1f5eff"), "#fff");
+        assert_eq!(super::text_on("#0a7d5a"), "#fff");
+        assert_eq!(super::text_on("#ffd400"), "#1d1d1f");
+        assert_eq!(super::text_on("#f5f5f5"), "#1d1d1f");
+    }
 }

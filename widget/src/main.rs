@@ -41,8 +41,8 @@ fn Widget(store: String, relay: String, socket_url: String, start_open: bool) ->
     // The store's colour and corner, remembered so the loader draws the launcher right next time.
     help.load_settings();
     let look = help.look;
-    let style = move || look.get().map(|(colour, _)| format!("--pl-accent:{colour}"));
-    let left = move || look.get().is_some_and(|(_, position)| position == "left");
+    let style = move || look.get().map(|(colour, text, _)| format!("--pl-accent:{colour};--pl-accent-text:{text}"));
+    let left = move || look.get().is_some_and(|(_, _, position)| position == "left");
     Effect::new(move |_| {
         let is_open = open.get();
         connection.visible.set(is_open);
