@@ -122,6 +122,9 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         .await?;
         find(&client, "//button[@role='tab'][starts-with(normalize-space(), 'Mine')]/span[@class='badge'][normalize-space()='1']")
             .await?;
+        // The shopper waits: the time since their message runs beside it, green under 30 s.
+        let wait = listed.find(Locator::Css("span.wait.fresh")).await?.text().await?;
+        ensure!(wait.starts_with("0:0"), "waiting time {wait:?}");
         listed.click().await?;
         eventually("the title without a count", || async { Ok((client.title().await? == "Parley console").then_some(())) })
             .await?;

@@ -110,7 +110,12 @@ impl Conv {
         let last_is_shopper = summary.last_message.as_ref().is_some_and(|m| m.author.role == Role::Visitor);
         let unread =
             if last_is_shopper { summary.last_seq.saturating_sub(summary.agent_read_seq).max(1) as u32 } else { 0 };
-        let waiting_since = summary.last_message.as_ref().map_or(summary.created_at, |m| m.at) as f64;
+        // Until the history is read, the wait is known only when the shopper wrote last.
+        let waiting_since = summary
+            .last_message
+            .as_ref()
+            .filter(|m| m.author.role == Role::Visitor)
+            .map_or(summary.created_at, |m| m.at) as f64;
         Conv {
             summary,
             lines: Vec::new(),
@@ -137,11 +142,25 @@ impl Conv {
         }
     }
 
-    /// Whether the shopper waits for an answer (their message is the latest).
+    /// Whether the shopper waits for a person: they wrote after the last human reply (automatic
+    /// replies and notices do not end the wait).
     pub fn awaits_reply(&self) -> bool {
-        let last = self.lines.iter().rev().find(|l| l.role != Role::System).map(|l| l.role);
-        let last = last.or(self.summary.last_message.as_ref().map(|m| m.author.role));
-        last == Some(Role::Visitor)
+        let human = |role: Role| matches!(role, Role::Visitor | Role::Agent);
+        let last = self.lines.iter().rev().map(|l| l.role).find(|r| human(*r));
+        let last = last.or(self.summary.last_message.as_ref().map(|m| m.author.role).filter(|r| human(*r)));
+        match last {
+            Some(role) => role == Role::Visitor,
+            // Only automatic messages known so far: a shopper's message started it.
+            None => !self.is_closed() && self.summary.last_seq > 0,
+        }
+    }
+
+    /// When the current wait began: the shopper's first message after the last human reply.
+    fn recompute_wait(&mut self) {
+        let since_reply = self.lines.iter().rev().take_while(|l| l.role != Role::Agent);
+        if let Some(first) = since_reply.filter(|l| l.role == Role::Visitor).last() {
+            self.waiting_since = first.at;
+        }
     }
 
     fn last_seq(&self) -> u64 {
@@ -163,6 +182,7 @@ impl Conv {
             (None, Some(_)) => std::cmp::Ordering::Greater,
             (None, None) => a.at.total_cmp(&b.at),
         });
+        self.recompute_wait();
     }
 }
 

@@ -143,3 +143,24 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
         </section>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::wait_class;
+
+    #[test]
+    fn waits_turn_amber_at_30_s_and_red_at_the_stores_target() {
+        assert_eq!(wait_class(29_999.0, 60), "wait fresh");
+        assert_eq!(wait_class(30_000.0, 60), "wait due");
+        assert_eq!(wait_class(59_999.0, 60), "wait due");
+        assert_eq!(wait_class(60_000.0, 60), "wait late");
+        assert_eq!(wait_class(100_000.0, 120), "wait due", "a store with a 2-minute target");
+    }
+
+    #[test]
+    fn waiting_times_read_as_minutes_and_seconds() {
+        assert_eq!(super::super::elapsed(65_000.0), "1:05");
+        assert_eq!(super::super::elapsed(3_725_000.0), "1:02:05");
+        assert_eq!(super::super::elapsed(-5.0), "0:00");
+    }
+}
