@@ -110,6 +110,20 @@ pub fn check_syntax(source: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks a translation against the English file it translates: both in the syntax this reader
+/// understands, with exactly the same ids in the same order. Each app's tests run it.
+pub fn check_translation(english: &'static str, translation: &'static str) -> Result<(), String> {
+    check_syntax(english)?;
+    check_syntax(translation)?;
+    let (want, have) = (ids(english), ids(translation));
+    if want != have {
+        let missing: Vec<&str> = want.iter().filter(|id| !have.contains(id)).copied().collect();
+        let extra: Vec<&str> = have.iter().filter(|id| !want.contains(id)).copied().collect();
+        return Err(format!("ids differ: missing {missing:?}, extra {extra:?} (or in another order)"));
+    }
+    Ok(())
+}
+
 /// The ids of a file, in order: translations must have exactly the English ids.
 pub fn ids(source: &'static str) -> Vec<&'static str> {
     messages(source).into_iter().map(|(id, _)| id).collect()
@@ -137,6 +151,13 @@ mod tests {
         assert_eq!(zh.t("bye"), "Bye");
         assert_eq!(zh.t("no-such-id"), "no-such-id");
         assert_eq!(zh.locale(), "zh-CN");
+    }
+
+    #[test]
+    fn a_translation_must_have_every_english_id() {
+        assert!(check_translation(EN, "greet = 你好 { $name }\nbye = 再见\n").is_ok());
+        let missing = check_translation(EN, ZH).unwrap_err();
+        assert!(missing.contains("\"bye\""), "{missing}");
     }
 
     #[test]

@@ -104,57 +104,8 @@ impl Me {
     }
 }
 
-/// A team member, as `/team` lists them.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct Member {
-    /// Their id.
-    pub id: i64,
-    /// Login email.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-    /// owner, admin or agent.
-    pub role: String,
-    /// Conversations at once.
-    pub capacity: u32,
-    /// Whether they may sign in.
-    pub active: bool,
-    /// online, away or offline.
-    #[serde(default)]
-    pub status: Option<protocol::AgentStatus>,
-}
-
-/// A canned reply.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-pub struct Canned {
-    /// Its id.
-    pub id: i64,
-    /// What follows `/`.
-    pub shortcut: String,
-    /// The text with placeholders.
-    pub text: String,
-}
-
-/// The store's settings.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, Default)]
-pub struct Settings {
-    /// Display name.
-    pub name: String,
-    /// `#rrggbb`.
-    pub colour: String,
-    /// right or left.
-    pub position: String,
-    /// The bot's greeting.
-    pub greeting: Option<String>,
-    /// The first-reply target, seconds.
-    pub first_reply_secs: u32,
-    /// Business hours.
-    pub hours: Option<String>,
-    /// Their time zone.
-    pub timezone: String,
-    /// Allowed page origins.
-    pub origins: Vec<String>,
-}
+/// The API's shapes the console shares with the relay, under the console's shorter names.
+pub use protocol::{CannedReply as Canned, StoreSettings as Settings, TeamMember as Member};
 
 /// The shopper context panel's data.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

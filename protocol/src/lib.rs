@@ -179,6 +179,60 @@ pub struct StoreInfo {
     pub name: String,
 }
 
+/// A store's settings, as the console's Settings page reads and writes them
+/// (`GET`/`PUT /api/stores/{key}/settings`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreSettings {
+    /// Display name.
+    pub name: String,
+    /// The widget's accent colour, `#rrggbb`.
+    pub colour: String,
+    /// The launcher's corner: `right` or `left`.
+    pub position: String,
+    /// The bot's greeting when a shopper opens the chat.
+    pub greeting: Option<String>,
+    /// The first-reply deadline in seconds.
+    pub first_reply_secs: u32,
+    /// Business hours (`None`: always open).
+    pub hours: Option<String>,
+    /// The time zone of the hours.
+    pub timezone: String,
+    /// Page origins allowed to embed the widget (`self` for the relay's own pages).
+    pub origins: Vec<String>,
+}
+
+/// An agent as the console's Team page lists them (`/api/stores/{key}/team`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    /// Their id.
+    pub id: i64,
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// owner, admin or agent.
+    pub role: String,
+    /// Conversations at once.
+    pub capacity: u32,
+    /// False once deactivated: they can no longer sign in.
+    pub active: bool,
+    /// Their status now, in listings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AgentStatus>,
+}
+
+/// A reply agents insert by its shortcut (`/size`), shared by a store's agents
+/// (`/api/stores/{key}/canned`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CannedReply {
+    /// Its id.
+    pub id: i64,
+    /// What the agent types after `/`.
+    pub shortcut: String,
+    /// The text, with `{shopper_name}`, `{agent_name}` and `{store_name}` placeholders.
+    pub text: String,
+}
+
 /// Frames the shopper's widget sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

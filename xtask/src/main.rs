@@ -121,33 +121,28 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
 fn bench(root: &Path, tools: &Tools) -> Result<()> {
     build(root, tools)?;
     let driver = tools.ensure_chromium()?;
-    let files = widget::find_files(&widget::dist_dir(root))?;
     let loader = std::fs::read(root.join("widget/loader.js"))?;
     println!("== sizes (bytes) ==");
     println!("loader widget.js   raw {:>7}  gzip {:>6}", loader.len(), widget::gzip(&loader).len());
-    let mut totals = (0, 0, 0);
-    for (label, path) in [("widget js", &files.js), ("widget wasm", &files.wasm), ("widget css", &files.css)] {
-        let data = std::fs::read(path)?;
-        let (gz, br) = (widget::gzip(&data).len(), widget::brotli(&data).len());
-        totals = (totals.0 + data.len(), totals.1 + gz, totals.2 + br);
-        println!("{label:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", data.len());
-    }
-    println!("{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}", "widget total", totals.0, totals.1, totals.2);
-    let console = widget::find_files(&widget::console_dist_dir(root))?;
-    let mut totals = (0, 0, 0);
-    for (label, path) in [("console js", &console.js), ("console wasm", &console.wasm), ("console css", &console.css)] {
-        let data = std::fs::read(path)?;
-        let (gz, br) = (widget::gzip(&data).len(), widget::brotli(&data).len());
-        totals = (totals.0 + data.len(), totals.1 + gz, totals.2 + br);
-        println!("{label:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", data.len());
-    }
-    println!(
-        "{:<18} raw {:>7}  gzip {:>6}  brotli {:>6}  (target: 400 KB brotli)",
-        "console total", totals.0, totals.1, totals.2
-    );
+    print_sizes("widget", &widget::find_files(&widget::dist_dir(root))?, "150 KB brotli")?;
+    print_sizes("console", &widget::find_files(&widget::console_dist_dir(root))?, "400 KB brotli")?;
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
     // The target case (arrivals over 30 s), then a burst of every first message within 2 s.
     run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--"]))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "--spread-secs", "2"]))
+}
+
+/// Prints the raw, gzip and brotli sizes of one app's JS, wasm and CSS, and their total.
+fn print_sizes(app: &str, files: &widget::WidgetFiles, target: &str) -> Result<()> {
+    let mut totals = (0, 0, 0);
+    for (part, path) in [("js", &files.js), ("wasm", &files.wasm), ("css", &files.css)] {
+        let data = std::fs::read(path)?;
+        let (gz, br) = (widget::gzip(&data).len(), widget::brotli(&data).len());
+        totals = (totals.0 + data.len(), totals.1 + gz, totals.2 + br);
+        println!("{:<18} raw {:>7}  gzip {gz:>6}  brotli {br:>6}", format!("{app} {part}"), data.len());
+    }
+    let label = format!("{app} total");
+    println!("{label:<18} raw {:>7}  gzip {:>6}  brotli {:>6}  (target: {target})", totals.0, totals.1, totals.2);
+    Ok(())
 }

@@ -66,12 +66,7 @@ pub async fn team(State(state): State<Arc<AppState>>, Path(key): Path<String>, h
     let members = check!(state.store.team(store.id).await.map_err(failed));
     let listed: Vec<_> = members
         .into_iter()
-        .map(|m| {
-            let status = state.routing.status_of(m.id);
-            let mut value = json!(m);
-            value["status"] = json!(status);
-            value
-        })
+        .map(|m| protocol::TeamMember { status: Some(state.routing.status_of(m.id)), ..m })
         .collect();
     Json(listed).into_response()
 }

@@ -1,23 +1,12 @@
 //! What the agents' console keeps beyond conversations: private notes, canned replies, the
 //! shopper's visit (pages, referrer, language, time zone), the team and the store's settings.
 
-use protocol::{Note, PageView};
+use protocol::{CannedReply, Note, PageView, StoreSettings, TeamMember};
 use serde::{Deserialize, Serialize};
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use super::{now_millis, unique_violation, Store, StoreError};
-
-/// A reply an agent inserts by its shortcut (`/size`). Shared by the store's agents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CannedReply {
-    /// Its id.
-    pub id: i64,
-    /// What the agent types after `/`.
-    pub shortcut: String,
-    /// The text, with `{shopper_name}`, `{agent_name}` and `{store_name}` placeholders.
-    pub text: String,
-}
 
 /// What the widget told of a shopper's visit.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
@@ -30,44 +19,6 @@ pub struct VisitorContext {
     pub time_zone: Option<String>,
     /// The pages of this visit, latest first (the first one is where they are now).
     pub pages: Vec<PageView>,
-}
-
-/// A store's settings as owners and admins edit them in the console.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoreSettings {
-    /// Display name.
-    pub name: String,
-    /// The widget's accent colour, `#rrggbb`.
-    pub colour: String,
-    /// The launcher's corner: `right` or `left`.
-    pub position: String,
-    /// The bot's greeting when a shopper opens the chat.
-    pub greeting: Option<String>,
-    /// The first-reply deadline in seconds.
-    pub first_reply_secs: u32,
-    /// Business hours (`None`: always open).
-    pub hours: Option<String>,
-    /// The time zone of the hours.
-    pub timezone: String,
-    /// Page origins allowed to embed the widget (`self` for the relay's own pages).
-    pub origins: Vec<String>,
-}
-
-/// An agent as the team page lists them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TeamMember {
-    /// Their id.
-    pub id: i64,
-    /// Login email.
-    pub email: String,
-    /// Display name.
-    pub name: String,
-    /// owner, admin or agent.
-    pub role: String,
-    /// Conversations at once.
-    pub capacity: u32,
-    /// False once deactivated: they can no longer sign in.
-    pub active: bool,
 }
 
 /// A change to an agent; absent fields stay as they are.
@@ -437,5 +388,6 @@ fn member_from_row(r: &SqliteRow) -> TeamMember {
         role: r.get("role"),
         capacity: u32::try_from(r.get::<i64, _>("capacity")).unwrap_or(0),
         active: r.get::<i64, _>("active") != 0,
+        status: None,
     }
 }

@@ -19,10 +19,11 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
-pub use console::{CannedReply, MemberChange, StoreSettings, TeamMember, VisitorContext};
+pub use console::{MemberChange, VisitorContext};
 pub use conversations::{AppendOutcome, BotContext, ConversationRecord, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
 pub use faq::{Article, BotRule};
+pub use protocol::{CannedReply, StoreSettings, TeamMember};
 
 /// Errors a store operation can end with.
 #[derive(Debug, thiserror::Error)]
