@@ -280,3 +280,52 @@ async fn an_owner_manages_canned_replies_settings_and_finds_the_script_tag() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_console_comes_back_after_the_relay_restarts_and_catches_up() {
+    require_built_console();
+    let first = TestRelay::start().await;
+    let address = first.relay.addr().to_string();
+    let base = first.base.clone();
+    let (email, password) = first.add_agent("demo", "Noor").await;
+    let relay = std::sync::Arc::new(tokio::sync::Mutex::new(Some(first)));
+    let dir = std::sync::Arc::new(tokio::sync::Mutex::new(None));
+    let (relay_in, dir_in) = (relay.clone(), dir.clone());
+    with_browser(|client| async move {
+        sign_in(&client, &base, &email, &password).await?;
+        let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
+        shopper.send("q1", "Before the restart").await?;
+        open_tab(&client, "Mine").await?;
+        listed_with(&client, "Before the restart").await?.click().await?;
+        find(&client, "//ol[contains(@class,'lines')]//p[normalize-space()='Before the restart']").await?;
+
+        // The relay stops: the agent is told.
+        let (data, tmp) = relay_in.lock().await.take().unwrap().stop().await;
+        find(&client, "//span[@role='status'][normalize-space()='Connection lost. Reconnecting…']").await?;
+
+        // It comes back on the same address: the console resumes with its cookie, the banner goes,
+        // and what the shopper wrote meanwhile shows in the open conversation.
+        let second = TestRelay::start_at(&data, &address).await;
+        *dir_in.lock().await = tmp;
+        let mut shopper =
+            VisitorClient::connect(&second.base, "demo", None, Some(shopper.welcome.token.clone()), 0).await?;
+        shopper.send("q2", "After the restart").await?;
+        find(&client, "//ol[contains(@class,'lines')]//p[normalize-space()='After the restart']").await?;
+        eventually("the banner gone", || async {
+            let banners = client.find_all(Locator::XPath("//span[@role='status']")).await?;
+            Ok(banners.is_empty().then_some(()))
+        })
+        .await?;
+        reply_box(&client).await?.send_keys("Still here.").await?;
+        find(&client, "//form[contains(@class,'composer')]//button[normalize-space()='Send']").await?.click().await?;
+        let (received, _) = shopper_receives_agent_message(&mut shopper).await?;
+        ensure!(received.text == "Still here.", "{}", received.text);
+        *relay_in.lock().await = Some(second);
+        Ok(())
+    })
+    .await;
+    if let Some(relay) = relay.lock().await.take() {
+        relay.stop().await;
+    }
+    drop(dir);
+}

@@ -11,15 +11,12 @@ use leptos::prelude::*;
 use protocol::{
     AgentFrame, AgentStatus, ConversationId, ConversationSummary, Message, Note, PageView, Role, ServerFrame,
 };
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, WebSocket};
 
 use crate::alerts;
 use crate::api::Me;
 
 /// The longest pause between reconnection attempts.
-const MAX_BACKOFF_MS: f64 = 15_000.0;
+const MAX_BACKOFF: Duration = Duration::from_secs(15);
 /// How many open conversations `agent_welcome` lists at most.
 const WELCOME_PAGE: usize = 100;
 /// A reply not stored by then shows as failed.
@@ -186,13 +183,11 @@ impl Conv {
     }
 }
 
+/// The socket, and what the desk tracks per connection.
 #[derive(Default)]
 struct Socket {
-    socket: Option<WebSocket>,
-    callbacks: Vec<Closure<dyn FnMut(web_sys::Event)>>,
-    attempt: u32,
+    link: browser_socket::Socket,
     introduced: bool,
-    retry_scheduled: bool,
     typing_sent: BTreeMap<ConversationId, f64>,
     stopped: bool,
 }
@@ -247,32 +242,25 @@ impl Desk {
 
     /// Opens the socket unless it is open or opening.
     pub fn connect(self) {
-        if self.socket.with_value(|s| s.socket.is_some() || s.stopped) {
+        if self.socket.with_value(|s| s.link.is_open() || s.stopped) {
             return;
         }
         let Some(url) = socket_url() else { return };
-        let socket = match WebSocket::new(&url) {
-            Ok(socket) => socket,
-            Err(_) => return self.schedule_retry(),
-        };
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-            let status = Some(self.status.get_untracked());
-            self.raw_send(&AgentFrame::Resume { token: String::new(), status });
-        });
-        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            if let Some(text) = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
-                self.receive(&text);
-            }
-        });
-        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.dropped());
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        self.socket.update_value(|s| {
-            s.socket = Some(socket);
+        let opened = self.socket.try_update_value(|s| {
             s.introduced = false;
-            s.callbacks = vec![on_open, on_message, on_close];
+            s.link.open(
+                &url,
+                move || {
+                    let status = Some(self.status.get_untracked());
+                    self.raw_send(&AgentFrame::Resume { token: String::new(), status });
+                },
+                move |text| self.receive(&text),
+                move |_, _| self.dropped(),
+            )
         });
+        if opened != Some(true) {
+            self.schedule_retry();
+        }
     }
 
     /// Signs out on the socket and closes it for good.
@@ -285,36 +273,21 @@ impl Desk {
     fn close_for_good(self) {
         self.socket.update_value(|s| {
             s.stopped = true;
-            if let Some(socket) = s.socket.take() {
-                socket.set_onopen(None);
-                socket.set_onmessage(None);
-                socket.set_onclose(None);
-                let _ = socket.close();
-            }
+            s.link.close();
         });
     }
 
     fn raw_send(&self, frame: &AgentFrame) -> bool {
-        self.socket.with_value(|s| match &s.socket {
-            Some(socket) => socket.send_with_str(&protocol::encode(frame)).is_ok(),
-            None => false,
-        })
+        self.socket.with_value(|s| s.link.send(&protocol::encode(frame)))
     }
 
     fn send_frame(&self, frame: &AgentFrame) -> bool {
-        if !self.socket.with_value(|s| s.introduced) {
-            return false;
-        }
-        self.raw_send(frame)
+        self.socket.with_value(|s| s.introduced && s.link.send(&protocol::encode(frame)))
     }
 
     fn dropped(self) {
         self.socket.update_value(|s| {
-            if let Some(socket) = s.socket.take() {
-                socket.set_onopen(None);
-                socket.set_onmessage(None);
-                socket.set_onclose(None);
-            }
+            s.link.forget();
             s.introduced = false;
         });
         if self.link.get_untracked() != Link::SignedOut {
@@ -323,23 +296,15 @@ impl Desk {
         }
     }
 
+    /// Reconnects after the socket's backoff (at most 15 s).
     fn schedule_retry(self) {
-        let (already, attempt) = self.socket.with_value(|s| (s.retry_scheduled, s.attempt));
-        if already {
-            return;
-        }
-        let ceiling = (500.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
-        let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
-        self.socket.update_value(|s| {
-            s.retry_scheduled = true;
-            s.attempt += 1;
-        });
+        let Some(delay) = self.socket.try_update_value(|s| s.link.retry_delay(MAX_BACKOFF)).flatten() else { return };
         set_timeout(
             move || {
-                self.socket.update_value(|s| s.retry_scheduled = false);
+                self.socket.update_value(|s| s.link.retrying());
                 self.connect();
             },
-            Duration::from_millis(delay as u64),
+            delay,
         );
     }
 
@@ -362,7 +327,7 @@ impl Desk {
             ServerFrame::AgentWelcome { conversations, .. } => {
                 self.socket.update_value(|s| {
                     s.introduced = true;
-                    s.attempt = 0;
+                    s.link.connected();
                 });
                 self.link.set(Link::Online);
                 // The welcome lists every open conversation when it lists fewer than its page:

@@ -9,9 +9,6 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use protocol::{Message, Role, ServerFrame, VisitorFrame};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::JsCast;
-use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
 use crate::storage;
 
@@ -19,7 +16,7 @@ use crate::storage;
 /// (it is still resent on the next connection).
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest pause between reconnection attempts.
-const MAX_BACKOFF_MS: f64 = 30_000.0;
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// The state of the link to the relay, as the UI shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,14 +92,11 @@ impl ChatMessage {
     }
 }
 
-/// The non-reactive half: the socket and its callbacks, which must live as long as it does.
+/// The non-reactive half: the socket, and what the widget tracks per connection.
 #[derive(Default)]
 struct Link {
-    socket: Option<WebSocket>,
-    callbacks: Vec<Closure<dyn FnMut(web_sys::Event)>>,
-    attempt: u32,
+    socket: browser_socket::Socket,
     introduced: bool,
-    retry_scheduled: bool,
     /// When this widget last reported typing (ms), to send at most one report every 2 s.
     typing_sent_at: f64,
     /// Bumped by every typing report received, so an old expiry timer knows it is old.
@@ -156,46 +150,33 @@ impl Connection {
 
     /// Opens the socket unless it is open or opening.
     pub fn connect(self) {
-        let busy = self.link.with_value(|l| l.socket.is_some());
-        if busy {
+        if self.link.with_value(|l| l.socket.is_open()) {
             return;
         }
-        let socket = match WebSocket::new(&self.url.get_value()) {
-            Ok(socket) => socket,
-            Err(_) => return self.schedule_retry(),
-        };
+        let url = self.url.get_value();
+        let opened = self.link.try_update_value(|l| {
+            l.introduced = false;
+            l.socket.open(
+                &url,
+                move || self.say_hello(),
+                move |text| self.receive(&text),
+                move |code, reason| {
+                    web_sys::console::info_1(&format!("Parley: connection closed ({code}) {reason}").into());
+                    self.dropped();
+                },
+            )
+        });
+        if opened != Some(true) {
+            return self.schedule_retry();
+        }
         if self.status.get_untracked() == LinkStatus::Idle {
             self.status.set(LinkStatus::Connecting);
         }
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| self.say_hello());
-        let on_message = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let text = event.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string());
-            if let Some(text) = text {
-                self.receive(&text);
-            }
-        });
-        let on_close = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-            if let Some(close) = event.dyn_ref::<CloseEvent>() {
-                web_sys::console::info_1(
-                    &format!("Parley: connection closed ({}) {}", close.code(), close.reason()).into(),
-                );
-            }
-            self.dropped();
-        });
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        self.link.update_value(|l| {
-            l.socket = Some(socket);
-            l.introduced = false;
-            l.callbacks = vec![on_open, on_message, on_close];
-        });
     }
 
     fn send_frame(&self, frame: &VisitorFrame) -> bool {
-        self.link.with_value(|l| match (&l.socket, l.introduced || matches!(frame, VisitorFrame::Hello { .. })) {
-            (Some(socket), true) => socket.send_with_str(&protocol::encode(frame)).is_ok(),
-            _ => false,
+        self.link.with_value(|l| {
+            (l.introduced || matches!(frame, VisitorFrame::Hello { .. })) && l.socket.send(&protocol::encode(frame))
         })
     }
 
@@ -211,35 +192,22 @@ impl Connection {
 
     fn dropped(self) {
         self.link.update_value(|l| {
-            if let Some(socket) = l.socket.take() {
-                socket.set_onopen(None);
-                socket.set_onmessage(None);
-                socket.set_onclose(None);
-            }
+            l.socket.forget();
             l.introduced = false;
         });
         self.status.set(LinkStatus::Reconnecting);
         self.schedule_retry();
     }
 
-    /// Waits `min(30 s, 0.5 s · 2^attempt)`, scaled by a random 50–100 %, then reconnects.
+    /// Reconnects after the socket's backoff (at most 30 s).
     fn schedule_retry(self) {
-        let (already, attempt) = self.link.with_value(|l| (l.retry_scheduled, l.attempt));
-        if already {
-            return;
-        }
-        let ceiling = (500.0 * 2f64.powi(attempt.min(16) as i32)).min(MAX_BACKOFF_MS);
-        let delay = ceiling * (0.5 + js_sys::Math::random() / 2.0);
-        self.link.update_value(|l| {
-            l.retry_scheduled = true;
-            l.attempt += 1;
-        });
+        let Some(delay) = self.link.try_update_value(|l| l.socket.retry_delay(MAX_BACKOFF)).flatten() else { return };
         set_timeout(
             move || {
-                self.link.update_value(|l| l.retry_scheduled = false);
+                self.link.update_value(|l| l.socket.retrying());
                 self.connect();
             },
-            Duration::from_millis(delay as u64),
+            delay,
         );
     }
 
@@ -258,7 +226,7 @@ impl Connection {
                 self.store_name.set(Some(store.name));
                 self.link.update_value(|l| {
                     l.introduced = true;
-                    l.attempt = 0;
+                    l.socket.connected();
                 });
                 self.status.set(LinkStatus::Online);
                 self.resend_pending();
@@ -452,7 +420,7 @@ impl Connection {
         let text = self.messages.with_untracked(|ms| ms.iter().find(|m| m.key == key).map(|m| m.text.clone()));
         if let Some(text) = text {
             if !self.send_frame(&VisitorFrame::Send { client_id: key.clone(), text }) {
-                self.link.update_value(|l| l.attempt = 0);
+                self.link.update_value(|l| l.socket.connected());
                 self.connect();
             }
             self.watch_delivery(key);
