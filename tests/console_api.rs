@@ -5,7 +5,7 @@
 mod common;
 
 use anyhow::Result;
-use common::{http_request, HttpResponse, TestRelay};
+use common::{http_request, http_request_raw, HttpResponse, TestRelay};
 use parley::{ws_base, AgentClient, FrameSocket, VisitorClient};
 use protocol::{AgentFrame, ErrorCode, ServerFrame};
 use serde_json::{json, Value};
@@ -451,4 +451,24 @@ async fn owners_and_admins_follow_every_conversation_while_agents_see_only_their
         }
     }
     assert!(!leaked, "a plain agent received another agent's conversation");
+}
+
+#[tokio::test]
+async fn malformed_request_bodies_get_a_json_error_not_a_crash() {
+    let t = TestRelay::start().await;
+    let owner = signed_in(&t, "demo", "Owner", "owner").await;
+    let cookie = format!("parley_session={}", owner.cookie.clone().unwrap());
+    let same_site = [("Origin", t.base.as_str()), ("Cookie", cookie.as_str())];
+    // Not JSON at all, with the JSON content type.
+    let answer =
+        http_request_raw(&t.base, "POST", "/api/stores/demo/canned", &same_site, Some("{not json")).await.unwrap();
+    assert_eq!((answer.status, code(&answer)), (400, "malformed".into()), "{}", answer.text());
+    // JSON, but a field of the wrong kind.
+    let response =
+        owner.call("POST", "/api/stores/demo/canned", Some(json!({ "shortcut": 5, "text": "x" }))).await.unwrap();
+    assert_eq!((response.status, code(&response)), (422, "malformed".into()), "{}", response.text());
+    // The same endpoint still works with a proper body.
+    let response =
+        owner.call("POST", "/api/stores/demo/canned", Some(json!({ "shortcut": "ok", "text": "Fine" }))).await.unwrap();
+    assert_eq!(response.status, 201);
 }

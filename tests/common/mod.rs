@@ -128,18 +128,31 @@ pub async fn http_request(
     headers: &[(&str, &str)],
     json: Option<&serde_json::Value>,
 ) -> Result<HttpResponse> {
+    let body = json.map(|j| j.to_string());
+    http_request_raw(base, method, path, headers, body.as_deref()).await
+}
+
+/// Sends one HTTP/1.1 request whose body, when given, is sent as it is with the JSON content
+/// type (to send what is not JSON), and reads the whole response.
+#[allow(dead_code)] // not every test binary sends bodies
+pub async fn http_request_raw(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<HttpResponse> {
     let authority = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(authority).await.context("connecting")?;
     let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
-    let body = json.map(|j| j.to_string()).unwrap_or_default();
-    if json.is_some() {
+    if let Some(body) = body {
         request.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
     }
     request.push_str("\r\n");
-    request.push_str(&body);
+    request.push_str(body.unwrap_or_default());
     stream.write_all(request.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;

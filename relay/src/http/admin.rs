@@ -22,6 +22,7 @@ use protocol::ErrorCode;
 use serde_json::{json, Value};
 
 use super::api_error;
+use super::body::JsonBody;
 use super::caller::{caller, Need};
 use crate::app::AppState;
 use crate::faq::article_json;
@@ -62,7 +63,7 @@ pub async fn create(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<Value>,
+    JsonBody(body): JsonBody<Value>,
 ) -> Response {
     let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
         Ok(c) => c,
@@ -94,7 +95,7 @@ pub async fn replace(
     State(state): State<Arc<AppState>>,
     Path((key, id)): Path<(String, String)>,
     headers: HeaderMap,
-    Json(mut body): Json<Value>,
+    JsonBody(mut body): JsonBody<Value>,
 ) -> Response {
     let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
         Ok(c) => c,

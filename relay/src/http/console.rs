@@ -24,6 +24,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::api_error;
+use super::body::JsonBody;
 use super::caller::{caller, Need};
 use super::parse_origin;
 use crate::app::AppState;
@@ -88,7 +89,7 @@ pub async fn add_member(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
     headers: HeaderMap,
-    Json(new): Json<NewMember>,
+    JsonBody(new): JsonBody<NewMember>,
 ) -> Response {
     let (me, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
     let role = new.role.unwrap_or_else(|| "agent".into());
@@ -127,7 +128,7 @@ pub async fn change_member(
     State(state): State<Arc<AppState>>,
     Path((key, id)): Path<(String, i64)>,
     headers: HeaderMap,
-    Json(change): Json<MemberChange>,
+    JsonBody(change): JsonBody<MemberChange>,
 ) -> Response {
     let (me, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
     let Some(target) = check!(state.store.team_member(store.id, id).await.map_err(failed)) else {
@@ -232,7 +233,7 @@ pub async fn save_settings(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
     headers: HeaderMap,
-    Json(body): Json<StoreSettings>,
+    JsonBody(body): JsonBody<StoreSettings>,
 ) -> Response {
     let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
     let settings = check!(validated(body).map_err(invalid));
@@ -274,7 +275,7 @@ pub async fn add_canned(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
     headers: HeaderMap,
-    Json(form): Json<CannedForm>,
+    JsonBody(form): JsonBody<CannedForm>,
 ) -> Response {
     let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
     let (shortcut, text) = check!(form.checked().map_err(invalid));
@@ -287,7 +288,7 @@ pub async fn replace_canned(
     State(state): State<Arc<AppState>>,
     Path((key, id)): Path<(String, i64)>,
     headers: HeaderMap,
-    Json(form): Json<CannedForm>,
+    JsonBody(form): JsonBody<CannedForm>,
 ) -> Response {
     let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
     let (shortcut, text) = check!(form.checked().map_err(invalid));

@@ -3,6 +3,7 @@
 
 mod admin;
 mod assets;
+mod body;
 mod caller;
 mod console;
 mod faq;

@@ -17,6 +17,7 @@ use protocol::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::body::JsonBody;
 use super::caller::{session_token, signed_in};
 use super::{api_error, too_many};
 use crate::app::AppState;
@@ -62,7 +63,7 @@ fn cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
-    Json(form): Json<Credentials>,
+    JsonBody(form): JsonBody<Credentials>,
 ) -> Response {
     let email = form.email.trim();
     if let Err(wait) = state.limits.sign_in(email) {
