@@ -71,17 +71,11 @@ pub async fn caller(
     need: Need,
 ) -> Result<(AgentRecord, StoreRecord), Response> {
     let agent = signed_in(state, headers).await?;
-    let store = match state.store.store_by_key(key).await {
-        Ok(Some(store)) if store.id == agent.store_id => store,
-        Ok(_) => {
-            return Err(api_error(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownStore,
-                format!("no store has the key {key:?}"),
-            ))
-        }
-        Err(e) => return Err(Refusal::from(e).into_response()),
-    };
+    // Another store's key is answered as if it did not exist.
+    let store = super::known_store(state, key).await?;
+    if store.id != agent.store_id {
+        return Err(super::unknown_store(key));
+    }
     if need == Need::Admin && !is_admin(&agent.role) {
         return Err(api_error(
             StatusCode::FORBIDDEN,

@@ -9,12 +9,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::ErrorCode;
 
-use super::{api_error, origin_allowed, too_many};
+use super::{api_error, known_store, origin_allowed, too_many, with_cors};
 use crate::app::AppState;
 use crate::ws::Refusal;
 
@@ -35,29 +35,9 @@ async fn allowed_store(
     if let Err(wait) = state.limits.search(peer.ip()) {
         return Err(too_many("searches", wait));
     }
-    let store = match state.store.store_by_key(key).await {
-        Ok(Some(store)) => store,
-        Ok(None) => {
-            return Err(api_error(
-                StatusCode::NOT_FOUND,
-                ErrorCode::UnknownStore,
-                format!("no store has the key {key:?}"),
-            ))
-        }
-        Err(e) => return Err(Refusal::from(e).into_response()),
-    };
+    let store = known_store(state, key).await?;
     origin_allowed(&store, headers)?;
     Ok(store)
-}
-
-/// Lets the calling page read the answer (the origin was checked).
-fn with_cors(mut response: Response, headers: &HeaderMap) -> Response {
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let h = response.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    response
 }
 
 /// One article, with its whole answer, for the widget to open inline.

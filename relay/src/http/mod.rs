@@ -87,15 +87,36 @@ impl IntoResponse for crate::ws::Refusal {
     }
 }
 
+/// The 404 every API answers for a store key it does not know (or may not show the caller).
+fn unknown_store(key: &str) -> Response {
+    api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"))
+}
+
+/// The store with this public key, or the answer for an unknown one.
+async fn known_store(state: &AppState, key: &str) -> Result<crate::store::StoreRecord, Response> {
+    match state.store.store_by_key(key).await {
+        Ok(Some(store)) => Ok(store),
+        Ok(None) => Err(unknown_store(key)),
+        Err(e) => Err(crate::ws::Refusal::from(e).into_response()),
+    }
+}
+
+/// Lets the calling page read the answer (its origin was checked): CORS echoes the origin.
+fn with_cors(mut response: Response, headers: &HeaderMap) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let h = response.headers_mut();
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}
+
 /// What the widget needs before any socket exists: `GET /api/stores/{key}/widget`.
 /// Answered only to pages the store allows (CORS echoes the origin).
 async fn widget_settings(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let store = match state.store.store_by_key(&key).await {
-        Ok(Some(store)) => store,
-        Ok(None) => {
-            return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"))
-        }
-        Err(e) => return crate::ws::Refusal::from(e).into_response(),
+    let store = match known_store(&state, &key).await {
+        Ok(store) => store,
+        Err(refused) => return refused,
     };
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
@@ -108,11 +129,5 @@ async fn widget_settings(State(state): State<Arc<AppState>>, Path(key): Path<Str
         "key": store.key, "name": look.name, "greeting": look.greeting,
         "colour": look.colour, "position": look.position,
     });
-    let mut response = Json(settings).into_response();
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let h = response.headers_mut();
-        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
-        h.insert(header::VARY, HeaderValue::from_static("Origin"));
-    }
-    response
+    with_cors(Json(settings).into_response(), &headers)
 }
