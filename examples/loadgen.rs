@@ -89,6 +89,8 @@ async fn main() -> Result<()> {
     let mut server = tokio::process::Command::new(&args.relay_bin)
         .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
         .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
+        // Every simulated shopper and agent connects from this one address.
+        .args(["--connections-per-address", big, "--sign-ins-per-address", big])
         .env("RUST_LOG", "warn")
         .envs(
             std::env::var("LOADGEN_RELAY_ENV")

@@ -70,6 +70,26 @@ impl FrameSocket {
         Ok(FrameSocket { ws, held: Default::default() })
     }
 
+    /// Connects from a chosen local address (another loopback address, say `127.0.0.2`, so
+    /// that the relay sees another client).
+    pub async fn connect_from(url: &str, local: std::net::IpAddr) -> Result<FrameSocket> {
+        let request = url.into_client_request().context("building the WebSocket request")?;
+        let authority = request.uri().authority().context("the URL has no host")?.to_string();
+        let remote: std::net::SocketAddr = authority.parse().context("connect_from takes an ip:port URL")?;
+        let socket = if remote.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.bind(std::net::SocketAddr::new(local, 0))?;
+        let tcp = socket.connect(remote).await.with_context(|| format!("connecting to {url}"))?;
+        let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            request,
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp),
+            Some(config),
+        )
+        .await
+        .with_context(|| format!("connecting to {url}"))?;
+        Ok(FrameSocket { ws, held: Default::default() })
+    }
+
     /// Sends a frame.
     pub async fn send<T: Serialize>(&mut self, frame: &T) -> Result<()> {
         self.send_text(protocol::encode(frame)).await

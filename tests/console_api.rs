@@ -203,7 +203,9 @@ async fn the_session_cookie_is_http_only_strict_and_ends_on_the_server_at_sign_o
     let me: Value = serde_json::from_slice(&response.body).unwrap();
     assert_eq!((me["agent"]["role"].as_str(), me["store"]["key"].as_str()), (Some("admin"), Some("demo")));
     let body = json!({ "email": email, "password": password });
-    let https = [("Origin", t.base.as_str()), ("X-Forwarded-Proto", "https")];
+    // Behind a TLS proxy the console's page is https, and so is its Origin.
+    let https_origin = t.base.replace("http://", "https://");
+    let https = [("Origin", https_origin.as_str()), ("X-Forwarded-Proto", "https")];
     let response = http_request(&t.base, "POST", "/api/session", &https, Some(&body)).await.unwrap();
     assert!(response.header("set-cookie").unwrap().contains("; Secure"));
 

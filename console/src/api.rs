@@ -98,6 +98,11 @@ impl Me {
         matches!(self.agent.role.as_str(), "owner" | "admin")
     }
 
+    /// Whether they own the store (shoppers' data requests).
+    pub fn is_owner(&self) -> bool {
+        self.agent.role == "owner"
+    }
+
     /// The URL of one of their store's API resources.
     pub fn store_url(&self, rest: &str) -> String {
         format!("/api/stores/{}/{rest}", self.store.key)
@@ -110,6 +115,9 @@ pub use protocol::{CannedReply as Canned, StoreSettings as Settings, TeamMember 
 /// The shopper context panel's data.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Context {
+    /// The shopper's visitor id (for owners' data requests).
+    #[serde(default)]
+    pub visitor_id: String,
     /// The email the shopper left.
     pub email: Option<String>,
     /// Where they came from.

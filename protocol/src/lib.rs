@@ -199,6 +199,9 @@ pub struct StoreSettings {
     pub timezone: String,
     /// Page origins allowed to embed the widget (`self` for the relay's own pages).
     pub origins: Vec<String>,
+    /// Days conversations are kept after their last message (`None`, or absent: for ever).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
 }
 
 /// An agent as the console's Team page lists them (`/api/stores/{key}/team`).

@@ -5,7 +5,6 @@
 //! listener stops accepting, every socket is closed with "going away" (clients reconnect to the
 //! next relay), sockets get a few seconds to finish, and the database is closed cleanly.
 
-use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -44,6 +43,11 @@ pub struct RelayConfig {
     pub limits: LimitsConfig,
     /// How long the bot does not repeat the same automatic reply in a conversation.
     pub bot_repeat_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trust-forwarded-for`).
+    pub trusted_proxies: crate::serve::TrustedProxies,
+    /// How long a request's headers may take to arrive, and an idle connection may wait for its
+    /// next request (`serve::HEADER_READ_TIMEOUT`; tests shorten it).
+    pub header_read_timeout: Duration,
     /// Whether first-reply deadlines are swept on their own, four times a second. Tests turn
     /// it off and call `routing::deadline::sweep` with the times they want instead of waiting.
     pub sweep_deadlines: bool,
@@ -58,6 +62,8 @@ impl RelayConfig {
             offline_grace: DEFAULT_OFFLINE_GRACE,
             limits: LimitsConfig::default(),
             sweep_deadlines: true,
+            trusted_proxies: Default::default(),
+            header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
             bot_repeat_window: crate::bot::DEFAULT_REPEAT_WINDOW,
         }
     }
@@ -82,7 +88,7 @@ pub struct AppState {
     /// Abuse limits.
     pub limits: Limits,
     /// FAQ search.
-    pub faq: crate::faq::Faq,
+    pub faq: Arc<crate::faq::Faq>,
     /// How long the bot does not repeat the same automatic reply in a conversation.
     pub bot_repeat_window: Duration,
     /// The stores' keyword rules, kept a second.
@@ -163,7 +169,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let faq = crate::faq::Faq::new().context("creating the FAQ index")?;
+    let faq = Arc::new(crate::faq::Faq::new().context("creating the FAQ index")?);
     faq.sync(&store).await?;
     let (routing, routing_tasks) = Routing::new(config.offline_grace);
     let state = Arc::new(AppState {
@@ -186,21 +192,18 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     tokio::spawn(forget_idle_limits(state.clone()));
     tokio::spawn(crate::faq::follow_changes(state.clone()));
     tokio::spawn(checkpoint_often(state.clone()));
+    tokio::spawn(clean_up_daily(state.clone()));
     let router = http::router(state.clone());
     let serving = state.clone();
+    let guards = crate::serve::Guards {
+        per_address: state.limits.open_connections_allowed(),
+        ipv6_prefix: config.limits.ipv6_prefix,
+        trusted: config.trusted_proxies.clone(),
+        header_read_timeout: config.header_read_timeout,
+    };
     let task = tokio::spawn(async move {
         let stop = serving.shutdown.clone();
-        // Chat frames are small and must leave at once: Nagle's algorithm would hold one back
-        // until the peer's delayed ACK, some 40 ms later.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::warn!(%error, "could not disable Nagle's algorithm");
-            }
-        });
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .context("serving HTTP")?;
+        crate::serve::serve(listener, router, guards, stop).await;
         serving.sessions.close();
         if tokio::time::timeout(Duration::from_secs(10), serving.sessions.wait()).await.is_err() {
             tracing::warn!("some sockets did not close within 10 s");
@@ -218,6 +221,22 @@ async fn forget_idle_limits(state: Arc<AppState>) {
         tokio::select! {
             _ = state.shutdown.cancelled() => return,
             _ = tick.tick() => state.limits.forget_idle(),
+        }
+    }
+}
+
+/// Once at start and then daily: conversations past their store's retention period, old page
+/// history and unanswered-question bookkeeping go (see `Store::apply_retention`).
+async fn clean_up_daily(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
+    loop {
+        tokio::select! {
+            _ = state.shutdown.cancelled() => return,
+            _ = tick.tick() => match state.store.apply_retention(crate::store::now_millis()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(conversations = n, "deleted conversations past their store's retention period"),
+                Err(error) => tracing::warn!(%error, "the daily clean-up failed"),
+            },
         }
     }
 }

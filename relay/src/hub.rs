@@ -182,6 +182,23 @@ impl Hub {
         }
     }
 
+    /// Closes every connection of one agent except those signed in with `keep` (a password
+    /// change: the agent who changed their own password keeps the session they did it from).
+    pub fn disconnect_agent_except(&self, agent_id: i64, keep: Option<&[u8]>, code: u16, reason: &str) {
+        let rooms = self.lock();
+        let kept: Vec<u64> = keep.and_then(|k| rooms.sessions.get(k)).into_iter().flatten().map(|p| p.id).collect();
+        if let Some(peers) = rooms.agents.get(&agent_id) {
+            peers.iter().filter(|p| !kept.contains(&p.id)).for_each(|peer| peer.close(code, reason));
+        }
+    }
+
+    /// Closes every tab of a visitor (their data was deleted).
+    pub fn disconnect_visitor(&self, visitor_id: &str) {
+        if let Some(peers) = self.lock().visitors.get(visitor_id) {
+            peers.iter().for_each(|peer| peer.close(1008, "this visitor's data was deleted"));
+        }
+    }
+
     /// Closes every connection signed in with one session (signed out elsewhere).
     pub fn disconnect_session(&self, session: &[u8], code: u16, reason: &str) {
         if let Some(peers) = self.lock().sessions.get(session) {

@@ -12,11 +12,14 @@ pub mod bot;
 pub mod chat;
 pub mod cli;
 pub mod faq;
+pub mod fields;
 pub mod hours;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod logging;
 pub mod routing;
+pub mod serve;
 pub mod store;
 pub mod ws;
 

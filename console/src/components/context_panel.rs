@@ -82,6 +82,7 @@ pub fn ContextPanel(id: i64) -> impl IntoView {
                             None => "—".into(),
                         }}</dd>
                     </dl>
+                    <ShopperData visitor=c.visitor_id.clone()/>
                     <h3>{text("context-previous")}</h3>
                     {if c.previous.is_empty() {
                         view! { <p class="muted">{text("context-none")}</p> }.into_any()
@@ -104,4 +105,39 @@ pub fn ContextPanel(id: i64) -> impl IntoView {
             })}
         </aside>
     }
+}
+
+/// For owners: the shopper's data on request, as a JSON download, or deleted for good.
+#[component]
+fn ShopperData(visitor: String) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let owner = desk.me.with_value(|m| m.is_owner());
+    let done = RwSignal::new(None::<String>);
+    let path = format!("visitors/{visitor}");
+    let export = desk.me.with_value(|m| m.store_url(&format!("{path}/export")));
+    let url = desk.me.with_value(|m| m.store_url(&path));
+    let delete = move |_| {
+        let sure = web_sys::window().and_then(|w| w.confirm_with_message(&text("shopper-delete-confirm")).ok());
+        if sure != Some(true) {
+            return;
+        }
+        let url = url.clone();
+        spawn_local(async move {
+            let said = match api::delete(&url).await {
+                Ok(()) => text("shopper-deleted"),
+                Err(e) => e.message,
+            };
+            done.set(Some(said));
+        });
+    };
+    (owner && !visitor.is_empty()).then(|| {
+        view! {
+            <h3>{text("shopper-data")}</h3>
+            <p>
+                <a href=export download="shopper.json">{text("shopper-export")}</a> " "
+                <button class="link danger" on:click=delete>{text("shopper-delete")}</button>
+            </p>
+            <p role="status">{move || done.get()}</p>
+        }
+    })
 }

@@ -81,6 +81,14 @@ pub fn SettingsPage() -> impl IntoView {
                 {text_field("settings-hours", |s| s.hours.clone().unwrap_or_default(), |s, v| s.hours = Some(v))}
                 <p class="hint">{text("settings-hours-hint")}</p>
                 {text_field("settings-timezone", |s| s.timezone.clone(), |s, v| s.timezone = v)}
+                <label><span>{text("settings-retention")}</span>
+                    <input type="number" min="1" max="36500"
+                        prop:value=move || form.with(|f| f.retention_days.map(|d| d.to_string()).unwrap_or_default())
+                        on:input=move |ev| {
+                            let days = event_target_value(&ev).trim().parse().ok();
+                            form.update(|f| f.retention_days = days);
+                        }/></label>
+                <p class="hint">{text("settings-retention-hint")}</p>
                 <label><span>{text("settings-origins")}</span>
                     <textarea rows="3" prop:value=move || origins.get()
                         on:input=move |ev| origins.set(event_target_value(&ev))></textarea></label>

@@ -24,17 +24,37 @@ fn decoy_hash() -> &'static str {
 }
 
 /// The active agent with this email and password, if any. Takes as long for an unknown email
-/// as for a wrong password. The socket's `login` and the console's sign-in both use it (after
-/// the per-account limit).
+/// as for a wrong password. The socket's `login` and the console's sign-in both use it, after
+/// the sign-in limits, holding one of the few password-check slots (`slot`) for the check.
 pub async fn check_credentials(
     store: &Store,
     email: &str,
     password: String,
+    slot: tokio::sync::OwnedSemaphorePermit,
 ) -> Result<Option<AgentRecord>, StoreError> {
     let agent = store.agent_by_email(email).await?;
     let phc = agent.as_ref().map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || verify_password(&password, &phc)).await.unwrap_or(false);
+    let verified = tokio::task::spawn_blocking(move || {
+        let verified = verify_password(&password, &phc);
+        drop(slot);
+        verified
+    })
+    .await
+    .unwrap_or(false);
     Ok(agent.filter(|_| verified))
+}
+
+/// Hashes a new password on the blocking pool, in one of the password-check slots; `None`
+/// when every slot is taken (the caller answers "busy, try again").
+pub async fn hash_password_bounded(limits: &crate::limits::Limits, password: String) -> Option<String> {
+    let slot = limits.password_check()?;
+    tokio::task::spawn_blocking(move || {
+        let hash = hash_password(&password);
+        drop(slot);
+        hash
+    })
+    .await
+    .ok()
 }
 
 /// The session token in a request's `Cookie` header, if it carries the console's cookie.

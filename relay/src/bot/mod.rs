@@ -33,7 +33,6 @@ use protocol::Role;
 
 use crate::app::AppState;
 use crate::chat;
-use crate::faq::Faq;
 use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store, StoreError};
 use texts::{Back, Lang};
 
@@ -43,8 +42,11 @@ pub const BOT_NAME: &str = "Bot";
 pub const MAX_IN_A_ROW: usize = 3;
 /// How long the same automatic reply is not repeated in a conversation, by default.
 pub const DEFAULT_REPEAT_WINDOW: Duration = Duration::from_secs(3600);
-/// How much of a shopper's question an article must cover to be given as the answer.
-const CONFIDENT_COVERAGE: f64 = 0.6;
+/// Characters of a shopper message the bot reads: the question is in there, and a stranger's
+/// 4,000-character messages must not cost every store CPU.
+pub const ANALYSED_CHARS: usize = 300;
+/// Words of a shopper message the bot reads, at most.
+pub const ANALYSED_WORDS: usize = 50;
 /// Characters of a question kept in the list of unanswered ones.
 const UNANSWERED_CHARS: usize = 200;
 
@@ -54,6 +56,8 @@ pub async fn after_shopper_message(
     conversation: &ConversationRecord,
     text: &str,
 ) -> Result<(), StoreError> {
+    let text = analysed(text);
+    let text = text.as_str();
     // One read for what the bot needs of the conversation and its store.
     let context = state.store.bot_context(conversation.id).await?;
     if context.human_replied && state.hub.assignee(conversation.id).is_some() {
@@ -81,7 +85,7 @@ pub async fn after_shopper_message(
     }
     let question: String = rules::normalize(text).chars().take(UNANSWERED_CHARS).collect();
     if !question.is_empty() {
-        state.store.record_unanswered(conversation.store_id, &question).await?;
+        state.store.record_unanswered(conversation.store_id, &question, &conversation.visitor_id).await?;
     }
     away::offer_to_take_email(state, conversation, &back, lang).await
 }
@@ -123,8 +127,9 @@ async fn bring_a_person(
 
 /// Records a help search that found no good answer, as the bot does for questions. Searches
 /// come as the shopper types, so a last word still being typed is left out, and a query needs
-/// two words that say something ("how do" does not) before it counts.
-pub async fn note_search(state: &AppState, store_id: i64, query: &str) -> Result<(), StoreError> {
+/// two words that say something ("how do" does not) before it counts. `who` is the searcher
+/// (their client address): each counts a question once a day.
+pub async fn note_search(state: &AppState, store_id: i64, query: &str, who: &str) -> Result<(), StoreError> {
     let complete =
         if query.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || crate::faq::cjk::is_cjk(c)) {
             query
@@ -135,7 +140,7 @@ pub async fn note_search(state: &AppState, store_id: i64, query: &str) -> Result
         return Ok(());
     }
     let question: String = rules::normalize(complete).chars().take(UNANSWERED_CHARS).collect();
-    state.store.record_unanswered(store_id, &question).await
+    state.store.record_unanswered(store_id, &question, who).await
 }
 
 /// Each store's keyword rules, read at most once a second: rules change rarely (`relay bot
@@ -165,16 +170,37 @@ impl RuleCache {
     }
 }
 
-/// The article that answers `text`, if one does with confidence: among the best hits, the first
-/// that covers most of the question's words.
+/// The article that answers `text`, if one does with confidence (see [`Faq::answer`]); found
+/// on the blocking pool, reading at most [`ANALYSED_CHARS`] of the text.
 pub async fn faq_answer(state: &AppState, store_id: i64, text: &str) -> Result<Option<Article>, StoreError> {
-    for hit in state.faq.search(store_id, text, 3) {
-        let Some(article) = state.store.article(store_id, &Faq::hit_id(&hit)).await? else { continue };
-        if state.faq.coverage(text, &article) >= CONFIDENT_COVERAGE {
-            return Ok(Some(article));
+    Ok(state.faq.answer_off(store_id, analysed(text)).await)
+}
+
+/// The part of a shopper message the bot analyses: its first [`ANALYSED_WORDS`] words, at most
+/// [`ANALYSED_CHARS`] characters.
+pub fn analysed(text: &str) -> String {
+    let mut words = 0;
+    let mut end = text.len();
+    let mut in_word = false;
+    for (i, (at, c)) in text.char_indices().enumerate() {
+        if i == ANALYSED_CHARS {
+            end = at;
+            break;
+        }
+        if c.is_whitespace() {
+            if in_word {
+                words += 1;
+                if words == ANALYSED_WORDS {
+                    end = at;
+                    break;
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
         }
     }
-    Ok(None)
+    text[..end].to_owned()
 }
 
 /// Posts an automatic message, unless the same text went to this conversation within the
@@ -226,6 +252,15 @@ pub fn find_email(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bot_reads_the_start_of_long_messages_only() {
+        assert_eq!(analysed("where is my parcel"), "where is my parcel");
+        let long = "word ".repeat(1000);
+        assert_eq!(analysed(&long).split_whitespace().count(), ANALYSED_WORDS);
+        let one_word = "好".repeat(4000);
+        assert_eq!(analysed(&one_word).chars().count(), ANALYSED_CHARS);
+    }
 
     #[test]
     fn emails_are_found_in_what_shoppers_write() {

@@ -18,6 +18,12 @@ use crate::store::Article;
 const MAX_QUESTION_CHARS: usize = 500;
 /// Longest answer accepted, in characters.
 const MAX_ANSWER_CHARS: usize = 20_000;
+/// Longest category accepted, in characters.
+pub const MAX_CATEGORY_CHARS: usize = 100;
+/// Most tags one article may have.
+pub const MAX_TAGS: usize = 20;
+/// Longest tag accepted, in characters.
+pub const MAX_TAG_CHARS: usize = 50;
 
 /// Why a file was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,15 +116,24 @@ pub fn parse_article(position: usize, item: &Value) -> Result<Article, ImportErr
     };
     let category = match object.get("category") {
         None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) if s.trim().chars().count() > MAX_CATEGORY_CHARS => {
+            return Err(field("category", &format!("is longer than {MAX_CATEGORY_CHARS} characters")))
+        }
         Some(Value::String(s)) => s.trim().to_owned(),
         Some(_) => return Err(field("category", "must be text")),
     };
     let tags = match object.get("tags") {
         None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(tags)) if tags.len() > MAX_TAGS => {
+            return Err(field("tags", &format!("has {} tags; at most {MAX_TAGS} are allowed", tags.len())))
+        }
         Some(Value::Array(tags)) => {
             let mut out = Vec::with_capacity(tags.len());
             for tag in tags {
                 match tag {
+                    Value::String(s) if s.trim().chars().count() > MAX_TAG_CHARS => {
+                        return Err(field("tags", &format!("has a tag longer than {MAX_TAG_CHARS} characters")))
+                    }
                     Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_owned()),
                     _ => return Err(field("tags", "must be a list of non-empty texts")),
                 }
@@ -175,5 +190,19 @@ mod tests {
             r#"[{"id":1,"question":"a","answer":"b"},{"id":"x","question":"c","answer":"d"},{"id":1,"question":"e","answer":"f"}]"#,
         );
         assert_eq!(dup.unwrap_err().to_string(), "article 3: id 1 is already used by article 1");
+    }
+
+    #[test]
+    fn categories_and_tags_are_bounded() {
+        let article = |category: String, tags: Vec<String>| {
+            serde_json::json!([{ "question": "q", "answer": "a", "category": category, "tags": tags }]).to_string()
+        };
+        let long_category = parse(&article("x".repeat(1_000_000), vec![])).unwrap_err();
+        assert_eq!(long_category.to_string(), "article 1: field \"category\" is longer than 100 characters");
+        let many = parse(&article("ok".into(), vec!["t".into(); 900])).unwrap_err();
+        assert_eq!(many.to_string(), "article 1: field \"tags\" has 900 tags; at most 20 are allowed");
+        let long_tag = parse(&article("ok".into(), vec!["t".repeat(51)])).unwrap_err();
+        assert_eq!(long_tag.to_string(), "article 1: field \"tags\" has a tag longer than 50 characters");
+        assert!(parse(&article("好".repeat(100), vec!["标".repeat(50); 20])).is_ok(), "the limits count characters");
     }
 }

@@ -6,12 +6,18 @@
 //!   their article.
 //! - Typos are forgiven: English words of four letters or more also match at edit distance 1,
 //!   at half weight, and the last word typed matches as a prefix (results update as you type).
-//! - The index lives in memory and is rebuilt from the database at start-up; it follows every
+//! - The index lives in memory and is built from the database at start-up; it follows every
 //!   change at once when made through this relay, and within a second when made by another
 //!   process (`relay faq import` while the relay runs), through a per-store version number.
+//!   Changes are applied article by article (`indexing`), on the blocking pool, and searches
+//!   of other stores never wait for them.
+//! - Searches and the bot's answers run on the blocking pool too, a few at a time
+//!   ([`SEARCH_LANES`]): a stranger's long questions cannot occupy the async workers that
+//!   carry every store's chat.
 
 pub mod cjk;
 pub mod import;
+mod indexing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,10 +32,10 @@ use tantivy::schema::{
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use crate::app::AppState;
-use crate::store::{Article, Store, StoreError};
+use crate::store::Article;
 
 const ENGLISH: &str = "parley_en";
 const CJK: &str = "parley_cjk";
@@ -45,6 +51,8 @@ const FILLER: &[&str] = &[
 const WRITER_ARENA_BYTES: usize = 15_000_000;
 /// Characters of the answer shown under a result.
 const SNIPPET_CHARS: usize = 160;
+/// Searches (and bot answers) running at once on the blocking pool; more wait their turn.
+pub const SEARCH_LANES: usize = 2;
 
 /// One search result, as the HTTP API returns it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -70,19 +78,25 @@ struct Fields {
     question: Field,
     category: Field,
     answer: Field,
+    tags: Field,
+    language: Field,
     searched: [(Field, &'static str, f32); 6],
 }
 
-/// The search service; one per relay.
+/// The search service; one per relay, shared (`Arc`) so that its work can go to the
+/// blocking pool.
 pub struct Faq {
     index: Index,
     reader: IndexReader,
-    /// Held while re-indexing. The tantivy writer itself (with its 15 MB arena) exists only
-    /// then: FAQ changes are rare, and the memory is better spent on connections.
-    writing: Mutex<()>,
+    /// Held while re-indexing (one store's changes at a time). The tantivy writer itself (with
+    /// its 15 MB arena) exists only then: FAQ changes are rare, and the memory is better spent
+    /// on connections.
+    syncing: tokio::sync::Mutex<()>,
     fields: Fields,
-    /// The FAQ version of each store as last indexed.
-    indexed: Mutex<HashMap<i64, i64>>,
+    /// Each store's FAQ version and articles as last indexed, to index only what changed.
+    indexed: Mutex<HashMap<i64, indexing::Indexed>>,
+    /// Searches running at once.
+    lanes: Arc<tokio::sync::Semaphore>,
 }
 
 impl Faq {
@@ -103,6 +117,8 @@ impl Faq {
         let question = schema.add_text_field("question", STORED);
         let category = schema.add_text_field("category", STORED);
         let answer = schema.add_text_field("answer", STORED);
+        let tags = schema.add_text_field("tags", STORED);
+        let language = schema.add_text_field("language", STORED);
         let searched = [
             (schema.add_text_field("question_en", text(ENGLISH)), ENGLISH, 3.0),
             (schema.add_text_field("tags_en", text(ENGLISH)), ENGLISH, 2.0),
@@ -121,61 +137,70 @@ impl Faq {
         index.tokenizers().register(ENGLISH, english);
         index.tokenizers().register(CJK, TextAnalyzer::from(cjk::CjkBigrams));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let fields = Fields { store, key, id, id_json, question, category, answer, searched };
-        Ok(Faq { index, reader, writing: Mutex::new(()), fields, indexed: Mutex::new(HashMap::new()) })
+        let fields = Fields { store, key, id, id_json, question, category, answer, tags, language, searched };
+        Ok(Faq {
+            index,
+            reader,
+            syncing: tokio::sync::Mutex::new(()),
+            fields,
+            indexed: Mutex::new(HashMap::new()),
+            lanes: Arc::new(tokio::sync::Semaphore::new(SEARCH_LANES)),
+        })
     }
 
-    /// Re-indexes every store whose FAQ changed since it was last indexed (all of them the
-    /// first time); returns how many stores it re-indexed.
-    pub async fn sync(&self, store: &Store) -> Result<usize, StoreError> {
-        let mut changed = Vec::new();
-        for (store_id, version) in store.faq_versions().await? {
-            let known = self.indexed.lock().unwrap_or_else(|p| p.into_inner()).get(&store_id).copied();
-            if known != Some(version) {
-                changed.push((store_id, version));
-            }
-        }
-        for (store_id, version) in &changed {
-            let articles = store.articles(*store_id).await?;
-            self.replace_store(*store_id, &articles)?;
-            self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(*store_id, *version);
-        }
-        Ok(changed.len())
+    /// Runs `work` on the blocking pool in one of the search lanes.
+    async fn in_lane<T: Send + 'static>(
+        self: &Arc<Self>,
+        default: T,
+        work: impl FnOnce(&Faq) -> T + Send + 'static,
+    ) -> T {
+        let Ok(lane) = self.lanes.clone().acquire_owned().await else { return default };
+        let faq = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = work(&faq);
+            drop(lane);
+            result
+        })
+        .await
+        .unwrap_or(default)
     }
 
-    /// Replaces the indexed articles of one store with `articles`.
-    pub fn replace_store(&self, store_id: i64, articles: &[Article]) -> Result<(), StoreError> {
+    /// [`Faq::search`] off the async workers.
+    pub async fn search_off(self: &Arc<Self>, store_id: i64, text: String, limit: usize) -> Vec<Hit> {
+        self.in_lane(Vec::new(), move |faq| faq.search(store_id, &text, limit)).await
+    }
+
+    /// [`Faq::answer`] off the async workers.
+    pub async fn answer_off(self: &Arc<Self>, store_id: i64, text: String) -> Option<Article> {
+        self.in_lane(None, move |faq| faq.answer(store_id, &text)).await
+    }
+
+    /// The article that answers `text` with confidence, if one does: among the three best
+    /// hits, the first that covers at least `CONFIDENT_COVERAGE` of the question's words.
+    pub fn answer(&self, store_id: i64, text: &str) -> Option<Article> {
+        let searcher = self.reader.searcher();
+        let query = self.query(store_id, text)?;
+        let found = searcher.search(&query, &TopDocs::with_limit(3).order_by_score()).ok()?;
+        found.into_iter().find_map(|(_, address)| {
+            let doc = searcher.doc::<TantivyDocument>(address).ok()?;
+            let article = self.article_of(&doc);
+            (self.coverage(text, &article) >= CONFIDENT_COVERAGE).then_some(article)
+        })
+    }
+
+    /// The article a search result's document holds.
+    fn article_of(&self, doc: &TantivyDocument) -> Article {
         let f = self.fields;
-        let failed = |e: tantivy::TantivyError| StoreError::NotWritten(format!("FAQ index: {e}"));
-        let _writing = self.writing.lock().unwrap_or_else(|p| p.into_inner());
-        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_ARENA_BYTES).map_err(failed)?;
-        writer.delete_term(Term::from_field_i64(f.store, store_id));
-        for article in articles {
-            let tags = article.tags.join(" ");
-            let mut doc = TantivyDocument::default();
-            doc.add_i64(f.store, store_id);
-            doc.add_text(f.key, format!("{store_id}:{}", article.id));
-            doc.add_text(f.id, &article.id);
-            doc.add_text(f.id_json, &article.id_json);
-            doc.add_text(f.question, &article.question);
-            doc.add_text(f.category, &article.category);
-            doc.add_text(f.answer, &article.answer);
-            for (field, _, _) in f.searched.iter().step_by(3) {
-                doc.add_text(*field, &article.question);
-            }
-            for (field, _, _) in f.searched.iter().skip(1).step_by(3) {
-                doc.add_text(*field, &tags);
-            }
-            for (field, _, _) in f.searched.iter().skip(2).step_by(3) {
-                doc.add_text(*field, &article.answer);
-            }
-            writer.add_document(doc).map_err(failed)?;
+        let get = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+        Article {
+            id: get(f.id),
+            id_json: get(f.id_json),
+            question: get(f.question),
+            answer: get(f.answer),
+            category: get(f.category),
+            tags: serde_json::from_str(&get(f.tags)).unwrap_or_default(),
+            language: get(f.language),
         }
-        writer.commit().map_err(failed)?;
-        // Segments merged now keep searches fast after many small changes.
-        writer.wait_merging_threads().map_err(failed)?;
-        self.reader.reload().map_err(failed)?;
-        Ok(())
     }
 
     /// The store's articles that best match `text`, best first.
@@ -326,6 +351,9 @@ fn snippet(answer: &str) -> String {
     let at_word = cut.rfind(' ').filter(|at| *at > SNIPPET_CHARS / 2).unwrap_or(cut.len());
     format!("{}…", cut[..at_word].trim_end_matches([',', '.', ';', ':', ' ']))
 }
+
+/// How much of a shopper's question an article must cover to be given as the answer.
+pub const CONFIDENT_COVERAGE: f64 = 0.6;
 
 /// Keeps the index in step with the database until the relay shuts down.
 pub async fn follow_changes(state: Arc<AppState>) {

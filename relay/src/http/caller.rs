@@ -30,18 +30,26 @@ pub enum Need {
     Staff,
     /// Owners and admins.
     Admin,
+    /// Owners only (shoppers' data on request).
+    Owner,
 }
 
-/// The session token a request carries: the bearer token, else the console's cookie.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    let bearer = headers
+/// The bearer token of `Authorization: Bearer TOKEN`, when the request carries a non-empty one.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(str::to_owned);
-    bearer.or_else(|| session_cookie(headers))
+        .map(str::to_owned)
+}
+
+/// The session token a request carries: the bearer token, else the console's cookie. A
+/// request with a bearer token is never authenticated by its cookie, so the CSRF guard may
+/// leave exactly those alone.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    bearer(headers).or_else(|| session_cookie(headers))
 }
 
 fn unauthenticated() -> Response {
@@ -83,6 +91,9 @@ pub async fn caller(
             "only the store's owners and admins may do this",
         ));
     }
+    if need == Need::Owner && agent.role != "owner" {
+        return Err(api_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "only the store's owners may do this"));
+    }
     Ok((agent, store))
 }
 
@@ -91,7 +102,8 @@ pub async fn caller(
 pub async fn csrf_guard(request: Request, next: Next) -> Response {
     let changes = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let headers = request.headers();
-    let cookie_only = session_cookie(headers).is_some() && !headers.contains_key(header::AUTHORIZATION);
+    // Any other Authorization (Basic, Negotiate, an empty Bearer) leaves the cookie in charge.
+    let cookie_only = session_cookie(headers).is_some() && bearer(headers).is_none();
     let signing_in = request.uri().path() == "/api/session";
     if changes && (cookie_only || signing_in) && !from_own_pages(headers) {
         return api_error(

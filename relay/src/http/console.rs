@@ -28,8 +28,10 @@ use super::body::JsonBody;
 use super::caller::{caller, Need};
 use super::parse_origin;
 use crate::app::AppState;
+use crate::auth::session_token_hash;
 use crate::routing::desk::Presence;
 use crate::store::{MemberChange, StoreError, StoreSettings};
+use crate::ws::socket::close_code;
 use crate::ws::Refusal;
 
 fn failed(error: StoreError) -> Response {
@@ -59,7 +61,6 @@ macro_rules! check {
 }
 
 const ROLES: [&str; 3] = ["owner", "admin", "agent"];
-const MAX_CAPACITY: u32 = 50;
 
 /// `GET …/team`
 pub async fn team(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
@@ -110,15 +111,12 @@ pub async fn add_member(
     if new.password.chars().count() < 8 {
         return invalid("the password must have at least 8 characters");
     }
-    let capacity = new.capacity.unwrap_or(5);
-    if !(1..=MAX_CAPACITY).contains(&capacity) {
-        return invalid(format!("capacity must be 1 to {MAX_CAPACITY}"));
-    }
-    let password = new.password;
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await;
-    let Ok(hash) = hash else { return Refusal::new(ErrorCode::Internal, "hashing failed").into_response() };
+    let capacity = check!(crate::fields::capacity(new.capacity.unwrap_or(5)).map_err(invalid));
+    let Some(hash) = crate::auth::hash_password_bounded(&state.limits, new.password).await else {
+        return crate::http::too_many("password changes at once; the relay is busy", crate::http::BUSY_WAIT);
+    };
     let agent = check!(state.store.add_agent(&store.key, &email, &name, &role, &hash).await.map_err(failed));
-    check!(state.store.set_agent_capacity(agent.id, capacity as usize).await.map_err(failed));
+    check!(state.store.set_agent_capacity(agent.id, capacity).await.map_err(failed));
     let member = check!(state.store.team_member(store.id, agent.id).await.map_err(failed));
     (StatusCode::CREATED, Json(member)).into_response()
 }
@@ -149,9 +147,7 @@ pub async fn change_member(
         return forbidden("you cannot change your own role or deactivate yourself");
     }
     if let Some(capacity) = change.capacity {
-        if !(1..=MAX_CAPACITY).contains(&capacity) {
-            return invalid(format!("capacity must be 1 to {MAX_CAPACITY}"));
-        }
+        check!(crate::fields::capacity(capacity).map_err(invalid));
     }
     if change.name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 80) {
         return invalid("the name must have 1 to 80 characters");
@@ -160,18 +156,29 @@ pub async fn change_member(
         return invalid("the password must have at least 8 characters");
     }
     if let Some(password) = change.password.clone() {
-        let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await;
-        let Ok(hash) = hash else { return Refusal::new(ErrorCode::Internal, "hashing failed").into_response() };
-        check!(state.store.set_password(store.id, id, &hash).await.map_err(failed));
+        let Some(hash) = crate::auth::hash_password_bounded(&state.limits, password).await else {
+            return crate::http::too_many("password changes at once; the relay is busy", crate::http::BUSY_WAIT);
+        };
+        // Every other session ends, and so do the sockets signed in with them; an agent who
+        // changes their own password keeps the session they are using.
+        let mine = (id == me.id).then(|| super::caller::session_token(&headers).map(|t| session_token_hash(&t)));
+        let keep = mine.flatten();
+        check!(state.store.set_password(store.id, id, &hash, keep.as_deref()).await.map_err(failed));
+        state.hub.disconnect_agent_except(id, keep.as_deref(), close_code::POLICY_VIOLATION, "the password changed");
     }
     let member = check!(state.store.change_member(store.id, id, &change).await.map_err(failed));
+    if change.role.as_deref().is_some_and(|r| r != target.role) && member.active {
+        // Supervising (or not) is decided when a socket joins: the sockets reconnect, with
+        // their session, under the new role.
+        state.hub.disconnect_agent(id, close_code::TRY_AGAIN_LATER, "your role changed; reconnect");
+    }
     if !member.active {
         // Their sessions are gone, their sockets close, and their conversations go back to the
         // team now.
-        state.hub.disconnect_agent(id, crate::ws::socket::close_code::POLICY_VIOLATION, "your account was deactivated");
+        state.hub.disconnect_agent(id, close_code::POLICY_VIOLATION, "your account was deactivated");
         check!(state.routing.set_status(&state, id, Presence::Offline).await.map_err(failed));
     } else if let Some(capacity) = change.capacity {
-        check!(state.routing.set_capacity(&state, id, capacity as usize).await.map_err(IntoResponse::into_response));
+        check!(state.routing.set_capacity(&state, id, capacity).await.map_err(IntoResponse::into_response));
     }
     Json(member).into_response()
 }
@@ -211,6 +218,9 @@ fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
     s.greeting = s.greeting.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty());
     if s.greeting.as_ref().is_some_and(|g| g.chars().count() > 500) {
         return Err("the greeting is longer than 500 characters".into());
+    }
+    if s.retention_days.is_some_and(|d| !(1..=36_500).contains(&d)) {
+        return Err("conversations are kept 1 to 36500 days, or for ever".into());
     }
     if !(1..=86_400).contains(&s.first_reply_secs) {
         return Err("the first-reply target must be 1 to 86400 seconds".into());
@@ -341,11 +351,14 @@ pub async fn context(
     Path((key, id)): Path<(String, i64)>,
     headers: HeaderMap,
 ) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
+    let (me, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
     let conversation = match check!(state.store.conversation(id).await.map_err(failed)) {
         Some(c) if c.store_id == store.id => c,
         _ => return api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no conversation {id}")),
     };
+    if !crate::ws::agent::may_use(&me, &conversation, crate::ws::agent::Access::Read) {
+        return forbidden("this conversation is another agent's");
+    }
     let db = &state.store;
     let summary = check!(db.summary(&conversation).await.map_err(failed));
     let visit = check!(db.visitor_context(&conversation.visitor_id).await.map_err(failed));
@@ -353,6 +366,7 @@ pub async fn context(
     let notes = check!(db.notes(id).await.map_err(failed));
     Json(json!({
         "conversation": summary,
+        "visitor_id": conversation.visitor_id,
         "email": summary.follow_up_email,
         "referrer": visit.referrer,
         "language": visit.language,

@@ -83,8 +83,9 @@ pub async fn search(
         }
     };
     let query: String = params.get("q").map(|q| q.chars().take(MAX_QUERY_CHARS).collect()).unwrap_or_default();
-    let hits = state.faq.search(store.id, &query, limit);
-    if let Err(error) = crate::bot::note_search(&state, store.id, &query).await {
+    let hits = state.faq.search_off(store.id, query.clone(), limit).await;
+    let who = format!("ip:{}", state.limits.key(peer.ip()));
+    if let Err(error) = crate::bot::note_search(&state, store.id, &query, &who).await {
         tracing::warn!(%error, "an unanswered search was not recorded");
     }
     with_cors(Json(hits).into_response(), &headers)

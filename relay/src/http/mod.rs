@@ -8,6 +8,7 @@ mod caller;
 mod console;
 mod faq;
 mod origin;
+mod privacy;
 mod session;
 
 use std::sync::Arc;
@@ -24,6 +25,7 @@ pub use assets::Assets;
 pub use caller::is_admin;
 pub use console::{parse_colour, parse_position};
 pub use origin::{origin_allowed, parse_origin, same_origin_only};
+pub(crate) use session::BUSY_WAIT;
 
 use crate::app::AppState;
 use crate::ws;
@@ -55,6 +57,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/stores/{key}/canned/{id}", put(console::replace_canned).delete(console::remove_canned))
         .route("/api/stores/{key}/conversations", get(console::conversations))
         .route("/api/stores/{key}/conversations/{id}/context", get(console::context))
+        .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
+        .route("/api/stores/{key}/visitors/{id}/export", get(privacy::export))
         .route("/ws/visitor", get(ws::visitor::upgrade))
         .route("/ws/agent", get(ws::agent::upgrade))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })

@@ -22,7 +22,7 @@ pub fn origin_allowed(store: &StoreRecord, headers: &HeaderMap) -> Result<(), Re
     if allowed {
         return Ok(());
     }
-    tracing::info!(store = %store.key, %origin, "origin not allowed");
+    tracing::info!(store = ?store.key, ?origin, "origin not allowed");
     Err(api_error(
         StatusCode::FORBIDDEN,
         ErrorCode::OriginNotAllowed,
@@ -44,11 +44,14 @@ pub fn same_origin_only(headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
-/// Whether `origin` names the host the request was sent to.
+/// Whether `origin` names the relay's own origin: the scheme it was reached by (`https` behind a
+/// proxy sending `X-Forwarded-Proto: https`, else `http`), the host and the port.
 pub(super) fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
-    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
-    authority.is_some_and(|a| a.eq_ignore_ascii_case(host))
+    let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(str::trim);
+    let scheme = if forwarded.is_some_and(|p| p.eq_ignore_ascii_case("https")) { "https" } else { "http" };
+    let Some((their_scheme, authority)) = origin.split_once("://") else { return false };
+    their_scheme.eq_ignore_ascii_case(scheme) && authority.eq_ignore_ascii_case(host)
 }
 
 /// Checks an origin given on the command line: `self`, or `http(s)://host[:port]` with no path.

@@ -7,9 +7,10 @@
 //! the session after 12 hours without use. Sign-ins share the per-account limit with the
 //! agent socket's `login`, so guesses cannot be spread over both.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -22,7 +23,11 @@ use super::caller::{session_token, signed_in};
 use super::{api_error, too_many};
 use crate::app::AppState;
 use crate::auth::{check_credentials, new_session_token, session_token_hash, SESSION_COOKIE, SESSION_MAX_IDLE_MS};
+use crate::limits::SignInRefused;
 use crate::store::AgentRecord;
+
+/// How long a sign-in refused for lack of a free password-check slot is told to wait.
+pub(crate) const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 use crate::ws::Refusal;
 
 /// What the sign-in form sends.
@@ -62,17 +67,20 @@ fn cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
 /// `POST /api/session`
 pub async fn sign_in(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(form): JsonBody<Credentials>,
 ) -> Response {
     let email = form.email.trim();
-    if let Err(wait) = state.limits.sign_in(email) {
-        return too_many("sign-in attempts", wait);
-    }
-    let agent = match check_credentials(&state.store, email, form.password).await {
+    let slot = match state.limits.sign_in(email, peer.ip()) {
+        Ok(slot) => slot,
+        Err(SignInRefused::Limited(wait)) => return too_many("sign-in attempts", wait),
+        Err(SignInRefused::Busy) => return too_many("sign-ins at once; the relay is busy", BUSY_WAIT),
+    };
+    let agent = match check_credentials(&state.store, email, form.password, slot).await {
         Ok(Some(agent)) => agent,
         Ok(None) => {
-            tracing::info!(%email, "failed console sign-in");
+            tracing::info!(?email, "failed console sign-in");
             return api_error(StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials, "wrong email or password");
         }
         Err(e) => return Refusal::from(e).into_response(),
@@ -85,7 +93,7 @@ pub async fn sign_in(
         Ok(body) => body,
         Err(refused) => return refused,
     };
-    tracing::info!(agent = %agent.email, "console sign-in");
+    tracing::info!(agent = ?agent.email, "console sign-in");
     let mut response = Json(body).into_response();
     let max_age = SESSION_MAX_IDLE_MS / 1000;
     response.headers_mut().insert(header::SET_COOKIE, cookie(&token, max_age, over_https(&headers)));

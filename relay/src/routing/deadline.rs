@@ -53,7 +53,8 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
             asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
         let lang = Lang::of(&question.join(" "));
         let mut text = texts::acknowledgement(lang, position);
-        let hits = state.faq.search(overdue.store_id, &question.join(" "), 2);
+        let asked = crate::bot::analysed(&question.join(" "));
+        let hits = state.faq.search_off(overdue.store_id, asked, 2).await;
         if !hits.is_empty() {
             let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
             text.push_str(&texts::meanwhile(lang, &titles));

@@ -172,10 +172,8 @@ impl Routing {
     }
 
     /// Sets an agent's capacity (persisted) and fills it from the queue.
-    pub async fn set_capacity(&self, state: &AppState, agent: AgentId, capacity: usize) -> Result<(), Refusal> {
-        if capacity == 0 {
-            return Err(Refusal::new(ErrorCode::InvalidValue, "capacity must be at least 1"));
-        }
+    pub async fn set_capacity(&self, state: &AppState, agent: AgentId, capacity: u32) -> Result<(), Refusal> {
+        let capacity = crate::fields::capacity(capacity).map_err(|why| Refusal::new(ErrorCode::InvalidValue, why))?;
         state.store.set_agent_capacity(agent, capacity).await?;
         let Some(meta) = self.update_meta(agent, |m| m.capacity = capacity) else { return Ok(()) };
         self.decide(state, meta.store_id, "offline", |desk, now| Ok(desk.set_agent(agent, meta.status, capacity, now)))

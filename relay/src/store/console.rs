@@ -200,6 +200,30 @@ impl Store {
                     .await?
                     .rows_affected()
                         == 1;
+                    if inserted {
+                        // Only the visit's last pages are kept: a new visit (after a 30-minute
+                        // pause) drops the old one's, and a visit keeps its latest 20.
+                        sqlx::query(
+                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                               SELECT MIN(id) FROM (SELECT id FROM visitor_pages WHERE visitor_id = ?1
+                                                    ORDER BY id DESC LIMIT ?2))",
+                        )
+                        .bind(&visitor)
+                        .bind(VISIT_PAGES)
+                        .execute(&mut *conn)
+                        .await?;
+                        sqlx::query(
+                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                               SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)
+                             AND (SELECT MAX(at) FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                               SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)) < ?2 - ?3",
+                        )
+                        .bind(&visitor)
+                        .bind(now)
+                        .bind(VISIT_GAP_MS)
+                        .execute(&mut *conn)
+                        .await?;
+                    }
                     Ok(inserted.then_some(PageView { url, title, at: now }))
                 })
             })
@@ -290,8 +314,15 @@ impl Store {
         Ok(member)
     }
 
-    /// Sets an agent's password hash and ends every session they have.
-    pub async fn set_password(&self, store_id: i64, agent_id: i64, password_hash: &str) -> Result<(), StoreError> {
+    /// Sets an agent's password hash and ends every session they have but `keep` (the session
+    /// of an agent changing their own password).
+    pub async fn set_password(
+        &self,
+        store_id: i64,
+        agent_id: i64,
+        password_hash: &str,
+        keep: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         let done = sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ? AND store_id = ?")
             .bind(password_hash)
@@ -302,7 +333,11 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("no agent {agent_id}")));
         }
-        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ?").bind(agent_id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ? AND token_hash IS NOT ?")
+            .bind(agent_id)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -310,7 +345,8 @@ impl Store {
     /// A store's settings.
     pub async fn settings(&self, store_id: i64) -> Result<StoreSettings, StoreError> {
         let row = sqlx::query(
-            "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone FROM stores WHERE id = ?",
+            "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone, retention_days
+             FROM stores WHERE id = ?",
         )
         .bind(store_id)
         .fetch_all(&self.pool)
@@ -331,6 +367,7 @@ impl Store {
             hours: row.get("hours"),
             timezone: row.get("timezone"),
             origins,
+            retention_days: row.get::<Option<i64>, _>("retention_days").and_then(|d| u32::try_from(d).ok()),
         })
     }
 
@@ -339,7 +376,7 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE stores SET name = ?, colour = ?, position = ?, greeting = ?, first_reply_secs = ?, hours = ?,
-             timezone = ? WHERE id = ?",
+             timezone = ?, retention_days = ? WHERE id = ?",
         )
         .bind(&settings.name)
         .bind(&settings.colour)
@@ -348,6 +385,7 @@ impl Store {
         .bind(i64::from(settings.first_reply_secs))
         .bind(settings.hours.as_deref())
         .bind(&settings.timezone)
+        .bind(settings.retention_days.map(i64::from))
         .bind(store_id)
         .execute(&mut *tx)
         .await?;

@@ -40,6 +40,12 @@ pub struct BotRule {
     pub priority: i64,
 }
 
+/// Unanswered questions a store keeps (the most frequent).
+pub const MAX_UNANSWERED: i64 = 500;
+/// Days an unanswered question is kept after it was last asked.
+pub const UNANSWERED_KEPT_DAYS: i64 = 90;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
 const ARTICLE_COLUMNS: &str = "id, id_json, question, answer, category, tags, language";
 
 impl Store {
@@ -114,25 +120,62 @@ impl Store {
         Ok(rows.iter().map(|r| (r.get("id"), r.get("faq_version"))).collect())
     }
 
-    /// Counts a question nobody could answer (normalized by the caller).
-    pub async fn record_unanswered(&self, store_id: i64, query: &str) -> Result<(), StoreError> {
-        let query = query.to_owned();
+    /// Counts a question nobody could answer (normalized by the caller), asked by `who` (a
+    /// visitor id, or the address of an anonymous help search): once per asker and day. A
+    /// store keeps its [`MAX_UNANSWERED`] most frequent questions.
+    pub async fn record_unanswered(&self, store_id: i64, query: &str, who: &str) -> Result<(), StoreError> {
+        let (query, who) = (query.to_owned(), who.to_owned());
         self.writes
             .write(move |conn| {
                 Box::pin(async move {
+                    let now = now_millis();
+                    let first_today = sqlx::query(
+                        "INSERT OR IGNORE INTO faq_unanswered_seen (store_id, query, who, day) VALUES (?, ?, ?, ?)",
+                    )
+                    .bind(store_id)
+                    .bind(&query)
+                    .bind(who)
+                    .bind(now / DAY_MS)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected()
+                        == 1;
+                    if !first_today {
+                        return Ok(());
+                    }
                     sqlx::query(
                         "INSERT INTO faq_unanswered (store_id, query, count, last_at) VALUES (?, ?, 1, ?)
                          ON CONFLICT (store_id, query) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
                     )
                     .bind(store_id)
                     .bind(query)
-                    .bind(now_millis())
-                    .execute(conn)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query(
+                        "DELETE FROM faq_unanswered WHERE store_id = ?1 AND rowid IN (
+                           SELECT rowid FROM faq_unanswered WHERE store_id = ?1
+                           ORDER BY count DESC, last_at DESC LIMIT -1 OFFSET ?2)",
+                    )
+                    .bind(store_id)
+                    .bind(MAX_UNANSWERED)
+                    .execute(&mut *conn)
                     .await?;
                     Ok(())
                 })
             })
             .await
+    }
+
+    /// Forgets who asked what before today, and questions nobody asked for
+    /// [`UNANSWERED_KEPT_DAYS`] days.
+    pub async fn prune_unanswered(&self, now: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM faq_unanswered_seen WHERE day < ?").bind(now / DAY_MS).execute(&self.writer).await?;
+        sqlx::query("DELETE FROM faq_unanswered WHERE last_at < ?")
+            .bind(now - UNANSWERED_KEPT_DAYS * DAY_MS)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     /// The most frequent unanswered questions of a store, with their counts.

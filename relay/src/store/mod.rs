@@ -10,6 +10,7 @@ mod console;
 mod conversations;
 mod directory;
 mod faq;
+mod privacy;
 mod writer;
 
 use std::path::Path;
@@ -22,7 +23,8 @@ use sqlx::SqlitePool;
 pub use console::{MemberChange, VisitorContext};
 pub use conversations::{AppendOutcome, BotContext, ConversationRecord, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
-pub use faq::{Article, BotRule};
+pub use faq::{Article, BotRule, MAX_UNANSWERED};
+pub use privacy::Shopper;
 pub use protocol::{CannedReply, StoreSettings, TeamMember};
 
 /// Errors a store operation can end with.
@@ -65,7 +67,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) `DIR/relay.db` and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(sqlx::Error::Io)?;
+        keep_private(data_dir).map_err(sqlx::Error::Io)?;
         let path = data_dir.join("relay.db");
         let options = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))?
             .create_if_missing(true)
@@ -117,6 +119,35 @@ impl Store {
             .ok_or(sqlx::Error::RowNotFound)?;
         Ok(value)
     }
+}
+
+/// Creates the data dir readable by this user only (0700) and its database files 0600, and
+/// tightens them when they are looser (with a warning): they hold the visitor-token signing
+/// key, the password hashes and every conversation. SQLite gives the `-wal` and `-shm` files the
+/// database file's mode, so creating `relay.db` as 0600 covers them too.
+fn keep_private(data_dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(data_dir)?;
+        let tighten = |path: &Path, mode: u32| -> std::io::Result<()> {
+            let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+            if meta.permissions().mode() & 0o077 != 0 {
+                tracing::warn!(path = ?path, "others could read this; making it private to this user");
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+            }
+            Ok(())
+        };
+        tighten(data_dir, 0o700)?;
+        let db = data_dir.join("relay.db");
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(&db)?;
+        for name in ["relay.db", "relay.db-wal", "relay.db-shm"] {
+            tighten(&data_dir.join(name), 0o600)?;
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(data_dir)?;
+    Ok(())
 }
 
 // Every query here reads its rows to the end (`fetch_all`), never `fetch_one` or

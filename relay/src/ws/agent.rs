@@ -18,8 +18,9 @@ use super::socket::{close_code, Flow, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
 use crate::app::AppState;
 use crate::auth::{check_credentials, new_session_token, session_cookie, session_token_hash, SESSION_MAX_IDLE_MS};
-use crate::http::same_origin_only;
+use crate::http::{same_origin_only, BUSY_WAIT};
 use crate::hub::Registration;
+use crate::limits::SignInRefused;
 use crate::routing::desk::Presence;
 use crate::routing::from_status;
 use crate::store::{AgentRecord, ConversationRecord, NewMessage, StoreRecord};
@@ -48,6 +49,7 @@ pub async fn upgrade(
         failed_logins: 0,
         typing: Default::default(),
         cookie: session_cookie(&headers),
+        ip: peer.ip(),
     };
     upgrade_into(&state, ws, session)
 }
@@ -60,6 +62,8 @@ struct AgentSession {
     /// The console's session cookie, when the upgrade request carried one: `resume` without a
     /// token uses it.
     cookie: Option<String>,
+    /// The client's address, for the sign-in limits.
+    ip: std::net::IpAddr,
 }
 
 struct SignedIn {
@@ -96,7 +100,7 @@ impl Session for AgentSession {
                 Err(refusal) => Err(refusal),
             },
             AgentFrame::SetCapacity { capacity } => match self.signed_in() {
-                Ok(agent) => self.state.routing.set_capacity(&self.state, agent, capacity as usize).await,
+                Ok(agent) => self.state.routing.set_capacity(&self.state, agent, capacity).await,
                 Err(refusal) => Err(refusal),
             },
             AgentFrame::Claim { conversation_id } => match self.conversation(conversation_id).await {
@@ -122,7 +126,8 @@ impl Session for AgentSession {
                     ok => ok,
                 }
             }
-            AgentFrame::Typing { conversation_id } => match self.conversation(conversation_id).await {
+            AgentFrame::Typing { conversation_id } => match self.conversation_for(conversation_id, Access::Write).await
+            {
                 Ok(c) => {
                     if self.typing.pass() {
                         let name = self.me.as_ref().map(|m| m.agent.name.clone());
@@ -147,10 +152,12 @@ impl Session for AgentSession {
                 }
             }
             AgentFrame::Ack { conversation_id, seq } => self.ack(conversation_id, seq).await,
-            AgentFrame::Sync { conversation_id, after_seq } => match self.conversation(conversation_id).await {
-                Ok(c) => send_history(&self.state.store, out, c.id, after_seq).await,
-                Err(refusal) => Err(refusal),
-            },
+            AgentFrame::Sync { conversation_id, after_seq } => {
+                match self.conversation_for(conversation_id, Access::Read).await {
+                    Ok(c) => send_history(&self.state.store, out, c.id, after_seq).await,
+                    Err(refusal) => Err(refusal),
+                }
+            }
         };
         if let Err(refusal) = result {
             let bad_credentials = refusal.code == ErrorCode::BadCredentials;
@@ -164,6 +171,26 @@ impl Session for AgentSession {
         }
         Flow::Continue
     }
+}
+
+/// What an agent wants to do with a conversation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Access {
+    /// Read its history, mark it read.
+    Read,
+    /// Write to the shopper (messages, typing), reopen it.
+    Write,
+    /// Leave a private note for the team.
+    Note,
+}
+
+/// Whether `agent` may `access` the conversation (of their store). Everyone may use the queue's
+/// conversations and their own. Owners and admins supervise: they read every conversation and
+/// leave notes on any, but write to a shopper only in the queue's or their own (they claim, or
+/// the assignee transfers, first), so a shopper never hears two agents at once.
+pub fn may_use(agent: &AgentRecord, conversation: &ConversationRecord, access: Access) -> bool {
+    let mine_or_queued = conversation.assigned_agent_id.is_none_or(|a| a == agent.id);
+    mine_or_queued || (crate::http::is_admin(&agent.role) && access != Access::Write)
 }
 
 fn bad_credentials() -> Refusal {
@@ -185,7 +212,7 @@ impl AgentSession {
         let me = self.me.take().ok_or_else(|| Refusal::new(ErrorCode::NotAuthenticated, "sign in first"))?;
         self.state.store.remove_session(&session_token_hash(&me.session_token)).await?;
         self.state.routing.set_status(&self.state, me.agent.id, Presence::Offline).await?;
-        tracing::info!(agent = %me.agent.email, "agent signed out");
+        tracing::info!(agent = ?me.agent.email, "agent signed out");
         Ok(())
     }
 
@@ -199,15 +226,18 @@ impl AgentSession {
         if self.me.is_some() {
             return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "already signed in"));
         }
-        self.state.limits.sign_in(email).map_err(|wait| Refusal::rate_limited("sign-in attempts", wait))?;
-        match check_credentials(&self.state.store, email, password).await? {
+        let slot = self.state.limits.sign_in(email, self.ip).map_err(|refused| match refused {
+            SignInRefused::Limited(wait) => Refusal::rate_limited("sign-in attempts", wait),
+            SignInRefused::Busy => Refusal::rate_limited("sign-ins at once; the relay is busy", BUSY_WAIT),
+        })?;
+        match check_credentials(&self.state.store, email, password, slot).await? {
             Some(agent) => {
                 let (token, hash) = new_session_token();
                 self.state.store.add_session(agent.id, &hash).await?;
                 self.welcome(agent, token, true, status, out).await
             }
             _ => {
-                tracing::info!(%email, "failed agent sign-in");
+                tracing::info!(?email, "failed agent sign-in");
                 Err(bad_credentials())
             }
         }
@@ -261,7 +291,7 @@ impl AgentSession {
         .await;
         let status = from_status(status.unwrap_or(AgentStatus::Online));
         self.state.routing.agent_connected(&self.state, &agent, status).await?;
-        tracing::info!(agent = %agent.email, store = %store.key, "agent signed in");
+        tracing::info!(agent = ?agent.email, store = ?store.key, "agent signed in");
         self.me = Some(SignedIn { agent, store, session_token, _registration: registration });
         Ok(())
     }
@@ -275,8 +305,22 @@ impl AgentSession {
         }
     }
 
+    /// The conversation, if this agent may use it so (see [`may_use`]).
+    async fn conversation_for(&self, id: i64, access: Access) -> Result<ConversationRecord, Refusal> {
+        let conversation = self.conversation(id).await?;
+        let me = self.me.as_ref().expect("conversation() checked sign-in");
+        if may_use(&me.agent, &conversation, access) {
+            Ok(conversation)
+        } else {
+            Err(Refusal::new(
+                ErrorCode::NotYours,
+                "this conversation is another agent's; it must be released to you first",
+            ))
+        }
+    }
+
     async fn send(&mut self, conversation_id: i64, client_id: &str, text: &str, out: &Out) -> Result<(), Refusal> {
-        let conversation = self.conversation(conversation_id).await?;
+        let conversation = self.conversation_for(conversation_id, Access::Write).await?;
         check_message(client_id, text)?;
         let me = self.me.as_ref().expect("conversation() checked sign-in");
         let author_id = me.agent.id.to_string();
@@ -330,7 +374,7 @@ impl AgentSession {
     /// Opens a closed conversation again for this agent; the store's agents hear of it as a
     /// new conversation, then of its assignment.
     async fn reopen(&mut self, conversation_id: i64) -> Result<(), Refusal> {
-        let conversation = self.conversation(conversation_id).await?;
+        let conversation = self.conversation_for(conversation_id, Access::Write).await?;
         let me = self.signed_in_id();
         let store = &self.state.store;
         match store.reopen_conversation(conversation.id, me).await {
@@ -348,7 +392,7 @@ impl AgentSession {
 
     /// Stores a private note and shows it to the store's agents, never to the shopper.
     async fn note(&mut self, conversation_id: i64, client_id: &str, text: &str) -> Result<(), Refusal> {
-        let conversation = self.conversation(conversation_id).await?;
+        let conversation = self.conversation_for(conversation_id, Access::Note).await?;
         check_message(client_id, text)?;
         let me = self.me.as_ref().expect("conversation() checked sign-in");
         let note = self.state.store.add_note(conversation.id, me.agent.id, &me.agent.name, text, client_id).await?;
@@ -357,7 +401,7 @@ impl AgentSession {
     }
 
     async fn ack(&mut self, conversation_id: i64, seq: u64) -> Result<(), Refusal> {
-        let conversation = self.conversation(conversation_id).await?;
+        let conversation = self.conversation_for(conversation_id, Access::Read).await?;
         let seq = self.state.store.mark_read(conversation.id, Role::Agent, seq).await?;
         let frame = ServerFrame::Read { conversation_id, seq, by: Role::Agent };
         self.state.hub.to_visitor(&conversation.visitor_id, &frame);

@@ -136,7 +136,7 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
                 }
             }
             Err(e) => {
-                tracing::info!(peer = peer_id, error = %e, "refused a frame");
+                tracing::info!(peer = peer_id, error = ?e, "refused a frame");
                 let client_id = client_id_of(text.as_str(), &e);
                 out.error(e.code(), e.to_string(), client_id).await;
             }
@@ -179,7 +179,7 @@ fn client_id_of(text: &str, error: &DecodeError) -> Option<String> {
 
 fn read_error_close(error: &axum::Error) -> (u16, String) {
     let text = error.to_string();
-    tracing::info!(error = %text, "websocket read failed");
+    tracing::info!(error = ?text, "websocket read failed");
     let code = if text.contains("too long") || text.contains("Space limit") {
         close_code::MESSAGE_TOO_BIG
     } else {

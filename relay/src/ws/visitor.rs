@@ -40,7 +40,7 @@ pub async fn upgrade(
     let store = match state.store.store_by_key(key).await {
         Ok(Some(store)) => store,
         Ok(None) => {
-            tracing::info!(store = %key, "visitor socket for an unknown store");
+            tracing::info!(store = ?key, "visitor socket for an unknown store");
             return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"));
         }
         Err(e) => return Refusal::from(e).into_response(),
@@ -48,14 +48,7 @@ pub async fn upgrade(
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
     }
-    let session = VisitorSession {
-        state: state.clone(),
-        store,
-        ip: peer.ip(),
-        me: None,
-        typing: Default::default(),
-        last_page: None,
-    };
+    let session = VisitorSession { state: state.clone(), store, ip: peer.ip(), me: None, typing: Default::default() };
     upgrade_into(&state, ws, session)
 }
 
@@ -65,8 +58,6 @@ struct VisitorSession {
     ip: IpAddr,
     me: Option<Visitor>,
     typing: TypingThrottle,
-    /// When the last page report was taken, to refuse floods.
-    last_page: Option<std::time::Instant>,
 }
 
 /// How many pages seen before the widget connected one report may carry.
@@ -81,9 +72,6 @@ fn checked_page(page: PageView) -> Option<PageView> {
     is_web_address(&page.url)
         .then(|| PageView { title: page.title.trim().chars().take(protocol::MAX_TITLE_CHARS).collect(), ..page })
 }
-
-/// A widget reports at most one page change this often.
-const PAGE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
 
 struct Visitor {
     id: String,
@@ -281,11 +269,9 @@ impl VisitorSession {
         earlier: Vec<PageView>,
     ) -> Result<(), Refusal> {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
-        let now = std::time::Instant::now();
-        if self.last_page.is_some_and(|at| now.duration_since(at) < PAGE_EVERY) {
-            return Err(Refusal::rate_limited("page reports", PAGE_EVERY));
-        }
-        self.last_page = Some(now);
+        // Every page counts, the earlier ones it carries too, across all the visitor's tabs.
+        let pages = 1 + earlier.len().min(MAX_EARLIER_PAGES);
+        self.state.limits.pages(&me.id, pages).map_err(|wait| Refusal::rate_limited("page reports", wait))?;
         let page = checked_page(page).ok_or_else(|| {
             Refusal::new(
                 ErrorCode::InvalidValue,

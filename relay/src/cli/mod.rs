@@ -2,7 +2,6 @@
 //! agents in the same data dir, whether or not a server is running on it.
 
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
@@ -10,7 +9,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::{start, RelayConfig};
 use crate::http::parse_origin;
-use crate::limits::LimitsConfig;
+pub use limits::LimitArgs;
+
+mod limits;
+mod visitor;
 
 /// Parley relay: live chat between shoppers and a shop's agents.
 #[derive(Debug, Parser)]
@@ -22,24 +24,9 @@ pub struct Cli {
     /// Address to listen on when serving.
     #[arg(long, default_value = "127.0.0.1:8080", env = "RELAY_LISTEN")]
     pub listen: SocketAddr,
-    /// Messages a shopper may send at once before the per-minute rate applies.
-    #[arg(long, default_value = "10")]
-    pub message_burst: NonZeroU32,
-    /// Messages per minute a shopper may send in the long run.
-    #[arg(long, default_value = "30")]
-    pub messages_per_minute: NonZeroU32,
-    /// New conversations per hour from one IP address.
-    #[arg(long, default_value = "20")]
-    pub conversations_per_hour: NonZeroU32,
-    /// WebSocket connection attempts per minute from one IP address.
-    #[arg(long, default_value = "60")]
-    pub connections_per_minute: NonZeroU32,
-    /// FAQ searches per minute from one IP address.
-    #[arg(long, default_value = "120")]
-    pub searches_per_minute: NonZeroU32,
-    /// Sign-in attempts one agent account may take at once; after that, one a minute.
-    #[arg(long, default_value = "5")]
-    pub sign_ins_per_account: NonZeroU32,
+    /// Abuse limits.
+    #[command(flatten)]
+    pub limits: LimitArgs,
     /// Seconds during which the bot does not send the same automatic reply again in a
     /// conversation.
     #[arg(long, default_value = "3600")]
@@ -66,6 +53,9 @@ pub enum Command {
     /// Manage the bot's keyword rules.
     #[command(subcommand)]
     Bot(BotCommand),
+    /// Hand over or delete what is held about one shopper (privacy requests).
+    #[command(subcommand)]
+    Visitor(visitor::VisitorCommand),
 }
 
 /// `relay faq …`
@@ -161,6 +151,10 @@ pub enum StoreCommand {
         /// The corner the launcher sits in: right or left.
         #[arg(long)]
         position: Option<String>,
+        /// Delete conversations this many days after their last message, daily; `off` keeps
+        /// them (the default).
+        #[arg(long, value_parser = visitor::parse_retention)]
+        retention_days: Option<visitor::Retention>,
     },
     /// Create a store.
     Add {
@@ -211,11 +205,15 @@ pub enum AgentCommand {
     },
 }
 
-/// Logs to stderr; `RUST_LOG` refines (default `info`).
-pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+pub use crate::logging::init_logging;
+
+/// Raises the soft limit on open files to the hard limit: every connection is a file, and the
+/// common default of 1,024 is a few hundred shoppers.
+fn raise_open_file_limit() {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => tracing::info!(limit, "open files allowed"),
+        Err(error) => tracing::warn!(%error, "could not raise the open-file limit"),
+    }
 }
 
 /// Runs a parsed command line.
@@ -223,14 +221,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let mut config = RelayConfig::new(cli.listen, cli.data_dir);
-            config.limits = LimitsConfig {
-                message_burst: cli.message_burst,
-                messages_per_minute: cli.messages_per_minute,
-                conversations_per_hour: cli.conversations_per_hour,
-                connections_per_minute: cli.connections_per_minute,
-                searches_per_minute: cli.searches_per_minute,
-                sign_ins_per_account: cli.sign_ins_per_account,
-            };
+            config.limits = cli.limits.config();
+            config.trusted_proxies = cli.limits.trust_forwarded_for.clone().unwrap_or_default();
+            raise_open_file_limit();
             config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
             let relay = start(config).await?;
             println!("relay listening on {}", relay.url());
@@ -250,11 +243,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Store(StoreCommand::Set { key, first_reply_secs, hours, timezone, greeting, colour, position }) => {
+        Command::Store(StoreCommand::Set {
+            key,
+            first_reply_secs,
+            hours,
+            timezone,
+            greeting,
+            colour,
+            position,
+            retention_days,
+        }) => {
             let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
-            if nothing.into_iter().all(|n| n) && colour.is_none() && position.is_none() {
+            if nothing.into_iter().all(|n| n) && colour.is_none() && position.is_none() && retention_days.is_none() {
                 bail!(
-                    "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour or --position"
+                    "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position \
+                     or --retention-days"
                 );
             }
             let colour = colour.as_deref().map(crate::http::parse_colour).transpose().map_err(anyhow::Error::msg)?;
@@ -300,10 +303,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 store.set_hours(&key, hours.as_deref(), &zone).await?;
                 println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
             }
+            if let Some(visitor::Retention(days)) = retention_days {
+                store.set_retention_days(&key, days).await?;
+                let kept = days.map_or("for ever".into(), |d| format!("{d} days after their last message"));
+                println!("store {key:?}: conversations kept {kept}");
+            }
             store.close().await;
             Ok(())
         }
         Command::Faq(command) => run_faq(&cli.data_dir, command).await,
+        Command::Visitor(command) => visitor::run(&cli.data_dir, command).await,
         Command::Bot(BotCommand::Rule { store, kind, pattern, reply, priority }) => {
             if pattern.trim().is_empty() || reply.trim().is_empty() {
                 bail!("--pattern and --reply must not be empty");

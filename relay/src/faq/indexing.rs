@@ -1,0 +1,127 @@
+//! Keeping the index in step with the database, one article at a time.
+//!
+//! Each store's articles are read when its FAQ version moves; only the articles that were
+//! added, changed or removed are deleted from or added to the index, on the blocking pool, so
+//! an admin saving articles in a loop costs one small commit per save and never holds up the
+//! async workers. Searches read through the index reader and wait for nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tantivy::{IndexWriter, TantivyDocument, Term};
+
+use super::{Faq, WRITER_ARENA_BYTES};
+use crate::store::{Article, Store, StoreError};
+
+/// What the index holds of one store.
+#[derive(Default)]
+pub(super) struct Indexed {
+    version: i64,
+    articles: HashMap<String, Article>,
+}
+
+/// One store's changes: the ids to take out and the articles to put (back) in.
+struct Changes {
+    store_id: i64,
+    remove: Vec<String>,
+    add: Vec<Article>,
+}
+
+impl Faq {
+    /// Re-indexes what changed in every store whose FAQ version moved since it was last
+    /// indexed (everything, the first time); returns how many stores changed.
+    pub async fn sync(self: &Arc<Self>, store: &Store) -> Result<usize, StoreError> {
+        // One sync at a time: they share the version map and the index writer.
+        let _syncing = self.syncing.lock().await;
+        let mut changed = 0;
+        for (store_id, version) in store.faq_versions().await? {
+            let known = self.indexed.lock().unwrap_or_else(|p| p.into_inner()).get(&store_id).map(|i| i.version);
+            if known == Some(version) {
+                continue;
+            }
+            let articles = store.articles(store_id).await?;
+            let changes = self.changes(store_id, &articles);
+            if !changes.remove.is_empty() || !changes.add.is_empty() {
+                let faq = self.clone();
+                tokio::task::spawn_blocking(move || faq.apply(changes))
+                    .await
+                    .map_err(|e| StoreError::NotWritten(format!("FAQ index: {e}")))??;
+            }
+            let articles = articles.into_iter().map(|a| (a.id.clone(), a)).collect();
+            self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, Indexed { version, articles });
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
+    /// Replaces every indexed article of one store with `articles` (benchmarks and tests).
+    pub fn replace_store(&self, store_id: i64, articles: &[Article]) -> Result<(), StoreError> {
+        let known: Vec<String> = {
+            let indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
+            indexed.get(&store_id).map(|i| i.articles.keys().cloned().collect()).unwrap_or_default()
+        };
+        self.apply(Changes { store_id, remove: known, add: articles.to_vec() })?;
+        let articles = articles.iter().map(|a| (a.id.clone(), a.clone())).collect();
+        let mut indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
+        indexed.insert(store_id, Indexed { version: -1, articles });
+        Ok(())
+    }
+
+    /// What differs between the index and the store's `articles`.
+    fn changes(&self, store_id: i64, articles: &[Article]) -> Changes {
+        let indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
+        let empty = HashMap::new();
+        let before = indexed.get(&store_id).map_or(&empty, |i| &i.articles);
+        let now: HashMap<&str, &Article> = articles.iter().map(|a| (a.id.as_str(), a)).collect();
+        let add: Vec<Article> =
+            articles.iter().filter(|a| before.get(&a.id).is_none_or(|old| old != *a)).cloned().collect();
+        let mut remove: Vec<String> = before.keys().filter(|id| !now.contains_key(id.as_str())).cloned().collect();
+        remove.extend(add.iter().filter(|a| before.contains_key(&a.id)).map(|a| a.id.clone()));
+        Changes { store_id, remove, add }
+    }
+
+    /// Writes one store's changes to the index and makes them searchable (blocking).
+    fn apply(&self, changes: Changes) -> Result<(), StoreError> {
+        let f = self.fields;
+        let failed = |e: tantivy::TantivyError| StoreError::NotWritten(format!("FAQ index: {e}"));
+        let mut writer: IndexWriter = self.index.writer_with_num_threads(1, WRITER_ARENA_BYTES).map_err(failed)?;
+        let key = |id: &str| Term::from_field_text(f.key, &format!("{}:{id}", changes.store_id));
+        for id in &changes.remove {
+            writer.delete_term(key(id));
+        }
+        for article in &changes.add {
+            writer.add_document(self.document(changes.store_id, article)).map_err(failed)?;
+        }
+        writer.commit().map_err(failed)?;
+        // Segments merged now keep searches fast after many small changes.
+        writer.wait_merging_threads().map_err(failed)?;
+        self.reader.reload().map_err(failed)?;
+        Ok(())
+    }
+
+    /// The index document of one article.
+    fn document(&self, store_id: i64, article: &Article) -> TantivyDocument {
+        let f = self.fields;
+        let tags = article.tags.join(" ");
+        let mut doc = TantivyDocument::default();
+        doc.add_i64(f.store, store_id);
+        doc.add_text(f.key, format!("{store_id}:{}", article.id));
+        doc.add_text(f.id, &article.id);
+        doc.add_text(f.id_json, &article.id_json);
+        doc.add_text(f.question, &article.question);
+        doc.add_text(f.category, &article.category);
+        doc.add_text(f.answer, &article.answer);
+        doc.add_text(f.tags, serde_json::to_string(&article.tags).unwrap_or_else(|_| "[]".into()));
+        doc.add_text(f.language, &article.language);
+        for (field, _, _) in f.searched.iter().step_by(3) {
+            doc.add_text(*field, &article.question);
+        }
+        for (field, _, _) in f.searched.iter().skip(1).step_by(3) {
+            doc.add_text(*field, &tags);
+        }
+        for (field, _, _) in f.searched.iter().skip(2).step_by(3) {
+            doc.add_text(*field, &article.answer);
+        }
+        doc
+    }
+}
