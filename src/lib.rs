@@ -274,7 +274,7 @@ impl AgentClient {
 
     /// Connects and signs in with email and password and a starting status.
     pub async fn login_as(base: &str, email: &str, password: &str, status: Option<AgentStatus>) -> Result<AgentClient> {
-        let frame = AgentFrame::Login { email: email.into(), password: password.into(), status };
+        let frame = AgentFrame::Login { email: email.into(), password: password.into(), status, store: None };
         Self::introduce(base, frame).await
     }
 

@@ -413,7 +413,8 @@ async fn an_unused_socket_keeps_its_sign_in_limit_by_address() {
     let url = format!("{}/ws/agent", parley::ws_base(&t.base));
     let mut socket = FrameSocket::connect(&url, None).await.unwrap();
     for i in 0..3 {
-        let login = AgentFrame::Login { email: format!("x{i}@made.up"), password: "nope".into(), status: None };
+        let login =
+            AgentFrame::Login { email: format!("x{i}@made.up"), password: "nope".into(), status: None, store: None };
         socket.send(&login).await.unwrap();
     }
     let mut codes = Vec::new();
@@ -423,5 +424,33 @@ async fn an_unused_socket_keeps_its_sign_in_limit_by_address() {
         }
     }
     assert_eq!(codes, [ErrorCode::BadCredentials, ErrorCode::BadCredentials, ErrorCode::RateLimited]);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn emails_are_unique_per_store_so_no_store_learns_of_anothers_agents() {
+    let t = TestRelay::start().await;
+    t.add_store("other", &[]).await;
+    let hash = relay::auth::hash_password("shared password");
+    t.relay.state().store.add_agent("other", "pat@example.test", "Pat", "agent", &hash).await.unwrap();
+    let admin = cookie_of(&t, "demo", "Ida", "owner").await;
+    let headers = [("Origin", t.base.as_str()), ("Cookie", admin.as_str())];
+    let pat = json!({ "email": "pat@example.test", "name": "Pat", "password": "shared password" });
+    let added = http_request(&t.base, "POST", "/api/stores/demo/team", &headers, Some(&pat)).await.unwrap();
+    assert_eq!(added.status, 201, "another store's agent is invisible here: {}", added.text());
+    let again = http_request(&t.base, "POST", "/api/stores/demo/team", &headers, Some(&pat)).await.unwrap();
+    assert_eq!((again.status, code(&again).as_str()), (409, "already_exists"), "unique within the store");
+
+    // The same email and password open two stores: the relay asks which, then signs in there.
+    let both = sign_in(&t, "pat@example.test", "shared password", "127.0.0.1").await;
+    assert_eq!((both.status, code(&both).as_str()), (409, "store_required"));
+    assert!(both.text().contains("demo") && both.text().contains("other"), "{}", both.text());
+    let body = json!({ "email": "pat@example.test", "password": "shared password", "store": "other" });
+    let chosen =
+        http_request(&t.base, "POST", "/api/session", &[("Origin", t.base.as_str())], Some(&body)).await.unwrap();
+    assert_eq!(chosen.status, 200, "{}", chosen.text());
+    let me: Value = serde_json::from_slice(&chosen.body).unwrap();
+    assert_eq!(me["store"]["key"], "other");
+    assert_eq!(sign_in(&t, "pat@example.test", "wrong password", "127.0.0.1").await.status, 401);
     t.stop().await;
 }

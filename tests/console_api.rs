@@ -144,7 +144,7 @@ async fn a_session_of_one_store_gets_nothing_of_another() {
     assert_eq!(owner.call("GET", &path, None).await.unwrap().status, 404);
     // Nor can the team page reach another store's agent.
     let (other_email, _) = t.add_agent_as("other", "Elsewhere", "agent").await;
-    let other_agent = t.relay.state().store.agent_by_email(&other_email).await.unwrap().unwrap();
+    let other_agent = t.relay.state().store.agents_by_email(&other_email).await.unwrap().remove(0);
     let path = format!("/api/stores/demo/team/{}", other_agent.id);
     let response = owner.call("PATCH", &path, Some(json!({ "active": false }))).await.unwrap();
     assert_eq!(response.status, 404);

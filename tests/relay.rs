@@ -249,7 +249,8 @@ async fn unknown_stores_foreign_origins_and_wrong_passwords_are_refused() {
     let (gil, gil_password) = t.add_agent("demo", "Gil").await;
     let mut guesser = FrameSocket::connect(&format!("{base}/ws/agent"), None).await.unwrap();
     for attempt in 0..5 {
-        let login = AgentFrame::Login { email: gil.clone(), password: format!("guess {attempt}"), status: None };
+        let login =
+            AgentFrame::Login { email: gil.clone(), password: format!("guess {attempt}"), status: None, store: None };
         guesser.send(&login).await.unwrap();
         assert_eq!(error_code(&mut guesser).await.0, ErrorCode::BadCredentials);
     }
@@ -258,7 +259,10 @@ async fn unknown_stores_foreign_origins_and_wrong_passwords_are_refused() {
     // A new socket does not reset the count: the account takes one attempt a minute now, and
     // even the right password waits its turn, with the wait told.
     let mut again = FrameSocket::connect(&format!("{base}/ws/agent"), None).await.unwrap();
-    again.send(&AgentFrame::Login { email: gil.to_uppercase(), password: gil_password, status: None }).await.unwrap();
+    again
+        .send(&AgentFrame::Login { email: gil.to_uppercase(), password: gil_password, status: None, store: None })
+        .await
+        .unwrap();
     match again.wait_for(|f| matches!(f, ServerFrame::Error { .. })).await.unwrap() {
         ServerFrame::Error { code, retry_after_ms, .. } => {
             assert_eq!(code, ErrorCode::RateLimited);

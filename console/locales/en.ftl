@@ -125,3 +125,4 @@ shopper-export = Export (JSON)
 shopper-delete = Delete all data
 shopper-delete-confirm = Delete everything held about this shopper: conversations, pages, emails, feedback? This cannot be undone.
 shopper-deleted = Deleted. Reload to update the inbox.
+sign-in-store = Store key

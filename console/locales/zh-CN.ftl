@@ -125,3 +125,4 @@ shopper-export = 导出（JSON）
 shopper-delete = 删除全部数据
 shopper-delete-confirm = 删除该顾客的所有数据：对话、页面、邮箱、反馈？此操作无法撤销。
 shopper-deleted = 已删除。刷新以更新收件箱。
+sign-in-store = 店铺标识

@@ -322,6 +322,10 @@ pub enum AgentFrame {
         /// The status to start with (online when absent).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         status: Option<AgentStatus>,
+        /// The store's key, needed only when the email and password open several stores
+        /// (answered `store_required` otherwise).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        store: Option<String>,
     },
     /// Signs in again with the session token an earlier `agent_welcome` gave. In the browser
     /// console the token is left out: the relay then uses the session cookie that the socket's
@@ -607,6 +611,9 @@ pub enum ErrorCode {
     BadToken,
     /// Wrong email or password, or an expired session token.
     BadCredentials,
+    /// The email and password open several stores: sign in again naming one (the message
+    /// lists their keys).
+    StoreRequired,
     /// The frame needs a `hello`, `login` or `resume` first.
     NotAuthenticated,
     /// `hello`, `login` or `resume` was sent twice.

@@ -14,6 +14,8 @@ pub fn SignIn(on_signed_in: impl Fn(Me) + Copy + 'static) -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // Asked for only when the email and password open several stores (409 from the relay).
+    let store = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -22,11 +24,16 @@ pub fn SignIn(on_signed_in: impl Fn(Me) + Copy + 'static) -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let body = json!({ "email": email.get_untracked(), "password": password.get_untracked() });
+        let body = json!({ "email": email.get_untracked(), "password": password.get_untracked(),
+                           "store": store.get_untracked() });
         spawn_local(async move {
             match api::post::<Me>("/api/session", &body).await {
                 Ok(me) => on_signed_in(me),
                 Err(e) if e.status == 401 => error.set(Some(text("sign-in-wrong"))),
+                Err(e) if e.status == 409 => {
+                    store.update(|s| *s = Some(s.clone().unwrap_or_default()));
+                    error.set(Some(e.message));
+                }
                 Err(e) => error.set(Some(e.message)),
             }
             busy.set(false);
@@ -48,6 +55,14 @@ pub fn SignIn(on_signed_in: impl Fn(Me) + Copy + 'static) -> impl IntoView {
                         prop:value=move || password.get()
                         on:input=move |ev| password.set(event_target_value(&ev))/>
                 </label>
+                <Show when=move || store.with(Option::is_some)>
+                    <label>
+                        <span>{text("sign-in-store")}</span>
+                        <input type="text" required
+                            prop:value=move || store.get().unwrap_or_default()
+                            on:input=move |ev| store.set(Some(event_target_value(&ev)))/>
+                    </label>
+                </Show>
                 <Show when=move || error.get().is_some()>
                     <p class="error" role="alert">{move || error.get()}</p>
                 </Show>

@@ -23,25 +23,60 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password that nobody has"))
 }
 
-/// The active agent with this email and password, if any. Takes as long for an unknown email
-/// as for a wrong password. The socket's `login` and the console's sign-in both use it, after
-/// the sign-in limits, holding one of the few password-check slots (`slot`) for the check.
+/// What a sign-in with email and password comes to.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The agent whose password it is.
+    Agent(Box<AgentRecord>),
+    /// No such agent, or a wrong password (the same answer, in the same time).
+    Refused,
+    /// The email and password open more than one store, and none was named: the stores'
+    /// keys, for the agent to pick one (told only once the password matched).
+    ChooseStore(Vec<String>),
+}
+
+/// Checks an email and password, in the store with key `store_key` when one is given, else in
+/// every store that email works in (emails are unique per store). Takes as long for an unknown
+/// email as for a wrong password. The socket's `login` and the console's sign-in both use it,
+/// after the sign-in limits, holding one of the few password-check slots (`slot`).
 pub async fn check_credentials(
     store: &Store,
     email: &str,
     password: String,
+    store_key: Option<&str>,
     slot: tokio::sync::OwnedSemaphorePermit,
-) -> Result<Option<AgentRecord>, StoreError> {
-    let agent = store.agent_by_email(email).await?;
-    let phc = agent.as_ref().map_or_else(|| decoy_hash().to_owned(), |a| a.password_hash.clone());
+) -> Result<SignIn, StoreError> {
+    let mut candidates = store.agents_by_email(email).await?;
+    if let Some(key) = store_key.map(str::trim).filter(|k| !k.is_empty()) {
+        let wanted = store.store_by_key(key).await?.map(|s| s.id);
+        candidates.retain(|a| Some(a.store_id) == wanted);
+    }
+    let hashes: Vec<String> = match candidates.is_empty() {
+        true => vec![decoy_hash().to_owned()],
+        false => candidates.iter().map(|a| a.password_hash.clone()).collect(),
+    };
     let verified = tokio::task::spawn_blocking(move || {
-        let verified = verify_password(&password, &phc);
+        let verified: Vec<bool> = hashes.iter().map(|phc| verify_password(&password, phc)).collect();
         drop(slot);
         verified
     })
     .await
-    .unwrap_or(false);
-    Ok(agent.filter(|_| verified))
+    .unwrap_or_default();
+    let mut matched: Vec<AgentRecord> =
+        candidates.into_iter().zip(verified).filter(|(_, ok)| *ok).map(|(agent, _)| agent).collect();
+    match matched.len() {
+        0 => Ok(SignIn::Refused),
+        1 => Ok(SignIn::Agent(Box::new(matched.remove(0)))),
+        _ => {
+            let mut keys = Vec::new();
+            for agent in &matched {
+                if let Some(found) = store.store_by_id(agent.store_id).await? {
+                    keys.push(found.key);
+                }
+            }
+            Ok(SignIn::ChooseStore(keys))
+        }
+    }
 }
 
 /// Hashes a new password on the blocking pool, in one of the password-check slots; `None`

@@ -22,7 +22,9 @@ use super::body::JsonBody;
 use super::caller::{session_token, signed_in};
 use super::{api_error, too_many};
 use crate::app::AppState;
-use crate::auth::{check_credentials, new_session_token, session_token_hash, SESSION_COOKIE, SESSION_MAX_IDLE_MS};
+use crate::auth::{
+    check_credentials, new_session_token, session_token_hash, SignIn, SESSION_COOKIE, SESSION_MAX_IDLE_MS,
+};
 use crate::limits::SignInRefused;
 use crate::store::AgentRecord;
 
@@ -35,6 +37,9 @@ use crate::ws::Refusal;
 pub struct Credentials {
     email: String,
     password: String,
+    /// The store's key, when the email and password open several stores.
+    #[serde(default)]
+    store: Option<String>,
 }
 
 /// The signed-in agent and their store, as the console needs them.
@@ -77,9 +82,13 @@ pub async fn sign_in(
         Err(SignInRefused::Limited(wait)) => return too_many("sign-in attempts", wait),
         Err(SignInRefused::Busy) => return too_many("sign-ins at once; the relay is busy", BUSY_WAIT),
     };
-    let agent = match check_credentials(&state.store, email, form.password, slot).await {
-        Ok(Some(agent)) => agent,
-        Ok(None) => {
+    let agent = match check_credentials(&state.store, email, form.password, form.store.as_deref(), slot).await {
+        Ok(SignIn::Agent(agent)) => *agent,
+        Ok(SignIn::ChooseStore(keys)) => {
+            let refusal = crate::ws::agent::choose_store(&keys);
+            return api_error(StatusCode::CONFLICT, refusal.code, refusal.message);
+        }
+        Ok(SignIn::Refused) => {
             tracing::info!(?email, "failed console sign-in");
             return api_error(StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials, "wrong email or password");
         }

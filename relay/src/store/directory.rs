@@ -4,6 +4,10 @@ use sqlx::Row;
 
 use super::{now_millis, unique_violation, Store, StoreError};
 
+/// Stores one email's password is checked against when a sign-in names no store: each costs a
+/// password check, so a sign-in can never cost more than this many.
+pub const MAX_STORES_PER_EMAIL: i64 = 5;
+
 /// A store (tenant) as the relay needs it on every connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreRecord {
@@ -188,7 +192,7 @@ impl Store {
         .bind(now_millis())
         .fetch_all(&self.writer)
         .await
-        .map_err(|e| unique_violation(e, || format!("an agent with email {email:?} already exists")))?
+        .map_err(|e| unique_violation(e, || format!("this store already has an agent with email {email:?}")))?
         .into_iter()
         .next()
         .ok_or(sqlx::Error::RowNotFound)?;
@@ -203,16 +207,18 @@ impl Store {
         })
     }
 
-    /// Looks an agent up by email (case-insensitive).
-    pub async fn agent_by_email(&self, email: &str) -> Result<Option<AgentRecord>, StoreError> {
-        let row =
-            sqlx::query("SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE email = ? AND active = 1")
-                .bind(email)
-                .fetch_all(&self.pool)
-                .await?
-                .into_iter()
-                .next();
-        Ok(row.map(|r| agent_from_row(&r)))
+    /// The active agents with this email (case-insensitive), one per store, at most
+    /// [`MAX_STORES_PER_EMAIL`] (oldest first).
+    pub async fn agents_by_email(&self, email: &str) -> Result<Vec<AgentRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, store_id, email, name, role, password_hash, capacity FROM agents
+             WHERE email = ? AND active = 1 ORDER BY id LIMIT ?",
+        )
+        .bind(email)
+        .bind(MAX_STORES_PER_EMAIL)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.iter().map(agent_from_row).collect())
     }
 
     /// Records a new session for an agent under the hash of its token.

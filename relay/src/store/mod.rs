@@ -80,6 +80,7 @@ impl Store {
         // `checkpoint` does it from its own connection.
         let writer = one().connect_with(options.clone().pragma("wal_autocheckpoint", "0")).await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
+        emails_unique_per_store(&writer).await?;
         let checkpointer = one().connect_with(options.clone()).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         let writes = writer::Writer::start(writer.clone());
@@ -120,6 +121,55 @@ impl Store {
         Ok(value)
     }
 }
+
+/// Makes an agent's email unique within their store instead of across stores (one store's
+/// admin adding an email another store uses must neither fail nor learn of the other store).
+/// SQLite cannot drop a column constraint, so the table is rebuilt the documented way: with
+/// foreign keys off, which a migration cannot do (sqlx runs SQLite migrations inside a
+/// transaction, where the pragma is ignored, and dropping the old table would then empty the
+/// sessions and assignments that reference it). Runs once: afterwards the schema has no
+/// column-level UNIQUE on the email.
+async fn emails_unique_per_store(writer: &SqlitePool) -> Result<(), StoreError> {
+    let schema: Vec<String> =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'agents'")
+            .fetch_all(writer)
+            .await?;
+    if !schema.first().is_some_and(|sql| sql.contains("UNIQUE COLLATE NOCASE")) {
+        return Ok(());
+    }
+    let mut conn = writer.acquire().await?;
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await?;
+    let rebuilt = async {
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::raw_sql(REBUILD_AGENTS).execute(&mut *tx).await?;
+        tx.commit().await
+    }
+    .await;
+    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+    rebuilt?;
+    Ok(())
+}
+
+/// The agents table with emails unique per store (see [`emails_unique_per_store`]).
+const REBUILD_AGENTS: &str = "
+CREATE TABLE agents_new (
+    id             INTEGER PRIMARY KEY,
+    store_id       INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    email          TEXT    NOT NULL COLLATE NOCASE,
+    name           TEXT    NOT NULL,
+    password_hash  TEXT    NOT NULL,
+    role           TEXT    NOT NULL DEFAULT 'agent',
+    created_at     INTEGER NOT NULL,
+    capacity       INTEGER NOT NULL DEFAULT 5,
+    active         INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (store_id, email)
+);
+INSERT INTO agents_new (id, store_id, email, name, password_hash, role, created_at, capacity, active)
+    SELECT id, store_id, email, name, password_hash, role, created_at, capacity, active FROM agents;
+DROP TABLE agents;
+ALTER TABLE agents_new RENAME TO agents;
+CREATE INDEX agents_by_email ON agents(email);
+";
 
 /// Creates the data dir readable by this user only (0700) and its database files 0600, and
 /// tightens them when they are looser (with a warning): they hold the visitor-token signing

@@ -17,7 +17,9 @@ use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame,
 use super::socket::{close_code, Flow, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
 use crate::app::AppState;
-use crate::auth::{check_credentials, new_session_token, session_cookie, session_token_hash, SESSION_MAX_IDLE_MS};
+use crate::auth::{
+    check_credentials, new_session_token, session_cookie, session_token_hash, SignIn, SESSION_MAX_IDLE_MS,
+};
 use crate::http::{same_origin_only, BUSY_WAIT};
 use crate::hub::Registration;
 use crate::limits::SignInRefused;
@@ -91,7 +93,9 @@ impl Session for AgentSession {
 
     async fn handle(&mut self, frame: AgentFrame, out: &Out) -> Flow {
         let result = match frame {
-            AgentFrame::Login { email, password, status } => self.login(&email, password, status, out).await,
+            AgentFrame::Login { email, password, status, store } => {
+                self.login(&email, password, status, store.as_deref(), out).await
+            }
             AgentFrame::Resume { token, status } => self.resume(&token, status, out).await,
             AgentFrame::SetStatus { status } => match self.signed_in() {
                 Ok(agent) => {
@@ -193,6 +197,14 @@ pub fn may_use(agent: &AgentRecord, conversation: &ConversationRecord, access: A
     mine_or_queued || (crate::http::is_admin(&agent.role) && access != Access::Write)
 }
 
+/// The answer to an email and password that open several stores.
+pub fn choose_store(keys: &[String]) -> Refusal {
+    Refusal::new(
+        ErrorCode::StoreRequired,
+        format!("this email and password open several stores ({}); sign in naming one", keys.join(", ")),
+    )
+}
+
 fn bad_credentials() -> Refusal {
     Refusal::new(ErrorCode::BadCredentials, "wrong email or password")
 }
@@ -221,6 +233,7 @@ impl AgentSession {
         email: &str,
         password: String,
         status: Option<AgentStatus>,
+        store: Option<&str>,
         out: &Out,
     ) -> Result<(), Refusal> {
         if self.me.is_some() {
@@ -230,13 +243,14 @@ impl AgentSession {
             SignInRefused::Limited(wait) => Refusal::rate_limited("sign-in attempts", wait),
             SignInRefused::Busy => Refusal::rate_limited("sign-ins at once; the relay is busy", BUSY_WAIT),
         })?;
-        match check_credentials(&self.state.store, email, password, slot).await? {
-            Some(agent) => {
+        match check_credentials(&self.state.store, email, password, store, slot).await? {
+            SignIn::Agent(agent) => {
                 let (token, hash) = new_session_token();
                 self.state.store.add_session(agent.id, &hash).await?;
-                self.welcome(agent, token, true, status, out).await
+                self.welcome(*agent, token, true, status, out).await
             }
-            _ => {
+            SignIn::ChooseStore(keys) => Err(choose_store(&keys)),
+            SignIn::Refused => {
                 tracing::info!(?email, "failed agent sign-in");
                 Err(bad_credentials())
             }
