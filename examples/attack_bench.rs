@@ -195,27 +195,29 @@ async fn sign_in_flood(base: &str) -> Result<String> {
     for worker in 0..24 {
         let base = base.to_owned();
         tasks.push(tokio::spawn(async move {
-            let (mut ok, mut limited) = (0u32, 0u32);
+            let (mut checked, mut limited, mut dropped) = (0u32, 0u32, 0u32);
             let mut i = 0;
             while Instant::now() < until {
                 i += 1;
                 let body = format!(r#"{{"email":"nobody{worker}-{i}@made.up","password":"guess-{i}"}}"#);
                 match request(&base, "POST /api/session", "", &body).await {
                     Ok((429, _)) => limited += 1,
-                    Ok(_) => ok += 1,
-                    Err(_) => {}
+                    Ok((401, _)) => checked += 1,
+                    // Closed before any answer: the flood of new connections is cut off.
+                    _ => dropped += 1,
                 }
             }
-            (ok, limited)
+            (checked, limited, dropped)
         }));
     }
-    let (mut checked, mut limited) = (0, 0);
+    let (mut checked, mut limited, mut dropped) = (0, 0, 0);
     for task in tasks {
-        let (a, b) = task.await?;
+        let (a, b, c) = task.await?;
         checked += a;
         limited += b;
+        dropped += c;
     }
-    Ok(format!("{checked} answered 401, {limited} answered 429"))
+    Ok(format!("{checked} passwords checked (401), {limited} answered 429, {dropped} connections dropped"))
 }
 
 async fn slowloris(base: &str) -> Result<String> {
@@ -238,11 +240,11 @@ async fn slowloris(base: &str) -> Result<String> {
     let mut closed = 0;
     for tcp in &mut held {
         let mut byte = [0u8; 1];
-        if let Ok(Ok(0)) = tokio::time::timeout(Duration::from_millis(1), tcp.read(&mut byte)).await {
+        if let Ok(Ok(0) | Err(_)) = tokio::time::timeout(Duration::from_millis(1), tcp.read(&mut byte)).await {
             closed += 1;
         }
     }
-    Ok(format!("{} opened, {closed} of them closed by the relay within 8 s, {refused} failed", held.len()))
+    Ok(format!("{} opened, {closed} of them closed by the relay within 8 s, {refused} refused", held.len()))
 }
 
 async fn long_messages(base: &str) -> Result<String> {
@@ -285,14 +287,17 @@ async fn faq_saves(base: &str) -> Result<String> {
     let cookie = cookie.context("no session cookie")?;
     let answer = "Our returns policy covers every item bought in the last thirty days. ".repeat(250);
     let until = Instant::now() + ATTACK;
-    let mut saves = 0;
+    let (mut saves, mut dropped) = (0, 0);
     while Instant::now() < until {
         saves += 1;
         let id = saves % 150;
         let body = serde_json::json!({ "question": format!("Question number {id} about returns?"), "answer": answer })
             .to_string();
         let head = format!("PUT /api/stores/evil/faq/articles/a{id}");
-        request(base, &head, &format!("Cookie: {cookie}\r\n"), &body).await?;
+        match request(base, &head, &format!("Cookie: {cookie}\r\n"), &body).await {
+            Ok((200 | 201, _)) => {}
+            _ => dropped += 1,
+        }
     }
-    Ok(format!("{saves} article saves"))
+    Ok(format!("{saves} article saves, {dropped} of them refused"))
 }

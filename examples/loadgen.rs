@@ -90,7 +90,7 @@ async fn main() -> Result<()> {
         .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
         .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
         // Every simulated shopper and agent connects from this one address.
-        .args(["--connections-per-address", big, "--sign-ins-per-address", big])
+        .args(["--connections-per-address", big, "--new-connections-per-second", big, "--sign-ins-per-address", big])
         .env("RUST_LOG", "warn")
         .envs(
             std::env::var("LOADGEN_RELAY_ENV")

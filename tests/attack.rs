@@ -454,3 +454,39 @@ async fn emails_are_unique_per_store_so_no_store_learns_of_anothers_agents() {
     assert_eq!(sign_in(&t, "pat@example.test", "wrong password", "127.0.0.1").await.status, 401);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_shopper_who_keeps_sending_after_being_told_to_wait_is_disconnected() {
+    let t = TestRelay::start_with(|c| {
+        c.limits.message_burst = n(2);
+        c.limits.messages_per_minute = n(1);
+    })
+    .await;
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    for i in 0..40 {
+        // The relay may close the socket before all are written.
+        if shopper.send(&format!("m{i}"), "spam").await.is_err() {
+            break;
+        }
+    }
+    let closed = shopper.socket.wait_for_close().await.unwrap();
+    assert_eq!(closed.map(|c| u16::from(c.code)), Some(1008));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_flood_of_new_connections_is_closed_before_any_request_is_read() {
+    let t = TestRelay::start_with(|c| c.limits.new_connections_per_second = n(1)).await;
+    let authority = t.base.trim_start_matches("http://").to_owned();
+    let mut answered = 0;
+    for _ in 0..20 {
+        let mut tcp = tokio::net::TcpStream::connect(&authority).await.unwrap();
+        let _ = tcp.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await;
+        if String::from_utf8_lossy(&until_closed(&mut tcp).await).starts_with("HTTP/1.1 200") {
+            answered += 1;
+        }
+    }
+    // Ten seconds' worth at once, then one a second (a slow machine may see a few more).
+    assert!((10..15).contains(&answered), "{answered} of 20 answered");
+    t.stop().await;
+}

@@ -200,6 +200,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         ipv6_prefix: config.limits.ipv6_prefix,
         trusted: config.trusted_proxies.clone(),
         header_read_timeout: config.header_read_timeout,
+        new_per_second: config.limits.new_connections_per_second,
     };
     let task = tokio::spawn(async move {
         let stop = serving.shutdown.clone();

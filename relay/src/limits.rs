@@ -52,6 +52,9 @@ pub struct LimitsConfig {
     pub password_checks: NonZeroU32,
     /// Open connections one client address may hold (plain HTTP and WebSocket alike).
     pub connections_per_address: NonZeroU32,
+    /// New TCP connections per second from one client address, in the long run (ten seconds'
+    /// worth may come at once); more are closed as soon as they are accepted, before any HTTP.
+    pub new_connections_per_second: NonZeroU32,
     /// The IPv6 prefix length that counts as one client address (IPv4 is always per address).
     pub ipv6_prefix: u8,
 }
@@ -70,6 +73,7 @@ impl Default for LimitsConfig {
             sign_ins_per_address: n(20),
             password_checks: n(2),
             connections_per_address: n(500),
+            new_connections_per_second: n(20),
             ipv6_prefix: 64,
         }
     }

@@ -9,6 +9,8 @@
 //!   the header timer again whenever a connection waits for its next request);
 //! - holds at most `connections_per_address` open connections per client address (IPv6 per
 //!   prefix), counting upgraded WebSockets until they close; more are closed at once;
+//! - takes at most `new_connections_per_second` new connections per client address (ten
+//!   seconds' worth at once); a flood beyond is closed before any HTTP is parsed;
 //! - keeps accepting after "too many open files", after a short pause, instead of spinning;
 //! - turns Nagle's algorithm off (chat frames must leave at once);
 //! - gives handlers the client's address as `ConnectInfo`: the peer's, or, when the peer is a
@@ -107,6 +109,8 @@ pub struct Guards {
     pub trusted: TrustedProxies,
     /// How long a request's headers may take, and an idle keep-alive connection may wait.
     pub header_read_timeout: Duration,
+    /// New connections per second from one client address (ten seconds' worth at once).
+    pub new_per_second: std::num::NonZeroU32,
 }
 
 /// Open connections per client address.
@@ -186,11 +190,19 @@ impl AsyncWrite for CountedStream {
 /// finish (upgraded sockets watch `stop` themselves).
 pub async fn serve(listener: TcpListener, router: Router, guards: Guards, stop: CancellationToken) {
     let counts = Arc::new(OpenCounts::default());
+    let burst = guards.new_per_second.saturating_mul(std::num::NonZeroU32::new(10).expect("non-zero"));
+    let arrivals: governor::DefaultKeyedRateLimiter<ClientKey> =
+        governor::RateLimiter::keyed(governor::Quota::per_second(guards.new_per_second).allow_burst(burst));
+    let mut forget = tokio::time::interval(Duration::from_secs(60));
     let connections = TaskTracker::new();
     let guards = Arc::new(guards);
     loop {
         let accepted = tokio::select! {
             _ = stop.cancelled() => break,
+            _ = forget.tick() => {
+                arrivals.retain_recent();
+                continue;
+            }
             accepted = listener.accept() => accepted,
         };
         let (tcp, peer) = match accepted {
@@ -202,10 +214,15 @@ pub async fn serve(listener: TcpListener, router: Router, guards: Guards, stop: 
                 continue;
             }
         };
+        let key = ClientKey::of(peer.ip(), guards.ipv6_prefix);
         let place = if guards.trusted.trusts(peer.ip()) {
             None
         } else {
-            match counts.enter(ClientKey::of(peer.ip(), guards.ipv6_prefix), guards.per_address) {
+            if arrivals.check_key(&key).is_err() {
+                // A flood of new connections: dropped before a byte of HTTP is read.
+                continue;
+            }
+            match counts.enter(key, guards.per_address) {
                 Some(place) => Some(place),
                 None => {
                     tracing::debug!(ip = %peer.ip(), "too many open connections from one address");

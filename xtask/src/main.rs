@@ -34,7 +34,8 @@ enum Task {
     },
     /// Everything CI runs: formatting, lints, unit, integration and browser tests.
     Test,
-    /// Print the size and speed figures (loader, widget, click-to-panel, latency, load).
+    /// Print the size and speed figures (loader, widget, click-to-panel, latency, FAQ search,
+    /// victim latency under attack, load).
     Bench,
 }
 
@@ -128,6 +129,9 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     print_sizes("console", &widget::find_files(&widget::console_dist_dir(root))?, "400 KB brotli")?;
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
+    // A victim store's latency while a stranger floods sign-ins, half-sent requests, long
+    // messages to the bot and FAQ saves.
+    run(cargo(root, tools).args(["run", "--release", "--example", "attack_bench"]))?;
     // The target case (arrivals over 30 s), then a burst of every first message within 2 s.
     run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--"]))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "--spread-secs", "2"]))

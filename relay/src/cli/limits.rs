@@ -43,6 +43,10 @@ pub struct LimitArgs {
     /// Open connections one client address may hold (HTTP and WebSocket together).
     #[arg(long, default_value = "500")]
     pub connections_per_address: NonZeroU32,
+    /// New connections per second from one client address (ten seconds' worth at once); more
+    /// are closed before any request is read.
+    #[arg(long, default_value = "20")]
+    pub new_connections_per_second: NonZeroU32,
     /// IPv6 addresses count as one client per this prefix length (IPv4: per address).
     #[arg(long, default_value = "64", value_parser = clap::value_parser!(u8).range(1..=128))]
     pub ipv6_prefix: u8,
@@ -66,6 +70,7 @@ impl LimitArgs {
             sign_ins_per_address: self.sign_ins_per_address,
             password_checks: self.password_checks,
             connections_per_address: self.connections_per_address,
+            new_connections_per_second: self.new_connections_per_second,
             ipv6_prefix: self.ipv6_prefix,
         }
     }

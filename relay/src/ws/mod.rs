@@ -33,6 +33,29 @@ impl TypingThrottle {
     }
 }
 
+/// Counts `rate_limited` refusals in a row on one socket. The widget waits as it is told; a
+/// client that keeps sending regardless only makes the relay parse and refuse, so after
+/// [`IgnoredWaits::MOST`] refusals with nothing served between them its socket is closed (and
+/// its reconnections are limited per address).
+#[derive(Default)]
+pub(crate) struct IgnoredWaits(u32);
+
+impl IgnoredWaits {
+    /// Refusals in a row a socket may collect.
+    pub(crate) const MOST: u32 = 20;
+
+    /// A frame was refused for going over a limit; true when the socket must now close.
+    pub(crate) fn refused(&mut self) -> bool {
+        self.0 += 1;
+        self.0 > Self::MOST
+    }
+
+    /// A frame was served: the count starts again.
+    pub(crate) fn served(&mut self) {
+        self.0 = 0;
+    }
+}
+
 /// Refuses a connection attempt over the per-address limit with HTTP 429.
 #[allow(clippy::result_large_err)]
 pub(crate) fn admit(state: &AppState, peer: std::net::SocketAddr, who: &str) -> Result<(), axum::response::Response> {

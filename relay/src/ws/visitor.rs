@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use protocol::{ConversationSummary, ErrorCode, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
 
 use super::socket::{Flow, Out, Session};
-use super::{admit, check_message, send_history, upgrade_into, Refusal, TypingThrottle};
+use super::{admit, check_message, send_history, upgrade_into, IgnoredWaits, Refusal, TypingThrottle};
 use crate::app::AppState;
 use crate::auth::new_visitor_id;
 use crate::http::{api_error, origin_allowed};
@@ -48,7 +48,14 @@ pub async fn upgrade(
     if let Err(refused) = origin_allowed(&store, &headers) {
         return refused;
     }
-    let session = VisitorSession { state: state.clone(), store, ip: peer.ip(), me: None, typing: Default::default() };
+    let session = VisitorSession {
+        state: state.clone(),
+        store,
+        ip: peer.ip(),
+        me: None,
+        typing: Default::default(),
+        ignored_waits: Default::default(),
+    };
     upgrade_into(&state, ws, session)
 }
 
@@ -58,6 +65,8 @@ struct VisitorSession {
     ip: IpAddr,
     me: Option<Visitor>,
     typing: TypingThrottle,
+    /// Refusals for going over a limit since the last frame that was served.
+    ignored_waits: IgnoredWaits,
 }
 
 /// How many pages seen before the widget connected one report may carry.
@@ -92,10 +101,17 @@ impl Session for VisitorSession {
             VisitorFrame::Hello { token, last_seq } => self.hello(token, last_seq, out).await,
             VisitorFrame::Send { client_id, text } => match self.send(&client_id, &text, out).await {
                 Err(refusal) => {
+                    let limited = refusal.code == ErrorCode::RateLimited;
                     refusal.send(out, Some(client_id)).await;
+                    if limited && self.ignored_waits.refused() {
+                        return ignored_waits_close();
+                    }
                     Ok(())
                 }
-                ok => ok,
+                ok => {
+                    self.ignored_waits.served();
+                    ok
+                }
             },
             VisitorFrame::Ack { seq } => self.ack(seq).await,
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
@@ -117,10 +133,19 @@ impl Session for VisitorSession {
             },
         };
         if let Err(refusal) = result {
+            let limited = refusal.code == ErrorCode::RateLimited;
             refusal.send(out, None).await;
+            if limited && self.ignored_waits.refused() {
+                return ignored_waits_close();
+            }
         }
         Flow::Continue
     }
+}
+
+/// The end of a socket that kept sending after being told to wait.
+fn ignored_waits_close() -> Flow {
+    Flow::Close(super::socket::close_code::POLICY_VIOLATION, "kept sending after being told to wait".into())
 }
 
 fn not_introduced() -> Refusal {
