@@ -29,7 +29,7 @@ async fn main() -> Result<()> {
     let relay = relay::start(config).await?;
     let base = relay.url();
     let hash = relay::auth::hash_password("bench-password");
-    relay.state().store.add_agent("demo", "bench@demo.test", "Bench", "agent", &hash).await?;
+    relay.state().store.add_agent("demo", "bench@demo.test", "Bench", protocol::AgentRole::Agent, &hash).await?;
 
     latency(&base).await?;
     click_to_panel(&base).await?;

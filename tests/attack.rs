@@ -432,7 +432,12 @@ async fn emails_are_unique_per_store_so_no_store_learns_of_anothers_agents() {
     let t = TestRelay::start().await;
     t.add_store("other", &[]).await;
     let hash = relay::auth::hash_password("shared password");
-    t.relay.state().store.add_agent("other", "pat@example.test", "Pat", "agent", &hash).await.unwrap();
+    t.relay
+        .state()
+        .store
+        .add_agent("other", "pat@example.test", "Pat", protocol::AgentRole::Agent, &hash)
+        .await
+        .unwrap();
     let admin = cookie_of(&t, "demo", "Ida", "owner").await;
     let headers = [("Origin", t.base.as_str()), ("Cookie", admin.as_str())];
     let pat = json!({ "email": "pat@example.test", "name": "Pat", "password": "shared password" });

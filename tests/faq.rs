@@ -30,7 +30,7 @@ async fn top(t: &TestRelay, query: &str) -> Vec<String> {
 /// The article the bot would answer with.
 async fn bot_answer(t: &TestRelay, query: &str) -> Option<String> {
     let store = demo_id(t).await;
-    relay::bot::faq_answer(t.relay.state(), store, query).await.unwrap().map(|a| a.id)
+    relay::bot::faq_answer(&t.relay.state().bot, store, query).await.unwrap().map(|a| a.id)
 }
 
 fn bot_text(frame: &ServerFrame) -> Option<&protocol::Message> {
@@ -241,10 +241,10 @@ async fn the_bot_never_says_more_than_three_things_in_a_row() {
     let answer = next_bot_message(&mut shopper).await;
     let state = t.relay.state();
     let conversation = state.store.conversation(answer.conversation_id).await.unwrap().unwrap();
-    assert!(relay::bot::say(state, &conversation, "one more", None, false).await.unwrap());
-    assert!(relay::bot::say(state, &conversation, "and another", None, false).await.unwrap());
+    assert!(relay::bot::say(&state.bot, &conversation, "one more", None, false).await.unwrap());
+    assert!(relay::bot::say(&state.bot, &conversation, "and another", None, false).await.unwrap());
     assert!(
-        !relay::bot::say(state, &conversation, "a fourth", None, false).await.unwrap(),
+        !relay::bot::say(&state.bot, &conversation, "a fourth", None, false).await.unwrap(),
         "three in a row is the most"
     );
     shopper.send("q2", "ok").await.unwrap();
@@ -254,7 +254,7 @@ async fn the_bot_never_says_more_than_three_things_in_a_row() {
         .await
         .unwrap();
     assert!(
-        relay::bot::say(state, &conversation, "a fourth", None, false).await.unwrap(),
+        relay::bot::say(&state.bot, &conversation, "a fourth", None, false).await.unwrap(),
         "the shopper spoke in between"
     );
     t.stop().await;

@@ -12,7 +12,7 @@ mod common;
 use common::TestRelay;
 use parley::{AgentClient, VisitorClient};
 use protocol::{AgentFrame, AgentStatus, Role, ServerFrame};
-use relay::routing::deadline::sweep;
+use relay::bot::deadline::sweep;
 
 fn bot_message(f: &ServerFrame) -> bool {
     matches!(f, ServerFrame::Message { message } if message.author.role == Role::Bot)
@@ -39,13 +39,13 @@ async fn at_sixty_seconds_and_not_a_moment_before_the_bot_steps_in_and_the_chat_
     lou.socket.wait_for(|f| matches!(f, ServerFrame::Presence { status: AgentStatus::Online, .. })).await.unwrap();
 
     let state = t.relay.state();
-    assert_eq!(sweep(state, asked_at + 59_999).await.unwrap(), 0, "nothing happens before 60 s");
-    assert_eq!(sweep(state, asked_at + 60_000).await.unwrap(), 1, "the wait is handled at 60 s");
+    assert_eq!(sweep(&state.bot, asked_at + 59_999).await.unwrap(), 0, "nothing happens before 60 s");
+    assert_eq!(sweep(&state.bot, asked_at + 60_000).await.unwrap(), 1, "the wait is handled at 60 s");
     let frame = shopper.socket.wait_for(bot_message).await.unwrap();
     let ServerFrame::Message { message } = frame else { unreachable!() };
     assert_eq!(message.author.name.as_deref(), Some("Bot"));
     told_joined(&mut shopper, "Lou").await;
-    assert_eq!(sweep(state, asked_at + 120_000).await.unwrap(), 0, "one acknowledgement per wait");
+    assert_eq!(sweep(&state.bot, asked_at + 120_000).await.unwrap(), 0, "one acknowledgement per wait");
     let kinds: Vec<String> =
         state.store.conversation_events(conversation_id).await.unwrap().into_iter().map(|(k, _)| k).collect();
     assert_eq!(kinds, ["assigned", "rerouted"]);
@@ -108,8 +108,8 @@ async fn a_wait_that_began_before_a_restart_is_acknowledged_after_it() {
     // still due at 60 s, and not before.
     let t = TestRelay::start_at_with(&data, |config| config.sweep_deadlines = false).await;
     let state = t.relay.state();
-    assert_eq!(sweep(state, asked_at + 59_000).await.unwrap(), 0);
-    assert_eq!(sweep(state, asked_at + 60_000).await.unwrap(), 1);
+    assert_eq!(sweep(&state.bot, asked_at + 59_000).await.unwrap(), 0);
+    assert_eq!(sweep(&state.bot, asked_at + 60_000).await.unwrap(), 1);
     let mut back = VisitorClient::connect(&t.base, "demo", None, Some(token), 0).await.unwrap();
     let history = back.socket.wait_for(|f| matches!(f, ServerFrame::History { .. })).await.unwrap();
     let ServerFrame::History { messages, .. } = history else { unreachable!() };

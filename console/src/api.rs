@@ -88,19 +88,19 @@ pub struct MeAgent {
     pub name: String,
     /// Login email.
     pub email: String,
-    /// owner, admin or agent.
-    pub role: String,
+    /// What they may do.
+    pub role: protocol::AgentRole,
 }
 
 impl Me {
     /// Whether they may manage the team and the settings.
     pub fn is_admin(&self) -> bool {
-        matches!(self.agent.role.as_str(), "owner" | "admin")
+        self.agent.role.supervises()
     }
 
     /// Whether they own the store (shoppers' data requests).
     pub fn is_owner(&self) -> bool {
-        self.agent.role == "owner"
+        self.agent.role == protocol::AgentRole::Owner
     }
 
     /// The URL of one of their store's API resources.

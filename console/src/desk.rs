@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chat_model::Chat;
 use leptos::prelude::*;
 use protocol::{
     AgentFrame, AgentStatus, ConversationId, ConversationSummary, Message, Note, PageView, Role, ServerFrame,
@@ -35,49 +36,7 @@ pub enum Link {
     SignedOut,
 }
 
-/// Where one of the agent's own lines stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// Waiting for the relay.
-    Sending,
-    /// Stored (on disk).
-    Sent,
-    /// Refused or not acknowledged in time.
-    Failed,
-}
-
-/// One message as the console shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Line {
-    /// Stable key: the client id for the agent's own, else the relay's id.
-    pub key: String,
-    /// Its position, once stored.
-    pub seq: Option<u64>,
-    /// Who wrote it.
-    pub role: Role,
-    /// Author's display name (agents, bot).
-    pub author: Option<String>,
-    /// Plain text.
-    pub text: String,
-    /// When (ms).
-    pub at: f64,
-    /// For the agent's own lines.
-    pub delivery: Delivery,
-}
-
-impl Line {
-    fn stored(m: Message) -> Line {
-        Line {
-            key: m.client_id.clone().filter(|_| m.author.role == Role::Agent).unwrap_or_else(|| format!("m{}", m.id)),
-            seq: Some(m.seq),
-            role: m.author.role,
-            author: m.author.name,
-            text: m.text,
-            at: m.at as f64,
-            delivery: Delivery::Sent,
-        }
-    }
-}
+pub use chat_model::{Delivery, Line};
 
 /// Everything the console knows of one conversation.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,7 +44,7 @@ pub struct Conv {
     /// What the relay said of it.
     pub summary: ConversationSummary,
     /// Its messages, oldest first (the agent's unsent ones last).
-    pub lines: Vec<Line>,
+    pub chat: Chat,
     /// Private notes, oldest first.
     pub notes: Vec<Note>,
     /// Shopper messages the agent has not looked at.
@@ -115,7 +74,7 @@ impl Conv {
             .map_or(summary.created_at, |m| m.at) as f64;
         Conv {
             summary,
-            lines: Vec::new(),
+            chat: Chat::new(Role::Agent),
             notes: Vec::new(),
             unread,
             visitor_read_seq: 0,
@@ -133,7 +92,7 @@ impl Conv {
 
     /// The latest message's text, for the inbox.
     pub fn preview(&self) -> String {
-        match self.lines.iter().rev().find(|l| l.seq.is_some()) {
+        match self.chat.lines.iter().rev().find(|l| l.seq.is_some()) {
             Some(line) => line.text.clone(),
             None => self.summary.last_message.as_ref().map(|m| m.text.clone()).unwrap_or_default(),
         }
@@ -143,7 +102,7 @@ impl Conv {
     /// replies and notices do not end the wait).
     pub fn awaits_reply(&self) -> bool {
         let human = |role: Role| matches!(role, Role::Visitor | Role::Agent);
-        let last = self.lines.iter().rev().map(|l| l.role).find(|r| human(*r));
+        let last = self.chat.lines.iter().rev().map(|l| l.role).find(|r| human(*r));
         let last = last.or(self.summary.last_message.as_ref().map(|m| m.author.role).filter(|r| human(*r)));
         match last {
             Some(role) => role == Role::Visitor,
@@ -154,31 +113,21 @@ impl Conv {
 
     /// When the current wait began: the shopper's first message after the last human reply.
     fn recompute_wait(&mut self) {
-        let since_reply = self.lines.iter().rev().take_while(|l| l.role != Role::Agent);
+        let since_reply = self.chat.lines.iter().rev().take_while(|l| l.role != Role::Agent);
         if let Some(first) = since_reply.filter(|l| l.role == Role::Visitor).last() {
             self.waiting_since = first.at;
         }
     }
 
     fn last_seq(&self) -> u64 {
-        self.lines.iter().filter_map(|l| l.seq).max().unwrap_or(0)
+        self.chat.last_seq()
     }
 
     fn merge(&mut self, messages: Vec<Message>) {
-        for message in messages {
-            self.summary.last_seq = self.summary.last_seq.max(message.seq);
-            let fresh = Line::stored(message);
-            match self.lines.iter_mut().find(|l| l.key == fresh.key || (l.seq.is_some() && l.seq == fresh.seq)) {
-                Some(existing) => *existing = fresh,
-                None => self.lines.push(fresh),
-            }
+        if let Some(last) = messages.iter().map(|m| m.seq).max() {
+            self.summary.last_seq = self.summary.last_seq.max(last);
         }
-        self.lines.sort_by(|a, b| match (a.seq, b.seq) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => a.at.total_cmp(&b.at),
-        });
+        self.chat.merge(messages);
         self.recompute_wait();
     }
 }
@@ -387,12 +336,8 @@ impl Desk {
                     _ => self.mark_seen(conversation_id),
                 }
             }
-            ServerFrame::Accepted { client_id, conversation_id, seq, at, .. } => self.update(conversation_id, |conv| {
-                if let Some(line) = conv.lines.iter_mut().find(|l| l.key == client_id) {
-                    line.seq = Some(seq);
-                    line.at = at as f64;
-                    line.delivery = Delivery::Sent;
-                }
+            ServerFrame::Accepted { conversation_id, .. } => self.update(conversation_id, |conv| {
+                conv.chat.apply(&frame);
             }),
             ServerFrame::Read { conversation_id, seq, by: Role::Visitor } => {
                 self.update(conversation_id, |conv| conv.visitor_read_seq = conv.visitor_read_seq.max(seq));
@@ -439,9 +384,7 @@ impl Desk {
                 if let Some(client_id) = client_id {
                     self.conversations.update(|all| {
                         for conv in all.values_mut() {
-                            if let Some(line) = conv.lines.iter_mut().find(|l| l.key == client_id) {
-                                line.delivery = Delivery::Failed;
-                            }
+                            conv.chat.set_delivery(&client_id, Delivery::Failed);
                         }
                     });
                 }
@@ -521,13 +464,16 @@ impl Desk {
     }
 
     fn resend_pending(self) {
-        let pending: Vec<(ConversationId, String, String)> = self.conversations.with_untracked(|all| {
-            all.values()
-                .flat_map(|c| {
-                    c.lines.iter().filter(|l| l.seq.is_none()).map(|l| (c.summary.id, l.key.clone(), l.text.clone()))
-                })
-                .collect()
-        });
+        let pending: Vec<(ConversationId, String, String)> = self
+            .conversations
+            .try_update(|all| {
+                let each = all.values_mut().flat_map(|c| {
+                    let id = c.summary.id;
+                    c.chat.resend().into_iter().map(move |(key, text)| (id, key, text))
+                });
+                each.collect()
+            })
+            .unwrap_or_default();
         for (conversation_id, client_id, text) in pending {
             self.send_frame(&AgentFrame::Send { conversation_id, client_id, text });
         }
@@ -537,17 +483,7 @@ impl Desk {
     pub fn reply(self, id: ConversationId, text: String) {
         let client_id = new_client_id();
         let name = self.me.with_value(|m| m.agent.name.clone());
-        self.update(id, |conv| {
-            conv.lines.push(Line {
-                key: client_id.clone(),
-                seq: None,
-                role: Role::Agent,
-                author: Some(name),
-                text: text.clone(),
-                at: js_sys::Date::now(),
-                delivery: Delivery::Sending,
-            })
-        });
+        self.update(id, |conv| conv.chat.add_pending(&client_id, &text, Some(name), js_sys::Date::now()));
         self.socket.update_value(|s| {
             s.typing_sent.remove(&id);
         });
@@ -555,11 +491,7 @@ impl Desk {
         set_timeout(
             move || {
                 self.update(id, |conv| {
-                    if let Some(line) =
-                        conv.lines.iter_mut().find(|l| l.key == client_id && l.delivery == Delivery::Sending)
-                    {
-                        line.delivery = Delivery::Failed;
-                    }
+                    conv.chat.give_up_on(&client_id);
                 })
             },
             SEND_TIMEOUT,
@@ -568,15 +500,8 @@ impl Desk {
 
     /// Sends a failed reply again, with the same client id (never a duplicate).
     pub fn retry(self, id: ConversationId, key: String) {
-        let text = self.conversations.with_untracked(|all| {
-            all.get(&id).and_then(|c| c.lines.iter().find(|l| l.key == key)).map(|l| l.text.clone())
-        });
+        let text = self.conversations.try_update(|all| all.get_mut(&id).and_then(|c| c.chat.retry(&key))).flatten();
         if let Some(text) = text {
-            self.update(id, |conv| {
-                if let Some(line) = conv.lines.iter_mut().find(|l| l.key == key) {
-                    line.delivery = Delivery::Sending;
-                }
-            });
             self.send_frame(&AgentFrame::Send { conversation_id: id, client_id: key, text });
         }
     }

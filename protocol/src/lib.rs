@@ -204,6 +204,56 @@ pub struct StoreSettings {
     pub retention_days: Option<u32>,
 }
 
+/// What an agent may do in their store. One list for the relay, the console and the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentRole {
+    /// Manages the store, its agents (owners too), its settings and its shoppers' data.
+    Owner,
+    /// Manages agents (not owners), settings, the FAQ and canned replies.
+    Admin,
+    /// Chats.
+    #[default]
+    Agent,
+}
+
+impl AgentRole {
+    /// Every role, most powerful first.
+    pub const ALL: [AgentRole; 3] = [AgentRole::Owner, AgentRole::Admin, AgentRole::Agent];
+
+    /// Its name in the API and the database: `owner`, `admin` or `agent`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentRole::Owner => "owner",
+            AgentRole::Admin => "admin",
+            AgentRole::Agent => "agent",
+        }
+    }
+
+    /// Whether the role manages the store (team, settings, FAQ, canned replies) and follows
+    /// every conversation of it.
+    pub fn supervises(self) -> bool {
+        matches!(self, AgentRole::Owner | AgentRole::Admin)
+    }
+}
+
+impl std::str::FromStr for AgentRole {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        AgentRole::ALL
+            .into_iter()
+            .find(|role| role.as_str() == text)
+            .ok_or_else(|| format!("{text:?}: the role must be owner, admin or agent"))
+    }
+}
+
+impl std::fmt::Display for AgentRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An agent as the console's Team page lists them (`/api/stores/{key}/team`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
@@ -213,8 +263,8 @@ pub struct TeamMember {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// owner, admin or agent.
-    pub role: String,
+    /// What they may do.
+    pub role: AgentRole,
     /// Conversations at once.
     pub capacity: u32,
     /// False once deactivated: they can no longer sign in.
@@ -699,6 +749,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(text: &str, known_types: &[&str]) 
 }
 
 /// Serializes a frame. Frames hold only strings, numbers and enums, so this cannot fail.
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 pub fn encode<T: Serialize>(frame: &T) -> String {
     serde_json::to_string(frame).expect("frames always serialize")
 }

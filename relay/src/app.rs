@@ -11,18 +11,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::ws::WebSocketUpgrade;
-use protocol::MAX_FRAME_BYTES;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::auth::VisitorTokens;
+use crate::bot::Bot;
+use crate::chat::Conversations;
+use crate::fanout::Fanout;
+use crate::faq::Faq;
 use crate::http::{self, Assets};
 use crate::hub::Hub;
 use crate::limits::{Limits, LimitsConfig};
 use crate::routing::{Routing, DEFAULT_OFFLINE_GRACE};
+pub use crate::state::AppState;
 use crate::store::Store;
 
 /// The demo store's key: its storefront at `/demo/` embeds it.
@@ -49,7 +52,7 @@ pub struct RelayConfig {
     /// next request (`serve::HEADER_READ_TIMEOUT`; tests shorten it).
     pub header_read_timeout: Duration,
     /// Whether first-reply deadlines are swept on their own, four times a second. Tests turn
-    /// it off and call `routing::deadline::sweep` with the times they want instead of waiting.
+    /// it off and call `bot::deadline::sweep` with the times they want instead of waiting.
     pub sweep_deadlines: bool,
 }
 
@@ -66,44 +69,6 @@ impl RelayConfig {
             header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
             bot_repeat_window: crate::bot::DEFAULT_REPEAT_WINDOW,
         }
-    }
-}
-
-/// Everything the request handlers share.
-pub struct AppState {
-    /// The database.
-    pub store: Store,
-    /// Live sockets and fan-out.
-    pub hub: Arc<Hub>,
-    /// Signs and checks visitor tokens.
-    pub tokens: VisitorTokens,
-    /// Cancelled when the relay shuts down.
-    pub shutdown: CancellationToken,
-    /// Tracks live sockets so shutdown can wait for them.
-    pub sessions: TaskTracker,
-    /// Embedded static files.
-    pub assets: Assets,
-    /// Presence, assignment and the queue.
-    pub routing: Routing,
-    /// Abuse limits.
-    pub limits: Limits,
-    /// FAQ search.
-    pub faq: Arc<crate::faq::Faq>,
-    /// How long the bot does not repeat the same automatic reply in a conversation.
-    pub bot_repeat_window: Duration,
-    /// The stores' keyword rules, kept a second.
-    pub bot_rules: crate::bot::RuleCache,
-}
-
-impl AppState {
-    /// Applies the relay's WebSocket limits: frames up to 256 KiB are read (and refused with an
-    /// error frame above 16 KiB, the socket staying open), larger ones end the socket with close
-    /// code 1009; small buffers keep an idle socket cheap.
-    pub fn configure(&self, ws: WebSocketUpgrade) -> WebSocketUpgrade {
-        ws.max_message_size(16 * MAX_FRAME_BYTES)
-            .max_frame_size(16 * MAX_FRAME_BYTES)
-            .read_buffer_size(4 * 1024)
-            .write_buffer_size(4 * 1024)
     }
 }
 
@@ -169,31 +134,34 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let faq = Arc::new(crate::faq::Faq::new().context("creating the FAQ index")?);
+    let faq = Arc::new(Faq::new().context("creating the FAQ index")?);
     faq.sync(&store).await?;
-    let (routing, routing_tasks) = Routing::new(config.offline_grace);
+    let hub = Arc::new(Hub::default());
+    let fanout: Arc<dyn Fanout> = hub.clone();
+    let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
+    let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone()));
+    let bot = Arc::new(Bot::new(store.clone(), faq.clone(), routing.clone(), chat.clone(), config.bot_repeat_window));
     let state = Arc::new(AppState {
         store: store.clone(),
-        hub: Arc::new(Hub::default()),
+        hub,
+        fanout,
         tokens: VisitorTokens::new(key),
         shutdown: shutdown.clone(),
         sessions: TaskTracker::new(),
-        assets: Assets::load(),
         routing,
+        chat,
+        bot: bot.clone(),
         limits: Limits::new(config.limits),
-        faq,
-        bot_repeat_window: config.bot_repeat_window,
-        bot_rules: Default::default(),
+        faq: faq.clone(),
     });
-    routing_tasks.spawn(&state);
     if config.sweep_deadlines {
-        tokio::spawn(crate::routing::deadline::watch(state.clone()));
+        tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));
     }
     tokio::spawn(forget_idle_limits(state.clone()));
-    tokio::spawn(crate::faq::follow_changes(state.clone()));
-    tokio::spawn(checkpoint_often(state.clone()));
-    tokio::spawn(clean_up_daily(state.clone()));
-    let router = http::router(state.clone());
+    tokio::spawn(crate::faq::follow_changes(faq, store.clone(), shutdown.clone()));
+    tokio::spawn(checkpoint_often(store.clone(), shutdown.clone()));
+    tokio::spawn(clean_up_daily(store.clone(), shutdown.clone()));
+    let router = http::router(state.clone(), Assets::load(), crate::ws::routes());
     let serving = state.clone();
     let guards = crate::serve::Guards {
         per_address: state.limits.open_connections_allowed(),
@@ -228,12 +196,12 @@ async fn forget_idle_limits(state: Arc<AppState>) {
 
 /// Once at start and then daily: conversations past their store's retention period, old page
 /// history and unanswered-question bookkeeping go (see `Store::apply_retention`).
-async fn clean_up_daily(state: Arc<AppState>) {
+async fn clean_up_daily(store: Store, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
-            _ = tick.tick() => match state.store.apply_retention(crate::store::now_millis()).await {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => match store.apply_retention(crate::store::now_millis()).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(conversations = n, "deleted conversations past their store's retention period"),
                 Err(error) => tracing::warn!(%error, "the daily clean-up failed"),
@@ -243,14 +211,14 @@ async fn clean_up_daily(state: Arc<AppState>) {
 }
 
 /// Keeps the database's write-ahead log short, off the path of writes (see `Store::checkpoint`).
-async fn checkpoint_often(state: Arc<AppState>) {
+async fn checkpoint_often(store: Store, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                if let Err(error) = state.store.checkpoint().await {
+                if let Err(error) = store.checkpoint().await {
                     tracing::warn!(%error, "checkpoint failed");
                 }
             }
@@ -258,6 +226,7 @@ async fn checkpoint_often(state: Arc<AppState>) {
     }
 }
 
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 async fn wait_for_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]

@@ -1,4 +1,5 @@
-//! Fan-out: who is connected right now, and delivery of a frame to everyone who may see it.
+//! The in-process fan-out: who is connected to this relay right now, and delivery of a frame to
+//! every socket of an [`Audience`] (the one [`Fanout`] implementation today).
 //!
 //! Every socket has an outbox (a bounded channel its writer task drains). The hub maps a visitor
 //! to the outboxes of their open tabs, and a store to its agents' outboxes. A frame is serialized
@@ -15,6 +16,8 @@ use axum::extract::ws::Utf8Bytes;
 
 use protocol::ServerFrame;
 use tokio::sync::mpsc;
+
+use crate::fanout::{Audience, Fanout};
 use tokio_util::sync::CancellationToken;
 
 /// What a socket's writer task is asked to do.
@@ -38,13 +41,13 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Queues a frame without waiting; a full outbox kicks the peer.
     /// Asks the socket to close with a close frame, and ends it.
     fn close(&self, code: u16, reason: &str) {
         let _ = self.tx.try_send(Outgoing::Close(code, reason.to_owned()));
         self.kick.cancel();
     }
 
+    /// Queues a frame without waiting; a full outbox kicks the peer.
     fn offer(&self, text: &Utf8Bytes) {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(Outgoing::Text(text.clone())) {
             tracing::warn!(peer = self.id, "outbox full; closing the socket so it resyncs");
@@ -64,9 +67,6 @@ struct Rooms {
     /// Agents' sockets by the hash of the session they signed in with, so that signing out over
     /// HTTP closes the sockets of that session.
     sessions: HashMap<Vec<u8>, Vec<Peer>>,
-    /// Who handles each conversation: its messages go to that agent only. Conversations not
-    /// in the map (waiting, or not routed since a restart) go to all the store's agents.
-    assignees: HashMap<i64, i64>,
 }
 
 /// The registry of live sockets.
@@ -165,98 +165,52 @@ impl Hub {
         rooms.agents.entry(agent_id).or_default().push(peer);
         Registration { hub: self.clone(), rooms: joined, peer_id }
     }
+}
 
-    /// Sends a frame to every connection of one agent.
-    pub fn to_agent(&self, agent_id: i64, frame: &ServerFrame) {
-        let text = Utf8Bytes::from(protocol::encode(frame));
-        if let Some(peers) = self.lock().agents.get(&agent_id) {
-            peers.iter().for_each(|p| p.offer(&text));
-        }
-    }
-
-    /// Closes every connection of one agent (deactivated: their sessions are gone, and so must
-    /// be their live sockets).
-    pub fn disconnect_agent(&self, agent_id: i64, code: u16, reason: &str) {
-        if let Some(peers) = self.lock().agents.get(&agent_id) {
-            peers.iter().for_each(|peer| peer.close(code, reason));
-        }
-    }
-
-    /// Closes every connection of one agent except those signed in with `keep` (a password
-    /// change: the agent who changed their own password keeps the session they did it from).
-    pub fn disconnect_agent_except(&self, agent_id: i64, keep: Option<&[u8]>, code: u16, reason: &str) {
-        let rooms = self.lock();
-        let kept: Vec<u64> = keep.and_then(|k| rooms.sessions.get(k)).into_iter().flatten().map(|p| p.id).collect();
-        if let Some(peers) = rooms.agents.get(&agent_id) {
-            peers.iter().filter(|p| !kept.contains(&p.id)).for_each(|peer| peer.close(code, reason));
-        }
-    }
-
-    /// Closes every tab of a visitor (their data was deleted).
-    pub fn disconnect_visitor(&self, visitor_id: &str) {
-        if let Some(peers) = self.lock().visitors.get(visitor_id) {
-            peers.iter().for_each(|peer| peer.close(1008, "this visitor's data was deleted"));
-        }
-    }
-
-    /// Closes every connection signed in with one session (signed out elsewhere).
-    pub fn disconnect_session(&self, session: &[u8], code: u16, reason: &str) {
-        if let Some(peers) = self.lock().sessions.get(session) {
-            peers.iter().for_each(|peer| peer.close(code, reason));
-        }
-    }
-
-    /// Sends a frame to every open tab of a visitor.
-    pub fn to_visitor(&self, visitor_id: &str, frame: &ServerFrame) {
-        let text = Utf8Bytes::from(protocol::encode(frame));
-        if let Some(peers) = self.lock().visitors.get(visitor_id) {
-            peers.iter().for_each(|p| p.offer(&text));
-        }
-    }
-
-    /// Sends a frame to every connected agent of a store.
-    pub fn to_store_agents(&self, store_id: i64, frame: &ServerFrame) {
-        let text = Utf8Bytes::from(protocol::encode(frame));
-        if let Some(peers) = self.lock().store_agents.get(&store_id) {
-            peers.iter().for_each(|p| p.offer(&text));
-        }
-    }
-
-    /// Who handles a conversation, as routing last said.
-    pub fn assignee(&self, conversation_id: i64) -> Option<i64> {
-        self.lock().assignees.get(&conversation_id).copied()
-    }
-
-    /// Records who handles a conversation (`None`: it waits for anyone).
-    pub fn set_assignee(&self, conversation_id: i64, agent_id: Option<i64>) {
-        let mut rooms = self.lock();
-        match agent_id {
-            Some(agent) => rooms.assignees.insert(conversation_id, agent),
-            None => rooms.assignees.remove(&conversation_id),
-        };
-    }
-
-    /// Sends a frame to both sides of a conversation: the shopper's tabs, and its agent (or,
-    /// while nobody has it, every agent of the store).
-    pub fn to_conversation(&self, store_id: i64, conversation_id: i64, visitor_id: &str, frame: &ServerFrame) {
+impl Fanout for Hub {
+    fn publish(&self, to: &Audience, frame: &ServerFrame) {
         let text = Utf8Bytes::from(protocol::encode(frame));
         let rooms = self.lock();
-        let visitors = rooms.visitors.get(visitor_id).into_iter().flatten();
-        visitors.chain(Self::agents_of(&rooms, store_id, conversation_id)).for_each(|p| p.offer(&text));
+        Hub::peers(&rooms, to, &mut |peer| peer.offer(&text));
     }
 
-    /// Sends a frame to the agent side of a conversation only (see [`Hub::to_conversation`]).
-    pub fn to_conversation_agents(&self, store_id: i64, conversation_id: i64, frame: &ServerFrame) {
-        let text = Utf8Bytes::from(protocol::encode(frame));
+    fn close(&self, to: &Audience, code: u16, reason: &str) {
         let rooms = self.lock();
-        Self::agents_of(&rooms, store_id, conversation_id).for_each(|p| p.offer(&text));
+        Hub::peers(&rooms, to, &mut |peer| peer.close(code, reason));
+    }
+}
+
+impl Hub {
+    /// Calls `each` once for every socket of the audience.
+    fn peers(rooms: &Rooms, to: &Audience, each: &mut dyn FnMut(&Peer)) {
+        fn of(peers: Option<&Vec<Peer>>) -> &[Peer] {
+            peers.map(Vec::as_slice).unwrap_or_default()
+        }
+        match to {
+            Audience::Visitor(visitor) => of(rooms.visitors.get(visitor)).iter().for_each(each),
+            Audience::Conversation { store_id, visitor_id, assignee } => {
+                of(rooms.visitors.get(visitor_id)).iter().for_each(&mut *each);
+                Self::agents_of(rooms, *store_id, *assignee).for_each(each);
+            }
+            Audience::ConversationAgents { store_id, assignee } => {
+                Self::agents_of(rooms, *store_id, *assignee).for_each(each)
+            }
+            Audience::StoreAgents(store) => of(rooms.store_agents.get(store)).iter().for_each(each),
+            Audience::Agent(agent) => of(rooms.agents.get(agent)).iter().for_each(each),
+            Audience::AgentExceptSession { agent_id, keep } => {
+                let kept = keep.as_ref().and_then(|k| rooms.sessions.get(k));
+                let kept: Vec<u64> = kept.into_iter().flatten().map(|p| p.id).collect();
+                of(rooms.agents.get(agent_id)).iter().filter(|p| !kept.contains(&p.id)).for_each(each);
+            }
+            Audience::Session(hash) => of(rooms.sessions.get(hash)).iter().for_each(each),
+        }
     }
 
     /// The assignee's sockets and the store's supervisors' (each once), or every agent of the
     /// store while nobody has the conversation.
-    fn agents_of(rooms: &Rooms, store_id: i64, conversation_id: i64) -> impl Iterator<Item = &Peer> {
-        let (agents, watching) = match rooms.assignees.get(&conversation_id) {
-            Some(agent) => (rooms.agents.get(agent), rooms.supervisors.get(&store_id)),
+    fn agents_of(rooms: &Rooms, store_id: i64, assignee: Option<i64>) -> impl Iterator<Item = &Peer> {
+        let (agents, watching) = match assignee {
+            Some(agent) => (rooms.agents.get(&agent), rooms.supervisors.get(&store_id)),
             None => (rooms.store_agents.get(&store_id), None),
         };
         let agents = agents.map(Vec::as_slice).unwrap_or_default();

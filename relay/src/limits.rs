@@ -60,6 +60,7 @@ pub struct LimitsConfig {
 }
 
 impl Default for LimitsConfig {
+    #[allow(clippy::expect_used)] // each expect states an invariant that holds
     fn default() -> Self {
         let n = |v| NonZeroU32::new(v).expect("non-zero default");
         LimitsConfig {
@@ -132,6 +133,7 @@ pub struct Limits<C: Clock = DefaultClock> {
 }
 
 /// `count` events per `period`, all of which may come at once.
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 fn spread(count: NonZeroU32, period: Duration) -> Quota {
     let each = period / count.get();
     Quota::with_period(each.max(Duration::from_nanos(1))).expect("a positive period").allow_burst(count)
@@ -144,6 +146,10 @@ impl Limits<DefaultClock> {
     }
 }
 
+/// How long a sign-in or password change refused for lack of a free password-check slot is
+/// told to wait.
+pub const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Why a sign-in attempt may not go ahead now.
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignInRefused {
@@ -155,6 +161,7 @@ pub enum SignInRefused {
 
 impl<C: Clock + Clone> Limits<C> {
     /// Limiters on the given clock.
+    #[allow(clippy::expect_used)] // each expect states an invariant that holds
     pub fn with_clock(config: LimitsConfig, clock: C) -> Self {
         let per_minute = Duration::from_secs(60);
         let messages = spread(config.messages_per_minute, per_minute).allow_burst(config.message_burst);

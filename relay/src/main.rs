@@ -7,6 +7,7 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 fn main() -> std::process::ExitCode {
     relay::cli::init_logging();
     let cli = relay::cli::Cli::parse();

@@ -188,6 +188,7 @@ impl AsyncWrite for CountedStream {
 
 /// Serves `router` on `listener` until `stop` is cancelled; then lets requests in flight
 /// finish (upgraded sockets watch `stop` themselves).
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 pub async fn serve(listener: TcpListener, router: Router, guards: Guards, stop: CancellationToken) {
     let counts = Arc::new(OpenCounts::default());
     let burst = guards.new_per_second.saturating_mul(std::num::NonZeroU32::new(10).expect("non-zero"));

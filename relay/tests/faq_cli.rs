@@ -2,6 +2,8 @@
 //! output, a bad file that changes nothing, and a running relay that searches the new articles
 //! without a restart.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fails loudly where it must not go on
+
 mod support;
 
 use std::time::{Duration, Instant};

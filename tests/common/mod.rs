@@ -90,7 +90,7 @@ impl TestRelay {
         let email = format!("{}@{store}.test", name.to_lowercase());
         let password = format!("{name}-secret-pw");
         let hash = relay::auth::hash_password(&password);
-        self.relay.state().store.add_agent(store, &email, name, role, &hash).await.unwrap();
+        self.relay.state().store.add_agent(store, &email, name, role.parse().unwrap(), &hash).await.unwrap();
         (email, password)
     }
 }

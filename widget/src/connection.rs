@@ -7,8 +7,9 @@
 
 use std::time::Duration;
 
+use chat_model::Chat;
 use leptos::prelude::*;
-use protocol::{Message, Role, ServerFrame, VisitorFrame};
+use protocol::{Role, ServerFrame, VisitorFrame};
 
 use crate::storage;
 
@@ -31,18 +32,7 @@ pub enum LinkStatus {
     Reconnecting,
 }
 
-/// Where one of the shopper's own messages stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
-    /// Waiting for the relay.
-    Sending,
-    /// Stored by the relay.
-    Sent,
-    /// An agent has read it.
-    Seen,
-    /// Not acknowledged in time, or refused.
-    Failed,
-}
+pub use chat_model::{Delivery, Line as ChatMessage};
 
 /// Where the conversation stands with the store's team.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,45 +41,6 @@ pub enum Attendance {
     Joined(String),
     /// Waiting for an agent, at this place in the queue (1 = next).
     Waiting(u32),
-}
-
-/// One message as the widget shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChatMessage {
-    /// Stable key: the client id for the shopper's own messages, else the relay's id.
-    pub key: String,
-    /// The position in the conversation, once the relay has stored it.
-    pub seq: Option<u64>,
-    /// Who wrote it.
-    pub role: Role,
-    /// The author's display name (agents).
-    pub author_name: Option<String>,
-    /// Plain text.
-    pub text: String,
-    /// When the relay stored it (ms since epoch); the local send time while pending.
-    pub at: f64,
-    /// Delivery state, for the shopper's own messages.
-    pub delivery: Delivery,
-    /// The relay's id, once stored.
-    pub id: Option<i64>,
-    /// For a bot answer from the FAQ: its article (the widget asks whether it helped).
-    pub faq_article: Option<String>,
-}
-
-impl ChatMessage {
-    fn from_stored(m: Message) -> ChatMessage {
-        ChatMessage {
-            key: m.client_id.clone().filter(|_| m.author.role == Role::Visitor).unwrap_or_else(|| format!("m{}", m.id)),
-            seq: Some(m.seq),
-            role: m.author.role,
-            author_name: m.author.name,
-            text: m.text,
-            at: m.at as f64,
-            delivery: Delivery::Sent,
-            id: Some(m.id),
-            faq_article: m.faq_article,
-        }
-    }
 }
 
 /// The non-reactive half: the socket, and what the widget tracks per connection.
@@ -111,7 +62,7 @@ struct Link {
 #[derive(Clone, Copy)]
 pub struct Connection {
     /// The conversation, oldest first; the shopper's unsent messages last.
-    pub messages: RwSignal<Vec<ChatMessage>>,
+    pub messages: RwSignal<Chat>,
     /// The link's state.
     pub status: RwSignal<LinkStatus>,
     /// The store's display name, once the relay said it.
@@ -131,7 +82,7 @@ impl Connection {
     /// A connection for the given store and socket URL; nothing is opened yet.
     pub fn new(store: String, url: String) -> Connection {
         Connection {
-            messages: RwSignal::new(Vec::new()),
+            messages: RwSignal::new(Chat::new(Role::Visitor)),
             status: RwSignal::new(LinkStatus::Idle),
             store_name: RwSignal::new(None),
             visible: RwSignal::new(false),
@@ -181,7 +132,7 @@ impl Connection {
     }
 
     fn last_seq(&self) -> u64 {
-        self.messages.with_untracked(|ms| ms.iter().filter_map(|m| m.seq).max().unwrap_or(0))
+        self.messages.with_untracked(Chat::last_seq)
     }
 
     fn say_hello(self) {
@@ -233,17 +184,12 @@ impl Connection {
                 self.link.update_value(|l| l.reported_url = None);
                 self.report_page();
             }
-            ServerFrame::History { messages, more, .. } => {
-                self.merge(messages);
-                if more {
-                    self.send_frame(&VisitorFrame::Sync { after_seq: self.last_seq() });
-                }
-            }
-            ServerFrame::Message { message } => {
+            ServerFrame::History { .. } => self.apply(&frame),
+            ServerFrame::Message { ref message } => {
                 if message.author.role == Role::Agent {
                     self.typing.set(None);
                 }
-                self.merge(vec![message]);
+                self.apply(&frame);
             }
             ServerFrame::Typing { by: Role::Agent, name, .. } => {
                 self.typing.set(Some(name.unwrap_or_default()));
@@ -266,56 +212,35 @@ impl Connection {
                 };
                 self.attendance.set(attendance);
             }
-            ServerFrame::Accepted { client_id, seq, at, .. } => {
+            ServerFrame::Accepted { .. } => {
                 storage::save(&self.store.get_value(), "conversation", "1");
-                self.messages.update(|ms| {
-                    if let Some(m) = ms.iter_mut().find(|m| m.key == client_id) {
-                        m.seq = Some(seq);
-                        m.at = at as f64;
-                        if m.delivery != Delivery::Seen {
-                            m.delivery = Delivery::Sent;
-                        }
-                    }
-                    sort(ms);
+                self.messages.update(|chat| {
+                    chat.apply(&frame);
                 });
             }
-            ServerFrame::Read { seq, by: Role::Agent, .. } => self.messages.update(|ms| {
-                for m in ms.iter_mut().filter(|m| m.role == Role::Visitor && m.seq.is_some_and(|s| s <= seq)) {
-                    m.delivery = Delivery::Seen;
-                }
+            ServerFrame::Read { .. } => self.messages.update(|chat| {
+                chat.apply(&frame);
             }),
-            ServerFrame::Error { code, message, client_id, .. } => {
+            ServerFrame::Error { code, ref message, .. } => {
                 web_sys::console::warn_1(&format!("Parley: {code:?}: {message}").into());
-                if let Some(client_id) = client_id {
-                    self.set_delivery(&client_id, Delivery::Failed);
-                }
+                self.messages.update(|chat| {
+                    chat.apply(&frame);
+                });
             }
             _ => {}
         }
     }
 
-    /// Adds stored messages, replacing pending copies of the shopper's own and skipping repeats.
-    fn merge(self, incoming: Vec<Message>) {
-        if incoming.is_empty() {
-            return;
+    /// Applies a frame with lines (see [`Chat::apply`]): asks for the next page of history
+    /// when there is one, and tells the relay what the shopper has now seen.
+    fn apply(self, frame: &ServerFrame) {
+        let effects = self.messages.try_update(|chat| chat.apply(frame)).unwrap_or_default();
+        if let Some(after_seq) = effects.sync_after {
+            self.send_frame(&VisitorFrame::Sync { after_seq });
         }
-        self.messages.update(|ms| {
-            for message in incoming {
-                let fresh = ChatMessage::from_stored(message);
-                match ms.iter_mut().find(|m| m.key == fresh.key || (m.seq.is_some() && m.seq == fresh.seq)) {
-                    Some(existing) => {
-                        let delivery = existing.delivery;
-                        *existing = fresh;
-                        if delivery == Delivery::Seen {
-                            existing.delivery = delivery;
-                        }
-                    }
-                    None => ms.push(fresh),
-                }
-            }
-            sort(ms);
-        });
-        self.mark_seen();
+        if effects.changed {
+            self.mark_seen();
+        }
     }
 
     /// Tells the relay the shopper has seen everything shown, when the panel is open.
@@ -328,23 +253,9 @@ impl Connection {
         }
     }
 
-    fn set_delivery(&self, key: &str, delivery: Delivery) {
-        self.messages.update(|ms| {
-            if let Some(m) = ms.iter_mut().find(|m| m.key == key) {
-                m.delivery = delivery;
-            }
-        });
-    }
-
     fn resend_pending(self) {
-        let pending: Vec<(String, String)> = self.messages.with_untracked(|ms| {
-            ms.iter()
-                .filter(|m| m.seq.is_none() && m.role == Role::Visitor)
-                .map(|m| (m.key.clone(), m.text.clone()))
-                .collect()
-        });
+        let pending = self.messages.try_update(Chat::resend).unwrap_or_default();
         for (client_id, text) in pending {
-            self.set_delivery(&client_id, Delivery::Sending);
             self.send_frame(&VisitorFrame::Send { client_id, text });
         }
     }
@@ -355,19 +266,7 @@ impl Connection {
         // Sending ends this spell of typing: the next keystroke is reported at once.
         self.link.update_value(|l| l.typing_sent_at = 0.0);
         let client_id = format!("w{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e9) as u64);
-        self.messages.update(|ms| {
-            ms.push(ChatMessage {
-                key: client_id.clone(),
-                seq: None,
-                role: Role::Visitor,
-                author_name: None,
-                text: text.clone(),
-                at: js_sys::Date::now(),
-                delivery: Delivery::Sending,
-                id: None,
-                faq_article: None,
-            })
-        });
+        self.messages.update(|chat| chat.add_pending(&client_id, &text, None, js_sys::Date::now()));
         if !self.send_frame(&VisitorFrame::Send { client_id: client_id.clone(), text }) {
             self.connect();
         }
@@ -416,8 +315,7 @@ impl Connection {
 
     /// Retries a failed message now.
     pub fn retry(self, key: String) {
-        self.set_delivery(&key, Delivery::Sending);
-        let text = self.messages.with_untracked(|ms| ms.iter().find(|m| m.key == key).map(|m| m.text.clone()));
+        let text = self.messages.try_update(|chat| chat.retry(&key)).flatten();
         if let Some(text) = text {
             if !self.send_frame(&VisitorFrame::Send { client_id: key.clone(), text }) {
                 self.link.update_value(|l| l.socket.connected());
@@ -430,24 +328,16 @@ impl Connection {
     fn watch_delivery(self, key: String) {
         set_timeout(
             move || {
-                let still_sending = self
+                let sending = self
                     .messages
-                    .with_untracked(|ms| ms.iter().any(|m| m.key == key && m.delivery == Delivery::Sending));
-                if still_sending {
-                    self.set_delivery(&key, Delivery::Failed);
+                    .with_untracked(|chat| chat.lines.iter().any(|l| l.key == key && l.delivery == Delivery::Sending));
+                if sending {
+                    self.messages.update(|chat| {
+                        chat.give_up_on(&key);
+                    });
                 }
             },
             SEND_TIMEOUT,
         );
     }
-}
-
-/// Stored messages by sequence number; pending ones after them, in the order they were written.
-fn sort(ms: &mut [ChatMessage]) {
-    ms.sort_by(|a, b| match (a.seq, b.seq) {
-        (Some(x), Some(y)) => x.cmp(&y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.at.total_cmp(&b.at),
-    });
 }

@@ -33,7 +33,12 @@ enum Task {
         listen: String,
     },
     /// Everything CI runs: formatting, lints, unit, integration and browser tests.
-    Test,
+    Test {
+        /// A fast loop: no tool installs, no web builds and no browser tests (the `*_e2e`
+        /// test files); formatting, lints and every other test still run.
+        #[arg(long)]
+        quick: bool,
+    },
     /// Print the size and speed figures (loader, widget, click-to-panel, latency, FAQ search,
     /// victim latency under attack, load).
     Bench,
@@ -46,7 +51,8 @@ fn main() -> Result<()> {
     match cli.command {
         Task::Build => build(&root, &tools),
         Task::Demo { listen } => demo(&root, &tools, &listen),
-        Task::Test => test(&root, &tools),
+        Task::Test { quick: false } => test(&root, &tools),
+        Task::Test { quick: true } => quick_test(&root, &tools),
         Task::Bench => bench(&root, &tools),
     }
 }
@@ -116,6 +122,30 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
         anyhow::bail!("some tests failed");
     }
     eprintln!("xtask: all checks passed");
+    Ok(())
+}
+
+/// `cargo xtask test --quick`: what can be checked without a browser, in a minute or two.
+fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
+    run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
+    run(cargo(root, tools).args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    let mut args: Vec<String> = ["test", "--no-fail-fast", "--lib", "--bins", "--examples"].map(String::from).to_vec();
+    for dir in ["tests", "relay/tests"] {
+        for entry in std::fs::read_dir(root.join(dir))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if let Some(test) = name.strip_suffix(".rs").filter(|t| !t.ends_with("_e2e")) {
+                args.extend(["--test".to_owned(), test.to_owned()]);
+            }
+        }
+    }
+    let totals = run::run_tests(cargo(root, tools).args(&args))?;
+    println!(
+        "tests: {} passed, {} failed (browser tests skipped: run `cargo xtask test`)",
+        totals.passed, totals.failed
+    );
+    if totals.failed > 0 || !totals.success {
+        anyhow::bail!("some tests failed");
+    }
     Ok(())
 }
 

@@ -69,7 +69,7 @@ fn Opened(id: i64) -> impl IntoView {
     let entries = move || {
         conv.with(|c| {
             let Some(c) = c else { return Vec::new() };
-            let mut entries: Vec<Entry> = c.lines.iter().cloned().map(Entry::Line).collect();
+            let mut entries: Vec<Entry> = c.chat.lines.iter().cloned().map(Entry::Line).collect();
             entries.extend(c.notes.iter().cloned().map(Entry::Note));
             entries.sort_by(|a, b| a.at().total_cmp(&b.at()));
             entries
@@ -176,13 +176,14 @@ fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'stati
                 Role::Visitor => text("author-shopper"),
                 Role::Bot => text("author-bot"),
                 Role::System => text("author-system"),
-                Role::Agent => line.author.clone().unwrap_or_else(|| text("author-agent")),
+                Role::Agent => line.author_name.clone().unwrap_or_else(|| text("author-agent")),
             };
             let seq = line.seq;
             let key = line.key.clone();
             let state = move || match line.delivery {
                 Delivery::Sending => text("state-sending"),
                 Delivery::Failed => text("state-failed"),
+                Delivery::Seen => text("state-read"),
                 Delivery::Sent if seq.is_some_and(|s| s <= read_seq()) => text("state-read"),
                 Delivery::Sent => text("state-sent"),
             };

@@ -73,7 +73,7 @@ pub fn TeamPage() -> impl IntoView {
             });
         }
     };
-    let roles = ["owner", "admin", "agent"];
+    let roles = protocol::AgentRole::ALL.map(protocol::AgentRole::as_str);
     view! {
         <main class="admin-page">
             <h1>{text("page-team")}</h1>
@@ -99,7 +99,7 @@ pub fn TeamPage() -> impl IntoView {
                                 <td>
                                     <select aria-label=text("team-role") on:change=move |ev| on_role(id, json!({ "role": event_target_value(&ev) }))>
                                         {roles.iter().map(|r| view! {
-                                            <option value=*r selected=m.role == *r>{text(&format!("role-{r}"))}</option>
+                                            <option value=*r selected=m.role.as_str() == *r>{text(&format!("role-{r}"))}</option>
                                         }).collect_view()}
                                     </select>
                                 </td>

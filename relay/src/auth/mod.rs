@@ -105,6 +105,7 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
 }
 
 /// Fills a buffer of `N` bytes from the operating system's random source.
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0u8; N];
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");

@@ -7,6 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 
 /// Hashes a password into a PHC string (algorithm, parameters and salt included).
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::encode_b64(&super::random_bytes::<16>()).expect("16 bytes is a valid salt");
     Argon2::default()

@@ -3,27 +3,27 @@
 //! conversation stays in the queue with the email on it, so agents see it as soon as they come
 //! online.
 
-use super::texts::{self, Back, Lang};
-use super::{find_email, say};
-use crate::app::AppState;
+use super::{find_email, say, Bot};
+use crate::error::Error;
 use crate::hours::Schedule;
-use crate::store::{ConversationRecord, StoreError};
+use crate::store::ConversationRecord;
+use crate::texts::{self, Back, Lang};
 
 const ASKED: &str = "asked_email";
 const LEFT: &str = "email_left";
 
 /// `Some(when the team is back)` when nobody can answer now.
-pub async fn nobody_there(state: &AppState, store_id: i64) -> Result<Option<Back>, StoreError> {
-    let (hours, zone) = state.store.hours(store_id).await?;
-    Ok(nobody_there_in(state, store_id, hours, zone))
+pub async fn nobody_there(bot: &Bot, store_id: i64) -> Result<Option<Back>, Error> {
+    let (hours, zone) = bot.store.hours(store_id).await?;
+    Ok(nobody_there_in(bot, store_id, hours, zone))
 }
 
 /// The same, with the store's business hours and time zone already read.
-pub fn nobody_there_in(state: &AppState, store_id: i64, hours: Option<String>, zone: String) -> Option<Back> {
+pub fn nobody_there_in(bot: &Bot, store_id: i64, hours: Option<String>, zone: String) -> Option<Back> {
     let schedule = hours.as_deref().and_then(|h| Schedule::parse(h, &zone).ok());
     let now = jiff::Timestamp::now();
     let open = schedule.as_ref().is_none_or(|s| s.is_open(now));
-    if open && state.routing.anyone_online(store_id) {
+    if open && bot.routing.anyone_online(store_id) {
         return None;
     }
     let next = schedule.as_ref().filter(|_| !open).and_then(|s| s.next_opening(now));
@@ -34,45 +34,45 @@ pub fn nobody_there_in(state: &AppState, store_id: i64, hours: Option<String>, z
 /// when it cannot be read, asks the shopper to check it. Returns whether the message was
 /// taken as that answer.
 pub async fn take_email(
-    state: &AppState,
+    bot: &Bot,
     conversation: &ConversationRecord,
     text: &str,
     lang: Lang,
     away_state: Option<&str>,
-) -> Result<bool, StoreError> {
+) -> Result<bool, Error> {
     if away_state != Some(ASKED) {
         return Ok(false);
     }
     let reply = match find_email(text) {
         Some(email) => {
-            state.store.set_away_state(conversation.id, LEFT, Some(&email)).await?;
+            bot.store.set_away_state(conversation.id, LEFT, Some(&email)).await?;
             texts::email_thanks(lang, &email)
         }
         None if tries_an_email(text) => texts::email_hint(lang).to_owned(),
         None => return Ok(false),
     };
-    say(state, conversation, &reply, None, true).await?;
+    say(bot, conversation, &reply, None, true).await?;
     Ok(true)
 }
 
 /// Says nobody is there and asks for an email address (`lead` goes first); once an email was
 /// left, says it is noted instead.
 pub async fn ask_for_email(
-    state: &AppState,
+    bot: &Bot,
     conversation: &ConversationRecord,
     back: &Back,
     lead: &str,
     lang: Lang,
-) -> Result<(), StoreError> {
+) -> Result<(), Error> {
     let back = texts::back(lang, back);
-    if state.store.away_state(conversation.id).await?.as_deref() == Some(LEFT) {
+    if bot.store.away_state(conversation.id).await?.as_deref() == Some(LEFT) {
         let text = texts::email_noted(lang, lead, &back);
-        say(state, conversation, &text, None, true).await?;
+        say(bot, conversation, &text, None, true).await?;
         return Ok(());
     }
-    state.store.set_away_state(conversation.id, ASKED, None).await?;
+    bot.store.set_away_state(conversation.id, ASKED, None).await?;
     let text = texts::away(lang, lead, &back);
-    say(state, conversation, &text, None, true).await?;
+    say(bot, conversation, &text, None, true).await?;
     Ok(())
 }
 
@@ -85,14 +85,14 @@ fn tries_an_email(text: &str) -> bool {
 /// For a question the bot could not answer while nobody is there: the first time, the away
 /// message; after that, a nudge towards leaving an email.
 pub async fn offer_to_take_email(
-    state: &AppState,
+    bot: &Bot,
     conversation: &ConversationRecord,
     back: &Back,
     lang: Lang,
-) -> Result<(), StoreError> {
-    match state.store.away_state(conversation.id).await?.as_deref() {
-        None => ask_for_email(state, conversation, back, "", lang).await,
-        Some(ASKED) => say(state, conversation, texts::no_answer(lang), None, true).await.map(drop),
+) -> Result<(), Error> {
+    match bot.store.away_state(conversation.id).await?.as_deref() {
+        None => ask_for_email(bot, conversation, back, "", lang).await,
+        Some(ASKED) => say(bot, conversation, texts::no_answer(lang), None, true).await.map(drop),
         Some(_) => Ok(()),
     }
 }

@@ -21,8 +21,8 @@
 //! message in between.
 
 pub mod away;
+pub mod deadline;
 pub mod rules;
-pub mod texts;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,10 +31,12 @@ use std::time::{Duration, Instant};
 use email_address::EmailAddress;
 use protocol::Role;
 
-use crate::app::AppState;
-use crate::chat;
-use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store, StoreError};
-use texts::{Back, Lang};
+use crate::chat::Conversations;
+use crate::error::Error;
+use crate::faq::Faq;
+use crate::routing::Routing;
+use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store};
+use crate::texts::{self, Back, Lang};
 
 /// The author name of every automatic message.
 pub const BOT_NAME: &str = "Bot";
@@ -50,78 +52,98 @@ pub const ANALYSED_WORDS: usize = 50;
 /// Characters of a question kept in the list of unanswered ones.
 const UNANSWERED_CHARS: usize = 200;
 
+/// The bot and what it works with.
+pub struct Bot {
+    store: Store,
+    faq: Arc<Faq>,
+    routing: Arc<Routing>,
+    chat: Arc<Conversations>,
+    rules: RuleCache,
+    repeat_window: Duration,
+}
+
+impl Bot {
+    /// A bot answering from this store's FAQ and rules, through the conversation service; it
+    /// does not repeat the same reply in a conversation within `repeat_window`.
+    pub fn new(
+        store: Store,
+        faq: Arc<Faq>,
+        routing: Arc<Routing>,
+        chat: Arc<Conversations>,
+        repeat_window: Duration,
+    ) -> Self {
+        Bot { store, faq, routing, chat, rules: RuleCache::default(), repeat_window }
+    }
+}
+
 /// Reacts to a shopper message that was just stored in `conversation`.
-pub async fn after_shopper_message(
-    state: &AppState,
-    conversation: &ConversationRecord,
-    text: &str,
-) -> Result<(), StoreError> {
+pub async fn after_shopper_message(bot: &Bot, conversation: &ConversationRecord, text: &str) -> Result<(), Error> {
     let text = analysed(text);
     let text = text.as_str();
     // One read for what the bot needs of the conversation and its store.
-    let context = state.store.bot_context(conversation.id).await?;
-    if context.human_replied && state.hub.assignee(conversation.id).is_some() {
+    let context = bot.store.bot_context(conversation.id).await?;
+    if context.human_replied && bot.routing.handler(conversation.id).is_some() {
         // A human has joined and holds the conversation.
         return Ok(());
     }
     let lang = Lang::of(text);
-    let nobody = away::nobody_there_in(state, conversation.store_id, context.hours, context.timezone);
+    let nobody = away::nobody_there_in(bot, conversation.store_id, context.hours, context.timezone);
     if rules::wants_a_person(text) {
-        return bring_a_person(state, conversation, nobody.as_ref(), "", lang).await;
+        return bring_a_person(bot, conversation, nobody.as_ref(), "", lang).await;
     }
-    if away::take_email(state, conversation, text, lang, context.away_state.as_deref()).await? {
+    if away::take_email(bot, conversation, text, lang, context.away_state.as_deref()).await? {
         return Ok(());
     }
-    let store_rules = state.bot_rules.get(&state.store, conversation.store_id).await?;
+    let store_rules = bot.rules.get(&bot.store, conversation.store_id).await?;
     if let Some(rule) = rules::first_match(&store_rules, text) {
-        say(state, conversation, &rule.reply, None, nobody.is_some()).await?;
+        say(bot, conversation, &rule.reply, None, nobody.is_some()).await?;
         return Ok(());
     }
     let Some(back) = nobody else { return Ok(()) };
-    if let Some(article) = faq_answer(state, conversation.store_id, text).await? {
+    if let Some(article) = faq_answer(bot, conversation.store_id, text).await? {
         let reply = texts::faq_answer(lang, &article.answer, &article.question);
-        say(state, conversation, &reply, Some(&article.id), true).await?;
+        say(bot, conversation, &reply, Some(&article.id), true).await?;
         return Ok(());
     }
     let question: String = rules::normalize(text).chars().take(UNANSWERED_CHARS).collect();
     if !question.is_empty() {
-        state.store.record_unanswered(conversation.store_id, &question, &conversation.visitor_id).await?;
+        bot.store.record_unanswered(conversation.store_id, &question, &conversation.visitor_id).await?;
     }
-    away::offer_to_take_email(state, conversation, &back, lang).await
+    away::offer_to_take_email(bot, conversation, &back, lang).await
 }
 
 /// The shopper answered "Did this answer your question?" under a FAQ answer (whose text
 /// tells the language to answer in).
 pub async fn after_feedback(
-    state: &AppState,
+    bot: &Bot,
     conversation: &ConversationRecord,
     answer: &str,
     helpful: bool,
-) -> Result<(), StoreError> {
+) -> Result<(), Error> {
     let lang = Lang::of(answer);
     if helpful {
-        say(state, conversation, texts::glad(lang), None, true).await?;
+        say(bot, conversation, texts::glad(lang), None, true).await?;
         return Ok(());
     }
-    let nobody = away::nobody_there(state, conversation.store_id).await?;
-    bring_a_person(state, conversation, nobody.as_ref(), texts::sorry(lang), lang).await
+    let nobody = away::nobody_there(bot, conversation.store_id).await?;
+    bring_a_person(bot, conversation, nobody.as_ref(), texts::sorry(lang), lang).await
 }
 
 /// Brings a person in: the conversation is already with an agent or in the queue, so the bot
 /// says where it stands; when nobody is there, it offers to take an email instead.
 async fn bring_a_person(
-    state: &AppState,
+    bot: &Bot,
     conversation: &ConversationRecord,
     nobody: Option<&Back>,
     lead: &str,
     lang: Lang,
-) -> Result<(), StoreError> {
+) -> Result<(), Error> {
     if let Some(back) = nobody {
-        return away::ask_for_email(state, conversation, back, lead, lang).await;
+        return away::ask_for_email(bot, conversation, back, lead, lang).await;
     }
-    let position = state.routing.queue_position(state, conversation.store_id, conversation.id).await;
+    let position = bot.routing.queue_position(conversation.store_id, conversation.id).await;
     let text = texts::bringing_a_person(lang, lead, position);
-    say(state, conversation, &text, None, false).await?;
+    say(bot, conversation, &text, None, false).await?;
     Ok(())
 }
 
@@ -129,18 +151,18 @@ async fn bring_a_person(
 /// come as the shopper types, so a last word still being typed is left out, and a query needs
 /// two words that say something ("how do" does not) before it counts. `who` is the searcher
 /// (their client address): each counts a question once a day.
-pub async fn note_search(state: &AppState, store_id: i64, query: &str, who: &str) -> Result<(), StoreError> {
+pub async fn note_search(bot: &Bot, store_id: i64, query: &str, who: &str) -> Result<(), Error> {
     let complete =
         if query.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || crate::faq::cjk::is_cjk(c)) {
             query
         } else {
             query.rsplit_once(char::is_whitespace).map_or("", |(done, _)| done)
         };
-    if state.faq.informative_words(complete) < 2 || faq_answer(state, store_id, complete).await?.is_some() {
+    if bot.faq.informative_words(complete) < 2 || faq_answer(bot, store_id, complete).await?.is_some() {
         return Ok(());
     }
     let question: String = rules::normalize(complete).chars().take(UNANSWERED_CHARS).collect();
-    state.store.record_unanswered(store_id, &question, who).await
+    Ok(bot.store.record_unanswered(store_id, &question, who).await?)
 }
 
 /// Each store's keyword rules, read at most once a second: rules change rarely (`relay bot
@@ -158,7 +180,7 @@ const RULES_FRESH_FOR: Duration = Duration::from_secs(1);
 
 impl RuleCache {
     /// The store's rules, read again when older than a second.
-    pub async fn get(&self, store: &Store, store_id: i64) -> Result<Arc<Vec<BotRule>>, StoreError> {
+    pub async fn get(&self, store: &Store, store_id: i64) -> Result<Arc<Vec<BotRule>>, crate::store::StoreError> {
         let cached = self.stores.lock().unwrap_or_else(|p| p.into_inner()).get(&store_id).cloned();
         if let Some((_, rules)) = cached.filter(|(read_at, _)| read_at.elapsed() < RULES_FRESH_FOR) {
             return Ok(rules);
@@ -172,8 +194,8 @@ impl RuleCache {
 
 /// The article that answers `text`, if one does with confidence (see [`Faq::answer`]); found
 /// on the blocking pool, reading at most [`ANALYSED_CHARS`] of the text.
-pub async fn faq_answer(state: &AppState, store_id: i64, text: &str) -> Result<Option<Article>, StoreError> {
-    Ok(state.faq.answer_off(store_id, analysed(text)).await)
+pub async fn faq_answer(bot: &Bot, store_id: i64, text: &str) -> Result<Option<Article>, Error> {
+    Ok(bot.faq.answer_off(store_id, analysed(text)).await)
 }
 
 /// The part of a shopper message the bot analyses: its first [`ANALYSED_WORDS`] words, at most
@@ -208,19 +230,19 @@ pub fn analysed(text: &str) -> String {
 /// wrote. `settles` marks the shopper's wait as answered (when nobody else will answer it).
 /// Returns whether it posted.
 pub async fn say(
-    state: &AppState,
+    bot: &Bot,
     conversation: &ConversationRecord,
     text: &str,
     faq_article: Option<&str>,
     settles: bool,
-) -> Result<bool, StoreError> {
-    let recent = state.store.recent_messages(conversation.id, MAX_IN_A_ROW as u32 + 1).await?;
+) -> Result<bool, Error> {
+    let recent = bot.store.recent_messages(conversation.id, MAX_IN_A_ROW as u32 + 1).await?;
     let in_a_row = recent.iter().rev().take_while(|m| m.author.role != Role::Visitor).count();
     if in_a_row >= MAX_IN_A_ROW {
         return Ok(false);
     }
-    let window = i64::try_from(state.bot_repeat_window.as_millis()).unwrap_or(i64::MAX);
-    if state.store.bot_said_since(conversation.id, text, now_millis().saturating_sub(window)).await? {
+    let window = i64::try_from(bot.repeat_window.as_millis()).unwrap_or(i64::MAX);
+    if bot.store.bot_said_since(conversation.id, text, now_millis().saturating_sub(window)).await? {
         return Ok(false);
     }
     let message = NewMessage {
@@ -231,9 +253,9 @@ pub async fn say(
         client_id: None,
         faq_article,
     };
-    chat::post(state, conversation, &message).await?;
+    bot.chat.post(conversation, &message).await?;
     if settles {
-        state.store.settle_wait(conversation.id, now_millis()).await?;
+        bot.store.settle_wait(conversation.id, now_millis()).await?;
     }
     Ok(true)
 }

@@ -8,7 +8,6 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::app::{start, RelayConfig};
-use crate::http::parse_origin;
 pub use limits::LimitArgs;
 
 mod limits;
@@ -171,17 +170,6 @@ pub enum StoreCommand {
     },
 }
 
-/// What an agent may do.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AgentRole {
-    /// Manages the store, its agents and its settings.
-    Owner,
-    /// Manages agents and settings.
-    Admin,
-    /// Chats.
-    Agent,
-}
-
 /// `relay agent …`
 #[derive(Debug, Subcommand)]
 pub enum AgentCommand {
@@ -199,9 +187,9 @@ pub enum AgentCommand {
         /// Display name shown to shoppers (defaults to the part of the email before '@').
         #[arg(long)]
         name: Option<String>,
-        /// Role.
-        #[arg(long, value_enum, default_value = "agent")]
-        role: AgentRole,
+        /// Role: owner, admin or agent.
+        #[arg(long, default_value = "agent")]
+        role: protocol::AgentRole,
     },
 }
 
@@ -232,8 +220,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Store(StoreCommand::Add { key, name, origins }) => {
             check_store_key(&key)?;
-            let origins =
-                origins.iter().map(|o| parse_origin(o)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+            let origins = origins
+                .iter()
+                .map(|o| crate::fields::origin(o))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(anyhow::Error::msg)?;
             let store = crate::app::open_data_dir(&cli.data_dir).await?;
             store.add_store(&key, name.trim(), &origins).await?;
             store.close().await;
@@ -260,9 +251,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                      or --retention-days"
                 );
             }
-            let colour = colour.as_deref().map(crate::http::parse_colour).transpose().map_err(anyhow::Error::msg)?;
-            let position =
-                position.as_deref().map(crate::http::parse_position).transpose().map_err(anyhow::Error::msg)?;
+            let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
+            let position = position.as_deref().map(crate::fields::position).transpose().map_err(anyhow::Error::msg)?;
             let store = crate::app::open_data_dir(&cli.data_dir).await?;
             let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
             if colour.is_some() || position.is_some() {
@@ -326,20 +316,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {
-            let email = email.trim().to_owned();
-            if !email.contains('@') {
-                bail!("{email:?} is not an email address");
-            }
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
-            }
+            let email = crate::fields::email(&email).map_err(anyhow::Error::msg)?;
+            crate::fields::password(&password).map_err(anyhow::Error::msg)?;
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+            let name = crate::fields::agent_name(&name).map_err(anyhow::Error::msg)?;
             let db = crate::app::open_data_dir(&cli.data_dir).await?;
             let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
                 .await
                 .context("hashing the password")?;
-            let role = format!("{role:?}").to_lowercase();
-            db.add_agent(&store, &email, &name, &role, &hash).await?;
+            db.add_agent(&store, &email, &name, role, &hash).await?;
             db.close().await;
             println!("created {role} {email:?} ({name}) in store {store:?}");
             Ok(())

@@ -34,8 +34,9 @@ use tantivy::tokenizer::{
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
-use crate::app::AppState;
 use crate::store::Article;
+use crate::store::Store;
+use tokio_util::sync::CancellationToken;
 
 const ENGLISH: &str = "parley_en";
 const CJK: &str = "parley_cjk";
@@ -101,6 +102,7 @@ pub struct Faq {
 
 impl Faq {
     /// An empty index (fill it with [`Faq::sync`]).
+    #[allow(clippy::expect_used)] // each expect states an invariant that holds
     pub fn new() -> Result<Faq, tantivy::TantivyError> {
         let mut schema = Schema::builder();
         let text = |analyzer: &str| {
@@ -356,14 +358,14 @@ fn snippet(answer: &str) -> String {
 pub const CONFIDENT_COVERAGE: f64 = 0.6;
 
 /// Keeps the index in step with the database until the relay shuts down.
-pub async fn follow_changes(state: Arc<AppState>) {
+pub async fn follow_changes(faq: Arc<Faq>, store: Store, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => return,
             _ = tick.tick() => {
-                if let Err(error) = state.faq.sync(&state.store).await {
+                if let Err(error) = faq.sync(&store).await {
                     tracing::warn!(%error, "FAQ index could not follow a change");
                 }
             }

@@ -15,158 +15,92 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use axum::Json;
 use protocol::ErrorCode;
 use serde_json::{json, Value};
 
-use super::api_error;
 use super::body::JsonBody;
-use super::caller::{caller, Need};
-use crate::app::AppState;
+use super::caller::{Admin, Caller, Staff};
+use crate::error::{Error, Result};
 use crate::faq::article_json;
 use crate::faq::import::{parse_article, ImportError};
+use crate::state::AppState;
 use crate::store::StoreRecord;
-use crate::ws::Refusal;
 
-fn invalid(error: ImportError) -> Response {
-    api_error(StatusCode::BAD_REQUEST, ErrorCode::InvalidValue, error.to_string())
-}
-
-fn failed(error: crate::store::StoreError) -> Response {
-    Refusal::from(error).into_response()
+fn invalid(error: ImportError) -> Error {
+    Error::invalid(error.to_string())
 }
 
 /// Stores one article and brings the search index up to date before answering.
-async fn save(state: &AppState, store: &StoreRecord, article: crate::store::Article) -> Result<Value, Response> {
+async fn save(state: &AppState, store: &StoreRecord, article: crate::store::Article) -> Result<Value> {
     let json = article_json(&article);
-    state.store.upsert_articles(store.id, vec![article]).await.map_err(failed)?;
-    state.faq.sync(&state.store).await.map_err(failed)?;
+    state.store.upsert_articles(store.id, vec![article]).await?;
+    state.faq.sync(&state.store).await?;
     Ok(json)
 }
 
 /// `GET …/faq/articles`
-pub async fn list(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let (_, store) = match caller(&state, &headers, &key, Need::Staff).await {
-        Ok(c) => c,
-        Err(refused) => return refused,
-    };
-    match state.store.articles(store.id).await {
-        Ok(articles) => Json(articles.iter().map(article_json).collect::<Vec<_>>()).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn list(State(state): State<Arc<AppState>>, caller: Caller<Staff>) -> Result<Json<Vec<Value>>> {
+    let articles = state.store.articles(caller.store.id).await?;
+    Ok(Json(articles.iter().map(article_json).collect()))
 }
 
 /// `POST …/faq/articles`
 pub async fn create(
     State(state): State<Arc<AppState>>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
+    caller: Caller<Admin>,
     JsonBody(body): JsonBody<Value>,
-) -> Response {
-    let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
-        Ok(c) => c,
-        Err(refused) => return refused,
-    };
-    let article = match parse_article(1, &body) {
-        Ok(article) => article,
-        Err(e) => return invalid(e),
-    };
-    match state.store.article(store.id, &article.id).await {
-        Ok(Some(_)) => {
-            return api_error(
-                StatusCode::CONFLICT,
-                ErrorCode::AlreadyExists,
-                format!("article {} exists", article.id_json),
-            )
-        }
-        Ok(None) => {}
-        Err(e) => return failed(e),
+) -> Result<(StatusCode, Json<Value>)> {
+    let article = parse_article(1, &body).map_err(invalid)?;
+    if state.store.article(caller.store.id, &article.id).await?.is_some() {
+        return Err(Error::new(ErrorCode::AlreadyExists, format!("article {} exists", article.id_json)));
     }
-    match save(&state, &store, article).await {
-        Ok(json) => (StatusCode::CREATED, Json(json)).into_response(),
-        Err(refused) => refused,
-    }
+    Ok((StatusCode::CREATED, Json(save(&state, &caller.store, article).await?)))
 }
 
 /// `PUT …/faq/articles/{id}`
 pub async fn replace(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
+    caller: Caller<Admin>,
+    Path((_, id)): Path<(String, String)>,
     JsonBody(mut body): JsonBody<Value>,
-) -> Response {
-    let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
-        Ok(c) => c,
-        Err(refused) => return refused,
-    };
+) -> Result<Json<Value>> {
     // The path names the article; a number-like id stays a number, as an import would keep it.
     if let Some(object) = body.as_object_mut() {
         let id_value = id.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(id.clone()));
         object.insert("id".into(), id_value);
     }
-    let article = match parse_article(1, &body) {
-        Ok(article) => article,
-        Err(e) => return invalid(e),
-    };
-    match save(&state, &store, article).await {
-        Ok(json) => Json(json).into_response(),
-        Err(refused) => refused,
-    }
+    let article = parse_article(1, &body).map_err(invalid)?;
+    Ok(Json(save(&state, &caller.store, article).await?))
 }
 
 /// `DELETE …/faq/articles/{id}`
 pub async fn remove(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
-        Ok(c) => c,
-        Err(refused) => return refused,
-    };
-    match state.store.delete_article(store.id, &id).await {
-        Ok(true) => match state.faq.sync(&state.store).await {
-            Ok(_) => StatusCode::NO_CONTENT.into_response(),
-            Err(e) => failed(e),
-        },
-        Ok(false) => api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no article {id:?}")),
-        Err(e) => failed(e),
+    caller: Caller<Admin>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    if !state.store.delete_article(caller.store.id, &id).await? {
+        return Err(Error::not_found(format!("no article {id:?}")));
     }
+    state.faq.sync(&state.store).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET …/faq/unanswered?limit=N`
 pub async fn unanswered(
     State(state): State<Arc<AppState>>,
-    Path(key): Path<String>,
+    caller: Caller<Admin>,
     Query(params): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
-        Ok(c) => c,
-        Err(refused) => return refused,
-    };
+) -> Result<Json<Vec<Value>>> {
     let limit = params.get("limit").and_then(|l| l.parse::<u32>().ok()).unwrap_or(20).clamp(1, 200);
-    match state.store.top_unanswered(store.id, limit).await {
-        Ok(rows) => Json(
-            rows.into_iter()
-                .map(|(question, count)| json!({ "question": question, "count": count }))
-                .collect::<Vec<_>>(),
-        )
-        .into_response(),
-        Err(e) => failed(e),
-    }
+    let rows = state.store.top_unanswered(caller.store.id, limit).await?;
+    Ok(Json(rows.into_iter().map(|(question, count)| json!({ "question": question, "count": count })).collect()))
 }
 
 /// `GET …/faq/feedback`
-pub async fn feedback(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let (_, store) = match caller(&state, &headers, &key, Need::Admin).await {
-        Ok(c) => c,
-        Err(refused) => return refused,
-    };
-    match state.store.feedback_counts(store.id).await {
-        Ok((helpful, not_helpful)) => Json(json!({ "helpful": helpful, "not_helpful": not_helpful })).into_response(),
-        Err(e) => failed(e),
-    }
+pub async fn feedback(State(state): State<Arc<AppState>>, caller: Caller<Admin>) -> Result<Json<Value>> {
+    let (helpful, not_helpful) = state.store.feedback_counts(caller.store.id).await?;
+    Ok(Json(json!({ "helpful": helpful, "not_helpful": not_helpful })))
 }

@@ -11,15 +11,14 @@ use std::io::Write;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::Path;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use bytes::Bytes;
-use protocol::ErrorCode;
 use rust_embed::RustEmbed;
 
-use super::api_error;
-use crate::app::AppState;
+use crate::error::Error;
 
 #[derive(RustEmbed)]
 #[folder = "../target/web/widget/"]
@@ -93,6 +92,7 @@ impl Assets {
 /// The console's Content-Security-Policy: its own files only, the one inline script Trunk writes
 /// (by its SHA-256), wasm compilation, sockets and calls to the relay itself, and no framing.
 /// Should anything a shopper typed ever reach the page as markup, it could not run.
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 fn content_policy(page: &[u8]) -> HeaderValue {
     use base64::Engine;
     use sha2::Digest;
@@ -175,12 +175,14 @@ fn compressed(data: Vec<u8>, content_type: HeaderValue, cache_control: &'static 
 }
 
 /// Gzip at the highest level (used for small files at start-up, and by the size test).
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 pub fn gzip(data: &[u8]) -> Bytes {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data).expect("writing to memory");
     Bytes::from(encoder.finish().expect("writing to memory"))
 }
 
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 fn brotli(data: &[u8]) -> Bytes {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams { quality: 9, ..Default::default() };
@@ -218,69 +220,69 @@ fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
 }
 
 fn not_found() -> Response {
-    api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file")
+    Error::not_found("no such file").into_response()
 }
 
 /// `GET /widget.js`: the loader merchants embed.
-pub async fn loader(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    respond(&state.assets.loader, &headers)
+pub async fn loader(Extension(assets): Extension<Arc<Assets>>, headers: HeaderMap) -> Response {
+    respond(&assets.loader, &headers)
 }
 
 /// `GET /assets/{path}`: the widget's built files.
-pub async fn widget_file(State(state): State<Arc<AppState>>, Path(path): Path<String>, headers: HeaderMap) -> Response {
-    match state.assets.widget.get(&path) {
+pub async fn widget_file(
+    Extension(assets): Extension<Arc<Assets>>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match assets.widget.get(&path) {
         Some(asset) => respond(asset, &headers),
         None => not_found(),
     }
 }
 
 /// `GET /demo/`: the demo storefront's product page.
-pub async fn storefront_index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    match state.assets.storefront.get("index.html") {
+pub async fn storefront_index(Extension(assets): Extension<Arc<Assets>>, headers: HeaderMap) -> Response {
+    match assets.storefront.get("index.html") {
         Some(asset) => respond(asset, &headers),
-        None => not_found().into_response(),
+        None => not_found(),
     }
 }
 
 /// `GET /demo/{path}`: the storefront's other files.
 pub async fn storefront_file(
-    State(state): State<Arc<AppState>>,
+    Extension(assets): Extension<Arc<Assets>>,
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match state.assets.storefront.get(&path) {
+    match assets.storefront.get(&path) {
         Some(asset) => respond(asset, &headers),
         None => not_found(),
     }
 }
 
 /// `GET /console/`: the agents' console. It may not be framed by other sites (clickjacking).
-pub async fn console_index(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    match state.assets.console.get("index.html") {
+pub async fn console_index(Extension(assets): Extension<Arc<Assets>>, headers: HeaderMap) -> Response {
+    match assets.console.get("index.html") {
         Some(asset) => {
             let mut response = respond(asset, &headers);
             let h = response.headers_mut();
             h.remove(header::ACCESS_CONTROL_ALLOW_ORIGIN);
             h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-            h.insert(header::CONTENT_SECURITY_POLICY, state.assets.console_policy.clone());
+            h.insert(header::CONTENT_SECURITY_POLICY, assets.console_policy.clone());
             h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
             response
         }
-        None => api_error(
-            StatusCode::NOT_FOUND,
-            ErrorCode::NotFound,
-            "the console is not built into this relay; run `cargo xtask build`",
-        ),
+        None => Error::not_found("the console is not built into this relay; run `cargo xtask build`").into_response(),
     }
 }
 
 /// `GET /console/{path}`: the console's hashed files.
 pub async fn console_file(
-    State(state): State<Arc<AppState>>,
+    Extension(assets): Extension<Arc<Assets>>,
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match state.assets.console.get(&path) {
+    match assets.console.get(&path) {
         Some(asset) if path != "index.html" => respond(asset, &headers),
         _ => not_found(),
     }

@@ -5,11 +5,9 @@
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use protocol::ErrorCode;
-
-use super::api_error;
 
 /// A JSON body of type `T`; use it in handlers where `Json<T>` would go.
 pub struct JsonBody<T>(pub T);
@@ -24,7 +22,12 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err(api_error(rejection.status(), ErrorCode::Malformed, rejection.body_text())),
+            Err(rejection) => {
+                // axum's status says which: 400 not JSON, 415 no JSON content type, 422 wrong
+                // fields. The code is `malformed` for all three.
+                let body = crate::error::body(ErrorCode::Malformed, &rejection.body_text());
+                Err((rejection.status(), Json(body)).into_response())
+            }
         }
     }
 }

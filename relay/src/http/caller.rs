@@ -1,5 +1,5 @@
 //! Who is calling an API, and whether they may: the one check every back-office request
-//! passes, in the relay rather than in a UI.
+//! passes, in the relay rather than in a UI, as the [`Caller`] extractor.
 //!
 //! A request carries an agent session, either as the console's cookie or as
 //! `Authorization: Bearer TOKEN` (the token `agent_welcome` gives other clients). No session is
@@ -11,27 +11,103 @@
 //! `SameSite=Strict`; the guard is the second lock. Bearer tokens are never sent on their own and
 //! need no such check.
 
-use axum::extract::Request;
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use protocol::ErrorCode;
+use protocol::{AgentRole, ErrorCode};
 
-use super::api_error;
-use crate::app::AppState;
 use crate::auth::{session_cookie, session_token_hash, SESSION_MAX_IDLE_MS};
+use crate::error::{Error, Result};
+use crate::state::AppState;
 use crate::store::{AgentRecord, StoreRecord};
-use crate::ws::Refusal;
 
-/// Who may call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Any agent of the store.
-    Staff,
-    /// Owners and admins.
-    Admin,
-    /// Owners only (shoppers' data on request).
-    Owner,
+/// Who may call an API: [`Staff`], [`Admin`] or [`Owner`].
+pub trait Need: Send + Sync + 'static {
+    /// Whether an agent with this role may.
+    fn allows(role: AgentRole) -> bool;
+    /// What a caller without the role is told.
+    const REFUSAL: &'static str;
+}
+
+/// Any agent of the store.
+pub struct Staff;
+/// Owners and admins.
+pub struct Admin;
+/// Owners only (shoppers' data on request).
+pub struct Owner;
+
+impl Need for Staff {
+    fn allows(_: AgentRole) -> bool {
+        true
+    }
+    const REFUSAL: &'static str = "";
+}
+
+impl Need for Admin {
+    fn allows(role: AgentRole) -> bool {
+        role.supervises()
+    }
+    const REFUSAL: &'static str = "only the store's owners and admins may do this";
+}
+
+impl Need for Owner {
+    fn allows(role: AgentRole) -> bool {
+        role == AgentRole::Owner
+    }
+    const REFUSAL: &'static str = "only the store's owners may do this";
+}
+
+/// The caller of an API under `/api/stores/{key}/…`: signed in, of that store, and allowed
+/// `N`. As an extractor it answers 401 without a live session, 404 for another store's key (as
+/// if the store did not exist) and 403 for a role that may not.
+pub struct Caller<N: Need = Staff> {
+    /// The signed-in agent.
+    pub agent: AgentRecord,
+    /// Their store, the one the path names.
+    pub store: StoreRecord,
+    need: PhantomData<N>,
+}
+
+impl<N: Need> FromRequestParts<Arc<AppState>> for Caller<N> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
+        let agent = signed_in(state, &parts.headers).await?;
+        let key = store_key(parts, state).await?;
+        // Another store's key is answered as if it did not exist.
+        let store = super::known_store(state, &key).await?;
+        if store.id != agent.store_id {
+            return Err(Error::unknown_store(&key));
+        }
+        if !N::allows(agent.role) {
+            return Err(Error::forbidden(N::REFUSAL));
+        }
+        Ok(Caller { agent, store, need: PhantomData })
+    }
+}
+
+/// The `{key}` of the request's path.
+async fn store_key(parts: &mut Parts, state: &Arc<AppState>) -> Result<String> {
+    let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+        .await
+        .map_err(|rejection| Error::new(ErrorCode::Malformed, rejection.body_text()))?;
+    params.into_iter().find(|(name, _)| name == "key").map(|(_, key)| key).ok_or_else(|| Error::unknown_store(""))
+}
+
+/// The signed-in agent, whatever their store: the extractor of `/api/session`.
+pub struct SignedIn(pub AgentRecord);
+
+impl FromRequestParts<Arc<AppState>> for SignedIn {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
+        signed_in(state, &parts.headers).await.map(SignedIn)
+    }
 }
 
 /// The bearer token of `Authorization: Bearer TOKEN`, when the request carries a non-empty one.
@@ -52,49 +128,11 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
     bearer(headers).or_else(|| session_cookie(headers))
 }
 
-fn unauthenticated() -> Response {
-    api_error(StatusCode::UNAUTHORIZED, ErrorCode::NotAuthenticated, "sign in first")
-}
-
 /// The signed-in agent, whatever their store (401 without a live session).
-pub async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<AgentRecord, Response> {
+async fn signed_in(state: &AppState, headers: &HeaderMap) -> Result<AgentRecord> {
+    let unauthenticated = || Error::not_authenticated("sign in first");
     let token = session_token(headers).ok_or_else(unauthenticated)?;
-    match state.store.agent_by_session(&session_token_hash(&token), SESSION_MAX_IDLE_MS).await {
-        Ok(Some(agent)) => Ok(agent),
-        Ok(None) => Err(unauthenticated()),
-        Err(e) => Err(Refusal::from(e).into_response()),
-    }
-}
-
-/// Whether a role may manage the store (team, settings, FAQ, canned replies).
-pub fn is_admin(role: &str) -> bool {
-    matches!(role, "owner" | "admin")
-}
-
-/// The caller, signed in and allowed `need` in the store named `key`.
-pub async fn caller(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: &str,
-    need: Need,
-) -> Result<(AgentRecord, StoreRecord), Response> {
-    let agent = signed_in(state, headers).await?;
-    // Another store's key is answered as if it did not exist.
-    let store = super::known_store(state, key).await?;
-    if store.id != agent.store_id {
-        return Err(super::unknown_store(key));
-    }
-    if need == Need::Admin && !is_admin(&agent.role) {
-        return Err(api_error(
-            StatusCode::FORBIDDEN,
-            ErrorCode::Forbidden,
-            "only the store's owners and admins may do this",
-        ));
-    }
-    if need == Need::Owner && agent.role != "owner" {
-        return Err(api_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "only the store's owners may do this"));
-    }
-    Ok((agent, store))
+    state.store.agent_by_session(&session_token_hash(&token), SESSION_MAX_IDLE_MS).await?.ok_or_else(unauthenticated)
 }
 
 /// Refuses a cookie-carrying request that changes something (and any sign-in) unless the
@@ -106,11 +144,8 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
     let cookie_only = session_cookie(headers).is_some() && bearer(headers).is_none();
     let signing_in = request.uri().path() == "/api/session";
     if changes && (cookie_only || signing_in) && !from_own_pages(headers) {
-        return api_error(
-            StatusCode::FORBIDDEN,
-            ErrorCode::OriginNotAllowed,
-            "cross-site request refused: send it from the console's own pages",
-        );
+        let refusal = "cross-site request refused: send it from the console's own pages";
+        return Error::new(ErrorCode::OriginNotAllowed, refusal).into_response();
     }
     next.run(request).await
 }
@@ -123,5 +158,5 @@ fn from_own_pages(headers: &HeaderMap) -> bool {
         return false;
     }
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    origin.is_some_and(|origin| super::origin::is_same_origin(origin, headers))
+    origin.is_some_and(|origin| crate::origin::is_same_origin(origin, headers))
 }

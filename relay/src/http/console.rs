@@ -1,7 +1,7 @@
 //! The console's HTTP API: the team, the store's settings, canned replies, closed
 //! conversations and the shopper context panel. Live chat itself goes over the agent socket.
 //!
-//! Every handler starts with [`caller`], which checks the session, the store and the role:
+//! Every handler takes a [`Caller`], which checks the session, the store and the role:
 //!
 //! - `GET /api/stores/{key}/team`: the agents with their status (any agent: transfers need it)
 //! - `POST /api/stores/{key}/team`: add an agent (owners and admins; only owners add owners)
@@ -17,60 +17,40 @@ use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::{ErrorCode, MAX_TEXT_CHARS};
+use protocol::{AgentRole, CannedReply, ConversationSummary, TeamMember};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::api_error;
 use super::body::JsonBody;
-use super::caller::{caller, Need};
-use super::parse_origin;
-use crate::app::AppState;
+use super::caller::{Admin, Caller, Staff};
 use crate::auth::session_token_hash;
+use crate::chat::{may_use, Access};
+use crate::error::{Error, Result};
+use crate::fanout::{close_code, Audience};
+use crate::fields;
+use crate::limits::BUSY_WAIT;
 use crate::routing::desk::Presence;
-use crate::store::{MemberChange, StoreError, StoreSettings};
-use crate::ws::socket::close_code;
-use crate::ws::Refusal;
+use crate::state::AppState;
+use crate::store::{MemberChange, StoreSettings};
 
-fn failed(error: StoreError) -> Response {
-    match error {
-        StoreError::AlreadyExists(why) => api_error(StatusCode::CONFLICT, ErrorCode::AlreadyExists, why),
-        StoreError::NotFound(why) => api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, why),
-        other => Refusal::from(other).into_response(),
-    }
+/// A role named in a request.
+fn role(text: &str) -> Result<AgentRole> {
+    text.parse().map_err(|_| Error::invalid("role must be owner, admin or agent"))
 }
 
-fn invalid(why: impl Into<String>) -> Response {
-    api_error(StatusCode::BAD_REQUEST, ErrorCode::InvalidValue, why)
+/// Hashes a new password on the bounded pool, or says the relay is busy.
+async fn hashed(state: &AppState, password: String) -> Result<String> {
+    crate::auth::hash_password_bounded(&state.limits, password)
+        .await
+        .ok_or_else(|| Error::rate_limited("password changes at once; the relay is busy", BUSY_WAIT))
 }
-
-fn forbidden(why: &str) -> Response {
-    api_error(StatusCode::FORBIDDEN, ErrorCode::Forbidden, why)
-}
-
-/// Unwraps a check, or returns its refusal from the handler.
-macro_rules! check {
-    ($result:expr) => {
-        match $result {
-            Ok(value) => value,
-            Err(refused) => return refused,
-        }
-    };
-}
-
-const ROLES: [&str; 3] = ["owner", "admin", "agent"];
 
 /// `GET …/team`
-pub async fn team(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
-    let members = check!(state.store.team(store.id).await.map_err(failed));
-    let listed: Vec<_> = members
-        .into_iter()
-        .map(|m| protocol::TeamMember { status: Some(state.routing.status_of(m.id)), ..m })
-        .collect();
-    Json(listed).into_response()
+pub async fn team(State(state): State<Arc<AppState>>, caller: Caller<Staff>) -> Result<Json<Vec<TeamMember>>> {
+    let members = state.store.team(caller.store.id).await?;
+    let listed = members.into_iter().map(|m| TeamMember { status: Some(state.routing.status_of(m.id)), ..m });
+    Ok(Json(listed.collect()))
 }
 
 /// What `POST …/team` takes.
@@ -88,137 +68,91 @@ pub struct NewMember {
 /// `POST …/team`
 pub async fn add_member(
     State(state): State<Arc<AppState>>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
+    Caller { agent: me, store, .. }: Caller<Admin>,
     JsonBody(new): JsonBody<NewMember>,
-) -> Response {
-    let (me, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
-    let role = new.role.unwrap_or_else(|| "agent".into());
-    if !ROLES.contains(&role.as_str()) {
-        return invalid("role must be owner, admin or agent");
+) -> Result<(StatusCode, Json<TeamMember>)> {
+    let role = new.role.as_deref().map_or(Ok(AgentRole::Agent), role)?;
+    if role == AgentRole::Owner && me.role != AgentRole::Owner {
+        return Err(Error::forbidden("only owners may add owners"));
     }
-    if role == "owner" && me.role != "owner" {
-        return forbidden("only owners may add owners");
-    }
-    let email = new.email.trim().to_owned();
-    if !email_address::EmailAddress::is_valid(&email) {
-        return invalid(format!("{email:?} is not an email address"));
-    }
-    let name = new.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 80 {
-        return invalid("the name must have 1 to 80 characters");
-    }
-    if new.password.chars().count() < 8 {
-        return invalid("the password must have at least 8 characters");
-    }
-    let capacity = check!(crate::fields::capacity(new.capacity.unwrap_or(5)).map_err(invalid));
-    let Some(hash) = crate::auth::hash_password_bounded(&state.limits, new.password).await else {
-        return crate::http::too_many("password changes at once; the relay is busy", crate::http::BUSY_WAIT);
-    };
-    let agent = check!(state.store.add_agent(&store.key, &email, &name, &role, &hash).await.map_err(failed));
-    check!(state.store.set_agent_capacity(agent.id, capacity).await.map_err(failed));
-    let member = check!(state.store.team_member(store.id, agent.id).await.map_err(failed));
-    (StatusCode::CREATED, Json(member)).into_response()
+    let email = fields::email(&new.email).map_err(Error::invalid)?;
+    let name = fields::agent_name(&new.name).map_err(Error::invalid)?;
+    fields::password(&new.password).map_err(Error::invalid)?;
+    let capacity = fields::capacity(new.capacity.unwrap_or(5)).map_err(Error::invalid)?;
+    let hash = hashed(&state, new.password).await?;
+    let agent = state.store.add_agent(&store.key, &email, &name, role, &hash).await?;
+    state.store.set_agent_capacity(agent.id, capacity).await?;
+    let member = state.store.team_member(store.id, agent.id).await?;
+    let member = member.ok_or_else(|| Error::not_found(format!("no agent {}", agent.id)))?;
+    Ok((StatusCode::CREATED, Json(member)))
 }
 
 /// `PATCH …/team/{id}`
 pub async fn change_member(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, i64)>,
+    Caller { agent: me, store, .. }: Caller<Admin>,
+    Path((_, id)): Path<(String, i64)>,
     headers: HeaderMap,
     JsonBody(change): JsonBody<MemberChange>,
-) -> Response {
-    let (me, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
-    let Some(target) = check!(state.store.team_member(store.id, id).await.map_err(failed)) else {
-        return api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no agent {id}"));
-    };
-    if let Some(role) = &change.role {
-        if !ROLES.contains(&role.as_str()) {
-            return invalid("role must be owner, admin or agent");
-        }
+) -> Result<Json<TeamMember>> {
+    let target =
+        state.store.team_member(store.id, id).await?.ok_or_else(|| Error::not_found(format!("no agent {id}")))?;
+    let new_role = change.role.as_deref().map(role).transpose()?;
+    let touches_owner = target.role == AgentRole::Owner || new_role == Some(AgentRole::Owner);
+    if touches_owner && me.role != AgentRole::Owner {
+        return Err(Error::forbidden("only owners may change owners or make someone an owner"));
     }
-    let touches_owner = target.role == "owner" || change.role.as_deref() == Some("owner");
-    if touches_owner && me.role != "owner" {
-        return forbidden("only owners may change owners or make someone an owner");
-    }
-    let demotes_or_deactivates =
-        change.active == Some(false) || change.role.as_deref().is_some_and(|r| r != target.role);
-    if target.id == me.id && demotes_or_deactivates {
-        return forbidden("you cannot change your own role or deactivate yourself");
+    let role_changes = new_role.is_some_and(|r| r != target.role);
+    if target.id == me.id && (change.active == Some(false) || role_changes) {
+        return Err(Error::forbidden("you cannot change your own role or deactivate yourself"));
     }
     if let Some(capacity) = change.capacity {
-        check!(crate::fields::capacity(capacity).map_err(invalid));
+        fields::capacity(capacity).map_err(Error::invalid)?;
     }
-    if change.name.as_deref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 80) {
-        return invalid("the name must have 1 to 80 characters");
+    if let Some(name) = &change.name {
+        fields::agent_name(name).map_err(Error::invalid)?;
     }
-    if change.password.as_ref().is_some_and(|p| p.chars().count() < 8) {
-        return invalid("the password must have at least 8 characters");
+    if let Some(password) = &change.password {
+        fields::password(password).map_err(Error::invalid)?;
     }
     if let Some(password) = change.password.clone() {
-        let Some(hash) = crate::auth::hash_password_bounded(&state.limits, password).await else {
-            return crate::http::too_many("password changes at once; the relay is busy", crate::http::BUSY_WAIT);
-        };
+        let hash = hashed(&state, password).await?;
         // Every other session ends, and so do the sockets signed in with them; an agent who
         // changes their own password keeps the session they are using.
         let mine = (id == me.id).then(|| super::caller::session_token(&headers).map(|t| session_token_hash(&t)));
         let keep = mine.flatten();
-        check!(state.store.set_password(store.id, id, &hash, keep.as_deref()).await.map_err(failed));
-        state.hub.disconnect_agent_except(id, keep.as_deref(), close_code::POLICY_VIOLATION, "the password changed");
+        state.store.set_password(store.id, id, &hash, keep.as_deref()).await?;
+        let others = Audience::AgentExceptSession { agent_id: id, keep };
+        state.fanout.close(&others, close_code::POLICY_VIOLATION, "the password changed");
     }
-    let member = check!(state.store.change_member(store.id, id, &change).await.map_err(failed));
-    if change.role.as_deref().is_some_and(|r| r != target.role) && member.active {
+    let member = state.store.change_member(store.id, id, &change).await?;
+    if role_changes && member.active {
         // Supervising (or not) is decided when a socket joins: the sockets reconnect, with
         // their session, under the new role.
-        state.hub.disconnect_agent(id, close_code::TRY_AGAIN_LATER, "your role changed; reconnect");
+        state.fanout.close(&Audience::Agent(id), close_code::TRY_AGAIN_LATER, "your role changed; reconnect");
     }
     if !member.active {
         // Their sessions are gone, their sockets close, and their conversations go back to the
         // team now.
-        state.hub.disconnect_agent(id, close_code::POLICY_VIOLATION, "your account was deactivated");
-        check!(state.routing.set_status(&state, id, Presence::Offline).await.map_err(failed));
+        state.fanout.close(&Audience::Agent(id), close_code::POLICY_VIOLATION, "your account was deactivated");
+        state.routing.set_status(id, Presence::Offline).await?;
     } else if let Some(capacity) = change.capacity {
-        check!(state.routing.set_capacity(&state, id, capacity).await.map_err(IntoResponse::into_response));
+        state.routing.set_capacity(id, capacity).await?;
     }
-    Json(member).into_response()
+    Ok(Json(member))
 }
 
 /// `GET …/settings`
-pub async fn settings(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
-    let settings = check!(state.store.settings(store.id).await.map_err(failed));
-    Json(settings).into_response()
-}
-
-/// Checks a widget colour: `#rrggbb` (returned in lower case).
-pub fn parse_colour(text: &str) -> Result<String, String> {
-    let hex = text.strip_prefix('#').unwrap_or("");
-    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("{text:?} is not a colour like #1f5eff"));
-    }
-    Ok(text.to_ascii_lowercase())
-}
-
-/// Checks a launcher corner: `right` or `left`.
-pub fn parse_position(text: &str) -> Result<String, String> {
-    match text {
-        "right" | "left" => Ok(text.to_owned()),
-        _ => Err(format!("{text:?}: the position must be right or left")),
-    }
+pub async fn settings(State(state): State<Arc<AppState>>, caller: Caller<Staff>) -> Result<Json<StoreSettings>> {
+    Ok(Json(state.store.settings(caller.store.id).await?))
 }
 
 /// Checks and normalises settings before they are stored.
 fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
-    s.name = s.name.trim().to_owned();
-    if s.name.is_empty() || s.name.chars().count() > 100 {
-        return Err("the name must have 1 to 100 characters".into());
-    }
-    s.colour = parse_colour(&s.colour)?;
-    s.position = parse_position(&s.position)?;
-    s.greeting = s.greeting.map(|g| g.trim().to_owned()).filter(|g| !g.is_empty());
-    if s.greeting.as_ref().is_some_and(|g| g.chars().count() > 500) {
-        return Err("the greeting is longer than 500 characters".into());
-    }
+    s.name = fields::store_name(&s.name)?;
+    s.colour = fields::colour(&s.colour)?;
+    s.position = fields::position(&s.position)?;
+    s.greeting = fields::greeting(s.greeting.as_deref())?;
     if s.retention_days.is_some_and(|d| !(1..=36_500).contains(&d)) {
         return Err("conversations are kept 1 to 36500 days, or for ever".into());
     }
@@ -234,21 +168,19 @@ fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
             jiff::tz::TimeZone::get(&s.timezone).map_err(|_| format!("{:?} is not a time zone", s.timezone))?;
         }
     }
-    s.origins = s.origins.iter().map(|o| parse_origin(o.trim())).collect::<Result<Vec<_>, _>>()?;
+    s.origins = s.origins.iter().map(|o| fields::origin(o.trim())).collect::<Result<Vec<_>, _>>()?;
     Ok(s)
 }
 
 /// `PUT …/settings`
 pub async fn save_settings(
     State(state): State<Arc<AppState>>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
+    caller: Caller<Admin>,
     JsonBody(body): JsonBody<StoreSettings>,
-) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
-    let settings = check!(validated(body).map_err(invalid));
-    check!(state.store.save_settings(store.id, &settings).await.map_err(failed));
-    Json(settings).into_response()
+) -> Result<Json<StoreSettings>> {
+    let settings = validated(body).map_err(Error::invalid)?;
+    state.store.save_settings(caller.store.id, &settings).await?;
+    Ok(Json(settings))
 }
 
 /// What `POST …/canned` and `PUT …/canned/{id}` take.
@@ -260,63 +192,53 @@ pub struct CannedForm {
 
 impl CannedForm {
     /// The shortcut without its `/`, and the text, once both are acceptable.
-    fn checked(self) -> Result<(String, String), String> {
+    fn checked(self) -> Result<(String, String)> {
         let shortcut = self.shortcut.trim().trim_start_matches('/').to_lowercase();
         let fine = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
         if shortcut.is_empty() || shortcut.chars().count() > 32 || !shortcut.chars().all(fine) {
-            return Err("the shortcut must be 1 to 32 letters, digits, - or _".into());
+            return Err(Error::invalid("the shortcut must be 1 to 32 letters, digits, - or _"));
         }
-        let text = self.text.trim().to_owned();
-        if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
-            return Err(format!("the text must have 1 to {MAX_TEXT_CHARS} characters"));
-        }
-        Ok((shortcut, text))
+        Ok((shortcut, fields::canned_text(&self.text).map_err(Error::invalid)?))
     }
 }
 
 /// `GET …/canned`
-pub async fn canned(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
-    Json(check!(state.store.canned_replies(store.id).await.map_err(failed))).into_response()
+pub async fn canned(State(state): State<Arc<AppState>>, caller: Caller<Staff>) -> Result<Json<Vec<CannedReply>>> {
+    Ok(Json(state.store.canned_replies(caller.store.id).await?))
 }
 
 /// `POST …/canned`
 pub async fn add_canned(
     State(state): State<Arc<AppState>>,
-    Path(key): Path<String>,
-    headers: HeaderMap,
+    caller: Caller<Admin>,
     JsonBody(form): JsonBody<CannedForm>,
-) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
-    let (shortcut, text) = check!(form.checked().map_err(invalid));
-    let reply = check!(state.store.add_canned_reply(store.id, &shortcut, &text).await.map_err(failed));
-    (StatusCode::CREATED, Json(reply)).into_response()
+) -> Result<(StatusCode, Json<CannedReply>)> {
+    let (shortcut, text) = form.checked()?;
+    let reply = state.store.add_canned_reply(caller.store.id, &shortcut, &text).await?;
+    Ok((StatusCode::CREATED, Json(reply)))
 }
 
 /// `PUT …/canned/{id}`
 pub async fn replace_canned(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, i64)>,
-    headers: HeaderMap,
+    caller: Caller<Admin>,
+    Path((_, id)): Path<(String, i64)>,
     JsonBody(form): JsonBody<CannedForm>,
-) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
-    let (shortcut, text) = check!(form.checked().map_err(invalid));
-    Json(check!(state.store.update_canned_reply(store.id, id, &shortcut, &text).await.map_err(failed))).into_response()
+) -> Result<Json<CannedReply>> {
+    let (shortcut, text) = form.checked()?;
+    Ok(Json(state.store.update_canned_reply(caller.store.id, id, &shortcut, &text).await?))
 }
 
 /// `DELETE …/canned/{id}`
 pub async fn remove_canned(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Admin).await);
-    match state.store.remove_canned_reply(store.id, id).await {
-        Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no canned reply {id}")),
-        Err(e) => failed(e),
+    caller: Caller<Admin>,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<StatusCode> {
+    if !state.store.remove_canned_reply(caller.store.id, id).await? {
+        return Err(Error::not_found(format!("no canned reply {id}")));
     }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The query of `GET …/conversations`.
@@ -331,40 +253,37 @@ pub struct Listing {
 /// `GET …/conversations?state=closed|open&limit=N`
 pub async fn conversations(
     State(state): State<Arc<AppState>>,
-    Path(key): Path<String>,
+    caller: Caller<Staff>,
     Query(listing): Query<Listing>,
-    headers: HeaderMap,
-) -> Response {
-    let (_, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
+) -> Result<Json<Vec<ConversationSummary>>> {
     let limit = listing.limit.unwrap_or(50).clamp(1, 200);
     let found = match listing.state.as_deref().unwrap_or("open") {
-        "open" => state.store.open_conversations(store.id, limit).await,
-        "closed" => state.store.closed_conversations(store.id, limit).await,
-        other => return invalid(format!("state must be open or closed, not {other:?}")),
+        "open" => state.store.open_conversations(caller.store.id, limit).await?,
+        "closed" => state.store.closed_conversations(caller.store.id, limit).await?,
+        other => return Err(Error::invalid(format!("state must be open or closed, not {other:?}"))),
     };
-    Json(check!(found.map_err(failed))).into_response()
+    Ok(Json(found))
 }
 
 /// `GET …/conversations/{id}/context`
 pub async fn context(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, i64)>,
-    headers: HeaderMap,
-) -> Response {
-    let (me, store) = check!(caller(&state, &headers, &key, Need::Staff).await);
-    let conversation = match check!(state.store.conversation(id).await.map_err(failed)) {
+    Caller { agent: me, store, .. }: Caller<Staff>,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<Value>> {
+    let conversation = match state.store.conversation(id).await? {
         Some(c) if c.store_id == store.id => c,
-        _ => return api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no conversation {id}")),
+        _ => return Err(Error::not_found(format!("no conversation {id}"))),
     };
-    if !crate::ws::agent::may_use(&me, &conversation, crate::ws::agent::Access::Read) {
-        return forbidden("this conversation is another agent's");
+    if !may_use(&me, &conversation, Access::Read) {
+        return Err(Error::forbidden("this conversation is another agent's"));
     }
     let db = &state.store;
-    let summary = check!(db.summary(&conversation).await.map_err(failed));
-    let visit = check!(db.visitor_context(&conversation.visitor_id).await.map_err(failed));
-    let previous = check!(db.conversations_of_visitor(&conversation.visitor_id, id, 10).await.map_err(failed));
-    let notes = check!(db.notes(id).await.map_err(failed));
-    Json(json!({
+    let summary = db.summary(&conversation).await?;
+    let visit = db.visitor_context(&conversation.visitor_id).await?;
+    let previous = db.conversations_of_visitor(&conversation.visitor_id, id, 10).await?;
+    let notes = db.notes(id).await?;
+    Ok(Json(json!({
         "conversation": summary,
         "visitor_id": conversation.visitor_id,
         "email": summary.follow_up_email,
@@ -374,6 +293,5 @@ pub async fn context(
         "pages": visit.pages,
         "previous": previous,
         "notes": notes,
-    }))
-    .into_response()
+    })))
 }

@@ -9,14 +9,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::ErrorCode;
 
-use super::{api_error, known_store, origin_allowed, too_many, with_cors};
-use crate::app::AppState;
-use crate::ws::Refusal;
+use super::{known_store, with_cors};
+use crate::error::{Error, Result};
+use crate::origin::origin_allowed;
+use crate::state::AppState;
 
 /// Results given when `limit` is absent.
 const DEFAULT_LIMIT: usize = 5;
@@ -31,10 +31,8 @@ async fn allowed_store(
     key: &str,
     peer: SocketAddr,
     headers: &HeaderMap,
-) -> Result<crate::store::StoreRecord, Response> {
-    if let Err(wait) = state.limits.search(peer.ip()) {
-        return Err(too_many("searches", wait));
-    }
+) -> Result<crate::store::StoreRecord> {
+    state.limits.search(peer.ip()).map_err(|wait| Error::rate_limited("searches", wait))?;
     let store = known_store(state, key).await?;
     origin_allowed(&store, headers)?;
     Ok(store)
@@ -46,17 +44,14 @@ pub async fn article(
     Path((key, id)): Path<(String, String)>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-) -> Response {
-    let store = match allowed_store(&state, &key, peer, &headers).await {
-        Ok(store) => store,
-        Err(refused) => return refused,
+) -> Result<Response> {
+    let store = allowed_store(&state, &key, peer, &headers).await?;
+    let found = state.store.article(store.id, &id).await.map_err(Error::from);
+    let response = match found.and_then(|a| a.ok_or_else(|| Error::not_found(format!("no article {id:?}")))) {
+        Ok(article) => Json(crate::faq::article_json(&article)).into_response(),
+        Err(error) => error.into_response(),
     };
-    let response = match state.store.article(store.id, &id).await {
-        Ok(Some(article)) => Json(crate::faq::article_json(&article)).into_response(),
-        Ok(None) => api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no article {id:?}")),
-        Err(e) => Refusal::from(e).into_response(),
-    };
-    with_cors(response, &headers)
+    Ok(with_cors(response, &headers))
 }
 
 /// Searches a store's FAQ.
@@ -66,27 +61,18 @@ pub async fn search(
     Query(params): Query<HashMap<String, String>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-) -> Response {
-    let store = match allowed_store(&state, &key, peer, &headers).await {
-        Ok(store) => store,
-        Err(refused) => return refused,
-    };
+) -> Result<Response> {
+    let store = allowed_store(&state, &key, peer, &headers).await?;
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
-        Some(_) => {
-            return api_error(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::InvalidValue,
-                format!("limit must be a number from 1 to {MAX_LIMIT}"),
-            )
-        }
+        Some(_) => return Err(Error::invalid(format!("limit must be a number from 1 to {MAX_LIMIT}"))),
     };
     let query: String = params.get("q").map(|q| q.chars().take(MAX_QUERY_CHARS).collect()).unwrap_or_default();
     let hits = state.faq.search_off(store.id, query.clone(), limit).await;
     let who = format!("ip:{}", state.limits.key(peer.ip()));
-    if let Err(error) = crate::bot::note_search(&state, store.id, &query, &who).await {
+    if let Err(error) = crate::bot::note_search(&state.bot, store.id, &query, &who).await {
         tracing::warn!(%error, "an unanswered search was not recorded");
     }
-    with_cors(Json(hits).into_response(), &headers)
+    Ok(with_cors(Json(hits).into_response(), &headers))
 }

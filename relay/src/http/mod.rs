@@ -7,31 +7,27 @@ mod body;
 mod caller;
 mod console;
 mod faq;
-mod origin;
 mod privacy;
 mod session;
 
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, patch, put};
-use axum::{Json, Router};
-use protocol::ErrorCode;
+use axum::{Extension, Json, Router};
 use tower_http::trace::TraceLayer;
 
 pub use assets::Assets;
-pub use caller::is_admin;
-pub use console::{parse_colour, parse_position};
-pub use origin::{origin_allowed, parse_origin, same_origin_only};
-pub(crate) use session::BUSY_WAIT;
 
-use crate::app::AppState;
-use crate::ws;
+use crate::error::{Error, Result};
+use crate::origin::origin_allowed;
+use crate::state::AppState;
 
-/// Builds the relay's router.
-pub fn router(state: Arc<AppState>) -> Router {
+/// Builds the relay's router: these routes, the embedded `assets`, and `sockets` (the
+/// WebSocket endpoints, which live in `ws`).
+pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState>>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/", get(|| async { Redirect::temporary("/demo/") }))
@@ -59,50 +55,17 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/stores/{key}/conversations/{id}/context", get(console::context))
         .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
         .route("/api/stores/{key}/visitors/{id}/export", get(privacy::export))
-        .route("/ws/visitor", get(ws::visitor::upgrade))
-        .route("/ws/agent", get(ws::agent::upgrade))
-        .fallback(|| async { api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such page") })
+        .merge(sockets)
+        .fallback(|| async { Error::not_found("no such page") })
+        .layer(Extension(Arc::new(assets)))
         .layer(axum::middleware::from_fn(caller::csrf_guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// A JSON error body, `{"error":{"code":…,"message":…}}`, with the same codes as error frames.
-pub fn api_error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
-    (status, Json(body)).into_response()
-}
-
-/// A 429 for a client over a limit, with `Retry-After` in whole seconds.
-pub fn too_many(what: &str, wait: std::time::Duration) -> Response {
-    let secs = wait.as_secs_f64().ceil().max(1.0) as u64;
-    let mut response = api_error(
-        StatusCode::TOO_MANY_REQUESTS,
-        ErrorCode::RateLimited,
-        format!("too many {what}; try again in {secs} s"),
-    );
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    response
-}
-
-impl IntoResponse for crate::ws::Refusal {
-    fn into_response(self) -> Response {
-        api_error(StatusCode::INTERNAL_SERVER_ERROR, self.code, self.message)
-    }
-}
-
-/// The 404 every API answers for a store key it does not know (or may not show the caller).
-fn unknown_store(key: &str) -> Response {
-    api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"))
-}
-
-/// The store with this public key, or the answer for an unknown one.
-async fn known_store(state: &AppState, key: &str) -> Result<crate::store::StoreRecord, Response> {
-    match state.store.store_by_key(key).await {
-        Ok(Some(store)) => Ok(store),
-        Ok(None) => Err(unknown_store(key)),
-        Err(e) => Err(crate::ws::Refusal::from(e).into_response()),
-    }
+/// The store with this public key, or `unknown_store`.
+async fn known_store(state: &AppState, key: &str) -> Result<crate::store::StoreRecord> {
+    state.store.store_by_key(key).await?.ok_or_else(|| Error::unknown_store(key))
 }
 
 /// Lets the calling page read the answer (its origin was checked): CORS echoes the origin.
@@ -117,21 +80,17 @@ fn with_cors(mut response: Response, headers: &HeaderMap) -> Response {
 
 /// What the widget needs before any socket exists: `GET /api/stores/{key}/widget`.
 /// Answered only to pages the store allows (CORS echoes the origin).
-async fn widget_settings(State(state): State<Arc<AppState>>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let store = match known_store(&state, &key).await {
-        Ok(store) => store,
-        Err(refused) => return refused,
-    };
-    if let Err(refused) = origin_allowed(&store, &headers) {
-        return refused;
-    }
-    let look = match state.store.settings(store.id).await {
-        Ok(look) => look,
-        Err(e) => return crate::ws::Refusal::from(e).into_response(),
-    };
+async fn widget_settings(
+    State(state): State<Arc<AppState>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let store = known_store(&state, &key).await?;
+    origin_allowed(&store, &headers)?;
+    let look = state.store.settings(store.id).await?;
     let settings = serde_json::json!({
         "key": store.key, "name": look.name, "greeting": look.greeting,
         "colour": look.colour, "position": look.position,
     });
-    with_cors(Json(settings).into_response(), &headers)
+    Ok(with_cors(Json(settings).into_response(), &headers))
 }

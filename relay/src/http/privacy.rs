@@ -8,46 +8,31 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::ErrorCode;
 
-use super::api_error;
-use super::caller::{caller, Need};
-use crate::app::AppState;
-use crate::store::{AgentRecord, Shopper, StoreRecord};
-use crate::ws::Refusal;
+use super::caller::{Caller, Owner};
+use crate::error::{Error, Result};
+use crate::fanout::{close_code, Audience};
+use crate::state::AppState;
+use crate::store::Shopper;
 
-/// The calling owner, their store, and the store's visitor `id` (404 when it has none).
-async fn owner_and_visitor(
-    state: &AppState,
-    headers: &HeaderMap,
-    key: &str,
-    id: &str,
-) -> Result<(AgentRecord, StoreRecord, String), Response> {
-    let (me, store) = caller(state, headers, key, Need::Owner).await?;
-    let found = state.store.shopper_visitors(store.id, &Shopper::Visitor(id.to_owned())).await;
-    match found.map_err(|e| Refusal::from(e).into_response())?.into_iter().next() {
-        Some(visitor) => Ok((me, store, visitor)),
-        None => Err(api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, format!("no visitor {id:?}"))),
-    }
+/// The store's visitor `id` (404 when it has none).
+async fn visitor_of(state: &AppState, caller: &Caller<Owner>, id: &str) -> Result<String> {
+    let found = state.store.shopper_visitors(caller.store.id, &Shopper::Visitor(id.to_owned())).await?;
+    found.into_iter().next().ok_or_else(|| Error::not_found(format!("no visitor {id:?}")))
 }
 
 /// `GET …/visitors/{id}/export`
 pub async fn export(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let (me, store, visitor) = match owner_and_visitor(&state, &headers, &key, &id).await {
-        Ok(found) => found,
-        Err(refused) => return refused,
-    };
-    let data = match state.store.export_visitor(&visitor).await {
-        Ok(data) => data,
-        Err(e) => return Refusal::from(e).into_response(),
-    };
+    caller: Caller<Owner>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response> {
+    let visitor = visitor_of(&state, &caller, &id).await?;
+    let data = state.store.export_visitor(&visitor).await?;
+    let (me, store) = (&caller.agent, &caller.store);
     tracing::info!(store = ?store.key, visitor = ?visitor, by = ?me.email, "exported a shopper's data");
     let mut response = Json(serde_json::json!({ "store": store.key, "visitors": [data] })).into_response();
     let name =
@@ -56,27 +41,20 @@ pub async fn export(
         response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
     }
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
 /// `DELETE …/visitors/{id}`
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    Path((key, id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    let (me, store, visitor) = match owner_and_visitor(&state, &headers, &key, &id).await {
-        Ok(found) => found,
-        Err(refused) => return refused,
-    };
-    match state.store.delete_visitor(store.id, &visitor).await {
-        Ok(conversations) => {
-            tracing::info!(store = ?store.key, visitor = ?visitor, by = ?me.email, conversations,
-                "deleted a shopper's data on request");
-            // Their open tabs lose their identity; the widget starts afresh.
-            state.hub.disconnect_visitor(&visitor);
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(e) => Refusal::from(e).into_response(),
-    }
+    caller: Caller<Owner>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode> {
+    let visitor = visitor_of(&state, &caller, &id).await?;
+    let conversations = state.store.delete_visitor(caller.store.id, &visitor).await?;
+    tracing::info!(store = ?caller.store.key, visitor = ?visitor, by = ?caller.agent.email, conversations,
+        "deleted a shopper's data on request");
+    // Their open tabs lose their identity; the widget starts afresh.
+    state.fanout.close(&Audience::Visitor(visitor), close_code::POLICY_VIOLATION, "this visitor's data was deleted");
+    Ok(StatusCode::NO_CONTENT)
 }

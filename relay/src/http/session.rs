@@ -14,23 +14,19 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use protocol::ErrorCode;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::body::JsonBody;
-use super::caller::{session_token, signed_in};
-use super::{api_error, too_many};
-use crate::app::AppState;
+use super::caller::{session_token, SignedIn};
 use crate::auth::{
     check_credentials, new_session_token, session_token_hash, SignIn, SESSION_COOKIE, SESSION_MAX_IDLE_MS,
 };
-use crate::limits::SignInRefused;
+use crate::error::{Error, Result};
+use crate::fanout::{close_code, Audience};
+use crate::limits::{SignInRefused, BUSY_WAIT};
+use crate::state::AppState;
 use crate::store::AgentRecord;
-
-/// How long a sign-in refused for lack of a free password-check slot is told to wait.
-pub(crate) const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
-use crate::ws::Refusal;
 
 /// What the sign-in form sends.
 #[derive(Deserialize)]
@@ -43,12 +39,9 @@ pub struct Credentials {
 }
 
 /// The signed-in agent and their store, as the console needs them.
-async fn me_json(state: &AppState, agent: &AgentRecord) -> Result<serde_json::Value, Response> {
-    let store = match state.store.store_by_id(agent.store_id).await {
-        Ok(Some(store)) => store,
-        Ok(None) => return Err(api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, "the store is gone")),
-        Err(e) => return Err(Refusal::from(e).into_response()),
-    };
+async fn me_json(state: &AppState, agent: &AgentRecord) -> Result<serde_json::Value> {
+    let store = state.store.store_by_id(agent.store_id).await?;
+    let store = store.ok_or_else(|| Error::new(protocol::ErrorCode::UnknownStore, "the store is gone"))?;
     Ok(json!({
         "agent": { "id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role,
                    "capacity": agent.capacity },
@@ -63,6 +56,7 @@ fn over_https(headers: &HeaderMap) -> bool {
     forwarded == Some("https") || origin.is_some_and(|o| o.starts_with("https://"))
 }
 
+#[allow(clippy::expect_used)] // each expect states an invariant that holds
 fn cookie(value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
     let text = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}");
@@ -75,64 +69,45 @@ pub async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     JsonBody(form): JsonBody<Credentials>,
-) -> Response {
+) -> Result<Response> {
     let email = form.email.trim();
-    let slot = match state.limits.sign_in(email, peer.ip()) {
-        Ok(slot) => slot,
-        Err(SignInRefused::Limited(wait)) => return too_many("sign-in attempts", wait),
-        Err(SignInRefused::Busy) => return too_many("sign-ins at once; the relay is busy", BUSY_WAIT),
-    };
-    let agent = match check_credentials(&state.store, email, form.password, form.store.as_deref(), slot).await {
-        Ok(SignIn::Agent(agent)) => *agent,
-        Ok(SignIn::ChooseStore(keys)) => {
-            let refusal = crate::ws::agent::choose_store(&keys);
-            return api_error(StatusCode::CONFLICT, refusal.code, refusal.message);
-        }
-        Ok(SignIn::Refused) => {
+    let slot = state.limits.sign_in(email, peer.ip()).map_err(|refused| match refused {
+        SignInRefused::Limited(wait) => Error::rate_limited("sign-in attempts", wait),
+        SignInRefused::Busy => Error::rate_limited("sign-ins at once; the relay is busy", BUSY_WAIT),
+    })?;
+    let agent = match check_credentials(&state.store, email, form.password, form.store.as_deref(), slot).await? {
+        SignIn::Agent(agent) => *agent,
+        SignIn::ChooseStore(keys) => return Err(Error::store_required(&keys)),
+        SignIn::Refused => {
             tracing::info!(?email, "failed console sign-in");
-            return api_error(StatusCode::UNAUTHORIZED, ErrorCode::BadCredentials, "wrong email or password");
+            return Err(Error::bad_credentials());
         }
-        Err(e) => return Refusal::from(e).into_response(),
     };
     let (token, hash) = new_session_token();
-    if let Err(e) = state.store.add_session(agent.id, &hash).await {
-        return Refusal::from(e).into_response();
-    }
-    let body = match me_json(&state, &agent).await {
-        Ok(body) => body,
-        Err(refused) => return refused,
-    };
+    state.store.add_session(agent.id, &hash).await?;
+    let body = me_json(&state, &agent).await?;
     tracing::info!(agent = ?agent.email, "console sign-in");
     let mut response = Json(body).into_response();
     let max_age = SESSION_MAX_IDLE_MS / 1000;
     response.headers_mut().insert(header::SET_COOKIE, cookie(&token, max_age, over_https(&headers)));
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    Ok(response)
 }
 
 /// `GET /api/session`
-pub async fn current(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let agent = match signed_in(&state, &headers).await {
-        Ok(agent) => agent,
-        Err(refused) => return refused,
-    };
-    match me_json(&state, &agent).await {
-        Ok(body) => Json(body).into_response(),
-        Err(refused) => refused,
-    }
+pub async fn current(State(state): State<Arc<AppState>>, SignedIn(agent): SignedIn) -> Result<Json<serde_json::Value>> {
+    Ok(Json(me_json(&state, &agent).await?))
 }
 
 /// `DELETE /api/session`: the session ends on the server, and the cookie is cleared.
-pub async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+pub async fn sign_out(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Result<Response> {
     if let Some(token) = session_token(&headers) {
         let hash = session_token_hash(&token);
-        if let Err(e) = state.store.remove_session(&hash).await {
-            return Refusal::from(e).into_response();
-        }
+        state.store.remove_session(&hash).await?;
         // Sockets signed in with this session end with it.
-        state.hub.disconnect_session(&hash, crate::ws::socket::close_code::NORMAL, "signed out");
+        state.fanout.close(&Audience::Session(hash), close_code::NORMAL, "signed out");
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, cookie("", 0, over_https(&headers)));
-    response
+    Ok(response)
 }

@@ -43,11 +43,22 @@ struct Agent {
 /// What a desk operation changed, for the caller to persist and announce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// The conversation now belongs to this agent (`from` is the previous one, for transfers
-    /// and re-routes).
-    Assigned { conversation: ConversationId, agent: AgentId, from: Option<AgentId> },
+    /// The conversation now belongs to this agent.
+    Assigned {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Its agent now.
+        agent: AgentId,
+        /// Its agent before, for transfers and re-routes.
+        from: Option<AgentId>,
+    },
     /// The conversation went (back) to the queue.
-    Queued { conversation: ConversationId, from: Option<AgentId> },
+    Queued {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Its agent before, when it was taken from one.
+        from: Option<AgentId>,
+    },
 }
 
 /// Why an agent's request was refused.

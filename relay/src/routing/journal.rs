@@ -11,25 +11,14 @@ use std::sync::Arc;
 
 use protocol::ServerFrame;
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
-use crate::store::{RoutingEvent, StoreError};
-
-use super::desk::AgentId;
+use crate::error::Result;
+use crate::fanout::{Audience, Fanout};
+use crate::store::{RoutingEvent, Store};
 
 /// Most decisions written in one transaction.
 const MAX_BATCH: usize = 1024;
-
-/// Who a routing frame is for.
-#[derive(Debug, Clone)]
-pub enum Audience {
-    /// Every connected agent of a store.
-    StoreAgents(i64),
-    /// Every connection of one agent.
-    Agent(AgentId),
-    /// Every tab of one shopper.
-    Visitor(String),
-}
 
 /// One decision: its timeline events, the frames that announce it, and its caller.
 pub struct Entry {
@@ -38,20 +27,25 @@ pub struct Entry {
     /// What to send once it is written.
     pub frames: Vec<(Audience, ServerFrame)>,
     /// Told when the events are on disk and the frames queued.
-    pub done: oneshot::Sender<Result<(), String>>,
+    pub done: oneshot::Sender<Result<()>>,
 }
 
 /// The sending side, held by the routing service.
 pub type Journal = mpsc::UnboundedSender<Entry>;
 
 /// Writes and announces decisions until the relay shuts down, then finishes those queued.
-pub async fn run(state: Arc<AppState>, mut entries: mpsc::UnboundedReceiver<Entry>) {
+pub async fn run(
+    store: Store,
+    fanout: Arc<dyn Fanout>,
+    mut entries: mpsc::UnboundedReceiver<Entry>,
+    shutdown: CancellationToken,
+) {
     let mut batch = Vec::new();
     loop {
         let received = tokio::select! {
             biased;
             n = entries.recv_many(&mut batch, MAX_BATCH) => n,
-            _ = state.shutdown.cancelled() => {
+            _ = shutdown.cancelled() => {
                 entries.close();
                 entries.recv_many(&mut batch, usize::MAX).await
             }
@@ -59,24 +53,20 @@ pub async fn run(state: Arc<AppState>, mut entries: mpsc::UnboundedReceiver<Entr
         if received == 0 {
             return;
         }
-        write_and_announce(&state, std::mem::take(&mut batch)).await;
+        write_and_announce(&store, &*fanout, std::mem::take(&mut batch)).await;
     }
 }
 
-async fn write_and_announce(state: &AppState, batch: Vec<Entry>) {
+async fn write_and_announce(store: &Store, fanout: &dyn Fanout, batch: Vec<Entry>) {
     let events: Vec<&RoutingEvent> = batch.iter().flat_map(|e| &e.events).collect();
-    let written = state.store.record_events(&events).await.map_err(|e: StoreError| e.to_string());
+    let written = store.record_events(&events).await.map_err(crate::error::Error::from);
     if let Err(error) = &written {
         tracing::error!(%error, decisions = batch.len(), "routing decisions could not be recorded");
     }
     for entry in batch {
         if written.is_ok() {
             for (audience, frame) in &entry.frames {
-                match audience {
-                    Audience::StoreAgents(store) => state.hub.to_store_agents(*store, frame),
-                    Audience::Agent(agent) => state.hub.to_agent(*agent, frame),
-                    Audience::Visitor(visitor) => state.hub.to_visitor(visitor, frame),
-                }
+                fanout.publish(audience, frame);
             }
         }
         let _ = entry.done.send(written.clone());

@@ -423,7 +423,7 @@ fn member_from_row(r: &SqliteRow) -> TeamMember {
         id: r.get("id"),
         email: r.get("email"),
         name: r.get("name"),
-        role: r.get("role"),
+        role: super::directory::role_of(r),
         capacity: u32::try_from(r.get::<i64, _>("capacity")).unwrap_or(0),
         active: r.get::<i64, _>("active") != 0,
         status: None,

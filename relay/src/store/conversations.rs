@@ -75,6 +75,44 @@ pub struct BotContext {
     pub timezone: String,
 }
 
+/// What a routing event in a conversation's timeline records: how it came to its agent or to
+/// the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// Given to an agent by routing.
+    Assigned,
+    /// Put in the queue (nobody free).
+    Queued,
+    /// Taken from the queue or another agent by an agent.
+    Claimed,
+    /// Handed by its agent to another.
+    Transferred,
+    /// Put back in the queue by its agent.
+    Released,
+    /// Moved on when its first-reply deadline passed.
+    Rerouted,
+    /// Taken from an agent who went offline.
+    Offline,
+    /// Closed (the capacity it held goes to the queue).
+    Closed,
+}
+
+impl EventKind {
+    /// The name stored in the timeline (and shown in it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Assigned => "assigned",
+            EventKind::Queued => "queued",
+            EventKind::Claimed => "claimed",
+            EventKind::Transferred => "transferred",
+            EventKind::Released => "released",
+            EventKind::Rerouted => "rerouted",
+            EventKind::Offline => "offline",
+            EventKind::Closed => "closed",
+        }
+    }
+}
+
 /// A routing event for a conversation's timeline (`assigned`, `queued`, `claimed`,
 /// `transferred`, `released`, `rerouted`, `offline`); writing it also sets the assignee.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,7 +120,7 @@ pub struct RoutingEvent {
     /// The conversation.
     pub conversation_id: i64,
     /// What happened.
-    pub kind: &'static str,
+    pub kind: EventKind,
     /// Who has the conversation now (`None`: the queue).
     pub agent_id: Option<i64>,
     /// Who had it before, for moves between agents.
@@ -507,7 +545,7 @@ impl Store {
                              VALUES (?, ?, ?, ?, ?)",
                         )
                         .bind(event.conversation_id)
-                        .bind(event.kind)
+                        .bind(event.kind.as_str())
                         .bind(event.agent_id)
                         .bind(event.from_agent_id)
                         .bind(event.at)

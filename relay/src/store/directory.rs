@@ -1,5 +1,7 @@
 //! Who exists: stores and their allowed origins, agents and their sessions, visitors.
 
+use protocol::AgentRole;
+use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
 use super::{now_millis, unique_violation, Store, StoreError};
@@ -32,8 +34,8 @@ pub struct AgentRecord {
     pub email: String,
     /// Display name shown to shoppers.
     pub name: String,
-    /// Role: owner, admin or agent.
-    pub role: String,
+    /// What they may do.
+    pub role: AgentRole,
     /// The argon2id PHC string.
     pub password_hash: String,
     /// How many conversations they handle at once.
@@ -173,7 +175,7 @@ impl Store {
         store_key: &str,
         email: &str,
         name: &str,
-        role: &str,
+        role: AgentRole,
         password_hash: &str,
     ) -> Result<AgentRecord, StoreError> {
         let store = self
@@ -188,7 +190,7 @@ impl Store {
         .bind(email)
         .bind(name)
         .bind(password_hash)
-        .bind(role)
+        .bind(role.as_str())
         .bind(now_millis())
         .fetch_all(&self.writer)
         .await
@@ -201,7 +203,7 @@ impl Store {
             store_id: store.id,
             email: email.to_owned(),
             name: name.to_owned(),
-            role: role.to_owned(),
+            role,
             password_hash: password_hash.to_owned(),
             capacity: 5,
         })
@@ -321,14 +323,19 @@ fn found_store(rows_affected: u64, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn agent_from_row(r: &sqlx::sqlite::SqliteRow) -> AgentRecord {
+fn agent_from_row(r: &SqliteRow) -> AgentRecord {
     AgentRecord {
         id: r.get("id"),
         store_id: r.get("store_id"),
         email: r.get("email"),
         name: r.get("name"),
-        role: r.get("role"),
+        role: role_of(r),
         password_hash: r.get("password_hash"),
         capacity: r.get::<i64, _>("capacity").max(0) as usize,
     }
+}
+
+/// The role stored in a row; an unknown name (written by hand) gets the least power.
+pub(super) fn role_of(r: &SqliteRow) -> AgentRole {
+    r.get::<String, _>("role").parse().unwrap_or_default()
 }

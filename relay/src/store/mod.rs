@@ -21,7 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use console::{MemberChange, VisitorContext};
-pub use conversations::{AppendOutcome, BotContext, ConversationRecord, NewMessage, Overdue, RoutingEvent};
+pub use conversations::{AppendOutcome, BotContext, ConversationRecord, EventKind, NewMessage, Overdue, RoutingEvent};
 pub use directory::{AgentRecord, StoreRecord};
 pub use faq::{Article, BotRule, MAX_UNANSWERED};
 pub use privacy::Shopper;

@@ -8,11 +8,21 @@ pub mod agent;
 pub mod socket;
 pub mod visitor;
 
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::Router;
 use protocol::{ErrorCode, Seq, ServerFrame, MAX_CLIENT_ID_BYTES, MAX_TEXT_CHARS};
 
-use crate::app::AppState;
-use crate::store::{Store, StoreError};
+use crate::error::{Error, Result};
+use crate::state::AppState;
+use crate::store::Store;
 use socket::Out;
+
+/// The two socket endpoints, for the relay's router.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/ws/visitor", get(visitor::upgrade)).route("/ws/agent", get(agent::upgrade))
+}
 
 /// Drops typing reports that come faster than clients are meant to send them.
 #[derive(Default)]
@@ -56,12 +66,11 @@ impl IgnoredWaits {
     }
 }
 
-/// Refuses a connection attempt over the per-address limit with HTTP 429.
-#[allow(clippy::result_large_err)]
-pub(crate) fn admit(state: &AppState, peer: std::net::SocketAddr, who: &str) -> Result<(), axum::response::Response> {
+/// Refuses a connection attempt over the per-address limit (429).
+pub(crate) fn admit(state: &AppState, peer: std::net::SocketAddr, who: &str) -> Result<()> {
     state.limits.connection(peer.ip()).map_err(|wait| {
         tracing::info!(ip = %peer.ip(), "too many {who} connections");
-        crate::http::too_many("connections", wait)
+        Error::rate_limited("connections", wait)
     })
 }
 
@@ -87,60 +96,17 @@ pub(crate) fn upgrade_into<S: socket::Session + 'static>(
 /// How many messages one `history` frame carries at most.
 const HISTORY_PAGE: u32 = 200;
 
-/// A refusal to send back to the client: an error code and a human-readable reason.
-pub struct Refusal {
-    pub(crate) code: ErrorCode,
-    pub(crate) message: String,
-    pub(crate) retry_after: Option<std::time::Duration>,
-}
-
-impl Refusal {
-    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Refusal { code, message: message.into(), retry_after: None }
-    }
-
-    /// A `rate_limited` refusal that says how long to wait.
-    pub(crate) fn rate_limited(what: &str, wait: std::time::Duration) -> Self {
-        let secs = wait.as_secs_f64().ceil().max(1.0);
-        Refusal {
-            code: ErrorCode::RateLimited,
-            message: format!("too many {what}; try again in {secs:.0} s"),
-            retry_after: Some(wait),
-        }
-    }
-
-    pub(crate) async fn send(self, out: &Out, client_id: Option<String>) {
-        let retry_after_ms = self.retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        out.send(&protocol::ServerFrame::Error { code: self.code, message: self.message, client_id, retry_after_ms })
-            .await;
-    }
-}
-
-impl From<StoreError> for Refusal {
-    fn from(error: StoreError) -> Self {
-        if let StoreError::NotFound(what) = error {
-            // For example a message to a conversation that was closed meanwhile.
-            return Refusal::new(ErrorCode::NotFound, what);
-        }
-        tracing::error!(%error, "store operation failed");
-        Refusal::new(ErrorCode::Internal, "the relay could not complete this; try again")
-    }
-}
-
 /// Checks a message before it is stored: a sane client id and a non-blank text within limits.
-pub(crate) fn check_message(client_id: &str, text: &str) -> Result<(), Refusal> {
+pub(crate) fn check_message(client_id: &str, text: &str) -> Result<()> {
     if client_id.is_empty() || client_id.len() > MAX_CLIENT_ID_BYTES {
-        return Err(Refusal::new(
-            ErrorCode::BadClientId,
-            format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes"),
-        ));
+        return Err(Error::new(ErrorCode::BadClientId, format!("client_id must be 1 to {MAX_CLIENT_ID_BYTES} bytes")));
     }
     if text.trim().is_empty() {
-        return Err(Refusal::new(ErrorCode::EmptyText, "the message is empty"));
+        return Err(Error::new(ErrorCode::EmptyText, "the message is empty"));
     }
     let chars = text.chars().count();
     if chars > MAX_TEXT_CHARS {
-        return Err(Refusal::new(
+        return Err(Error::new(
             ErrorCode::TextTooLong,
             format!("the message has {chars} characters; the limit is {MAX_TEXT_CHARS}"),
         ));
@@ -148,21 +114,12 @@ pub(crate) fn check_message(client_id: &str, text: &str) -> Result<(), Refusal> 
     Ok(())
 }
 
-/// Sends every message after `after_seq`, page by page.
-pub(crate) async fn send_history(
-    store: &Store,
-    out: &Out,
-    conversation_id: i64,
-    mut after_seq: Seq,
-) -> Result<(), Refusal> {
-    loop {
-        let (messages, more) = store.messages_after(conversation_id, after_seq, HISTORY_PAGE).await?;
-        after_seq = messages.last().map_or(after_seq, |m| m.seq);
-        out.send(&ServerFrame::History { conversation_id, messages, more }).await;
-        if !more {
-            return Ok(());
-        }
-    }
+/// Sends the first page (at most [`HISTORY_PAGE`] messages) after `after_seq`. When `more`
+/// is set the client asks for the next page with `sync`; no page is sent twice.
+pub(crate) async fn send_history(store: &Store, out: &Out, conversation_id: i64, after_seq: Seq) -> Result<()> {
+    let (messages, more) = store.messages_after(conversation_id, after_seq, HISTORY_PAGE).await?;
+    out.send(&ServerFrame::History { conversation_id, messages, more }).await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::Error;
 use crate::hub::{Outgoing, Peer};
 
 /// How many frames may wait in a socket's outbox before the peer counts as stuck.
@@ -31,21 +32,7 @@ const INTRODUCTION_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long a closing socket waits for the client's close reply.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
-/// Close codes the relay uses (RFC 6455 and the IANA registry).
-pub mod close_code {
-    /// A normal end (the agent signed out).
-    pub const NORMAL: u16 = 1000;
-    /// The relay is shutting down.
-    pub const GOING_AWAY: u16 = 1001;
-    /// The peer broke the protocol or stayed silent.
-    pub const PROTOCOL_ERROR: u16 = 1002;
-    /// The peer is not allowed (authentication failed too often).
-    pub const POLICY_VIOLATION: u16 = 1008;
-    /// A frame exceeded the size limit.
-    pub const MESSAGE_TOO_BIG: u16 = 1009;
-    /// The peer fell behind; reconnect and resync.
-    pub const TRY_AGAIN_LATER: u16 = 1013;
-}
+pub use crate::fanout::close_code;
 
 /// What a session wants after handling a frame.
 pub enum Flow {
@@ -75,7 +62,12 @@ impl Out {
 
     /// Queues an error frame.
     pub async fn error(&self, code: ErrorCode, message: impl Into<String>, client_id: Option<String>) {
-        self.send(&ServerFrame::Error { code, message: message.into(), client_id, retry_after_ms: None }).await;
+        self.refuse(&Error::new(code, message), client_id).await;
+    }
+
+    /// Tells the client of a refusal; `client_id` names the refused message.
+    pub async fn refuse(&self, error: &Error, client_id: Option<String>) {
+        self.send(&error.frame(client_id)).await;
     }
 }
 
@@ -169,6 +161,7 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
 }
 
 /// The `client_id` of a refused `send`, so the sender can mark exactly that message failed.
+/// A frame too large to be parsed has none (see docs/protocol.md).
 fn client_id_of(text: &str, error: &DecodeError) -> Option<String> {
     if matches!(error, DecodeError::TooLarge(_)) {
         return None;
@@ -177,17 +170,30 @@ fn client_id_of(text: &str, error: &DecodeError) -> Option<String> {
     value.get("client_id")?.as_str().map(str::to_owned)
 }
 
+/// The close code and reason for a socket whose read failed: 1009 for a frame over the size
+/// limit, 1002 for anything else the peer broke.
 fn read_error_close(error: &axum::Error) -> (u16, String) {
+    use std::error::Error as _;
     let text = error.to_string();
     tracing::info!(error = ?text, "websocket read failed");
-    let code = if text.contains("too long") || text.contains("Space limit") {
-        close_code::MESSAGE_TOO_BIG
-    } else {
-        close_code::PROTOCOL_ERROR
+    let cause = error.source().and_then(|s| s.downcast_ref::<tungstenite::Error>());
+    let code = match cause {
+        Some(tungstenite::Error::Capacity(_)) => close_code::MESSAGE_TOO_BIG,
+        _ => close_code::PROTOCOL_ERROR,
     };
-    let mut reason = text;
-    reason.truncate(100);
-    (code, reason)
+    (code, close_reason(text))
+}
+
+/// Most bytes of a close reason (RFC 6455 leaves 123 after the code).
+const MAX_CLOSE_REASON_BYTES: usize = 123;
+
+/// A close reason cut to the size a close frame allows, at a character boundary.
+fn close_reason(mut text: String) -> String {
+    if text.len() > MAX_CLOSE_REASON_BYTES {
+        let end = (0..=MAX_CLOSE_REASON_BYTES).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(end);
+    }
+    text
 }
 
 async fn write_loop(
@@ -218,4 +224,28 @@ async fn write_loop(
         }
     }
     done.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(100);
+        let cut = close_reason(long);
+        assert!(cut.len() <= MAX_CLOSE_REASON_BYTES && cut.chars().all(|c| c == 'é'));
+        assert_eq!(close_reason("short".into()), "short");
+    }
+
+    #[test]
+    fn read_errors_are_told_apart_by_type() {
+        let too_big = tungstenite::Error::Capacity(tungstenite::error::CapacityError::MessageTooLong {
+            size: 1 << 20,
+            max_size: 1 << 18,
+        });
+        assert_eq!(read_error_close(&axum::Error::new(too_big)).0, close_code::MESSAGE_TOO_BIG);
+        let broken = tungstenite::Error::Protocol(tungstenite::error::ProtocolError::NonZeroReservedBits);
+        assert_eq!(read_error_close(&axum::Error::new(broken)).0, close_code::PROTOCOL_ERROR);
+    }
 }

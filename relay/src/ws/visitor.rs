@@ -11,16 +11,18 @@ use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use protocol::{ConversationSummary, ErrorCode, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use protocol::{ErrorCode, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
 
-use super::socket::{Flow, Out, Session};
-use super::{admit, check_message, send_history, upgrade_into, IgnoredWaits, Refusal, TypingThrottle};
-use crate::app::AppState;
+use super::socket::{close_code, Flow, Out, Session};
+use super::{admit, check_message, send_history, upgrade_into, IgnoredWaits, TypingThrottle};
 use crate::auth::new_visitor_id;
-use crate::http::{api_error, origin_allowed};
+use crate::chat::Visit;
+use crate::error::{Error, Result};
 use crate::hub::Registration;
+use crate::origin::origin_allowed;
+use crate::state::AppState;
 use crate::store::{ConversationRecord, NewMessage, StoreRecord};
 
 /// Checks the store and origin, then upgrades to a visitor session.
@@ -30,24 +32,15 @@ pub async fn upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
-) -> Response {
-    if let Err(refused) = admit(&state, peer, "visitor") {
-        return refused;
-    }
-    let Some(key) = query.get("store") else {
-        return api_error(StatusCode::BAD_REQUEST, ErrorCode::UnknownStore, "the ?store= parameter is missing");
+) -> Result<Response> {
+    admit(&state, peer, "visitor")?;
+    let key =
+        query.get("store").ok_or_else(|| Error::new(ErrorCode::UnknownStore, "the ?store= parameter is missing"))?;
+    let Some(store) = state.store.store_by_key(key).await? else {
+        tracing::info!(store = ?key, "visitor socket for an unknown store");
+        return Err(Error::unknown_store(key));
     };
-    let store = match state.store.store_by_key(key).await {
-        Ok(Some(store)) => store,
-        Ok(None) => {
-            tracing::info!(store = ?key, "visitor socket for an unknown store");
-            return api_error(StatusCode::NOT_FOUND, ErrorCode::UnknownStore, format!("no store has the key {key:?}"));
-        }
-        Err(e) => return Refusal::from(e).into_response(),
-    };
-    if let Err(refused) = origin_allowed(&store, &headers) {
-        return refused;
-    }
+    origin_allowed(&store, &headers)?;
     let session = VisitorSession {
         state: state.clone(),
         store,
@@ -56,7 +49,7 @@ pub async fn upgrade(
         typing: Default::default(),
         ignored_waits: Default::default(),
     };
-    upgrade_into(&state, ws, session)
+    Ok(upgrade_into(&state, ws, session))
 }
 
 struct VisitorSession {
@@ -102,7 +95,7 @@ impl Session for VisitorSession {
             VisitorFrame::Send { client_id, text } => match self.send(&client_id, &text, out).await {
                 Err(refusal) => {
                     let limited = refusal.code == ErrorCode::RateLimited;
-                    refusal.send(out, Some(client_id)).await;
+                    out.refuse(&refusal, Some(client_id)).await;
                     if limited && self.ignored_waits.refused() {
                         return ignored_waits_close();
                     }
@@ -118,8 +111,7 @@ impl Session for VisitorSession {
             VisitorFrame::Typing => {
                 let conversation = self.me.as_ref().and_then(|m| m.conversation.as_ref());
                 if let Some(c) = conversation.filter(|_| self.typing.pass()) {
-                    let frame = ServerFrame::Typing { conversation_id: c.id, by: Role::Visitor, name: None };
-                    self.state.hub.to_conversation_agents(self.store.id, c.id, &frame);
+                    self.state.chat.typing(c, Role::Visitor, None);
                 }
                 Ok(())
             }
@@ -128,13 +120,15 @@ impl Session for VisitorSession {
             }
             VisitorFrame::Sync { after_seq } => match self.me.as_ref().map(|v| v.conversation.as_ref()) {
                 None => Err(not_introduced()),
-                Some(None) => Ok(()),
+                // Nothing to page through yet; said, so that a client waiting for `history`
+                // does not wait for ever.
+                Some(None) => Err(Error::not_found("no conversation yet: it starts with your first message")),
                 Some(Some(c)) => send_history(&self.state.store, out, c.id, after_seq).await,
             },
         };
         if let Err(refusal) = result {
             let limited = refusal.code == ErrorCode::RateLimited;
-            refusal.send(out, None).await;
+            out.refuse(&refusal, None).await;
             if limited && self.ignored_waits.refused() {
                 return ignored_waits_close();
             }
@@ -145,17 +139,17 @@ impl Session for VisitorSession {
 
 /// The end of a socket that kept sending after being told to wait.
 fn ignored_waits_close() -> Flow {
-    Flow::Close(super::socket::close_code::POLICY_VIOLATION, "kept sending after being told to wait".into())
+    Flow::Close(close_code::POLICY_VIOLATION, "kept sending after being told to wait".into())
 }
 
-fn not_introduced() -> Refusal {
-    Refusal::new(ErrorCode::NotAuthenticated, "send a hello first")
+fn not_introduced() -> Error {
+    Error::not_authenticated("send a hello first")
 }
 
 impl VisitorSession {
-    async fn hello(&mut self, token: Option<String>, last_seq: u64, out: &Out) -> Result<(), Refusal> {
+    async fn hello(&mut self, token: Option<String>, last_seq: u64, out: &Out) -> Result<()> {
         if self.me.is_some() {
-            return Err(Refusal::new(ErrorCode::AlreadyAuthenticated, "hello was already sent"));
+            return Err(Error::new(ErrorCode::AlreadyAuthenticated, "hello was already sent"));
         }
         let store = &self.state.store;
         let claimed = token.as_deref().and_then(|t| self.state.tokens.verify(self.store.id, t));
@@ -186,7 +180,7 @@ impl VisitorSession {
         .await;
         if let Some(c) = &conversation {
             send_history(store, out, c.id, last_seq).await?;
-            if let Some(frame) = self.state.routing.attendance(&self.state, self.store.id, c.id).await {
+            if let Some(frame) = self.state.routing.attendance(self.store.id, c.id).await {
                 out.send(&frame).await;
             }
         }
@@ -194,10 +188,10 @@ impl VisitorSession {
         Ok(())
     }
 
-    async fn send(&mut self, client_id: &str, text: &str, out: &Out) -> Result<(), Refusal> {
+    async fn send(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
         let me = self.me.as_mut().ok_or_else(not_introduced)?;
         check_message(client_id, text)?;
-        self.state.limits.message(&me.id).map_err(|wait| Refusal::rate_limited("messages", wait))?;
+        self.state.limits.message(&me.id).map_err(|wait| Error::rate_limited("messages", wait))?;
         match self.post(client_id, text, out).await {
             Err(refusal) if refusal.code == ErrorCode::NotFound => {
                 // An agent closed the conversation meanwhile: this message starts a new one.
@@ -211,23 +205,18 @@ impl VisitorSession {
     }
 
     /// Stores a shopper message in their open conversation, opening and routing one if needed.
-    async fn post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<(), Refusal> {
+    /// The sender hears `accepted` before the message's echo reaches their tabs.
+    async fn post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
         let me = self.me.as_mut().ok_or_else(not_introduced)?;
-        let (store, hub) = (&self.state.store, &self.state.hub);
-        let (conversation, created) = match &me.conversation {
-            Some(c) => (c.clone(), false),
+        let state = &self.state;
+        let conversation = match &me.conversation {
+            Some(c) => c.clone(),
             None => {
-                let (c, created) = match store.open_conversation_of(&me.id).await? {
-                    // Another tab opened it meanwhile.
-                    Some(c) => (c, false),
-                    None => {
-                        let limited = self.state.limits.conversation(self.ip);
-                        limited.map_err(|wait| Refusal::rate_limited("new conversations", wait))?;
-                        store.create_conversation(self.store.id, &me.id).await?
-                    }
-                };
+                let may_open =
+                    || state.limits.conversation(self.ip).map_err(|w| Error::rate_limited("new conversations", w));
+                let c = state.chat.open_for(self.store.id, &me.id, may_open).await?;
                 me.conversation = Some(c.clone());
-                (c, created)
+                c
             }
         };
         let new = NewMessage {
@@ -238,47 +227,25 @@ impl VisitorSession {
             client_id: Some(client_id),
             faq_article: None,
         };
-        if created {
-            // Routed first, so that the conversation and its first message go to its agent
-            // alone (or to the whole team while it waits).
-            self.state.routing.route(&self.state, self.store.id, conversation.id, &me.id).await?;
-            // A new conversation has no message and no email yet: nothing to read back.
-            let summary = ConversationSummary {
-                id: conversation.id,
-                visitor_id: conversation.visitor_id.clone(),
-                created_at: conversation.created_at,
-                last_seq: conversation.last_seq,
-                last_message: None,
-                assigned_agent_id: hub.assignee(conversation.id),
-                follow_up_email: None,
-                agent_read_seq: 0,
-                closed_at: None,
-            };
-            hub.to_conversation_agents(
-                self.store.id,
-                conversation.id,
-                &ServerFrame::Conversation { conversation: summary },
-            );
-        }
-        let outcome = crate::chat::post(&self.state, &conversation, &new).await?;
+        let outcome = state.chat.append(&conversation, &new).await?;
         out.send(&crate::chat::accepted(client_id, &outcome)).await;
+        state.chat.deliver(&conversation, &outcome);
         if !outcome.duplicate {
-            crate::bot::after_shopper_message(&self.state, &conversation, text).await?;
+            crate::bot::after_shopper_message(&state.bot, &conversation, text).await?;
         }
         Ok(())
     }
 
     /// "Did this answer your question?": recorded once per answer, then the bot follows up.
-    async fn feedback(&mut self, message_id: i64, helpful: bool) -> Result<(), Refusal> {
+    async fn feedback(&mut self, message_id: i64, helpful: bool) -> Result<()> {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
-        let not_found =
-            || Refusal::new(ErrorCode::NotFound, format!("no FAQ answer {message_id} in your conversation"));
+        let not_found = || Error::new(ErrorCode::NotFound, format!("no FAQ answer {message_id} in your conversation"));
         let conversation = me.conversation.as_ref().ok_or_else(not_found)?;
         let message = self.state.store.message(conversation.id, message_id).await?.ok_or_else(not_found)?;
         let article = message.faq_article.ok_or_else(not_found)?;
         let store = &self.state.store;
         if store.record_feedback(self.store.id, conversation.id, message_id, &article, helpful).await? {
-            crate::bot::after_feedback(&self.state, conversation, &message.text, helpful).await?;
+            crate::bot::after_feedback(&self.state.bot, conversation, &message.text, helpful).await?;
         }
         Ok(())
     }
@@ -292,45 +259,42 @@ impl VisitorSession {
         language: Option<String>,
         time_zone: Option<String>,
         earlier: Vec<PageView>,
-    ) -> Result<(), Refusal> {
+    ) -> Result<()> {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
         // Every page counts, the earlier ones it carries too, across all the visitor's tabs.
         let pages = 1 + earlier.len().min(MAX_EARLIER_PAGES);
-        self.state.limits.pages(&me.id, pages).map_err(|wait| Refusal::rate_limited("page reports", wait))?;
+        self.state.limits.pages(&me.id, pages).map_err(|wait| Error::rate_limited("page reports", wait))?;
         let page = checked_page(page).ok_or_else(|| {
-            Refusal::new(
+            Error::new(
                 ErrorCode::InvalidValue,
                 format!("url must be an http(s) address of at most {} bytes", protocol::MAX_URL_BYTES),
             )
         })?;
-        let referrer = referrer.filter(|r| is_web_address(r));
-        let language = language.filter(|l| !l.is_empty() && l.len() <= 35);
-        let time_zone = time_zone.filter(|z| z.len() <= 64 && jiff::tz::TimeZone::get(z).is_ok());
-        let store = &self.state.store;
+        let visit = Visit {
+            referrer: referrer.filter(|r| is_web_address(r)),
+            language: language.filter(|l| !l.is_empty() && l.len() <= 35),
+            time_zone: time_zone.filter(|z| z.len() <= 64 && jiff::tz::TimeZone::get(z).is_ok()),
+        };
         let wall = crate::store::now_millis();
         // Earlier pages keep the widget's times, within the last 12 hours and never ahead.
         let oldest = wall - 12 * 60 * 60 * 1000;
         let skip = earlier.len().saturating_sub(MAX_EARLIER_PAGES);
-        for old in earlier.into_iter().skip(skip).filter_map(checked_page) {
-            let at = old.at.clamp(oldest, wall);
-            store.record_page(&me.id, &old, at, referrer.as_deref(), language.as_deref(), time_zone.as_deref()).await?;
-        }
-        let stored = store
-            .record_page(&me.id, &page, wall, referrer.as_deref(), language.as_deref(), time_zone.as_deref())
-            .await?;
-        if let (Some(page), Some(conversation)) = (stored, &me.conversation) {
-            let frame = ServerFrame::VisitorPage { conversation_id: conversation.id, page };
-            self.state.hub.to_store_agents(self.store.id, &frame);
-        }
-        Ok(())
+        let mut pages: Vec<(PageView, i64)> = earlier
+            .into_iter()
+            .skip(skip)
+            .filter_map(checked_page)
+            .map(|old| {
+                let at = old.at.clamp(oldest, wall);
+                (old, at)
+            })
+            .collect();
+        pages.push((page, wall));
+        self.state.chat.record_pages(&me.id, me.conversation.as_ref(), &pages, &visit).await
     }
 
-    async fn ack(&mut self, seq: u64) -> Result<(), Refusal> {
+    async fn ack(&mut self, seq: u64) -> Result<()> {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
         let Some(conversation) = &me.conversation else { return Ok(()) };
-        let seq = self.state.store.mark_read(conversation.id, Role::Visitor, seq).await?;
-        let frame = ServerFrame::Read { conversation_id: conversation.id, seq, by: Role::Visitor };
-        self.state.hub.to_store_agents(self.store.id, &frame);
-        Ok(())
+        self.state.chat.mark_read(conversation, Role::Visitor, seq).await
     }
 }

@@ -31,7 +31,7 @@ pub fn MessageList() -> impl IntoView {
         Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name)])));
     view! {
         <ol class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") node_ref=list>
-            <Show when=move || connection.messages.with(|m| m.is_empty())>
+            <Show when=move || connection.messages.with(|chat| chat.lines.is_empty())>
                 {
                     let (greeting, bot) = (greeting.clone(), bot.clone());
                     move || match help.greeting.get() {
@@ -46,7 +46,7 @@ pub fn MessageList() -> impl IntoView {
                     }
                 }
             </Show>
-            <For each=move || connection.messages.get() key=|m| (m.key.clone(), m.seq, delivery_code(m.delivery)) children=move |m| view! { <MessageItem message=m/> }/>
+            <For each=move || connection.messages.get().lines key=|m| (m.key.clone(), m.seq, delivery_code(m.delivery)) children=move |m| view! { <MessageItem message=m/> }/>
             <Show when=move || typing.with(Option::is_some)>
                 <li class="pl-typing">{move || typing.get()}</li>
             </Show>

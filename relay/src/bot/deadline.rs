@@ -11,56 +11,53 @@ use std::time::Duration;
 
 use protocol::Role;
 
-use crate::app::AppState;
-use crate::chat;
-use crate::store::{now_millis, NewMessage, StoreError};
-
-use crate::bot::texts::{self, Lang};
-
-pub use crate::bot::BOT_NAME;
+use super::{Bot, BOT_NAME};
+use crate::error::Error;
+use crate::store::{now_millis, NewMessage};
+use crate::texts::{self, Lang};
 
 /// How often overdue waits are looked for.
 pub const SWEEP_EVERY: Duration = Duration::from_millis(250);
 
 /// Sweeps until the relay shuts down.
-pub async fn watch(state: Arc<AppState>) {
+pub async fn watch(bot: Arc<Bot>, shutdown: tokio_util::sync::CancellationToken) {
     let mut tick = tokio::time::interval(SWEEP_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            _ = state.shutdown.cancelled() => return,
+            _ = shutdown.cancelled() => return,
             _ = tick.tick() => {}
         }
-        if let Err(error) = sweep(&state, now_millis()).await {
+        if let Err(error) = sweep(&bot, now_millis()).await {
             tracing::error!(%error, "first-reply sweep failed");
         }
     }
 }
 
 /// Handles every wait overdue at `now` (ms); returns how many it handled.
-pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
+pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
     let mut handled = 0;
-    for overdue in state.store.overdue(now).await? {
+    for overdue in bot.store.overdue(now).await? {
         // Claiming the wait first makes the acknowledgement happen once, even across relays.
-        if !state.store.mark_deadline_handled(overdue.conversation_id, overdue.awaiting_since, now).await? {
+        if !bot.store.mark_deadline_handled(overdue.conversation_id, overdue.awaiting_since, now).await? {
             continue;
         }
-        let Some(conversation) = state.store.conversation(overdue.conversation_id).await? else { continue };
-        let position = state.routing.queue_position(state, overdue.store_id, conversation.id).await;
+        let Some(conversation) = bot.store.conversation(overdue.conversation_id).await? else { continue };
+        let position = bot.routing.queue_position(overdue.store_id, conversation.id).await;
         // In the shopper's language, with articles that may answer the question meanwhile.
-        let asked = state.store.recent_messages(conversation.id, 5).await?;
+        let asked = bot.store.recent_messages(conversation.id, 5).await?;
         let question: Vec<&str> =
             asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
         let lang = Lang::of(&question.join(" "));
         let mut text = texts::acknowledgement(lang, position);
         let asked = crate::bot::analysed(&question.join(" "));
-        let hits = state.faq.search_off(overdue.store_id, asked, 2).await;
+        let hits = bot.faq.search_off(overdue.store_id, asked, 2).await;
         if !hits.is_empty() {
             let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
             text.push_str(&texts::meanwhile(lang, &titles));
         }
         let client_id = format!("deadline-{}", overdue.awaiting_since);
-        let bot = NewMessage {
+        let acknowledgement = NewMessage {
             role: Role::Bot,
             author_id: "bot",
             author_name: Some(BOT_NAME),
@@ -68,9 +65,9 @@ pub async fn sweep(state: &AppState, now: i64) -> Result<usize, StoreError> {
             client_id: Some(&client_id),
             faq_article: None,
         };
-        chat::post(state, &conversation, &bot).await?;
+        bot.chat.post(&conversation, &acknowledgement).await?;
         if !overdue.answered_before {
-            if let Err(refusal) = state.routing.reroute(state, overdue.store_id, conversation.id).await {
+            if let Err(refusal) = bot.routing.reroute(overdue.store_id, conversation.id).await {
                 tracing::warn!(conversation = conversation.id, code = ?refusal.code, "re-route failed");
             }
         }

@@ -6,16 +6,14 @@
 //! `Origin` on WebSocket handshakes and cross-origin calls. Clients that send none (the terminal
 //! agent, tests) are not browsers, and an origin check would not stop them anyway.
 
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::{header, HeaderMap};
 use protocol::ErrorCode;
 
-use super::api_error;
+use crate::error::Error;
 use crate::store::StoreRecord;
 
-/// Whether the request's origin may use this store; the refusal is a 403 with a JSON body.
-#[allow(clippy::result_large_err)]
-pub fn origin_allowed(store: &StoreRecord, headers: &HeaderMap) -> Result<(), Response> {
+/// Whether the request's origin may use this store (`origin_not_allowed` if not).
+pub fn origin_allowed(store: &StoreRecord, headers: &HeaderMap) -> Result<(), Error> {
     let Some(origin) = headers.get(header::ORIGIN) else { return Ok(()) };
     let origin = origin.to_str().unwrap_or_default();
     let allowed = store.origins.iter().any(|o| o == origin || (o == "self" && is_same_origin(origin, headers)));
@@ -23,50 +21,28 @@ pub fn origin_allowed(store: &StoreRecord, headers: &HeaderMap) -> Result<(), Re
         return Ok(());
     }
     tracing::info!(store = ?store.key, ?origin, "origin not allowed");
-    Err(api_error(
-        StatusCode::FORBIDDEN,
-        ErrorCode::OriginNotAllowed,
-        format!("the origin {origin:?} may not use store {:?}", store.key),
-    ))
+    Err(Error::new(ErrorCode::OriginNotAllowed, format!("the origin {origin:?} may not use store {:?}", store.key)))
 }
 
 /// Refuses browsers on other sites (cross-site WebSocket hijacking of the agent socket).
-#[allow(clippy::result_large_err)]
-pub fn same_origin_only(headers: &HeaderMap) -> Result<(), Response> {
+pub fn same_origin_only(headers: &HeaderMap) -> Result<(), Error> {
     match headers.get(header::ORIGIN).map(|o| o.to_str().unwrap_or_default()) {
         None => Ok(()),
         Some(origin) if is_same_origin(origin, headers) => Ok(()),
-        Some(origin) => Err(api_error(
-            StatusCode::FORBIDDEN,
-            ErrorCode::OriginNotAllowed,
-            format!("the origin {origin:?} may not open agent sessions"),
-        )),
+        Some(origin) => {
+            Err(Error::new(ErrorCode::OriginNotAllowed, format!("the origin {origin:?} may not open agent sessions")))
+        }
     }
 }
 
 /// Whether `origin` names the relay's own origin: the scheme it was reached by (`https` behind a
 /// proxy sending `X-Forwarded-Proto: https`, else `http`), the host and the port.
-pub(super) fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
+pub fn is_same_origin(origin: &str, headers: &HeaderMap) -> bool {
     let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
     let forwarded = headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).map(str::trim);
     let scheme = if forwarded.is_some_and(|p| p.eq_ignore_ascii_case("https")) { "https" } else { "http" };
     let Some((their_scheme, authority)) = origin.split_once("://") else { return false };
     their_scheme.eq_ignore_ascii_case(scheme) && authority.eq_ignore_ascii_case(host)
-}
-
-/// Checks an origin given on the command line: `self`, or `http(s)://host[:port]` with no path.
-pub fn parse_origin(text: &str) -> Result<String, String> {
-    if text == "self" {
-        return Ok(text.to_owned());
-    }
-    let trimmed = text.trim_end_matches('/');
-    let uri: axum::http::Uri = trimmed.parse().map_err(|e| format!("{text:?} is not an origin: {e}"))?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    let bare = uri.path_and_query().is_none_or(|p| p.as_str().is_empty() || p.as_str() == "/");
-    if !scheme_ok || uri.host().is_none() || !bare {
-        return Err(format!("{text:?} is not an origin; write it as https://shop.example or http://host:port"));
-    }
-    Ok(trimmed.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -98,14 +74,5 @@ mod tests {
         let demo = store(&["self"]);
         assert!(origin_allowed(&demo, &headers("http://127.0.0.1:9000", "127.0.0.1:9000")).is_ok());
         assert!(origin_allowed(&demo, &headers("http://127.0.0.1:9001", "127.0.0.1:9000")).is_err());
-    }
-
-    #[test]
-    fn command_line_origins_are_normalised_or_refused() {
-        assert_eq!(parse_origin("https://Shop.example/").unwrap(), "https://shop.example");
-        assert_eq!(parse_origin("http://localhost:3000").unwrap(), "http://localhost:3000");
-        assert!(parse_origin("shop.example").is_err());
-        assert!(parse_origin("https://shop.example/path").is_err());
-        assert!(parse_origin("ftp://shop.example").is_err());
     }
 }

@@ -1,0 +1,59 @@
+//! What the axum handlers extract: the services, already built, and the relay's lifetime.
+//!
+//! Nothing below the handlers (`ws`, `http`) sees this struct: routing, the conversation
+//! service, the bot and the FAQ are each built with what they use (see `app::start`).
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use protocol::MAX_FRAME_BYTES;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::auth::VisitorTokens;
+use crate::bot::Bot;
+use crate::chat::Conversations;
+use crate::fanout::Fanout;
+use crate::faq::Faq;
+use crate::hub::Hub;
+use crate::limits::Limits;
+use crate::routing::Routing;
+use crate::store::Store;
+
+/// Everything the request handlers share.
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// This relay's live sockets (sessions join it).
+    pub hub: Arc<Hub>,
+    /// Delivery to everyone else (today the hub itself).
+    pub fanout: Arc<dyn Fanout>,
+    /// Signs and checks visitor tokens.
+    pub tokens: VisitorTokens,
+    /// Cancelled when the relay shuts down.
+    pub shutdown: CancellationToken,
+    /// Tracks live sockets so shutdown can wait for them.
+    pub sessions: TaskTracker,
+    /// Presence, assignment and the queue.
+    pub routing: Arc<Routing>,
+    /// Messages, closes, notes and read marks.
+    pub chat: Arc<Conversations>,
+    /// Automatic replies.
+    pub bot: Arc<Bot>,
+    /// Abuse limits.
+    pub limits: Limits,
+    /// FAQ search.
+    pub faq: Arc<Faq>,
+}
+
+impl AppState {
+    /// Applies the relay's WebSocket limits: frames up to 256 KiB are read (and refused with an
+    /// error frame above 16 KiB, the socket staying open), larger ones end the socket with close
+    /// code 1009; small buffers keep an idle socket cheap.
+    pub fn configure(&self, ws: WebSocketUpgrade) -> WebSocketUpgrade {
+        ws.max_message_size(16 * MAX_FRAME_BYTES)
+            .max_frame_size(16 * MAX_FRAME_BYTES)
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(4 * 1024)
+    }
+}
