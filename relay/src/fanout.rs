@@ -2,7 +2,7 @@
 //! asked goes through [`Fanout::publish`], addressed to an [`Audience`].
 //!
 //! Services hold an `Arc<dyn Fanout>` and never see sockets. Today's implementation is the
-//! in-process [`crate::hub::Hub`]; a bus between relays (NATS, issue 16) implements the same
+//! in-process hub (`hub.rs`); a bus between relays (NATS, issue 16) implements the same
 //! trait by publishing each audience on a subject that the nodes holding those sockets
 //! subscribe to. An audience therefore says everything needed to find its sockets anywhere:
 //! a conversation's audience carries its assignee, decided by routing, not looked up in the

@@ -23,6 +23,59 @@ fn matching(all: &[Canned], query: &str) -> Vec<Canned> {
     by_shortcut
 }
 
+/// What a key does while the composer shows canned replies.
+#[derive(Debug, PartialEq, Eq)]
+enum Key {
+    /// Highlight this option.
+    Move(usize),
+    /// Insert this option.
+    Choose(usize),
+    /// Hide the options.
+    Dismiss,
+    /// Not a key for the options (Enter sends, as usual).
+    Pass,
+}
+
+/// The arrows move through `shown` options (wrapping), Enter or Tab inserts the highlighted one,
+/// Escape hides them; with no options every key passes.
+fn canned_key(key: &str, shown: usize, highlighted: usize) -> Key {
+    if shown == 0 {
+        return Key::Pass;
+    }
+    match key {
+        "ArrowDown" => Key::Move((highlighted + 1) % shown),
+        "ArrowUp" => Key::Move((highlighted + shown - 1) % shown),
+        "Enter" | "Tab" => Key::Choose(highlighted),
+        "Escape" => Key::Dismiss,
+        _ => Key::Pass,
+    }
+}
+
+/// The canned replies matching the draft's `/query`, the highlighted one marked.
+#[component]
+fn CannedList(options: Signal<Vec<Canned>>, highlighted: RwSignal<usize>, on_pick: Callback<Canned>) -> impl IntoView {
+    view! {
+        <Show when=move || !options.get().is_empty()>
+            <ul class="canned" role="listbox" aria-label=text("canned-replies")>
+                {move || options.get().into_iter().enumerate().map(|(i, reply)| {
+                    let chosen = reply.clone();
+                    view! {
+                        <li role="option" aria-selected=move || (highlighted.get() == i).to_string()
+                            on:mousedown=move |ev| {
+                                ev.prevent_default();
+                                on_pick.run(chosen.clone());
+                            }>
+                            <strong>"/" {reply.shortcut.clone()}</strong>
+                            " "
+                            <span>{reply.text.clone()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </Show>
+    }
+}
+
 /// Reply or note, with `/` for canned replies.
 #[component]
 pub fn Composer(id: i64) -> impl IntoView {
@@ -72,36 +125,23 @@ pub fn Composer(id: i64) -> impl IntoView {
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let shown = options();
-        if !shown.is_empty() {
-            match ev.key().as_str() {
-                "ArrowDown" => {
-                    ev.prevent_default();
-                    highlighted.update(|h| *h = (*h + 1) % shown.len());
-                    return;
-                }
-                "ArrowUp" => {
-                    ev.prevent_default();
-                    highlighted.update(|h| *h = (*h + shown.len() - 1) % shown.len());
-                    return;
-                }
-                "Enter" | "Tab" => {
-                    ev.prevent_default();
-                    let pick = shown.get(highlighted.get_untracked()).cloned();
-                    if let Some(pick) = pick {
-                        insert(pick);
-                    }
-                    return;
-                }
-                "Escape" => {
-                    dismissed.set(true);
-                    return;
-                }
-                _ => {}
+        match canned_key(&ev.key(), shown.len(), highlighted.get_untracked()) {
+            Key::Move(to) => {
+                ev.prevent_default();
+                highlighted.set(to);
             }
-        }
-        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-            ev.prevent_default();
-            submit();
+            Key::Choose(at) => {
+                ev.prevent_default();
+                if let Some(pick) = shown.get(at).cloned() {
+                    insert(pick);
+                }
+            }
+            Key::Dismiss => dismissed.set(true),
+            Key::Pass if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() => {
+                ev.prevent_default();
+                submit();
+            }
+            Key::Pass => {}
         }
     };
     view! {
@@ -115,24 +155,7 @@ pub fn Composer(id: i64) -> impl IntoView {
                 <button type="button" aria-pressed=move || noting.get().to_string()
                     on:click=move |_| noting.set(true)>{text("mode-note")}</button>
             </div>
-            <Show when=move || !options().is_empty()>
-                <ul class="canned" role="listbox" aria-label=text("canned-replies")>
-                    {move || options().into_iter().enumerate().map(|(i, reply)| {
-                        let chosen = reply.clone();
-                        view! {
-                            <li role="option" aria-selected=move || (highlighted.get() == i).to_string()
-                                on:mousedown=move |ev| {
-                                    ev.prevent_default();
-                                    insert(chosen.clone());
-                                }>
-                                <strong>"/" {reply.shortcut.clone()}</strong>
-                                " "
-                                <span>{reply.text.clone()}</span>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            </Show>
+            <CannedList options=Signal::derive(options) highlighted on_pick=Callback::new(insert)/>
             <textarea node_ref=field rows="3"
                 aria-label=move || text(if noting.get() { "note-label" } else { "reply-label" })
                 placeholder=move || text(if noting.get() { "note-placeholder" } else { "reply-placeholder" })
@@ -161,6 +184,16 @@ mod tests {
             fill("Hi {shopper_name}, {agent_name} of {store_name} here.", "Ana", "Li", "Maison"),
             "Hi Ana, Li of Maison here."
         );
+    }
+
+    #[test]
+    fn arrows_wrap_enter_picks_and_escape_hides() {
+        assert_eq!(canned_key("ArrowDown", 3, 2), Key::Move(0));
+        assert_eq!(canned_key("ArrowUp", 3, 0), Key::Move(2));
+        assert_eq!(canned_key("Tab", 3, 1), Key::Choose(1));
+        assert_eq!(canned_key("Escape", 3, 1), Key::Dismiss);
+        assert_eq!(canned_key("Enter", 0, 0), Key::Pass, "with nothing shown, Enter sends");
+        assert_eq!(canned_key("a", 3, 0), Key::Pass);
     }
 
     #[test]

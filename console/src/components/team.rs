@@ -18,7 +18,7 @@ pub fn TeamPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let reload = {
         let url = url.clone();
-        move || {
+        Callback::new(move |()| {
             let url = url.clone();
             spawn_local(async move {
                 match api::get::<Vec<Member>>(&url).await {
@@ -26,54 +26,22 @@ pub fn TeamPage() -> impl IntoView {
                     Err(e) => error.set(Some(e.message)),
                 }
             });
-        }
+        })
     };
-    reload();
+    reload.run(());
     let change = {
         let url = url.clone();
-        let reload = reload.clone();
-        move |id: i64, body: Value| {
+        Callback::new(move |(id, body): (i64, Value)| {
             let url = format!("{url}/{id}");
-            let reload = reload.clone();
             spawn_local(async move {
                 match api::patch::<Value>(&url, &body).await {
                     Ok(_) => error.set(None),
                     Err(e) => error.set(Some(e.message)),
                 }
-                reload();
+                reload.run(());
             });
-        }
+        })
     };
-    let (email, name, password, role) = (
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new("agent".to_owned()),
-    );
-    let add = {
-        let url = url.clone();
-        let reload = reload.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let body = json!({ "email": email.get_untracked(), "name": name.get_untracked(),
-                               "password": password.get_untracked(), "role": role.get_untracked() });
-            let url = url.clone();
-            let reload = reload.clone();
-            spawn_local(async move {
-                match api::post::<Value>(&url, &body).await {
-                    Ok(_) => {
-                        error.set(None);
-                        email.set(String::new());
-                        name.set(String::new());
-                        password.set(String::new());
-                    }
-                    Err(e) => error.set(Some(e.message)),
-                }
-                reload();
-            });
-        }
-    };
-    let roles = protocol::AgentRole::ALL.map(protocol::AgentRole::as_str);
     view! {
         <main class="admin-page">
             <h1>{text("page-team")}</h1>
@@ -86,69 +54,114 @@ pub fn TeamPage() -> impl IntoView {
                     <th>{text("team-capacity")}</th><th>{text("team-status")}</th><th>{text("team-active")}</th>
                 </tr></thead>
                 <tbody>
-                    {move || members.get().into_iter().map(|m| {
-                        let id = m.id;
-                        let (on_role, on_capacity, on_active) = (change.clone(), change.clone(), change.clone());
-                        let on_password = change.clone();
-                        let name = m.name.clone();
-                        let active = m.active;
-                        view! {
-                            <tr class:inactive=!active>
-                                <td>{m.name.clone()}</td>
-                                <td>{m.email.clone()}</td>
-                                <td>
-                                    <select aria-label=text("team-role") on:change=move |ev| on_role(id, json!({ "role": event_target_value(&ev) }))>
-                                        {roles.iter().map(|r| view! {
-                                            <option value=*r selected=m.role.as_str() == *r>{text(&format!("role-{r}"))}</option>
-                                        }).collect_view()}
-                                    </select>
-                                </td>
-                                <td>
-                                    <input type="number" min="1" max="50" aria-label=text("team-capacity") value=m.capacity
-                                        on:change=move |ev| {
-                                            if let Ok(capacity) = event_target_value(&ev).parse::<u32>() {
-                                                on_capacity(id, json!({ "capacity": capacity }));
-                                            }
-                                        }/>
-                                </td>
-                                <td>{text(match m.status {
-                                    Some(protocol::AgentStatus::Online) => "status-online",
-                                    Some(protocol::AgentStatus::Away) => "status-away",
-                                    _ => "status-offline",
-                                })}</td>
-                                <td>
-                                    <button on:click=move |_| on_active(id, json!({ "active": !active }))>
-                                        {text(if active { "deactivate" } else { "activate" })}
-                                    </button>
-                                    " "
-                                    <button class="link" on:click=move |_| {
-                                        let question = crate::i18n::text_with("new-password-for", &[("name", name.clone())]);
-                                        let answer = web_sys::window().and_then(|w| w.prompt_with_message(&question).ok().flatten());
-                                        if let Some(password) = answer.filter(|p| !p.is_empty()) {
-                                            on_password(id, json!({ "password": password }));
-                                        }
-                                    }>{text("reset-password")}</button>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {move || members.get().into_iter().map(|m| view! { <MemberRow m change/> }).collect_view()}
                 </tbody>
             </table>
-            <h2>{text("team-add")}</h2>
-            <form class="stacked" on:submit=add>
-                <label><span>{text("team-name")}</span>
-                    <input required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
-                <label><span>{text("email")}</span>
-                    <input type="email" required prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/></label>
-                <label><span>{text("team-password")}</span>
-                    <input type="password" autocomplete="new-password" minlength="8" required
-                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
-                <label><span>{text("team-role")}</span>
-                    <select on:change=move |ev| role.set(event_target_value(&ev))>
-                        {roles.iter().map(|r| view! { <option value=*r selected=*r == "agent">{text(&format!("role-{r}"))}</option> }).collect_view()}
-                    </select></label>
-                <button type="submit">{text("team-add")}</button>
-            </form>
+            <AddMember url error reload/>
         </main>
+    }
+}
+
+/// The role names, most powerful first.
+fn roles() -> [&'static str; 3] {
+    protocol::AgentRole::ALL.map(protocol::AgentRole::as_str)
+}
+
+/// One agent's row: role, capacity, status, and the buttons that change them.
+#[component]
+fn MemberRow(m: Member, change: Callback<(i64, Value)>) -> impl IntoView {
+    let roles = roles();
+    let (on_role, on_capacity, on_active, on_password) = (change, change, change, change);
+    let id = m.id;
+    let name = m.name.clone();
+    let active = m.active;
+    view! {
+        <tr class:inactive=!active>
+            <td>{m.name.clone()}</td>
+            <td>{m.email.clone()}</td>
+            <td>
+                <select aria-label=text("team-role") on:change=move |ev| on_role.run((id, json!({ "role": event_target_value(&ev) })))>
+                    {roles.iter().map(|r| view! {
+                        <option value=*r selected=m.role.as_str() == *r>{text(&format!("role-{r}"))}</option>
+                    }).collect_view()}
+                </select>
+            </td>
+            <td>
+                <input type="number" min="1" max="50" aria-label=text("team-capacity") value=m.capacity
+                    on:change=move |ev| {
+                        if let Ok(capacity) = event_target_value(&ev).parse::<u32>() {
+                            on_capacity.run((id, json!({ "capacity": capacity })));
+                        }
+                    }/>
+            </td>
+            <td>{text(match m.status {
+                Some(protocol::AgentStatus::Online) => "status-online",
+                Some(protocol::AgentStatus::Away) => "status-away",
+                _ => "status-offline",
+            })}</td>
+            <td>
+                <button on:click=move |_| on_active.run((id, json!({ "active": !active })))>
+                    {text(if active { "deactivate" } else { "activate" })}
+                </button>
+                " "
+                <button class="link" on:click=move |_| {
+                    let question = crate::i18n::text_with("new-password-for", &[("name", name.clone())]);
+                    let answer = web_sys::window().and_then(|w| w.prompt_with_message(&question).ok().flatten());
+                    if let Some(password) = answer.filter(|p| !p.is_empty()) {
+                        on_password.run((id, json!({ "password": password })));
+                    }
+                }>{text("reset-password")}</button>
+            </td>
+        </tr>
+    }
+}
+
+/// The form that adds an agent; the relay's refusal shows in `error`.
+#[component]
+fn AddMember(url: String, error: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
+    let roles = roles();
+    let (email, name, password, role) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new("agent".to_owned()),
+    );
+    let add = {
+        let url = url.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let body = json!({ "email": email.get_untracked(), "name": name.get_untracked(),
+                               "password": password.get_untracked(), "role": role.get_untracked() });
+            let url = url.clone();
+            spawn_local(async move {
+                match api::post::<Value>(&url, &body).await {
+                    Ok(_) => {
+                        error.set(None);
+                        email.set(String::new());
+                        name.set(String::new());
+                        password.set(String::new());
+                    }
+                    Err(e) => error.set(Some(e.message)),
+                }
+                reload.run(());
+            });
+        }
+    };
+    view! {
+        <h2>{text("team-add")}</h2>
+        <form class="stacked" on:submit=add>
+            <label><span>{text("team-name")}</span>
+                <input required prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <label><span>{text("email")}</span>
+                <input type="email" required prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev))/></label>
+            <label><span>{text("team-password")}</span>
+                <input type="password" autocomplete="new-password" minlength="8" required
+                    prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/></label>
+            <label><span>{text("team-role")}</span>
+                <select on:change=move |ev| role.set(event_target_value(&ev))>
+                    {roles.iter().map(|r| view! { <option value=*r selected=*r == "agent">{text(&format!("role-{r}"))}</option> }).collect_view()}
+                </select></label>
+            <button type="submit">{text("team-add")}</button>
+        </form>
     }
 }

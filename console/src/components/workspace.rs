@@ -48,6 +48,58 @@ impl Shared {
     }
 }
 
+/// The unread count of the agent's inbox (theirs and the queue's), in the tab's title.
+fn show_unread_in_title(desk: Desk) {
+    let title = text("app-name");
+    Effect::new(move |_| {
+        let my_id = desk.my_id();
+        let count: u32 = desk.conversations.with(|all| {
+            all.values()
+                .filter(|c| !c.is_closed())
+                .filter(|c| c.summary.assigned_agent_id.is_none_or(|a| a == my_id))
+                .map(|c| c.unread)
+                .sum()
+        });
+        alerts::show_count(count, &title);
+    });
+}
+
+/// The agent's presence, load, sound and notification controls in the top bar.
+#[component]
+fn StatusControls() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let notifications_undecided = RwSignal::new(alerts::notifications_undecided());
+    view! {
+        <label class="presence">
+            <span class="visually-hidden">{text("presence")}</span>
+            <select aria-label=text("presence") on:change=move |ev| {
+                let status = if event_target_value(&ev) == "away" { AgentStatus::Away } else { AgentStatus::Online };
+                desk.set_status(status);
+            }>
+                <option value="online" selected=move || desk.status.get() == AgentStatus::Online>{text("status-online")}</option>
+                <option value="away" selected=move || desk.status.get() == AgentStatus::Away>{text("status-away")}</option>
+            </select>
+        </label>
+        <span class="load" title=text("load-title")>
+            {move || {
+                let (load, capacity) = desk.capacity.get();
+                crate::i18n::text_with("load", &[("load", load.to_string()), ("capacity", capacity.to_string())])
+            }}
+        </span>
+        <label class="sound">
+            <input type="checkbox" prop:checked=!alerts::muted()
+                on:change=move |ev| alerts::set_muted(!event_target_checked(&ev))/>
+            " " {text("sound")}
+        </label>
+        <Show when=move || notifications_undecided.get()>
+            <button class="link" on:click=move |_| {
+                alerts::ask_for_notifications();
+                notifications_undecided.set(false);
+            }>{text("enable-notifications")}</button>
+        </Show>
+    }
+}
+
 /// The whole signed-in console.
 #[component]
 pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
@@ -68,19 +120,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
     let tab = RwSignal::new(Tab::Mine);
     let is_admin = me.is_admin();
 
-    // The unread count of the agent's inbox goes in the tab title.
-    let title = text("app-name");
-    Effect::new(move |_| {
-        let my_id = desk.my_id();
-        let count: u32 = desk.conversations.with(|all| {
-            all.values()
-                .filter(|c| !c.is_closed())
-                .filter(|c| c.summary.assigned_agent_id.is_none_or(|a| a == my_id))
-                .map(|c| c.unread)
-                .sum()
-        });
-        alerts::show_count(count, &title);
-    });
+    show_unread_in_title(desk);
     Effect::new(move |_| {
         if desk.link.get() == Link::SignedOut {
             on_sign_out();
@@ -94,7 +134,6 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
             on_sign_out();
         });
     };
-    let notifications_undecided = RwSignal::new(alerts::notifications_undecided());
     let store_name = me.store.name.clone();
     let agent_name = me.agent.name.clone();
     let nav = move |target: Page, label: &'static str| {
@@ -121,33 +160,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                 <Show when=move || desk.link.get() == Link::Reconnecting>
                     <span class="banner" role="status">{text("reconnecting")}</span>
                 </Show>
-                <label class="presence">
-                    <span class="visually-hidden">{text("presence")}</span>
-                    <select aria-label=text("presence") on:change=move |ev| {
-                        let status = if event_target_value(&ev) == "away" { AgentStatus::Away } else { AgentStatus::Online };
-                        desk.set_status(status);
-                    }>
-                        <option value="online" selected=move || desk.status.get() == AgentStatus::Online>{text("status-online")}</option>
-                        <option value="away" selected=move || desk.status.get() == AgentStatus::Away>{text("status-away")}</option>
-                    </select>
-                </label>
-                <span class="load" title=text("load-title")>
-                    {move || {
-                        let (load, capacity) = desk.capacity.get();
-                        crate::i18n::text_with("load", &[("load", load.to_string()), ("capacity", capacity.to_string())])
-                    }}
-                </span>
-                <label class="sound">
-                    <input type="checkbox" prop:checked=!alerts::muted()
-                        on:change=move |ev| alerts::set_muted(!event_target_checked(&ev))/>
-                    " " {text("sound")}
-                </label>
-                <Show when=move || notifications_undecided.get()>
-                    <button class="link" on:click=move |_| {
-                        alerts::ask_for_notifications();
-                        notifications_undecided.set(false);
-                    }>{text("enable-notifications")}</button>
-                </Show>
+                <StatusControls/>
                 <span class="who">{agent_name}</span>
                 <button class="link" on:click=sign_out>{text("sign-out")}</button>
             </header>

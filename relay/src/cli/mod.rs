@@ -2,7 +2,7 @@
 //! agents in the same data dir, whether or not a server is running on it.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -11,6 +11,7 @@ use crate::app::{start, RelayConfig};
 pub use limits::LimitArgs;
 
 mod limits;
+mod stores;
 mod visitor;
 
 /// Parley relay: live chat between shoppers and a shop's agents.
@@ -126,35 +127,7 @@ pub enum BotCommand {
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
     /// Change a store's settings; a running relay applies them within 2 s.
-    Set {
-        /// The store's key.
-        #[arg(long)]
-        key: String,
-        /// Seconds a shopper may wait for a first reply (and for each next reply) before the bot
-        /// acknowledges and the conversation moves to another free agent (default 60).
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=86_400))]
-        first_reply_secs: Option<u32>,
-        /// Business hours, for example "mon-fri 09:00-18:00, sat 10:00-14:00"; "always" for none.
-        /// Outside them the bot answers at once and offers to take an email address.
-        #[arg(long)]
-        hours: Option<String>,
-        /// The IANA time zone of the hours, for example Europe/Paris (default UTC).
-        #[arg(long)]
-        timezone: Option<String>,
-        /// What the bot says to a shopper who opens the chat ("" removes it).
-        #[arg(long)]
-        greeting: Option<String>,
-        /// The widget's accent colour, `#rrggbb`.
-        #[arg(long)]
-        colour: Option<String>,
-        /// The corner the launcher sits in: right or left.
-        #[arg(long)]
-        position: Option<String>,
-        /// Delete conversations this many days after their last message, daily; `off` keeps
-        /// them (the default).
-        #[arg(long, value_parser = visitor::parse_retention)]
-        retention_days: Option<visitor::Retention>,
-    },
+    Set(StoreSet),
     /// Create a store.
     Add {
         /// Public key used in the script tag (letters, digits, '-' and '_').
@@ -168,6 +141,38 @@ pub enum StoreCommand {
         #[arg(long = "origin")]
         origins: Vec<String>,
     },
+}
+
+/// `relay store set`: what to change (at least one).
+#[derive(Debug, clap::Args)]
+pub struct StoreSet {
+    /// The store's key.
+    #[arg(long)]
+    pub key: String,
+    /// Seconds a shopper may wait for a first reply (and for each next reply) before the bot
+    /// acknowledges and the conversation moves to another free agent (default 60).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    pub first_reply_secs: Option<u32>,
+    /// Business hours, for example "mon-fri 09:00-18:00, sat 10:00-14:00"; "always" for none.
+    /// Outside them the bot answers at once and offers to take an email address.
+    #[arg(long)]
+    pub hours: Option<String>,
+    /// The IANA time zone of the hours, for example Europe/Paris (default UTC).
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// What the bot says to a shopper who opens the chat ("" removes it).
+    #[arg(long)]
+    pub greeting: Option<String>,
+    /// The widget's accent colour, `#rrggbb`.
+    #[arg(long)]
+    pub colour: Option<String>,
+    /// The corner the launcher sits in: right or left.
+    #[arg(long)]
+    pub position: Option<String>,
+    /// Delete conversations this many days after their last message, daily; `off` keeps
+    /// them (the default).
+    #[arg(long, value_parser = visitor::parse_retention)]
+    pub retention_days: Option<visitor::Retention>,
 }
 
 /// `relay agent …`
@@ -205,131 +210,78 @@ fn raise_open_file_limit() {
 }
 
 /// Runs a parsed command line.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let mut config = RelayConfig::new(cli.listen, cli.data_dir);
-            config.limits = cli.limits.config();
-            config.trusted_proxies = cli.limits.trust_forwarded_for.clone().unwrap_or_default();
-            raise_open_file_limit();
-            config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
-            let relay = start(config).await?;
-            println!("relay listening on {}", relay.url());
-            println!("demo storefront: {}/demo/", relay.url());
-            relay.serve_until_signal().await
-        }
-        Command::Store(StoreCommand::Add { key, name, origins }) => {
-            check_store_key(&key)?;
-            let origins = origins
-                .iter()
-                .map(|o| crate::fields::origin(o))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(anyhow::Error::msg)?;
-            let store = crate::app::open_data_dir(&cli.data_dir).await?;
-            store.add_store(&key, name.trim(), &origins).await?;
-            store.close().await;
-            println!(
-                "created store {key:?} allowing {}",
-                if origins.is_empty() { "no origin yet".into() } else { origins.join(", ") }
-            );
-            Ok(())
-        }
-        Command::Store(StoreCommand::Set {
-            key,
-            first_reply_secs,
-            hours,
-            timezone,
-            greeting,
-            colour,
-            position,
-            retention_days,
-        }) => {
-            let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
-            if nothing.into_iter().all(|n| n) && colour.is_none() && position.is_none() && retention_days.is_none() {
-                bail!(
-                    "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position \
-                     or --retention-days"
-                );
-            }
-            let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
-            let position = position.as_deref().map(crate::fields::position).transpose().map_err(anyhow::Error::msg)?;
-            let store = crate::app::open_data_dir(&cli.data_dir).await?;
-            let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
-            if colour.is_some() || position.is_some() {
-                let mut settings = store.settings(record.id).await?;
-                settings.colour = colour.unwrap_or(settings.colour);
-                settings.position = position.unwrap_or(settings.position);
-                store.save_settings(record.id, &settings).await?;
-                println!("store {key:?}: colour {}, launcher at the bottom {}", settings.colour, settings.position);
-            }
-            if let Some(greeting) = &greeting {
-                let greeting = Some(greeting.trim()).filter(|g| !g.is_empty());
-                if greeting.is_some_and(|g| g.chars().count() > 500) {
-                    bail!("the greeting is longer than 500 characters");
-                }
-                store.set_greeting(&key, greeting).await?;
-                println!("store {key:?}: greeting {}", greeting.map_or("removed".into(), |g| format!("{g:?}")));
-            }
-            if let Some(secs) = first_reply_secs {
-                store.set_first_reply_secs(&key, secs).await?;
-                println!("store {key:?}: first reply within {secs} s");
-            }
-            if hours.is_some() || timezone.is_some() {
-                let (old_hours, old_zone) = store.hours(record.id).await?;
-                let zone = timezone.unwrap_or(old_zone);
-                let hours = match hours.as_deref() {
-                    Some("always") => None,
-                    Some(spec) => Some(spec.to_owned()),
-                    None => old_hours,
-                };
-                match &hours {
-                    Some(spec) => {
-                        crate::hours::Schedule::parse(spec, &zone).map_err(anyhow::Error::msg)?;
-                    }
-                    None => {
-                        jiff::tz::TimeZone::get(&zone).map_err(|_| anyhow::anyhow!("{zone:?} is not a time zone"))?;
-                    }
-                }
-                store.set_hours(&key, hours.as_deref(), &zone).await?;
-                println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
-            }
-            if let Some(visitor::Retention(days)) = retention_days {
-                store.set_retention_days(&key, days).await?;
-                let kept = days.map_or("for ever".into(), |d| format!("{d} days after their last message"));
-                println!("store {key:?}: conversations kept {kept}");
-            }
-            store.close().await;
-            Ok(())
-        }
-        Command::Faq(command) => run_faq(&cli.data_dir, command).await,
-        Command::Visitor(command) => visitor::run(&cli.data_dir, command).await,
+pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
+    let data_dir = cli.data_dir.clone();
+    match cli.command.take().unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli).await,
+        Command::Store(StoreCommand::Add { key, name, origins }) => stores::add(&data_dir, &key, &name, &origins).await,
+        Command::Store(StoreCommand::Set(set)) => stores::set(&data_dir, set).await,
+        Command::Faq(command) => run_faq(&data_dir, command).await,
+        Command::Visitor(command) => visitor::run(&data_dir, command).await,
         Command::Bot(BotCommand::Rule { store, kind, pattern, reply, priority }) => {
-            if pattern.trim().is_empty() || reply.trim().is_empty() {
-                bail!("--pattern and --reply must not be empty");
-            }
-            let db = crate::app::open_data_dir(&cli.data_dir).await?;
-            let record = find_store(&db, &store).await?;
-            let kind = format!("{kind:?}").to_lowercase();
-            let id = db.add_bot_rule(record.id, &kind, pattern.trim(), reply.trim(), priority).await?;
-            db.close().await;
-            println!("added rule {id} to store {store:?}: {kind} {pattern:?} (priority {priority})");
-            Ok(())
+            add_rule(&data_dir, &store, kind, &pattern, &reply, priority).await
         }
         Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {
-            let email = crate::fields::email(&email).map_err(anyhow::Error::msg)?;
-            crate::fields::password(&password).map_err(anyhow::Error::msg)?;
-            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
-            let name = crate::fields::agent_name(&name).map_err(anyhow::Error::msg)?;
-            let db = crate::app::open_data_dir(&cli.data_dir).await?;
-            let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
-                .await
-                .context("hashing the password")?;
-            db.add_agent(&store, &email, &name, role, &hash).await?;
-            db.close().await;
-            println!("created {role} {email:?} ({name}) in store {store:?}");
-            Ok(())
+            add_agent(&data_dir, &store, &email, password, name, role).await
         }
     }
+}
+
+/// `relay` (or `relay serve`): serves until Ctrl-C or SIGTERM.
+async fn serve(cli: Cli) -> anyhow::Result<()> {
+    let mut config = RelayConfig::new(cli.listen, cli.data_dir);
+    config.limits = cli.limits.config();
+    config.trusted_proxies = cli.limits.trust_forwarded_for.clone().unwrap_or_default();
+    raise_open_file_limit();
+    config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
+    let relay = start(config).await?;
+    println!("relay listening on {}", relay.url());
+    println!("demo storefront: {}/demo/", relay.url());
+    relay.serve_until_signal().await
+}
+
+/// `relay bot rule`
+async fn add_rule(
+    data_dir: &Path,
+    store: &str,
+    kind: RuleMatch,
+    pattern: &str,
+    reply: &str,
+    priority: i64,
+) -> anyhow::Result<()> {
+    if pattern.trim().is_empty() || reply.trim().is_empty() {
+        bail!("--pattern and --reply must not be empty");
+    }
+    let db = crate::app::open_data_dir(data_dir).await?;
+    let record = find_store(&db, store).await?;
+    let kind = format!("{kind:?}").to_lowercase();
+    let id = db.add_bot_rule(record.id, &kind, pattern.trim(), reply.trim(), priority).await?;
+    db.close().await;
+    println!("added rule {id} to store {store:?}: {kind} {pattern:?} (priority {priority})");
+    Ok(())
+}
+
+/// `relay agent add`
+async fn add_agent(
+    data_dir: &Path,
+    store: &str,
+    email: &str,
+    password: String,
+    name: Option<String>,
+    role: protocol::AgentRole,
+) -> anyhow::Result<()> {
+    let email = crate::fields::email(email).map_err(anyhow::Error::msg)?;
+    crate::fields::password(&password).map_err(anyhow::Error::msg)?;
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
+    let name = crate::fields::agent_name(&name).map_err(anyhow::Error::msg)?;
+    let db = crate::app::open_data_dir(data_dir).await?;
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .context("hashing the password")?;
+    db.add_agent(store, &email, &name, role, &hash).await?;
+    db.close().await;
+    println!("created {role} {email:?} ({name}) in store {store:?}");
+    Ok(())
 }
 
 /// The store with `key`, or a clear error.

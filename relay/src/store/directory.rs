@@ -286,20 +286,9 @@ impl Store {
 
     /// Creates a visitor of a store.
     pub async fn add_visitor(&self, store_id: i64, visitor_id: &str) -> Result<(), StoreError> {
-        let visitor_id = visitor_id.to_owned();
-        self.writes
-            .write(move |conn| {
-                Box::pin(async move {
-                    sqlx::query("INSERT INTO visitors (id, store_id, created_at) VALUES (?, ?, ?)")
-                        .bind(visitor_id)
-                        .bind(store_id)
-                        .bind(now_millis())
-                        .execute(conn)
-                        .await?;
-                    Ok(())
-                })
-            })
-            .await
+        let sql = "INSERT INTO visitors (id, store_id, created_at) VALUES (?, ?, ?)";
+        self.writes.execute(sql, args![visitor_id.to_owned(), store_id, now_millis()]).await?;
+        Ok(())
     }
 
     /// Whether a visitor exists in the given store.

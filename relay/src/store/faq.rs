@@ -1,5 +1,5 @@
 //! The FAQ's rows: articles, the unanswered questions, the shoppers' feedback, the bot's rules.
-//! Search itself lives in `crate::faq`, which indexes what this module stores.
+//! Search itself lives in the `faq` module, which indexes what this module stores.
 
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Connection, Row};
@@ -200,26 +200,10 @@ impl Store {
         article_id: &str,
         helpful: bool,
     ) -> Result<bool, StoreError> {
-        let article_id = article_id.to_owned();
-        self.writes
-            .write(move |conn| {
-                Box::pin(async move {
-                    let done = sqlx::query(
-                        "INSERT INTO faq_feedback (store_id, conversation_id, message_id, article_id, helpful, at)
-                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(store_id)
-                    .bind(conversation_id)
-                    .bind(message_id)
-                    .bind(article_id)
-                    .bind(helpful)
-                    .bind(now_millis())
-                    .execute(conn)
-                    .await?;
-                    Ok(done.rows_affected() == 1)
-                })
-            })
-            .await
+        let sql = "INSERT INTO faq_feedback (store_id, conversation_id, message_id, article_id, helpful, at)
+                   VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+        let args = args![store_id, conversation_id, message_id, article_id.to_owned(), helpful, now_millis()];
+        Ok(self.writes.execute(sql, args).await? == 1)
     }
 
     /// How many answers shoppers found helpful (deflections) and not, per store.

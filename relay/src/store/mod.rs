@@ -6,11 +6,26 @@
 //! `agent add`) open the same database while a server may be running; SQLite's locking and a busy
 //! timeout make that safe.
 
+/// The arguments of one statement, for [`writer::Writer::execute`]: `args![a, b, c]` binds
+/// each value in order (owned values: the statement runs later, on the writer's connection).
+/// Defined before the submodules, so they all see it.
+macro_rules! args {
+    ($($value:expr),* $(,)?) => {{
+        #[allow(unused_mut)]
+        let mut arguments = sqlx::sqlite::SqliteArguments::default();
+        $( sqlx::Arguments::add(&mut arguments, $value).map_err(sqlx::Error::Encode)?; )*
+        arguments
+    }};
+}
+
 mod console;
 mod conversations;
 mod directory;
 mod faq;
+mod messages;
 mod privacy;
+mod rows;
+mod timeline;
 mod writer;
 
 use std::path::Path;
@@ -21,11 +36,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 pub use console::{MemberChange, VisitorContext};
-pub use conversations::{AppendOutcome, BotContext, ConversationRecord, EventKind, NewMessage, Overdue, RoutingEvent};
+pub use conversations::ConversationRecord;
 pub use directory::{AgentRecord, StoreRecord};
 pub use faq::{Article, BotRule, MAX_UNANSWERED};
+pub use messages::{AppendOutcome, NewMessage};
 pub use privacy::Shopper;
 pub use protocol::{CannedReply, StoreSettings, TeamMember};
+pub use timeline::{BotContext, EventKind, Overdue, RoutingEvent};
 
 /// Errors a store operation can end with.
 #[derive(Debug, thiserror::Error)]

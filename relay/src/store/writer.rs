@@ -12,6 +12,7 @@
 //! it is rolled back, and every caller in it gets the error.
 
 use futures_util::future::BoxFuture;
+use sqlx::sqlite::SqliteArguments;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, oneshot};
 
@@ -68,6 +69,15 @@ impl Writer {
         self.jobs.send(job).map_err(|_| StoreError::NotWritten("the store is closed".into()))?;
         // A job dropped unrun (its batch could not start, or broke before it) says so here.
         told.await.map_err(|_| StoreError::NotWritten("the write could not be made; nothing was stored".into()))?
+    }
+
+    /// Runs one statement with its arguments (built with the store's `args!`) in the next
+    /// batch; returns how many rows it changed once the batch is on disk.
+    pub async fn execute(&self, sql: &'static str, args: SqliteArguments<'static>) -> Result<u64, StoreError> {
+        self.write(move |conn| {
+            Box::pin(async move { Ok(sqlx::query_with(sql, args).execute(conn).await?.rows_affected()) })
+        })
+        .await
     }
 
     /// Waits until every write queued before this call is settled (for a clean shutdown).

@@ -1,0 +1,148 @@
+//! The conversation as every side sees it: messages and their authors, summaries, private
+//! notes, pages a shopper saw, and who agents and stores are.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ConversationId, Millis, Seq};
+
+/// Who wrote a message. The widget shows `Bot` and `System` messages as automatic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The shopper.
+    Visitor,
+    /// A human agent of the store.
+    Agent,
+    /// An automatic reply.
+    Bot,
+    /// A notice from the relay itself (for example "Anna joined").
+    System,
+}
+
+/// A message's author as clients display it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    /// What kind of author this is.
+    pub role: Role,
+    /// The display name for agents and the bot; absent for the shopper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One stored chat message, exactly as the relay persisted it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The relay's id for the message, unique across the relay.
+    pub id: i64,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Its position in the conversation.
+    pub seq: Seq,
+    /// Who wrote it.
+    pub author: Author,
+    /// Plain text. Clients must render it as text, never as HTML.
+    pub text: String,
+    /// The id the sending client gave it, echoed so the sender can match its pending copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When the relay stored it.
+    pub at: Millis,
+    /// For a bot answer taken from the FAQ: the article's id. The widget then asks "Did this
+    /// answer your question?" and sends `feedback`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub faq_article: Option<String>,
+}
+
+/// What an agent's inbox shows of one conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// The conversation's id.
+    pub id: ConversationId,
+    /// The shopper's opaque visitor id.
+    pub visitor_id: String,
+    /// When it began.
+    pub created_at: Millis,
+    /// The sequence number of its latest message.
+    pub last_seq: Seq,
+    /// Its latest message, for the inbox preview.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_message: Option<Message>,
+    /// The agent handling it; absent while it waits in the queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_agent_id: Option<i64>,
+    /// The email the shopper left while nobody was there: follow up by email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_email: Option<String>,
+    /// The last message the store's agents have seen, for unread counts.
+    #[serde(default)]
+    pub agent_read_seq: Seq,
+    /// When it was closed; absent while open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Millis>,
+}
+
+/// A private note an agent left on a conversation. Only the store's agents ever see it: it is
+/// stored apart from the messages and never sent on a visitor's socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The relay's id for it.
+    pub id: i64,
+    /// The conversation it is about.
+    pub conversation_id: ConversationId,
+    /// The agent who wrote it.
+    pub agent_id: i64,
+    /// Their display name.
+    pub agent_name: String,
+    /// Plain text.
+    pub text: String,
+    /// The id the writing client gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// When the relay stored it.
+    pub at: Millis,
+}
+
+/// The page a shopper is on, as their widget reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageView {
+    /// The page's address (at most [`MAX_URL_BYTES`]).
+    pub url: String,
+    /// The page's title (cut to [`MAX_TITLE_CHARS`]).
+    #[serde(default)]
+    pub title: String,
+    /// When the relay heard of it.
+    #[serde(default)]
+    pub at: Millis,
+}
+
+/// An agent's availability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Takes new conversations.
+    Online,
+    /// Keeps their conversations, takes no new ones.
+    Away,
+    /// Gone; their conversations return to the queue.
+    Offline,
+}
+
+/// The signed-in agent, as their clients show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentInfo {
+    /// The agent's id.
+    pub id: i64,
+    /// Display name, shown to shoppers.
+    pub name: String,
+    /// Login email.
+    pub email: String,
+}
+
+/// The store (tenant) a client belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreInfo {
+    /// The public key used in the script tag.
+    pub key: String,
+    /// The store's display name.
+    pub name: String,
+}

@@ -1,0 +1,78 @@
+//! What a shopper's widget sends (`/ws/visitor`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{PageView, Seq};
+
+/// Frames the shopper's widget sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorFrame {
+    /// The first frame on every connection. `token` is what an earlier `visitor_welcome` gave
+    /// (absent on a first visit); `last_seq` is the last message the widget already holds.
+    Hello {
+        /// The signed visitor token kept in localStorage.
+        #[serde(default)]
+        token: Option<String>,
+        /// The last sequence number already shown; 0 for "send me everything".
+        #[serde(default)]
+        last_seq: Seq,
+    },
+    /// A new message from the shopper. Resending with the same `client_id` never duplicates it.
+    Send {
+        /// A client-generated id, unique for this visitor (1 to 64 bytes).
+        client_id: String,
+        /// The message text.
+        text: String,
+    },
+    /// The shopper's widget has shown every message up to `seq`.
+    Ack {
+        /// The highest sequence number shown.
+        seq: Seq,
+    },
+    /// Asks for messages after `after_seq` (answered by a `history` frame).
+    Sync {
+        /// The last sequence number already held.
+        after_seq: Seq,
+    },
+    /// The shopper is typing (sent at most every 2 s while they type).
+    Typing,
+    /// The shopper's answer to "Did this answer your question?" under a bot's FAQ answer.
+    Feedback {
+        /// The bot message (one carrying `faq_article`).
+        message_id: i64,
+        /// Yes (the question is settled) or no (bring a person in).
+        helpful: bool,
+    },
+    /// The page the shopper is on: sent after `visitor_welcome` and whenever the address
+    /// changes, so that agents see where the shopper is and what they looked at.
+    Page {
+        /// The page's address.
+        url: String,
+        /// The page's title.
+        #[serde(default)]
+        title: String,
+        /// Where the shopper came from (`document.referrer`), if anywhere.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        referrer: Option<String>,
+        /// The browser's language (`navigator.language`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        language: Option<String>,
+        /// The shopper's IANA time zone, for their local time.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_zone: Option<String>,
+        /// Pages of this visit seen before the widget connected, oldest first (at most 20
+        /// are kept), with the times the widget saw them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        earlier: Vec<PageView>,
+    },
+}
+
+impl VisitorFrame {
+    /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
+    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing", "feedback", "page"];
+}
+
+/// How often a client may report typing; the relay drops reports that come faster, and
+/// clients hide the indicator when none came for twice this long.
+pub const TYPING_EVERY_MS: u64 = 2000;

@@ -1,0 +1,84 @@
+//! `relay store add` and `relay store set`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+
+use super::visitor::Retention;
+use super::{check_store_key, StoreSet};
+
+/// `relay store add`
+pub(super) async fn add(data_dir: &Path, key: &str, name: &str, origins: &[String]) -> anyhow::Result<()> {
+    check_store_key(key)?;
+    let origins =
+        origins.iter().map(|o| crate::fields::origin(o)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+    let store = crate::app::open_data_dir(data_dir).await?;
+    store.add_store(key, name.trim(), &origins).await?;
+    store.close().await;
+    println!(
+        "created store {key:?} allowing {}",
+        if origins.is_empty() { "no origin yet".into() } else { origins.join(", ") }
+    );
+    Ok(())
+}
+
+/// `relay store set`
+pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
+    let StoreSet { key, first_reply_secs, hours, timezone, greeting, colour, position, retention_days } = set;
+    let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
+    if nothing.into_iter().all(|n| n) && colour.is_none() && position.is_none() && retention_days.is_none() {
+        bail!(
+            "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position \
+             or --retention-days"
+        );
+    }
+    let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
+    let position = position.as_deref().map(crate::fields::position).transpose().map_err(anyhow::Error::msg)?;
+    let store = crate::app::open_data_dir(data_dir).await?;
+    let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
+    if colour.is_some() || position.is_some() {
+        let mut settings = store.settings(record.id).await?;
+        settings.colour = colour.unwrap_or(settings.colour);
+        settings.position = position.unwrap_or(settings.position);
+        store.save_settings(record.id, &settings).await?;
+        println!("store {key:?}: colour {}, launcher at the bottom {}", settings.colour, settings.position);
+    }
+    if let Some(greeting) = &greeting {
+        let greeting = Some(greeting.trim()).filter(|g| !g.is_empty());
+        if greeting.is_some_and(|g| g.chars().count() > 500) {
+            bail!("the greeting is longer than 500 characters");
+        }
+        store.set_greeting(&key, greeting).await?;
+        println!("store {key:?}: greeting {}", greeting.map_or("removed".into(), |g| format!("{g:?}")));
+    }
+    if let Some(secs) = first_reply_secs {
+        store.set_first_reply_secs(&key, secs).await?;
+        println!("store {key:?}: first reply within {secs} s");
+    }
+    if hours.is_some() || timezone.is_some() {
+        let (old_hours, old_zone) = store.hours(record.id).await?;
+        let zone = timezone.unwrap_or(old_zone);
+        let hours = match hours.as_deref() {
+            Some("always") => None,
+            Some(spec) => Some(spec.to_owned()),
+            None => old_hours,
+        };
+        match &hours {
+            Some(spec) => {
+                crate::hours::Schedule::parse(spec, &zone).map_err(anyhow::Error::msg)?;
+            }
+            None => {
+                jiff::tz::TimeZone::get(&zone).map_err(|_| anyhow::anyhow!("{zone:?} is not a time zone"))?;
+            }
+        }
+        store.set_hours(&key, hours.as_deref(), &zone).await?;
+        println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
+    }
+    if let Some(Retention(days)) = retention_days {
+        store.set_retention_days(&key, days).await?;
+        let kept = days.map_or("for ever".into(), |d| format!("{d} days after their last message"));
+        println!("store {key:?}: conversations kept {kept}");
+    }
+    store.close().await;
+    Ok(())
+}
