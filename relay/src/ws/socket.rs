@@ -175,7 +175,7 @@ fn client_id_of(text: &str, error: &DecodeError) -> Option<String> {
 fn read_error_close(error: &axum::Error) -> (u16, String) {
     use std::error::Error as _;
     let text = error.to_string();
-    tracing::info!(error = ?text, "websocket read failed");
+    tracing::debug!(error = ?text, "websocket read failed");
     let cause = error.source().and_then(|s| s.downcast_ref::<tungstenite::Error>());
     let code = match cause {
         Some(tungstenite::Error::Capacity(_)) => close_code::MESSAGE_TOO_BIG,
