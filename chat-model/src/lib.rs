@@ -11,7 +11,7 @@
 //!
 //! No browser, no runtime: `cargo test` runs the model on the host.
 
-use protocol::{Message, Role, ServerFrame};
+use protocol::{ErrorCode, Message, Role, ServerFrame};
 
 /// Where one of this client's own messages stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,16 +47,36 @@ pub struct Line {
     pub id: Option<i64>,
     /// For a bot answer from the FAQ: its article.
     pub faq_article: Option<String>,
+    /// How many times the relay said to wait and send it again.
+    pub waits: u32,
 }
 
 /// What a client must do after a frame was applied.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Effects {
     /// Lines were added or changed: redraw, and (if shown) tell the relay they were seen.
     pub changed: bool,
     /// The relay has more history: ask for it with `sync` after this seq.
     pub sync_after: Option<u64>,
+    /// The relay was busy (or the sender too fast) and said how long to wait: send this line
+    /// again, with the same client id, after that many milliseconds.
+    pub resend: Option<Resend>,
 }
+
+/// A message to send again after a wait (see [`Effects::resend`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resend {
+    /// Its client id, the same as before (the relay never stores it twice).
+    pub client_id: String,
+    /// Its text.
+    pub text: String,
+    /// How long to wait first.
+    pub after_ms: u64,
+}
+
+/// How many times in a row one message is sent again after a wait before it is shown failed
+/// (the user can still retry it).
+pub const MAX_WAITS: u32 = 5;
 
 /// One conversation's lines, and whose lines count as this client's own.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +106,7 @@ impl Chat {
             delivery: Delivery::Sent,
             id: Some(m.id),
             faq_article: m.faq_article,
+            waits: 0,
         }
     }
 
@@ -95,7 +116,7 @@ impl Chat {
             ServerFrame::History { messages, more, .. } => {
                 let changed = self.merge(messages.clone());
                 let last = messages.last().map(|m| m.seq);
-                Effects { changed, sync_after: last.filter(|_| *more) }
+                Effects { changed, sync_after: last.filter(|_| *more), ..Effects::default() }
             }
             ServerFrame::Message { message } => {
                 Effects { changed: self.merge(vec![message.clone()]), ..Effects::default() }
@@ -106,7 +127,11 @@ impl Chat {
             ServerFrame::Read { seq, by, .. } if *by != self.own => {
                 Effects { changed: self.read_up_to(*seq), ..Effects::default() }
             }
-            ServerFrame::Error { client_id: Some(client_id), .. } => {
+            ServerFrame::Error { client_id: Some(client_id), code, retry_after_ms, .. } => {
+                let wait = retry_after_ms.filter(|_| matches!(code, ErrorCode::Busy | ErrorCode::RateLimited));
+                if let Some(resend) = wait.and_then(|after_ms| self.wait_and_resend(client_id, after_ms)) {
+                    return Effects { resend: Some(resend), ..Effects::default() };
+                }
                 Effects { changed: self.set_delivery(client_id, Delivery::Failed), ..Effects::default() }
             }
             _ => Effects::default(),
@@ -150,6 +175,7 @@ impl Chat {
             delivery: Delivery::Sending,
             id: None,
             faq_article: None,
+            waits: 0,
         });
     }
 
@@ -175,6 +201,19 @@ impl Chat {
             line.delivery = Delivery::Seen;
         }
         changed
+    }
+
+    /// A refused message of this client's that may be sent again after `after_ms`: it stays
+    /// sending, unless it has waited [`MAX_WAITS`] times already.
+    fn wait_and_resend(&mut self, key: &str, after_ms: u64) -> Option<Resend> {
+        let own = self.own;
+        let line = self.lines.iter_mut().find(|l| l.key == key && l.role == own && l.seq.is_none())?;
+        if line.waits >= MAX_WAITS {
+            return None;
+        }
+        line.waits += 1;
+        line.delivery = Delivery::Sending;
+        Some(Resend { client_id: line.key.clone(), text: line.text.clone(), after_ms })
     }
 
     /// Sets the delivery state of the line with this key; returns whether there is one.
@@ -214,6 +253,7 @@ impl Chat {
     pub fn retry(&mut self, key: &str) -> Option<String> {
         let line = self.lines.iter_mut().find(|l| l.key == key)?;
         line.delivery = Delivery::Sending;
+        line.waits = 0;
         Some(line.text.clone())
     }
 

@@ -1,6 +1,6 @@
 use protocol::{Author, Message, Role, ServerFrame};
 
-use super::{Chat, Delivery, Effects};
+use super::{Chat, Delivery, Effects, MAX_WAITS};
 
 fn stored(seq: u64, role: Role, client_id: &str, text: &str) -> Message {
     Message {
@@ -69,7 +69,7 @@ fn history_with_more_asks_for_the_next_page_after_its_last_seq() {
         messages: vec![stored(1, Role::Visitor, "c1", "one"), stored(2, Role::Visitor, "c2", "two")],
         more,
     };
-    assert_eq!(chat.apply(&page(true)), Effects { changed: true, sync_after: Some(2) });
+    assert_eq!(chat.apply(&page(true)), Effects { changed: true, sync_after: Some(2), resend: None });
     assert_eq!(chat.apply(&page(false)).sync_after, None);
     let empty = ServerFrame::History { conversation_id: 1, messages: vec![], more: false };
     assert_eq!(chat.apply(&empty), Effects::default());
@@ -110,16 +110,40 @@ fn reads_by_the_other_side_mark_own_lines_seen_and_survive_a_refresh() {
 #[test]
 fn a_refused_message_is_failed_and_can_be_retried() {
     let mut chat = Chat::new(Role::Visitor);
-    chat.add_pending("c1", "too fast", None, 1.0);
+    chat.add_pending("c1", "too long", None, 1.0);
     let refused = ServerFrame::Error {
-        code: protocol::ErrorCode::RateLimited,
-        message: "wait".into(),
+        code: protocol::ErrorCode::TextTooLong,
+        message: "shorter".into(),
         client_id: Some("c1".into()),
-        retry_after_ms: Some(1000),
+        retry_after_ms: None,
     };
     chat.apply(&refused);
     assert_eq!(chat.lines[0].delivery, Delivery::Failed);
-    assert_eq!(chat.retry("c1").as_deref(), Some("too fast"));
+    assert_eq!(chat.retry("c1").as_deref(), Some("too long"));
     assert_eq!(chat.lines[0].delivery, Delivery::Sending);
     assert!(!chat.give_up_on("nope"));
+}
+
+#[test]
+fn a_busy_relay_has_the_message_sent_again_after_its_wait() {
+    let mut chat = Chat::new(Role::Visitor);
+    chat.add_pending("c1", "hello", None, 1.0);
+    let busy = ServerFrame::Error {
+        code: protocol::ErrorCode::Busy,
+        message: "busy".into(),
+        client_id: Some("c1".into()),
+        retry_after_ms: Some(250),
+    };
+    for _ in 0..MAX_WAITS {
+        let effects = chat.apply(&busy);
+        let resend = effects.resend.expect("sent again");
+        assert_eq!((resend.client_id.as_str(), resend.text.as_str(), resend.after_ms), ("c1", "hello", 250));
+        assert_eq!(chat.lines[0].delivery, Delivery::Sending, "still on its way, not failed");
+    }
+    // A relay that stays busy: the message is shown failed, for the user to retry.
+    assert_eq!(chat.apply(&busy).resend, None);
+    assert_eq!(chat.lines[0].delivery, Delivery::Failed);
+    // Another's line or a stored one is never resent.
+    chat.accepted("c1", 1, 2.0, 7);
+    assert_eq!(chat.apply(&busy).resend, None);
 }

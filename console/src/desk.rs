@@ -375,18 +375,38 @@ impl Desk {
             ServerFrame::VisitorPage { conversation_id, page } => {
                 self.update(conversation_id, |conv| conv.live_page = Some(page));
             }
-            ServerFrame::Error { code, message, client_id, .. } => {
+            ServerFrame::Error { code, message, client_id, retry_after_ms } => {
                 if code == protocol::ErrorCode::BadCredentials {
                     self.close_for_good();
                     self.link.set(Link::SignedOut);
                     return;
                 }
                 if let Some(client_id) = client_id {
-                    self.conversations.update(|all| {
-                        for conv in all.values_mut() {
-                            conv.chat.set_delivery(&client_id, Delivery::Failed);
-                        }
+                    let refused = ServerFrame::Error {
+                        code,
+                        message: message.clone(),
+                        client_id: Some(client_id.clone()),
+                        retry_after_ms,
+                    };
+                    let resend = self.conversations.try_update(|all| {
+                        let conv = all.values_mut().find(|c| c.chat.lines.iter().any(|l| l.key == client_id))?;
+                        conv.chat.apply(&refused).resend.map(|r| (conv.summary.id, r))
                     });
+                    if let Some(Some((conversation_id, resend))) = resend {
+                        // The relay was busy: the same reply, after its wait, without a notice.
+                        set_timeout(
+                            move || {
+                                let frame = AgentFrame::Send {
+                                    conversation_id,
+                                    client_id: resend.client_id,
+                                    text: resend.text,
+                                };
+                                self.send_frame(&frame);
+                            },
+                            Duration::from_millis(resend.after_ms),
+                        );
+                        return;
+                    }
                 }
                 self.notice.set(Some(message));
             }

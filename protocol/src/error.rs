@@ -54,6 +54,9 @@ pub enum ErrorCode {
     AlreadyExists,
     /// Too many messages, conversations or connections; wait `retry_after_ms`.
     RateLimited,
+    /// The relay is storing messages more slowly than they arrive: this one was not taken, so
+    /// that none it took is late. Send it again after `retry_after_ms` (same `client_id`).
+    Busy,
     /// The relay failed; the frame may be sent again.
     Internal,
 }

@@ -70,11 +70,26 @@ impl Conversations {
     /// client `accepted`, then calls [`Conversations::deliver`], so that `accepted` always
     /// comes before the message's echo.
     pub async fn append(&self, conversation: &ConversationRecord, new: &NewMessage<'_>) -> Result<AppendOutcome> {
-        let outcome = self.store.append_message(conversation.id, new).await?;
-        if outcome.duplicate && new.text != outcome.message.text {
-            tracing::info!(conversation = conversation.id, "a resend with another text kept the stored one");
-        }
-        Ok(outcome)
+        self.submit(conversation, new)?.await
+    }
+
+    /// Queues `new` for the disk now and returns a future of its outcome (see
+    /// [`Conversations::append`]): a socket queues several sends and finishes them in order.
+    /// Refused at once with `busy` when the writer is behind (a shopper's or agent's message).
+    pub fn submit(
+        &self,
+        conversation: &ConversationRecord,
+        new: &NewMessage<'_>,
+    ) -> Result<impl std::future::Future<Output = Result<AppendOutcome>> + Send + 'static> {
+        let pending = self.store.submit_message(conversation.id, new)?;
+        let (id, text) = (conversation.id, new.text.to_owned());
+        Ok(async move {
+            let outcome = pending.await?;
+            if outcome.duplicate && text != outcome.message.text {
+                tracing::info!(conversation = id, "a resend with another text kept the stored one");
+            }
+            Ok(outcome)
+        })
     }
 
     /// Delivers a stored message to both sides of its conversation (not a resend's copy).

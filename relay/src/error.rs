@@ -22,7 +22,7 @@ pub struct Error {
     pub code: ErrorCode,
     /// What went wrong, for people.
     pub message: String,
-    /// How long to wait before trying again (limits only).
+    /// How long to wait before trying again (limits and `busy` only).
     pub retry_after: Option<Duration>,
 }
 
@@ -65,6 +65,17 @@ impl Error {
         Error {
             code: ErrorCode::RateLimited,
             message: format!("too many {what}; try again in {} s", whole_seconds(wait)),
+            retry_after: Some(wait),
+        }
+    }
+
+    /// `busy`: the writer is behind by `behind`; the message was not taken. The client waits
+    /// about as long (at least a fifth of a second, at most two seconds) and sends it again.
+    pub fn busy(behind: Duration) -> Self {
+        let wait = behind.clamp(Duration::from_millis(200), Duration::from_secs(2));
+        Error {
+            code: ErrorCode::Busy,
+            message: format!("the relay is busy; send it again in {} ms", wait.as_millis()),
             retry_after: Some(wait),
         }
     }
@@ -125,6 +136,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         BadToken | BadCredentials | NotAuthenticated => StatusCode::UNAUTHORIZED,
         StoreRequired | AlreadyAuthenticated | AgentUnavailable | AgentFull | AlreadyExists => StatusCode::CONFLICT,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Busy => StatusCode::SERVICE_UNAVAILABLE,
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -151,6 +163,7 @@ impl From<StoreError> for Error {
             // For example a message to a conversation that was closed meanwhile.
             StoreError::NotFound(what) => Error::not_found(what),
             StoreError::AlreadyExists(what) => Error::new(ErrorCode::AlreadyExists, what),
+            StoreError::Busy(behind) => Error::busy(behind),
             other => {
                 tracing::error!(error = %other, "store operation failed");
                 Error::internal()
@@ -188,6 +201,7 @@ mod tests {
             "forbidden",
             "already_exists",
             "rate_limited",
+            "busy",
             "internal",
         ];
         names.iter().map(|n| serde_json::from_value(serde_json::json!(n)).expect(n)).collect()

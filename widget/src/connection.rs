@@ -223,9 +223,17 @@ impl Connection {
             }),
             ServerFrame::Error { code, ref message, .. } => {
                 web_sys::console::warn_1(&format!("Parley: {code:?}: {message}").into());
-                self.messages.update(|chat| {
-                    chat.apply(&frame);
-                });
+                let effects = self.messages.try_update(|chat| chat.apply(&frame)).unwrap_or_default();
+                if let Some(resend) = effects.resend {
+                    // The relay was busy (or we were too fast): the same message, after its wait.
+                    set_timeout(
+                        move || {
+                            let frame = VisitorFrame::Send { client_id: resend.client_id, text: resend.text };
+                            self.send_frame(&frame);
+                        },
+                        Duration::from_millis(resend.after_ms),
+                    );
+                }
             }
             _ => {}
         }

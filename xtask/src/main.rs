@@ -163,8 +163,19 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     // messages to the bot and FAQ saves.
     run(cargo(root, tools).args(["run", "--release", "--example", "attack_bench"]))?;
     // The target case (arrivals over 30 s), then a burst of every first message within 2 s.
-    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--"]))?;
-    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "--spread-secs", "2"]))
+    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "first-replies"]))?;
+    run(cargo(root, tools).args([
+        "run",
+        "--release",
+        "--example",
+        "loadgen",
+        "--",
+        "first-replies",
+        "--spread-secs",
+        "2",
+    ]))?;
+    // Rates, a crowd, a wave of openings, overload and idle memory, every message fsynced.
+    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "throughput"]))
 }
 
 /// Prints the raw, gzip and brotli sizes of one app's JS, wasm and CSS, and their total.

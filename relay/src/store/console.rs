@@ -56,22 +56,23 @@ impl Store {
         let inserted = self
             .writes
             .write(move |conn| {
-                Box::pin(async move {
-                    let rows = sqlx::query(
-                        "INSERT INTO notes (conversation_id, agent_id, agent_name, text, client_id, created_at)
-                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                         RETURNING id, conversation_id, agent_id, agent_name, text, client_id, created_at",
-                    )
-                    .bind(conversation_id)
-                    .bind(agent_id)
-                    .bind(name)
-                    .bind(text)
-                    .bind(client)
-                    .bind(now_millis())
-                    .fetch_all(conn)
-                    .await?;
-                    Ok(rows.first().map(note_from_row))
-                })
+                let mut statement = conn.prepare_cached(
+                    "INSERT INTO notes (conversation_id, agent_id, agent_name, text, client_id, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                     RETURNING id, conversation_id, agent_id, agent_name, text, client_id, created_at",
+                )?;
+                let mut rows =
+                    statement.query(rusqlite::params![conversation_id, agent_id, name, text, client, now_millis()])?;
+                let Some(r) = rows.next()? else { return Ok(None) };
+                Ok(Some(Note {
+                    id: r.get(0)?,
+                    conversation_id: r.get(1)?,
+                    agent_id: r.get(2)?,
+                    agent_name: r.get(3)?,
+                    text: r.get(4)?,
+                    client_id: r.get(5)?,
+                    at: r.get(6)?,
+                }))
             })
             .await?;
         if let Some(note) = inserted {
@@ -173,59 +174,39 @@ impl Store {
             (referrer.map(str::to_owned), language.map(str::to_owned), time_zone.map(str::to_owned));
         self.writes
             .write(move |conn| {
-                Box::pin(async move {
-                    sqlx::query(
-                        "UPDATE visitors SET referrer = COALESCE(referrer, ?), language = COALESCE(?, language),
-                         time_zone = COALESCE(?, time_zone) WHERE id = ?",
-                    )
-                    .bind(referrer)
-                    .bind(language)
-                    .bind(time_zone)
-                    .bind(&visitor)
-                    .execute(&mut *conn)
-                    .await?;
-                    let now = at;
-                    // A reload of the same page is not a new page.
-                    let inserted = sqlx::query(
+                conn.prepare_cached(
+                    "UPDATE visitors SET referrer = COALESCE(referrer, ?), language = COALESCE(?, language),
+                     time_zone = COALESCE(?, time_zone) WHERE id = ?",
+                )?
+                .execute(rusqlite::params![referrer, language, time_zone, visitor])?;
+                // A reload of the same page is not a new page.
+                let inserted = conn
+                    .prepare_cached(
                         "INSERT INTO visitor_pages (visitor_id, url, title, at)
                          SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (
                            SELECT 1 FROM visitor_pages WHERE visitor_id = ?1 AND url = ?2 AND title = ?3
                              AND id = (SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1))",
-                    )
-                    .bind(&visitor)
-                    .bind(&url)
-                    .bind(&title)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    if inserted {
-                        // Only the visit's last pages are kept: a new visit (after a 30-minute
-                        // pause) drops the old one's, and a visit keeps its latest 20.
-                        sqlx::query(
-                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
-                               SELECT MIN(id) FROM (SELECT id FROM visitor_pages WHERE visitor_id = ?1
-                                                    ORDER BY id DESC LIMIT ?2))",
-                        )
-                        .bind(&visitor)
-                        .bind(VISIT_PAGES)
-                        .execute(&mut *conn)
-                        .await?;
-                        sqlx::query(
-                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
-                               SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)
-                             AND (SELECT MAX(at) FROM visitor_pages WHERE visitor_id = ?1 AND id < (
-                               SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)) < ?2 - ?3",
-                        )
-                        .bind(&visitor)
-                        .bind(now)
-                        .bind(VISIT_GAP_MS)
-                        .execute(&mut *conn)
-                        .await?;
-                    }
-                    Ok(inserted.then_some(PageView { url, title, at: now }))
-                })
+                    )?
+                    .execute(rusqlite::params![visitor, url, title, at])?
+                    == 1;
+                if inserted {
+                    // Only the visit's last pages are kept: a new visit (after a 30-minute
+                    // pause) drops the old one's, and a visit keeps its latest 20.
+                    conn.prepare_cached(
+                        "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                           SELECT MIN(id) FROM (SELECT id FROM visitor_pages WHERE visitor_id = ?1
+                                                ORDER BY id DESC LIMIT ?2))",
+                    )?
+                    .execute(rusqlite::params![visitor, VISIT_PAGES])?;
+                    conn.prepare_cached(
+                        "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                           SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)
+                         AND (SELECT MAX(at) FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                           SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)) < ?2 - ?3",
+                    )?
+                    .execute(rusqlite::params![visitor, at, VISIT_GAP_MS])?;
+                }
+                Ok(inserted.then_some(PageView { url, title, at }))
             })
             .await
     }
@@ -398,6 +379,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.forget_hours(store_id);
         Ok(())
     }
 }

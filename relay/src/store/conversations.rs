@@ -4,7 +4,7 @@
 
 use protocol::{ConversationSummary, Seq};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, FromRow, Row};
+use sqlx::{FromRow, Row};
 
 use super::rows::{message_from_row, MESSAGE_COLUMNS};
 use super::{now_millis, Store, StoreError};
@@ -29,17 +29,9 @@ pub struct ConversationRecord {
 
 impl Store {
     /// The visitor's open conversation, if any.
+    /// From memory: every open conversation's facts are (see `facts`).
     pub async fn open_conversation_of(&self, visitor_id: &str) -> Result<Option<ConversationRecord>, StoreError> {
-        let row = sqlx::query_as::<_, ConversationRecord>(
-            "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
-             WHERE visitor_id = ? AND closed_at IS NULL",
-        )
-        .bind(visitor_id)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .next();
-        Ok(row)
+        Ok(self.facts.of_visitor(visitor_id))
     }
 
     /// Opens a conversation for a visitor who has none open (the caller checked). The flag says
@@ -50,28 +42,47 @@ impl Store {
         visitor_id: &str,
     ) -> Result<(ConversationRecord, bool), StoreError> {
         let visitor = visitor_id.to_owned();
+        let facts = self.facts.clone();
         let inserted = self
             .writes
-            .write(move |conn| {
-                Box::pin(async move {
+            .write_then(
+                move |conn| {
                     // The numbering goes on from the visitor's earlier conversations, so that a
                     // client's `last_seq` stays meaningful across a close.
-                    let row = sqlx::query_as::<_, ConversationRecord>(
+                    let mut statement = conn.prepare_cached(
                         "INSERT INTO conversations (store_id, visitor_id, created_at, last_seq)
-                         VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(last_seq), 0) FROM conversations WHERE visitor_id = ?2))
-                         ON CONFLICT DO NOTHING
-                         RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
-                    )
-                    .bind(store_id)
-                    .bind(visitor)
-                    .bind(now_millis())
-                    .fetch_all(conn)
-                    .await?
-                    .into_iter()
-                    .next();
-                    Ok(row)
-                })
-            })
+                     VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(last_seq), 0) FROM conversations WHERE visitor_id = ?2))
+                     ON CONFLICT DO NOTHING
+                     RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
+                    )?;
+                    let mut rows = statement.query(rusqlite::params![store_id, visitor, now_millis()])?;
+                    let Some(row) = rows.next()? else { return Ok(None) };
+                    Ok(Some(ConversationRecord {
+                        id: row.get(0)?,
+                        store_id: row.get(1)?,
+                        visitor_id: row.get(2)?,
+                        created_at: row.get(3)?,
+                        last_seq: row.get::<_, i64>(4)?.max(0) as Seq,
+                        assigned_agent_id: row.get(5)?,
+                    }))
+                },
+                move |created: &Option<ConversationRecord>| {
+                    if let Some(c) = created {
+                        facts.opened(
+                            c.id,
+                            super::ConversationFacts {
+                                store_id: c.store_id,
+                                visitor_id: c.visitor_id.clone(),
+                                created_at: c.created_at,
+                                last_seq: c.last_seq,
+                                assignee: c.assigned_agent_id,
+                                human_replied: false,
+                                away_state: None,
+                            },
+                        );
+                    }
+                },
+            )
             .await?;
         match inserted {
             Some(created) => Ok((created, true)),
@@ -84,8 +95,11 @@ impl Store {
         }
     }
 
-    /// A conversation by id.
+    /// A conversation by id (an open one from memory).
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRecord>, StoreError> {
+        if let Some(facts) = self.facts.get(id) {
+            return Ok(Some(facts.record(id)));
+        }
         let row = sqlx::query_as::<_, ConversationRecord>(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations WHERE id = ?",
         )
@@ -164,36 +178,33 @@ impl Store {
     /// `AlreadyExists` when the shopper has started a newer conversation meanwhile, and returns
     /// false when it was not closed.
     pub async fn reopen_conversation(&self, conversation_id: i64, agent_id: i64) -> Result<bool, StoreError> {
+        let facts = self.facts.clone();
         self.writes
-            .write(move |conn| {
-                Box::pin(async move {
-                    let mut step = conn.begin().await?;
-                    let reopened =
-                        sqlx::query("UPDATE conversations SET closed_at = NULL WHERE id = ? AND closed_at IS NOT NULL")
-                            .bind(conversation_id)
-                            .execute(&mut *step)
-                            .await
-                            .map_err(|e| {
-                                super::unique_violation(e, || "the shopper has started a newer conversation".into())
-                            })?
-                            .rows_affected()
-                            == 1;
-                    if reopened {
-                        sqlx::query(
-                            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at)
-                             VALUES (?, 'reopened', ?, ?)",
-                        )
-                        .bind(conversation_id)
-                        .bind(agent_id)
-                        .bind(now_millis())
-                        .execute(&mut *step)
-                        .await?;
-                    }
-                    step.commit().await?;
-                    Ok(reopened)
-                })
+            .write_then(move |conn| {
+                let reopened = conn
+                    .prepare_cached("UPDATE conversations SET closed_at = NULL WHERE id = ? AND closed_at IS NOT NULL")?
+                    .execute([conversation_id])
+                    .map_err(|e| match super::is_unique_violation(&e) {
+                        true => StoreError::AlreadyExists("the shopper has started a newer conversation".into()),
+                        false => e.into(),
+                    })?
+                    == 1;
+                if reopened {
+                    conn.prepare_cached(
+                        "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, 'reopened', ?, ?)",
+                    )?
+                    .execute(rusqlite::params![conversation_id, agent_id, now_millis()])?;
+                    let facts = super::facts::read_one(conn, conversation_id)?;
+                    return Ok(facts);
+                }
+                Ok(None)
+            }, move |reopened| {
+                if let Some(open) = reopened {
+                    facts.opened(conversation_id, open.clone());
+                }
             })
             .await
+            .map(|reopened| reopened.is_some())
     }
 
     /// The inbox summary of a conversation.
@@ -229,35 +240,24 @@ impl Store {
     /// Ends a conversation (its wait with it) and records `closed` in its timeline; returns
     /// false when it was already closed.
     pub async fn close_conversation(&self, conversation_id: i64, by_agent_id: Option<i64>) -> Result<bool, StoreError> {
+        let facts = self.facts.clone();
         self.writes
-            .write(move |conn| {
-                Box::pin(async move {
-                    let mut step = conn.begin().await?;
-                    let now = now_millis();
-                    let closed = sqlx::query(
-                        "UPDATE conversations SET closed_at = ?, awaiting_since = NULL
-                         WHERE id = ? AND closed_at IS NULL",
-                    )
-                    .bind(now)
-                    .bind(conversation_id)
-                    .execute(&mut *step)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    if closed {
-                        sqlx::query(
-                            "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, 'closed', ?, ?)",
-                        )
-                        .bind(conversation_id)
-                        .bind(by_agent_id)
-                        .bind(now)
-                        .execute(&mut *step)
-                        .await?;
-                    }
-                    step.commit().await?;
-                    Ok(closed)
-                })
-            })
+            .write_then(move |conn| {
+                let now = now_millis();
+                let closed = conn
+                    .prepare_cached(
+                        "UPDATE conversations SET closed_at = ?, awaiting_since = NULL WHERE id = ? AND closed_at IS NULL",
+                    )?
+                    .execute(rusqlite::params![now, conversation_id])?
+                    == 1;
+                if closed {
+                    conn.prepare_cached(
+                        "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, 'closed', ?, ?)",
+                    )?
+                    .execute(rusqlite::params![conversation_id, by_agent_id, now])?;
+                }
+                Ok(closed)
+            }, move |_| facts.closed(conversation_id))
             .await
     }
 

@@ -4,7 +4,7 @@ use protocol::AgentRole;
 use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 
-use super::{now_millis, unique_violation, Store, StoreError};
+use super::{now_millis, unique_violation, Hours, Store, StoreError, HOURS_FRESH};
 
 /// Stores one email's password is checked against when a sign-in names no store: each costs a
 /// password check, so a sign-in can never cost more than this many.
@@ -111,6 +111,7 @@ impl Store {
             .bind(key)
             .execute(&self.writer)
             .await?;
+        self.hours.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
         found_store(done.rows_affected(), key)
     }
 
@@ -131,16 +132,30 @@ impl Store {
         Ok(rows.into_iter().next().flatten())
     }
 
-    /// A store's business hours (`None`: always open) and time zone.
-    pub async fn hours(&self, store_id: i64) -> Result<(Option<String>, String), StoreError> {
+    /// A store's business hours (`None`: always open) and time zone; the bot asks for every
+    /// shopper message, so they come from memory, read again at most every [`HOURS_FRESH`].
+    pub async fn hours(&self, store_id: i64) -> Result<Hours, StoreError> {
+        let cache = || self.hours.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((read, hours)) = cache().get(&store_id) {
+            if read.elapsed() < HOURS_FRESH {
+                return Ok(hours.clone());
+            }
+        }
         let row = sqlx::query("SELECT hours, timezone FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
             .next()
-            .ok_or(sqlx::Error::RowNotFound)?;
-        Ok((row.get("hours"), row.get("timezone")))
+            .ok_or_else(|| StoreError::NotFound(format!("no store {store_id}")))?;
+        let hours: Hours = (row.get("hours"), row.get("timezone"));
+        cache().insert(store_id, (std::time::Instant::now(), hours.clone()));
+        Ok(hours)
+    }
+
+    /// Drops a store's hours from memory after they changed.
+    pub(super) fn forget_hours(&self, store_id: i64) {
+        self.hours.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&store_id);
     }
 
     /// A store's first-reply deadline, in seconds.

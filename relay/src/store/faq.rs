@@ -127,42 +127,28 @@ impl Store {
         let (query, who) = (query.to_owned(), who.to_owned());
         self.writes
             .write(move |conn| {
-                Box::pin(async move {
-                    let now = now_millis();
-                    let first_today = sqlx::query(
+                let now = now_millis();
+                let first_today = conn
+                    .prepare_cached(
                         "INSERT OR IGNORE INTO faq_unanswered_seen (store_id, query, who, day) VALUES (?, ?, ?, ?)",
-                    )
-                    .bind(store_id)
-                    .bind(&query)
-                    .bind(who)
-                    .bind(now / DAY_MS)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
-                        == 1;
-                    if !first_today {
-                        return Ok(());
-                    }
-                    sqlx::query(
-                        "INSERT INTO faq_unanswered (store_id, query, count, last_at) VALUES (?, ?, 1, ?)
-                         ON CONFLICT (store_id, query) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
-                    )
-                    .bind(store_id)
-                    .bind(query)
-                    .bind(now)
-                    .execute(&mut *conn)
-                    .await?;
-                    sqlx::query(
-                        "DELETE FROM faq_unanswered WHERE store_id = ?1 AND rowid IN (
-                           SELECT rowid FROM faq_unanswered WHERE store_id = ?1
-                           ORDER BY count DESC, last_at DESC LIMIT -1 OFFSET ?2)",
-                    )
-                    .bind(store_id)
-                    .bind(MAX_UNANSWERED)
-                    .execute(&mut *conn)
-                    .await?;
-                    Ok(())
-                })
+                    )?
+                    .execute(rusqlite::params![store_id, query, who, now / DAY_MS])?
+                    == 1;
+                if !first_today {
+                    return Ok(());
+                }
+                conn.prepare_cached(
+                    "INSERT INTO faq_unanswered (store_id, query, count, last_at) VALUES (?, ?, 1, ?)
+                     ON CONFLICT (store_id, query) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+                )?
+                .execute(rusqlite::params![store_id, query, now])?;
+                conn.prepare_cached(
+                    "DELETE FROM faq_unanswered WHERE store_id = ?1 AND rowid IN (
+                       SELECT rowid FROM faq_unanswered WHERE store_id = ?1
+                       ORDER BY count DESC, last_at DESC LIMIT -1 OFFSET ?2)",
+                )?
+                .execute(rusqlite::params![store_id, MAX_UNANSWERED])?;
+                Ok(())
             })
             .await
     }

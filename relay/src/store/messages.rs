@@ -3,7 +3,8 @@
 
 use protocol::{Message, Role, Seq};
 
-use super::rows::{message_from_row, role_name, MESSAGE_COLUMNS};
+use super::rows::{message_from_row, message_from_writer_row, role_name, MESSAGE_COLUMNS};
+use super::writer::Urgency;
 use super::{now_millis, Store, StoreError};
 
 /// A message to append.
@@ -41,74 +42,82 @@ impl Store {
         conversation_id: i64,
         new: &NewMessage<'_>,
     ) -> Result<AppendOutcome, StoreError> {
+        self.submit_message(conversation_id, new)?.await
+    }
+
+    /// Queues a message for the next batch now and returns a future of its outcome once it is
+    /// on disk (see [`Store::append_message`]): a socket submits its messages in order and
+    /// waits for them together. A shopper's or an agent's message is refused at once with
+    /// [`StoreError::Busy`] when the writer is behind; the bot's and the relay's are not.
+    pub fn submit_message(
+        &self,
+        conversation_id: i64,
+        new: &NewMessage<'_>,
+    ) -> Result<impl std::future::Future<Output = Result<AppendOutcome, StoreError>> + Send + 'static, StoreError> {
+        let urgency = match new.role {
+            Role::Visitor | Role::Agent => Urgency::Refusable,
+            Role::Bot | Role::System => Urgency::Always,
+        };
         let role = role_name(new.role);
         let author_id = new.author_id.to_owned();
         let author_name = new.author_name.map(str::to_owned);
         let text = new.text.to_owned();
         let client_id = new.client_id.map(str::to_owned);
         let faq_article = new.faq_article.map(str::to_owned);
-        let inserted = self
-            .writes
-            .write(move |conn| {
-                Box::pin(async move {
-                    let row = sqlx::query(&format!(
+        let (facts, role_of) = (self.facts.clone(), new.role);
+        let on_commit = move |outcome: &AppendOutcome| facts.appended(conversation_id, outcome.message.seq, role_of);
+        let gone = self.facts.clone();
+        let pending = self.writes.submit_then(
+            urgency,
+            move |conn| {
+                let inserted = conn
+                    .prepare_cached(&format!(
                         "INSERT INTO messages
-                           (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at,
-                            faq_article_id)
-                         SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations
-                         WHERE id = ? AND closed_at IS NULL
-                         RETURNING {MESSAGE_COLUMNS}"
-                    ))
-                    .bind(role)
-                    .bind(author_id)
-                    .bind(author_name)
-                    .bind(text)
-                    .bind(client_id)
-                    .bind(now_millis())
-                    .bind(faq_article)
-                    .bind(conversation_id)
-                    .fetch_all(conn)
-                    .await?
-                    .into_iter()
-                    .next();
-                    Ok(row.map(|r| message_from_row(&r)))
-                })
-            })
-            .await;
-        match inserted {
-            Ok(Some(message)) => Ok(AppendOutcome { message, duplicate: false }),
-            Ok(None) => Err(StoreError::NotFound(format!("no open conversation {conversation_id}"))),
-            Err(StoreError::Database(sqlx::Error::Database(db))) if db.is_unique_violation() => {
-                // A resend of a message that is already stored.
-                let message = self
-                    .message_by_client_id(conversation_id, new)
-                    .await?
-                    .ok_or_else(|| StoreError::NotFound("duplicate message vanished".into()))?;
-                Ok(AppendOutcome { message, duplicate: true })
-            }
-            Err(e) => Err(e),
-        }
-    }
-
-    async fn message_by_client_id(
-        &self,
-        conversation_id: i64,
-        new: &NewMessage<'_>,
-    ) -> Result<Option<Message>, StoreError> {
-        let Some(client_id) = new.client_id else { return Ok(None) };
-        let row = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
-             WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
-        ))
-        .bind(conversation_id)
-        .bind(role_name(new.role))
-        .bind(new.author_id)
-        .bind(client_id)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .next();
-        Ok(row.map(|r| message_from_row(&r)))
+                       (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at,
+                        faq_article_id)
+                     SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations
+                     WHERE id = ? AND closed_at IS NULL
+                     RETURNING {MESSAGE_COLUMNS}"
+                    ))?
+                    .query_row(
+                        rusqlite::params![
+                            role,
+                            author_id,
+                            author_name,
+                            text,
+                            client_id,
+                            now_millis(),
+                            faq_article,
+                            conversation_id
+                        ],
+                        message_from_writer_row,
+                    );
+                match inserted {
+                    Ok(message) => Ok(AppendOutcome { message, duplicate: false }),
+                    Err(rusqlite::Error::QueryReturnedNoRows) => {
+                        // Closed or gone (another process may have removed it): not open any more.
+                        gone.closed(conversation_id);
+                        Err(StoreError::NotFound(format!("no open conversation {conversation_id}")))
+                    }
+                    Err(e) if super::is_unique_violation(&e) => {
+                        // A resend of a message that is already stored: its copy, read here.
+                        let message = conn
+                            .prepare_cached(&format!(
+                                "SELECT {MESSAGE_COLUMNS} FROM messages
+                             WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
+                            ))?
+                            .query_row(
+                                rusqlite::params![conversation_id, role, author_id, client_id],
+                                message_from_writer_row,
+                            )?;
+                        Ok(AppendOutcome { message, duplicate: true })
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            },
+            on_commit,
+        )?;
+        Ok(pending)
     }
 
     /// Up to `limit` messages after `after_seq`, oldest first, and whether more follow.
@@ -178,20 +187,10 @@ impl Store {
         let mark: i64 = self
             .writes
             .write(move |conn| {
-                Box::pin(async move {
-                    let sql = format!(
-                        "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ?
-                         RETURNING {column}"
-                    );
-                    Ok(sqlx::query_scalar(&sql)
-                        .bind(seq)
-                        .bind(conversation_id)
-                        .fetch_all(conn)
-                        .await?
-                        .into_iter()
-                        .next()
-                        .ok_or(sqlx::Error::RowNotFound)?)
-                })
+                let sql = format!(
+                    "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column}"
+                );
+                Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params![seq, conversation_id], |r| r.get(0))?)
             })
             .await?;
         Ok(mark.max(0) as Seq)

@@ -7,20 +7,18 @@
 //! timeout make that safe.
 
 /// The arguments of one statement, for [`writer::Writer::execute`]: `args![a, b, c]` binds
-/// each value in order (owned values: the statement runs later, on the writer's connection).
+/// each value in order (owned values: the statement runs later, on the writer's thread).
 /// Defined before the submodules, so they all see it.
 macro_rules! args {
-    ($($value:expr),* $(,)?) => {{
-        #[allow(unused_mut)]
-        let mut arguments = sqlx::sqlite::SqliteArguments::default();
-        $( sqlx::Arguments::add(&mut arguments, $value).map_err(sqlx::Error::Encode)?; )*
-        arguments
-    }};
+    ($($value:expr),* $(,)?) => {
+        vec![$( rusqlite::types::Value::from($value) ),*]
+    };
 }
 
 mod console;
 mod conversations;
 mod directory;
+mod facts;
 mod faq;
 mod messages;
 mod privacy;
@@ -38,6 +36,7 @@ use sqlx::SqlitePool;
 pub use console::{MemberChange, VisitorContext};
 pub use conversations::ConversationRecord;
 pub use directory::{AgentRecord, StoreRecord};
+pub use facts::ConversationFacts;
 pub use faq::{Article, BotRule, MAX_UNANSWERED};
 pub use messages::{AppendOutcome, NewMessage};
 pub use privacy::Shopper;
@@ -56,9 +55,16 @@ pub enum StoreError {
     /// A batched write failed, or the relay is shutting down before it could be made.
     #[error("write not completed: {0}")]
     NotWritten(String),
+    /// The writer is behind (its oldest queued write has waited this long): a message is
+    /// refused at once, to be sent again shortly, rather than stored seconds from now.
+    #[error("the relay is busy; the write was not queued")]
+    Busy(Duration),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The database failed on the writer's connection.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     /// The schema could not be brought up to date.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -66,20 +72,31 @@ pub enum StoreError {
 
 /// A handle on the relay's database; cheap to clone.
 ///
-/// Reads share a pool of connections. Writes go through one dedicated connection: SQLite takes
-/// one writer at a time anyway, and writers queued in-process wait their turn in order, where
-/// writers racing on several connections would each back off in SQLite's busy handler (which
-/// sleeps whole milliseconds). The frequent writes (messages, routing events, read marks) are
-/// group-committed by [`writer`]; the write-ahead log is checkpointed from a third connection.
+/// Reads share a pool of connections (sqlx). The frequent writes (messages, routing events,
+/// read marks, pages) are group-committed by [`writer`] on a thread that owns its own
+/// connection; the rare ones (settings, the team, the FAQ) go through one more connection,
+/// and SQLite's lock orders the two. The write-ahead log is checkpointed from a third
+/// connection.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
     writer: SqlitePool,
     /// Copies the write-ahead log back into the database, off the writer's path.
     checkpointer: SqlitePool,
-    /// Group commit for the frequent writes, on the writer's connection.
+    /// Group commit for the frequent writes, on the writer's thread.
     writes: writer::Writer,
+    /// The open conversations, kept by the writer's thread (see [`facts`]).
+    facts: std::sync::Arc<facts::Facts>,
+    /// Each store's business hours and time zone, read at most every [`HOURS_FRESH`].
+    hours: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Hours)>>>,
 }
+
+/// A store's business hours (`None`: always open) and time zone.
+pub type Hours = (Option<String>, String);
+
+/// How long a store's hours are taken from memory: this process's changes apply at once,
+/// another's (the command line) within this.
+const HOURS_FRESH: Duration = Duration::from_secs(2);
 
 impl Store {
     /// Opens (creating if needed) `DIR/relay.db` and applies pending migrations.
@@ -100,8 +117,11 @@ impl Store {
         emails_unique_per_store(&writer).await?;
         let checkpointer = one().connect_with(options.clone()).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
-        let writes = writer::Writer::start(writer.clone());
-        Ok(Store { pool, writer, checkpointer, writes })
+        let conn = writer_connection(&path)?;
+        let facts = std::sync::Arc::new(facts::Facts::default());
+        facts.replace(facts::read_open(&conn)?);
+        let writes = writer::Writer::start(conn).map_err(sqlx::Error::Io)?;
+        Ok(Store { pool, writer, checkpointer, writes, facts, hours: Default::default() })
     }
 
     /// Copies what the write-ahead log holds into the database without blocking writers or
@@ -118,6 +138,12 @@ impl Store {
         self.writer.close().await;
         self.checkpointer.close().await;
         self.pool.close().await;
+    }
+
+    /// A test hook: every batch of frequent writes waits `hold` before it commits, as a slow
+    /// disk would (zero ends it). Tests use it to see the relay refuse messages with `busy`.
+    pub fn hold_commits(&self, hold: Duration) {
+        self.writes.hold_commits(hold);
     }
 
     /// Reads a relay-wide secret, creating it with `make` on first use.
@@ -137,6 +163,20 @@ impl Store {
             .ok_or(sqlx::Error::RowNotFound)?;
         Ok(value)
     }
+}
+
+/// The group-commit thread's own connection: WAL and `synchronous = FULL` like the others
+/// (an acknowledged write is fsynced), never checkpointing itself, and with room for every
+/// statement the hot path prepares.
+fn writer_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "wal")?;
+    conn.pragma_update(None, "synchronous", "full")?;
+    conn.pragma_update(None, "foreign_keys", "on")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
 }
 
 /// Makes an agent's email unique within their store instead of across stores (one store's
@@ -223,6 +263,13 @@ fn keep_private(data_dir: &Path) -> std::io::Result<()> {
 // reads on that connection would miss newer commits) and, for `INSERT … RETURNING` outside a
 // transaction, holds back the commit itself, so a write could be acknowledged before it is
 // on disk.
+
+/// Whether an error of the writer's connection is a broken uniqueness rule.
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _)
+        if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+            || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}
 
 /// Maps a unique-constraint violation to [`StoreError::AlreadyExists`] with `what` as message.
 fn unique_violation(err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {

@@ -158,6 +158,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        self.reload_facts().await?;
         Ok(u64::try_from(conversations).unwrap_or(0))
     }
 
@@ -205,6 +206,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        if deleted > 0 {
+            self.reload_facts().await?;
+        }
         self.prune_unanswered(now).await?;
         Ok(deleted)
     }

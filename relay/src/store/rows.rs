@@ -1,5 +1,6 @@
-//! Rows into messages: the one place that knows the columns of a message (conversations and
-//! overdue waits map themselves with `sqlx::FromRow`).
+//! Rows into messages: the one place that knows the columns of a message, as the readers (sqlx)
+//! and the writer's thread (rusqlite) see them (conversations and overdue waits map themselves
+//! with `sqlx::FromRow`).
 
 use protocol::{Author, Message, Role, Seq};
 use sqlx::sqlite::SqliteRow;
@@ -24,6 +25,20 @@ pub(super) fn role_from_name(name: &str) -> Role {
         "bot" => Role::Bot,
         _ => Role::System,
     }
+}
+
+/// A message row read on the writer's connection (columns in [`MESSAGE_COLUMNS`] order).
+pub(super) fn message_from_writer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        seq: r.get::<_, i64>(2)?.max(0) as Seq,
+        author: Author { role: role_from_name(&r.get::<_, String>(3)?), name: r.get(4)? },
+        text: r.get(5)?,
+        client_id: r.get(6)?,
+        at: r.get(7)?,
+        faq_article: r.get(8)?,
+    })
 }
 
 pub(super) fn message_from_row(r: &SqliteRow) -> Message {

@@ -1,7 +1,7 @@
 //! A conversation's routing timeline (who had it when), the shopper's current wait for a first
 //! reply, and the bot's state in it.
 
-use sqlx::{Connection, Row};
+use sqlx::Row;
 
 use super::{Store, StoreError};
 
@@ -86,28 +86,21 @@ pub struct RoutingEvent {
 }
 
 impl Store {
-    /// What the bot needs to know of a conversation and its store, in one read.
+    /// What the bot needs to know of an open conversation and its store, from memory.
     pub async fn bot_context(&self, conversation_id: i64) -> Result<BotContext, StoreError> {
-        let row = sqlx::query(
-            "SELECT c.away_state, c.first_human_reply_at IS NOT NULL AS human_replied, s.hours, s.timezone
-             FROM conversations c JOIN stores s ON s.id = c.store_id WHERE c.id = ?",
-        )
-        .bind(conversation_id)
-        .fetch_all(&self.pool)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| StoreError::NotFound(format!("no conversation {conversation_id}")))?;
-        Ok(BotContext {
-            away_state: row.get("away_state"),
-            human_replied: row.get("human_replied"),
-            hours: row.get("hours"),
-            timezone: row.get("timezone"),
-        })
+        let facts = self
+            .facts
+            .get(conversation_id)
+            .ok_or_else(|| StoreError::NotFound(format!("no open conversation {conversation_id}")))?;
+        let (hours, timezone) = self.hours(facts.store_id).await?;
+        Ok(BotContext { away_state: facts.away_state, human_replied: facts.human_replied, hours, timezone })
     }
 
     /// Whether a human agent has written in the conversation.
     pub async fn human_replied(&self, conversation_id: i64) -> Result<bool, StoreError> {
+        if let Some(facts) = self.facts.get(conversation_id) {
+            return Ok(facts.human_replied);
+        }
         let at: Vec<Option<i64>> = sqlx::query_scalar("SELECT first_human_reply_at FROM conversations WHERE id = ?")
             .bind(conversation_id)
             .fetch_all(&self.pool)
@@ -122,29 +115,35 @@ impl Store {
             return Ok(());
         }
         let events: Vec<RoutingEvent> = events.iter().map(|e| (*e).clone()).collect();
+        let assignees: Vec<(i64, Option<i64>)> =
+            events.iter().filter(|e| e.kind != EventKind::Closed).map(|e| (e.conversation_id, e.agent_id)).collect();
+        let facts = self.facts.clone();
         self.writes
-            .write(move |conn| {
-                Box::pin(async move {
-                    // A savepoint makes the events one step even inside a larger batch.
-                    let mut step = conn.begin().await?;
-                    // A trigger sets the conversation's assignee from each event.
+            .write_then(
+                move |conn| {
+                    // The job's savepoint makes the events one step; a trigger sets the
+                    // conversation's assignee from each event.
+                    let mut insert = conn.prepare_cached(
+                        "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at)
+                     VALUES (?, ?, ?, ?, ?)",
+                    )?;
                     for event in events {
-                        sqlx::query(
-                            "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at)
-                             VALUES (?, ?, ?, ?, ?)",
-                        )
-                        .bind(event.conversation_id)
-                        .bind(event.kind.as_str())
-                        .bind(event.agent_id)
-                        .bind(event.from_agent_id)
-                        .bind(event.at)
-                        .execute(&mut *step)
-                        .await?;
+                        insert.execute(rusqlite::params![
+                            event.conversation_id,
+                            event.kind.as_str(),
+                            event.agent_id,
+                            event.from_agent_id,
+                            event.at
+                        ])?;
                     }
-                    step.commit().await?;
                     Ok(())
-                })
-            })
+                },
+                move |()| {
+                    for (id, agent) in assignees {
+                        facts.assigned(id, agent);
+                    }
+                },
+            )
             .await
     }
 
@@ -192,6 +191,9 @@ impl Store {
 
     /// Where the away conversation stands (`None`, `asked_email`, `email_left`).
     pub async fn away_state(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
+        if let Some(facts) = self.facts.get(conversation_id) {
+            return Ok(facts.away_state);
+        }
         let state = sqlx::query_scalar("SELECT away_state FROM conversations WHERE id = ?")
             .bind(conversation_id)
             .fetch_all(&self.pool)
@@ -211,7 +213,14 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql =
             "UPDATE conversations SET away_state = ?, follow_up_email = COALESCE(?, follow_up_email) WHERE id = ?";
-        self.writes.execute(sql, args![state.to_owned(), email.map(str::to_owned), conversation_id]).await?;
+        let args = args![state.to_owned(), email.map(str::to_owned), conversation_id];
+        let (facts, state) = (self.facts.clone(), state.to_owned());
+        self.writes
+            .write_then(
+                move |conn| Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?),
+                move |_| facts.away(conversation_id, &state),
+            )
+            .await?;
         Ok(())
     }
 

@@ -1,134 +1,270 @@
-//! Group commit: the relay's frequent writes share transactions.
+//! Group commit on a thread of its own: the relay's frequent writes share transactions.
 //!
 //! SQLite commits one transaction at a time, and every commit waits for the disk (fsync, with
-//! `synchronous = FULL`). Under load, writers would queue for that one by one. Instead, every
-//! frequent write is a job for one task: it takes every job waiting, runs them in one
-//! transaction, commits once, and only then tells each caller its result. A message is still on
-//! disk before its sender hears `accepted`; a burst just shares the fsync. With one job waiting
-//! the task skips the explicit transaction, so a quiet relay pays nothing extra.
+//! `synchronous = FULL`). Every frequent write is therefore a job for one thread that owns its
+//! connection (rusqlite, with prepared statements kept in its cache): it takes every job
+//! waiting, runs them in one transaction, commits once, and only then tells each caller its
+//! result. While it commits, callers keep queueing, so the next batch is ready when the disk is
+//! done. A message is still on disk before its sender hears `accepted`; a burst just shares the
+//! fsync. No statement crosses a thread: the one hop is the job's, there and back.
 //!
-//! Jobs are single statements, or wrap themselves in a savepoint, so a job refused by a
-//! constraint (a resent message, say) undoes only itself. Any other error fails the whole batch:
-//! it is rolled back, and every caller in it gets the error.
+//! Each job runs in a savepoint, so a job refused by a constraint (a resent message, say)
+//! undoes only itself. Any other error fails the whole batch: it is rolled back, and every
+//! caller in it gets the error.
+//!
+//! The queue is also the relay's measure of load: when the oldest job waiting has waited
+//! longer than [`BEHIND_BOUND`], new messages are refused at once with `busy` rather than
+//! accepted to be stored seconds later (see [`Writer::submit`]).
 
-use futures_util::future::BoxFuture;
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+use tokio::sync::oneshot;
 
 use super::StoreError;
 
 /// Most jobs in one transaction.
-const MAX_BATCH: usize = 512;
+const MAX_BATCH: usize = 1024;
+/// How long the oldest queued write may have waited before new messages are refused as `busy`.
+pub const BEHIND_BOUND: Duration = Duration::from_millis(200);
 
 /// Called once the batch is settled: `None` when it committed, else why it did not.
 type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
 
-/// A job's outcome: how to finish it, and whether it broke the transaction.
-type Ran = (Finish, bool);
+/// How a job went, for the batch around it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Went {
+    /// Its changes stay.
+    Done,
+    /// A constraint refused it: its savepoint is rolled back, the batch goes on.
+    Refused,
+    /// It left the transaction unusable: the whole batch is rolled back.
+    Broke,
+}
+
+/// A job's outcome: how to finish it, and how it went.
+type Ran = (Finish, Went);
 
 /// One write, run on the writer's connection inside the current batch.
-type Job = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Ran> + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
+
+/// Whether a write may be refused when the writer is behind.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Urgency {
+    /// A message someone typed: refused with `busy` when the writer is behind, so that the
+    /// sender retries instead of waiting seconds.
+    Refusable,
+    /// Everything else (routing, closes, the bot's replies): always queued.
+    Always,
+}
+
+struct Queue {
+    jobs: VecDeque<(Instant, Job)>,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Condvar,
+    /// A test hook: each batch waits this long before it commits.
+    hold: Mutex<Duration>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Closes the queue when the last handle goes: the thread finishes what is queued and ends.
+struct Closer(Arc<Shared>);
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        self.0.lock().closed = true;
+        self.0.ready.notify_all();
+    }
+}
 
 /// The queue of writes; cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::UnboundedSender<Job>,
+    shared: Arc<Shared>,
+    _closer: Arc<Closer>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
 }
 
 impl Writer {
-    /// Starts the task that runs jobs on `pool`'s connection; it ends when every handle is gone.
-    pub fn start(pool: SqlitePool) -> Writer {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(pool, queue));
-        Writer { jobs }
+    /// Starts the thread that runs jobs on `conn`; it ends when every handle is gone.
+    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        let queue = Queue { jobs: VecDeque::new(), closed: false };
+        let shared = Arc::new(Shared { queue: Mutex::new(queue), ready: Condvar::new(), hold: Mutex::default() });
+        let thread_shared = shared.clone();
+        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&conn, &thread_shared))?;
+        Ok(Writer { _closer: Arc::new(Closer(shared.clone())), shared })
+    }
+
+    /// Queues `op` for the next batch now, and returns a future of its result once the batch is
+    /// on disk. Queued at the call, not at the first poll: a socket submits several messages
+    /// in order and then waits for them. A [`Urgency::Refusable`] write is refused with
+    /// [`StoreError::Busy`] when the oldest queued job has waited past [`BEHIND_BOUND`].
+    pub fn submit<T, F>(
+        &self,
+        urgency: Urgency,
+        op: F,
+    ) -> Result<impl Future<Output = Result<T, StoreError>> + Send + 'static, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        self.submit_then(urgency, op, |_| {})
+    }
+
+    /// Like [`Writer::submit`], and once the batch has committed, `on_commit` sees the result
+    /// on the writer's thread, before any later batch runs: what memory keeps of the database
+    /// (the open conversations' facts) changes in exactly the order the disk did.
+    pub fn submit_then<T, F, C>(
+        &self,
+        urgency: Urgency,
+        op: F,
+        on_commit: C,
+    ) -> Result<impl Future<Output = Result<T, StoreError>> + Send + 'static, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+    {
+        let (tell, told) = oneshot::channel();
+        let job: Job = Box::new(move |conn| {
+            let result = op(conn);
+            let went = match &result {
+                Ok(_) => Went::Done,
+                Err(e) if breaks_transaction(e) => Went::Broke,
+                Err(_) => Went::Refused,
+            };
+            let finish: Finish = Box::new(move |failed| {
+                let outcome = match (result, failed) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Some(why)) => Err(StoreError::NotWritten(why.to_owned())),
+                    (Ok(value), None) => {
+                        on_commit(&value);
+                        Ok(value)
+                    }
+                };
+                let _ = tell.send(outcome);
+            });
+            (finish, went)
+        });
+        {
+            let mut queue = self.shared.lock();
+            if queue.closed {
+                return Err(StoreError::NotWritten("the store is closed".into()));
+            }
+            let now = Instant::now();
+            if urgency == Urgency::Refusable {
+                if let Some(waited) = queue.jobs.front().map(|(at, _)| now.saturating_duration_since(*at)) {
+                    if waited > BEHIND_BOUND {
+                        return Err(StoreError::Busy(waited));
+                    }
+                }
+            }
+            queue.jobs.push_back((now, job));
+        }
+        self.shared.ready.notify_one();
+        // A job dropped unrun (its batch could not start, or broke before it) says so here.
+        Ok(async move {
+            told.await.map_err(|_| StoreError::NotWritten("the write could not be made; nothing was stored".into()))?
+        })
     }
 
     /// Runs `op` in the next batch and returns its result once the batch is on disk.
     pub async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let (tell, told) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            Box::pin(async move {
-                let result = op(conn).await;
-                let broke = result.as_ref().is_err_and(breaks_transaction);
-                let finish: Finish = Box::new(move |failed| {
-                    let outcome = match (result, failed) {
-                        (Err(e), _) => Err(e),
-                        (Ok(_), Some(why)) => Err(StoreError::NotWritten(why.to_owned())),
-                        (Ok(value), None) => Ok(value),
-                    };
-                    let _ = tell.send(outcome);
-                });
-                (finish, broke)
-            })
-        });
-        self.jobs.send(job).map_err(|_| StoreError::NotWritten("the store is closed".into()))?;
-        // A job dropped unrun (its batch could not start, or broke before it) says so here.
-        told.await.map_err(|_| StoreError::NotWritten("the write could not be made; nothing was stored".into()))?
+        self.submit(Urgency::Always, op)?.await
+    }
+
+    /// [`Writer::write`] with an `on_commit` (see [`Writer::submit_then`]).
+    pub async fn write_then<T, F, C>(&self, op: F, on_commit: C) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+    {
+        self.submit_then(Urgency::Always, op, on_commit)?.await
     }
 
     /// Runs one statement with its arguments (built with the store's `args!`) in the next
     /// batch; returns how many rows it changed once the batch is on disk.
-    pub async fn execute(&self, sql: &'static str, args: SqliteArguments<'static>) -> Result<u64, StoreError> {
+    pub async fn execute(&self, sql: &'static str, args: Vec<rusqlite::types::Value>) -> Result<u64, StoreError> {
         self.write(move |conn| {
-            Box::pin(async move { Ok(sqlx::query_with(sql, args).execute(conn).await?.rows_affected()) })
+            let changed = conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?;
+            Ok(changed as u64)
         })
         .await
     }
 
     /// Waits until every write queued before this call is settled (for a clean shutdown).
     pub async fn flush(&self) {
-        let _ = self.write(|_| Box::pin(async { Ok(()) })).await;
+        let _ = self.write(|_| Ok(())).await;
+    }
+
+    /// A test hook: every batch from now on waits `hold` before it commits, as a slow disk
+    /// would (zero ends it).
+    pub fn hold_commits(&self, hold: Duration) {
+        *self.shared.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = hold;
     }
 }
 
 /// Whether a job's error leaves the transaction unusable. Constraint errors undo only the
-/// statement that hit them; anything else (disk full, I/O) may have rolled back everything.
+/// job that hit them (its savepoint); anything else (disk full, I/O) may have rolled back
+/// everything.
 fn breaks_transaction(error: &StoreError) -> bool {
     match error {
         StoreError::AlreadyExists(_) | StoreError::NotFound(_) => false,
-        StoreError::Database(sqlx::Error::Database(db)) => !matches!(
-            db.kind(),
-            sqlx::error::ErrorKind::UniqueViolation
-                | sqlx::error::ErrorKind::ForeignKeyViolation
-                | sqlx::error::ErrorKind::NotNullViolation
-                | sqlx::error::ErrorKind::CheckViolation
-        ),
+        StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code != rusqlite::ErrorCode::ConstraintViolation,
         _ => true,
     }
 }
 
-async fn run(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let jobs: Vec<Job> = std::mem::take(&mut batch);
-        match pool.acquire().await {
-            Ok(mut conn) => run_batch(&mut conn, jobs).await,
-            Err(error) => tracing::error!(%error, jobs = jobs.len(), "no database connection; writes dropped"),
-        }
+fn run(conn: &Connection, shared: &Shared) {
+    loop {
+        let jobs: Vec<Job> = {
+            let mut queue = shared.lock();
+            while queue.jobs.is_empty() && !queue.closed {
+                queue = shared.ready.wait(queue).unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            if queue.jobs.is_empty() {
+                return;
+            }
+            let take = queue.jobs.len().min(MAX_BATCH);
+            queue.jobs.drain(..take).map(|(_, job)| job).collect()
+        };
+        let hold = *shared.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        run_batch(conn, jobs, hold);
     }
 }
 
-async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
-    if jobs.len() == 1 {
-        // Alone: autocommit is one statement's commit, the cheapest there is.
-        for job in jobs {
-            let (finish, _) = job(conn).await;
-            finish(None);
-        }
+/// Runs one statement of the batch's bookkeeping (`BEGIN`, savepoints, `COMMIT`).
+fn step(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
+}
+
+fn run_batch(conn: &Connection, jobs: Vec<Job>, hold: Duration) {
+    if let Err(error) = step(conn, "BEGIN IMMEDIATE") {
+        tracing::error!(%error, jobs = jobs.len(), "could not begin a batch; writes dropped");
         return;
     }
-    let mut tx = match conn.begin().await {
-        Ok(tx) => tx,
-        Err(error) => {
-            tracing::error!(%error, jobs = jobs.len(), "could not begin a batch; writes dropped");
-            return;
-        }
-    };
     let mut finishes = Vec::with_capacity(jobs.len());
     let mut broken = None;
     for job in jobs {
@@ -137,18 +273,38 @@ async fn run_batch(conn: &mut SqliteConnection, jobs: Vec<Job>) {
             drop(job);
             continue;
         }
-        let (finish, broke) = job(&mut tx).await;
-        if broke {
-            broken = Some("a write in the same batch failed; nothing in it was stored".to_owned());
+        if let Err(error) = step(conn, "SAVEPOINT job") {
+            broken = Some(error.to_string());
+            drop(job);
+            continue;
+        }
+        let (finish, went) = job(conn);
+        let settled = match went {
+            Went::Broke => {
+                broken = Some("a write in the same batch failed; nothing in it was stored".to_owned());
+                Ok(())
+            }
+            Went::Done => step(conn, "RELEASE job"),
+            // A refused job (a constraint) leaves nothing behind.
+            Went::Refused => step(conn, "ROLLBACK TO job").and_then(|()| step(conn, "RELEASE job")),
+        };
+        if let Err(error) = settled {
+            broken = Some(error.to_string());
         }
         finishes.push(finish);
     }
+    if !hold.is_zero() && broken.is_none() {
+        std::thread::sleep(hold);
+    }
     let failed = match broken {
         Some(why) => {
-            let _ = tx.rollback().await;
+            let _ = step(conn, "ROLLBACK");
             Some(why)
         }
-        None => tx.commit().await.err().map(|e| e.to_string()),
+        None => step(conn, "COMMIT").err().map(|e| {
+            let _ = step(conn, "ROLLBACK");
+            e.to_string()
+        }),
     };
     if let Some(why) = &failed {
         tracing::error!(%why, jobs = finishes.len(), "a batch of writes was not stored");

@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use protocol::{AgentFrame, AgentInfo, AgentStatus, ErrorCode, Role, ServerFrame, StoreInfo};
 
-use super::socket::{close_code, Flow, Out, Session};
+use super::socket::{close_code, Flow, Handled, InFlight, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, TypingThrottle};
 use crate::auth::{
     check_credentials, new_session_token, session_cookie, session_token_hash, SignIn, SESSION_MAX_IDLE_MS,
@@ -27,7 +27,7 @@ use crate::origin::same_origin_only;
 use crate::routing::desk::Presence;
 use crate::routing::from_status;
 use crate::state::AppState;
-use crate::store::{AgentRecord, ConversationRecord, NewMessage, StoreRecord};
+use crate::store::{AgentRecord, AppendOutcome, ConversationRecord, NewMessage, StoreRecord};
 
 /// Failed sign-ins on one socket before the relay closes it.
 const MAX_FAILED_LOGINS: u8 = 5;
@@ -81,15 +81,51 @@ impl Drop for AgentSession {
     }
 }
 
+/// An agent's send on its way to the disk.
+pub struct Sent {
+    client_id: String,
+    /// The conversation it was queued for (none when it was refused before).
+    conversation: Option<ConversationRecord>,
+    result: Result<AppendOutcome>,
+}
+
 impl Session for AgentSession {
     type Frame = AgentFrame;
+    type Done = Sent;
     const TYPES: &'static [&'static str] = AgentFrame::TYPES;
 
     fn introduced(&self) -> bool {
         self.me.is_some()
     }
 
-    async fn handle(&mut self, frame: AgentFrame, out: &Out) -> Flow {
+    fn pipelined(frame: &AgentFrame) -> bool {
+        matches!(frame, AgentFrame::Send { .. })
+    }
+
+    async fn handle(&mut self, frame: AgentFrame, out: &Out) -> Handled<Sent> {
+        match frame {
+            AgentFrame::Send { conversation_id, client_id, text } => {
+                Handled::Later(self.send(conversation_id, client_id, &text).await)
+            }
+            frame => self.handle_now(frame, out).await.into(),
+        }
+    }
+
+    async fn finish(&mut self, sent: Sent, out: &Out) -> Flow {
+        match (sent.result, sent.conversation) {
+            (Ok(outcome), Some(conversation)) => {
+                out.send(&crate::chat::accepted(&sent.client_id, &outcome)).await;
+                self.state.chat.deliver(&conversation, &outcome);
+            }
+            (Err(refusal), _) => out.refuse(&refusal, Some(sent.client_id)).await,
+            (Ok(_), None) => {}
+        }
+        Flow::Continue
+    }
+}
+
+impl AgentSession {
+    async fn handle_now(&mut self, frame: AgentFrame, out: &Out) -> Flow {
         let result = match frame {
             AgentFrame::Login { email, password, status, store } => {
                 self.login(&email, password, status, store.as_deref(), out).await
@@ -141,15 +177,8 @@ impl Session for AgentSession {
                 Ok(()) => return Flow::Close(close_code::NORMAL, "signed out".into()),
                 Err(refusal) => Err(refusal),
             },
-            AgentFrame::Send { conversation_id, client_id, text } => {
-                match self.send(conversation_id, &client_id, &text, out).await {
-                    Err(refusal) => {
-                        out.refuse(&refusal, Some(client_id)).await;
-                        Ok(())
-                    }
-                    ok => ok,
-                }
-            }
+            // Pipelined: see `handle`.
+            AgentFrame::Send { .. } => Ok(()),
             AgentFrame::Ack { conversation_id, seq } => self.ack(conversation_id, seq).await,
             AgentFrame::Sync { conversation_id, after_seq } => {
                 match self.conversation_for(conversation_id, Access::Read).await {
@@ -300,7 +329,24 @@ impl AgentSession {
         }
     }
 
-    async fn send(&mut self, conversation_id: i64, client_id: &str, text: &str, out: &Out) -> Result<()> {
+    /// Checks an agent's message and queues it for the disk; a refusal is queued as it is, so
+    /// that it leaves in order with the acknowledgements before it.
+    async fn send(&mut self, conversation_id: i64, client_id: String, text: &str) -> InFlight<Sent> {
+        match self.start_send(conversation_id, &client_id, text).await {
+            Ok((conversation, pending)) => Box::pin(async move {
+                let result = pending.await;
+                Sent { client_id, conversation: Some(conversation), result }
+            }),
+            Err(refusal) => Box::pin(std::future::ready(Sent { client_id, conversation: None, result: Err(refusal) })),
+        }
+    }
+
+    async fn start_send(
+        &mut self,
+        conversation_id: i64,
+        client_id: &str,
+        text: &str,
+    ) -> Result<(ConversationRecord, impl std::future::Future<Output = Result<AppendOutcome>> + Send + 'static)> {
         let conversation = self.conversation_for(conversation_id, Access::Write).await?;
         check_message(client_id, text)?;
         let me = self.me.as_ref().ok_or_else(not_signed_in)?;
@@ -313,10 +359,8 @@ impl AgentSession {
             client_id: Some(client_id),
             faq_article: None,
         };
-        let outcome = self.state.chat.append(&conversation, &new).await?;
-        out.send(&crate::chat::accepted(client_id, &outcome)).await;
-        self.state.chat.deliver(&conversation, &outcome);
-        Ok(())
+        let pending = self.state.chat.submit(&conversation, &new)?;
+        Ok((conversation, pending))
     }
 
     /// Ends a conversation (see [`crate::chat::Conversations::close`]).

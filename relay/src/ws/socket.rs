@@ -10,7 +10,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use futures_util::stream::SplitSink;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesOrdered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use protocol::{DecodeError, ErrorCode, ServerFrame};
 use serde::de::DeserializeOwned;
@@ -28,6 +29,9 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// A client must introduce itself (`hello`, `login`, `resume`) this soon after connecting.
 const INTRODUCTION_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long an ending socket waits for its sends in flight to be finished.
+const FINISH_GRACE: Duration = Duration::from_secs(5);
 
 /// How long a closing socket waits for the client's close reply.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -71,16 +75,72 @@ impl Out {
     }
 }
 
+/// Most sends of one socket waiting for the disk at once; the next waits for the oldest.
+const MAX_IN_FLIGHT: usize = 32;
+
+/// A send on its way to the disk: it resolves to what the session needs to finish it.
+pub type InFlight<D> = BoxFuture<'static, D>;
+
+/// What handling a frame came to.
+pub enum Handled<D> {
+    /// Done; the socket goes on (or closes) as the flow says.
+    Now(Flow),
+    /// A send was queued for the disk: the socket reads on, and the session finishes it (with
+    /// `accepted`, or a refusal) once it resolves, in the order the sends came.
+    Later(InFlight<D>),
+}
+
+impl<D> From<Flow> for Handled<D> {
+    fn from(flow: Flow) -> Self {
+        Handled::Now(flow)
+    }
+}
+
 /// The protocol logic of one kind of socket (visitor or agent).
+///
+/// Sends are pipelined: a socket may have up to [`MAX_IN_FLIGHT`] messages waiting for the
+/// disk while it reads the next frames, and their acknowledgements (or refusals) leave in the
+/// order the sends came. Any other frame waits until the sends before it are finished, so a
+/// close or a read mark never overtakes a message.
 pub trait Session: Send {
     /// The frames this kind of client sends.
     type Frame: DeserializeOwned + Send;
+    /// What a send resolves to, for [`Session::finish`].
+    type Done: Send + 'static;
     /// Their `type` values.
     const TYPES: &'static [&'static str];
     /// Whether the client has introduced itself yet.
     fn introduced(&self) -> bool;
+    /// Whether the frame is a send, which may go on while earlier sends wait for the disk.
+    fn pipelined(frame: &Self::Frame) -> bool;
     /// Handles one frame.
-    fn handle(&mut self, frame: Self::Frame, out: &Out) -> impl Future<Output = Flow> + Send;
+    fn handle(&mut self, frame: Self::Frame, out: &Out) -> impl Future<Output = Handled<Self::Done>> + Send;
+    /// Finishes a send once its write resolved (in the order the sends came).
+    fn finish(&mut self, done: Self::Done, out: &Out) -> impl Future<Output = Flow> + Send;
+}
+
+/// Finishes the oldest send in flight (all of them with `all`); the first `Close` ends it.
+async fn settle<S: Session>(
+    session: &mut S,
+    in_flight: &mut FuturesOrdered<InFlight<S::Done>>,
+    out: &Out,
+    all: bool,
+) -> Flow {
+    while let Some(done) = in_flight.next().await {
+        if let Flow::Close(code, reason) = Box::pin(session.finish(done, out)).await {
+            return Flow::Close(code, reason);
+        }
+        if !all {
+            break;
+        }
+    }
+    Flow::Continue
+}
+
+/// What the socket's loop woke up for.
+enum Woke<D> {
+    Frame(Result<Option<Result<Message, axum::Error>>, tokio::time::error::Elapsed>),
+    Finished(Option<D>),
 }
 
 /// Runs a socket until it ends, then lets the writer flush its last frames.
@@ -91,14 +151,24 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
     let writer_done = CancellationToken::new();
     let writer = tokio::spawn(write_loop(sink, rx, writer_done.clone()));
     let out = Out { peer: Peer { id: peer_id, tx: tx.clone(), kick: kick.clone() } };
+    let mut in_flight: FuturesOrdered<InFlight<S::Done>> = FuturesOrdered::new();
 
     let ending: Option<(u16, String)> = loop {
         let limit = if session.introduced() { IDLE_TIMEOUT } else { INTRODUCTION_TIMEOUT };
-        let next = tokio::select! {
+        let woke = tokio::select! {
             _ = shutdown.cancelled() => break Some((close_code::GOING_AWAY, "relay shutting down".into())),
             _ = kick.cancelled() => break Some((close_code::TRY_AGAIN_LATER, "too far behind; reconnect".into())),
             _ = writer_done.cancelled() => break None,
-            next = tokio::time::timeout(limit, stream.next()) => next,
+            done = in_flight.next(), if !in_flight.is_empty() => Woke::Finished(done),
+            next = tokio::time::timeout(limit, stream.next()) => Woke::Frame(next),
+        };
+        let next = match woke {
+            Woke::Finished(Some(done)) => match Box::pin(session.finish(done, &out)).await {
+                Flow::Close(code, reason) => break Some((code, reason)),
+                Flow::Continue => continue,
+            },
+            Woke::Finished(None) => continue,
+            Woke::Frame(next) => next,
         };
         let message = match next {
             Err(_) if session.introduced() => break Some((close_code::PROTOCOL_ERROR, "idle for too long".into())),
@@ -121,10 +191,18 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
         };
         match protocol::decode::<S::Frame>(text.as_str(), S::TYPES) {
             Ok(frame) => {
+                let all = !S::pipelined(&frame);
+                if all || in_flight.len() >= MAX_IN_FLIGHT {
+                    if let Flow::Close(code, reason) = settle(&mut session, &mut in_flight, &out, all).await {
+                        break Some((code, reason));
+                    }
+                }
                 // Boxed: handling a frame involves large futures (queries); an idle socket should not
                 // carry their size for its whole life.
-                if let Flow::Close(code, reason) = Box::pin(session.handle(frame, &out)).await {
-                    break Some((code, reason));
+                match Box::pin(session.handle(frame, &out)).await {
+                    Handled::Now(Flow::Close(code, reason)) => break Some((code, reason)),
+                    Handled::Now(Flow::Continue) => {}
+                    Handled::Later(send) => in_flight.push_back(send),
                 }
             }
             Err(e) => {
@@ -135,6 +213,9 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
         }
     };
 
+    // Sends still waiting for the disk are finished first: their messages reach the other side
+    // (and the bot), and their acknowledgements leave before the close.
+    let _ = tokio::time::timeout(FINISH_GRACE, settle(&mut session, &mut in_flight, &out, true)).await;
     if let Some((code, reason)) = ending {
         let _ = tx.send(Outgoing::Close(code, reason)).await;
         // Read on until the client answers the close (or briefly): dropping a socket with unread

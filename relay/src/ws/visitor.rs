@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use protocol::{ErrorCode, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
 
-use super::socket::{close_code, Flow, Out, Session};
+use super::socket::{close_code, Flow, Handled, InFlight, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, IgnoredWaits, TypingThrottle};
 use crate::auth::new_visitor_id;
 use crate::chat::Visit;
@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::hub::Registration;
 use crate::origin::origin_allowed;
 use crate::state::AppState;
-use crate::store::{ConversationRecord, NewMessage, StoreRecord};
+use crate::store::{AppendOutcome, ConversationRecord, NewMessage, StoreRecord};
 
 /// Checks the store and origin, then upgrades to a visitor session.
 pub async fn upgrade(
@@ -81,31 +81,61 @@ struct Visitor {
     _registration: Registration,
 }
 
+/// A shopper's send on its way to the disk.
+struct Sent {
+    client_id: String,
+    text: String,
+    /// The conversation it was queued for (none when it was refused before).
+    conversation: Option<ConversationRecord>,
+    result: Result<AppendOutcome>,
+}
+
 impl Session for VisitorSession {
     type Frame = VisitorFrame;
+    type Done = Sent;
     const TYPES: &'static [&'static str] = VisitorFrame::TYPES;
 
     fn introduced(&self) -> bool {
         self.me.is_some()
     }
 
-    async fn handle(&mut self, frame: VisitorFrame, out: &Out) -> Flow {
+    fn pipelined(frame: &VisitorFrame) -> bool {
+        matches!(frame, VisitorFrame::Send { .. })
+    }
+
+    async fn finish(&mut self, sent: Sent, out: &Out) -> Flow {
+        let Sent { client_id, text, conversation, result } = sent;
+        let result = match (result, conversation) {
+            (Ok(outcome), Some(conversation)) => self.delivered(&client_id, &text, &conversation, &outcome, out).await,
+            (Err(refusal), Some(conversation)) if refusal.code == ErrorCode::NotFound => {
+                // An agent closed the conversation meanwhile: this message starts a new one.
+                if let Some(me) =
+                    self.me.as_mut().filter(|m| m.conversation.as_ref().is_some_and(|c| c.id == conversation.id))
+                {
+                    me.conversation = None;
+                }
+                self.post(&client_id, &text, out).await
+            }
+            (Err(refusal), _) => Err(refusal),
+            (Ok(_), None) => Ok(()),
+        };
+        match result {
+            Ok(()) => self.ignored_waits.served(),
+            Err(refusal) => {
+                let limited = refusal.code == ErrorCode::RateLimited;
+                out.refuse(&refusal, Some(client_id)).await;
+                if limited && self.ignored_waits.refused() {
+                    return ignored_waits_close();
+                }
+            }
+        }
+        Flow::Continue
+    }
+
+    async fn handle(&mut self, frame: VisitorFrame, out: &Out) -> Handled<Sent> {
         let result = match frame {
             VisitorFrame::Hello { token, last_seq } => self.hello(token, last_seq, out).await,
-            VisitorFrame::Send { client_id, text } => match self.send(&client_id, &text, out).await {
-                Err(refusal) => {
-                    let limited = refusal.code == ErrorCode::RateLimited;
-                    out.refuse(&refusal, Some(client_id)).await;
-                    if limited && self.ignored_waits.refused() {
-                        return ignored_waits_close();
-                    }
-                    Ok(())
-                }
-                ok => {
-                    self.ignored_waits.served();
-                    ok
-                }
-            },
+            VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text).await),
             VisitorFrame::Ack { seq } => self.ack(seq).await,
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
             VisitorFrame::Typing => {
@@ -130,10 +160,22 @@ impl Session for VisitorSession {
             let limited = refusal.code == ErrorCode::RateLimited;
             out.refuse(&refusal, None).await;
             if limited && self.ignored_waits.refused() {
-                return ignored_waits_close();
+                return ignored_waits_close().into();
             }
         }
-        Flow::Continue
+        Flow::Continue.into()
+    }
+}
+
+/// A shopper's message as the store takes it.
+fn visitor_message<'a>(visitor_id: &'a str, client_id: &'a str, text: &'a str) -> NewMessage<'a> {
+    NewMessage {
+        role: Role::Visitor,
+        author_id: visitor_id,
+        author_name: None,
+        text,
+        client_id: Some(client_id),
+        faq_article: None,
     }
 }
 
@@ -188,50 +230,72 @@ impl VisitorSession {
         Ok(())
     }
 
-    async fn send(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
-        let me = self.me.as_mut().ok_or_else(not_introduced)?;
-        check_message(client_id, text)?;
-        self.state.limits.message(&me.id).map_err(|wait| Error::rate_limited("messages", wait))?;
-        match self.post(client_id, text, out).await {
-            Err(refusal) if refusal.code == ErrorCode::NotFound => {
-                // An agent closed the conversation meanwhile: this message starts a new one.
-                if let Some(me) = self.me.as_mut() {
-                    me.conversation = None;
-                }
-                self.post(client_id, text, out).await
+    /// Checks a shopper's message and queues it for the disk in their open conversation
+    /// (opened and routed first if they have none); a refusal is queued as it is, so that it
+    /// leaves in order with the acknowledgements before it.
+    async fn send(&mut self, client_id: String, text: String) -> InFlight<Sent> {
+        match self.start_send(&client_id, &text).await {
+            Ok((conversation, pending)) => Box::pin(async move {
+                let result = pending.await;
+                Sent { client_id, text, conversation: Some(conversation), result }
+            }),
+            Err(refusal) => {
+                Box::pin(std::future::ready(Sent { client_id, text, conversation: None, result: Err(refusal) }))
             }
-            result => result,
         }
     }
 
-    /// Stores a shopper message in their open conversation, opening and routing one if needed.
-    /// The sender hears `accepted` before the message's echo reaches their tabs.
-    async fn post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
+    async fn start_send(
+        &mut self,
+        client_id: &str,
+        text: &str,
+    ) -> Result<(ConversationRecord, impl std::future::Future<Output = Result<AppendOutcome>> + Send + 'static)> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        check_message(client_id, text)?;
+        self.state.limits.message(&me.id).map_err(|wait| Error::rate_limited("messages", wait))?;
+        let conversation = self.conversation().await?;
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        let new = visitor_message(&me.id, client_id, text);
+        let pending = self.state.chat.submit(&conversation, &new)?;
+        Ok((conversation, pending))
+    }
+
+    /// The shopper's open conversation, opened (and routed) when they have none.
+    async fn conversation(&mut self) -> Result<ConversationRecord> {
         let me = self.me.as_mut().ok_or_else(not_introduced)?;
+        if let Some(c) = &me.conversation {
+            return Ok(c.clone());
+        }
         let state = &self.state;
-        let conversation = match &me.conversation {
-            Some(c) => c.clone(),
-            None => {
-                let may_open =
-                    || state.limits.conversation(self.ip).map_err(|w| Error::rate_limited("new conversations", w));
-                let c = state.chat.open_for(self.store.id, &me.id, may_open).await?;
-                me.conversation = Some(c.clone());
-                c
-            }
-        };
-        let new = NewMessage {
-            role: Role::Visitor,
-            author_id: &me.id,
-            author_name: None,
-            text,
-            client_id: Some(client_id),
-            faq_article: None,
-        };
-        let outcome = state.chat.append(&conversation, &new).await?;
-        out.send(&crate::chat::accepted(client_id, &outcome)).await;
-        state.chat.deliver(&conversation, &outcome);
+        let may_open = || state.limits.conversation(self.ip).map_err(|w| Error::rate_limited("new conversations", w));
+        let c = state.chat.open_for(self.store.id, &me.id, may_open).await?;
+        me.conversation = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Stores a shopper message in their open conversation, opening and routing one if needed,
+    /// and waits for it (a send whose conversation was closed while it was queued).
+    async fn post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
+        let conversation = self.conversation().await?;
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        let outcome = self.state.chat.append(&conversation, &visitor_message(&me.id, client_id, text)).await?;
+        self.delivered(client_id, text, &conversation, &outcome, out).await
+    }
+
+    /// A stored message: the sender hears `accepted` before its echo reaches their tabs, then
+    /// the bot has its say.
+    async fn delivered(
+        &mut self,
+        client_id: &str,
+        text: &str,
+        conversation: &ConversationRecord,
+        outcome: &AppendOutcome,
+        out: &Out,
+    ) -> Result<()> {
+        out.send(&crate::chat::accepted(client_id, outcome)).await;
+        self.state.chat.deliver(conversation, outcome);
         if !outcome.duplicate {
-            crate::bot::after_shopper_message(&state.bot, &conversation, text).await?;
+            crate::bot::after_shopper_message(&self.state.bot, conversation, text).await?;
         }
         Ok(())
     }

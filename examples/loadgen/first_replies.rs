@@ -1,34 +1,27 @@
-//! Load generator: N shoppers and M simulated agents against a real release relay, started here
-//! as its own process (so its memory can be read) on a fresh data dir.
-//!
-//! ```text
-//! cargo xtask build
-//! cargo run --release --example loadgen -- --shoppers 10000 --agents 100
-//! ```
+//! The first-replies scenario: N shoppers and M simulated agents.
 //!
 //! Every shopper connects and stays connected; then each writes one message. Agents reply to
 //! the conversations assigned to them after a random delay, except the silent share, which
 //! never replies, so the first-reply deadline and the bot have work to do. It prints connections
 //! held, messages per second, shopper → agent latency p50/p99, the relay's RSS and bytes per idle
 //! connection, and the share of conversations whose first reply (human or bot) came within the
-//! deadline + 1 s. All traffic stays on loopback and the run ends by itself.
+//! deadline + 1 s.
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
-use clap::Parser;
+use anyhow::Result;
 use parley::{AgentClient, Event, VisitorClient};
 use protocol::{Role, ServerFrame};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Semaphore;
 
-/// Drive a relay with shoppers and agents.
-#[derive(Parser)]
-struct Args {
+use crate::process::{agent_email, RelayProcess, PASSWORD};
+
+/// The first-replies scenario's settings.
+#[derive(clap::Args)]
+pub struct Args {
     /// Concurrent shoppers.
     #[arg(long, default_value = "10000")]
     shoppers: usize,
@@ -50,9 +43,6 @@ struct Args {
     /// The shoppers' first messages arrive spread over this many seconds.
     #[arg(long, default_value = "30")]
     spread_secs: u64,
-    /// The relay binary.
-    #[arg(long, default_value = "target/release/relay")]
-    relay_bin: String,
 }
 
 /// Times are measured against one start instant, shared by every task in this process.
@@ -60,51 +50,11 @@ fn since(start: Instant) -> u64 {
     start.elapsed().as_micros() as u64
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let args = Args::parse();
-    let dir = tempfile::tempdir()?;
-    let data = dir.path().to_str().context("temp dir path")?.to_owned();
-    let relay = |extra: &[&str]| {
-        let mut command = std::process::Command::new(&args.relay_bin);
-        command.args(["--data-dir", &data]).args(extra);
-        command
-    };
-    // Every relay command seeds the demo store in a fresh data dir; the run uses it.
-    let status = relay(&["store", "set", "--key", "demo", "--first-reply-secs", &args.first_reply_secs.to_string()])
-        .output()
-        .with_context(|| format!("running {}; build it with `cargo xtask build`", args.relay_bin))?;
-    if !status.status.success() {
-        bail!("store set failed: {}", String::from_utf8_lossy(&status.stderr));
-    }
-    for i in 0..args.agents {
-        let email = format!("agent{i}@load.test");
-        let out =
-            relay(&["agent", "add", "--store", "demo", "--email", &email, "--password", "load-password"]).output()?;
-        if !out.status.success() {
-            bail!("agent add failed: {}", String::from_utf8_lossy(&out.stderr));
-        }
-    }
-    let big = "100000000";
-    let mut server = tokio::process::Command::new(&args.relay_bin)
-        .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
-        .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
-        // Every simulated shopper and agent connects from this one address.
-        .args(["--connections-per-address", big, "--new-connections-per-second", big, "--sign-ins-per-address", big])
-        .env("RUST_LOG", "warn")
-        .envs(
-            std::env::var("LOADGEN_RELAY_ENV")
-                .ok()
-                .and_then(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned()))),
-        )
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let pid = server.id().context("relay pid")?;
-    let mut lines = BufReader::new(server.stdout.take().context("relay stdout")?).lines();
-    let first = lines.next_line().await?.context("relay printed nothing")?;
-    let base = first.strip_prefix("relay listening on ").context("relay URL")?.to_owned();
-    let rss_empty = rss_kib(pid)?;
+/// Runs the scenario against `relay_bin`.
+pub async fn run(relay_bin: &str, args: Args) -> Result<()> {
+    let relay = RelayProcess::start(relay_bin, args.agents, args.first_reply_secs).await?;
+    let base = relay.base.clone();
+    let rss_empty = relay.rss_kib()?;
 
     let start = Instant::now();
     // Latencies of first messages (which also open and route a conversation) and follow-ups.
@@ -116,7 +66,7 @@ async fn main() -> Result<()> {
     let silent_agents = (args.agents as f64 * args.silent).round() as usize;
     let mut agent_tasks = Vec::new();
     for i in 0..args.agents {
-        let mut agent = AgentClient::login(&base, &format!("agent{i}@load.test"), "load-password").await?;
+        let mut agent = AgentClient::login(&base, &agent_email(i), PASSWORD).await?;
         agent.socket.send(&protocol::AgentFrame::SetCapacity { capacity: args.capacity }).await?;
         let (latencies, follow_up_latencies, frames) = (latencies.clone(), follow_up_latencies.clone(), frames.clone());
         let silent = i < silent_agents;
@@ -197,7 +147,7 @@ async fn main() -> Result<()> {
         shoppers.push(task.await??);
     }
     let connect_secs = connect_started.elapsed().as_secs_f64();
-    let rss_idle = rss_kib(pid)?;
+    let rss_idle = relay.rss_kib()?;
 
     // Each shopper writes once and waits for the first reply, human or bot.
     let deadline = Duration::from_secs(u64::from(args.first_reply_secs));
@@ -245,7 +195,7 @@ async fn main() -> Result<()> {
         held.push(task.await?);
     }
     let run_secs = send_started.elapsed().as_secs_f64();
-    let rss_busy = rss_kib(pid)?;
+    let rss_busy = relay.rss_kib()?;
 
     let sorted = |values: &Mutex<Vec<u64>>| {
         let mut v = values.lock().unwrap().clone();
@@ -299,13 +249,5 @@ async fn main() -> Result<()> {
     for task in agent_tasks {
         task.abort();
     }
-    server.kill().await?;
-    Ok(())
-}
-
-/// The relay's resident memory, from /proc.
-fn rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
-    Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+    relay.stop().await
 }

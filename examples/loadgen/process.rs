@@ -1,0 +1,126 @@
+//! The relay under load, as its own process on a fresh data dir (so its memory and CPU can be
+//! read from /proc), with every abuse limit opened wide: all simulated clients share one address.
+
+use std::process::Stdio;
+
+use anyhow::{bail, Context, Result};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// The agents' password in every run.
+pub const PASSWORD: &str = "load-password";
+
+/// A relay process serving a fresh data dir with the demo store and `agents` agents.
+pub struct RelayProcess {
+    /// Its base URL.
+    pub base: String,
+    /// Its process id.
+    pub pid: u32,
+    child: tokio::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl RelayProcess {
+    /// Seeds a fresh data dir (first-reply deadline, agents) and starts the relay on it.
+    pub async fn start(bin: &str, agents: usize, first_reply_secs: u32) -> Result<RelayProcess> {
+        let dir = tempfile::tempdir()?;
+        let data = dir.path().to_str().context("temp dir path")?.to_owned();
+        let relay = |extra: &[&str]| {
+            let mut command = std::process::Command::new(bin);
+            command.args(["--data-dir", &data]).args(extra);
+            command
+        };
+        // Every relay command seeds the demo store in a fresh data dir; the run uses it.
+        let secs = first_reply_secs.to_string();
+        let status = relay(&["store", "set", "--key", "demo", "--first-reply-secs", &secs])
+            .output()
+            .with_context(|| format!("running {bin}; build it with `cargo xtask build`"))?;
+        if !status.status.success() {
+            bail!("store set failed: {}", String::from_utf8_lossy(&status.stderr));
+        }
+        for i in 0..agents {
+            let email = agent_email(i);
+            let out =
+                relay(&["agent", "add", "--store", "demo", "--email", &email, "--password", PASSWORD]).output()?;
+            if !out.status.success() {
+                bail!("agent add failed: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        }
+        let big = "100000000";
+        let mut child = tokio::process::Command::new(bin)
+            .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
+            .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
+            // Every simulated shopper and agent connects from this one address.
+            .args([
+                "--connections-per-address",
+                big,
+                "--new-connections-per-second",
+                big,
+                "--sign-ins-per-address",
+                big,
+            ])
+            .env("RUST_LOG", "warn")
+            .envs(
+                std::env::var("LOADGEN_RELAY_ENV")
+                    .ok()
+                    .and_then(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned()))),
+            )
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let pid = child.id().context("relay pid")?;
+        let mut lines = BufReader::new(child.stdout.take().context("relay stdout")?).lines();
+        let first = lines.next_line().await?.context("relay printed nothing")?;
+        let base = first.strip_prefix("relay listening on ").context("relay URL")?.to_owned();
+        Ok(RelayProcess { base, pid, child, _dir: dir })
+    }
+
+    /// Its resident memory in KiB.
+    pub fn rss_kib(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
+        Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
+    }
+
+    /// CPU time used so far, per thread: (thread name, seconds).
+    pub fn thread_cpu(&self) -> Vec<(String, f64)> {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else { return Vec::new() };
+        let mut threads = Vec::new();
+        for task in tasks.flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else { continue };
+            // The name is in parentheses and may hold spaces; the times follow it.
+            let Some((name, rest)) = stat.split_once(" (").and_then(|(_, r)| r.rsplit_once(") ")) else { continue };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+            threads.push((format!("{name}/{}", task.file_name().to_string_lossy()), (ticks(11) + ticks(12)) / 100.0));
+        }
+        threads
+    }
+
+    /// Stops it.
+    pub async fn stop(mut self) -> Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+}
+
+/// The email of simulated agent `i`.
+pub fn agent_email(i: usize) -> String {
+    format!("agent{i}@load.test")
+}
+
+/// CPU used between two [`RelayProcess::thread_cpu`] readings: the total in cores over
+/// `secs`, and the busiest threads (grouped by name) as "name 0.93".
+pub fn cpu_between(before: &[(String, f64)], after: &[(String, f64)], secs: f64) -> (f64, String) {
+    let mut by_name = std::collections::BTreeMap::<String, f64>::new();
+    for (id, used) in after {
+        let earlier = before.iter().find(|(b, _)| b == id).map_or(0.0, |(_, t)| *t);
+        let name = id.rsplit_once('/').map_or(id.as_str(), |(n, _)| n).to_owned();
+        *by_name.entry(name).or_default() += (used - earlier) / secs;
+    }
+    let total = by_name.values().sum();
+    let mut busiest: Vec<(String, f64)> = by_name.into_iter().collect();
+    busiest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let top = busiest.iter().take(3).map(|(n, c)| format!("{n} {c:.2}")).collect::<Vec<_>>().join(", ");
+    (total, top)
+}

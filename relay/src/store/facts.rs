@@ -1,0 +1,198 @@
+//! What the relay knows of each open conversation, in memory: its store, shopper, assignee,
+//! last sequence number, whether a human has replied and where the bot's away conversation
+//! stands. Every message would otherwise read them back from the database (is it open, whose
+//! is it, has a person answered); with them here, a shopper's follow-up and an agent's reply
+//! cost one insert and no read.
+//!
+//! The facts are loaded once, when the store opens, and from then on changed only by the
+//! writer's thread, right after the batch that changed the database committed and in the
+//! batch's order, so they never run ahead of the disk nor fall behind it. Conversations
+//! deleted outside the writer (a shopper's data erased, retention) are reloaded the same way.
+//! A conversation another process removed is dropped when a write to it finds it gone.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use protocol::{Role, Seq};
+
+use super::ConversationRecord;
+
+/// The facts of one open conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationFacts {
+    /// Its store.
+    pub store_id: i64,
+    /// Its shopper.
+    pub visitor_id: String,
+    /// When it began (ms).
+    pub created_at: i64,
+    /// The latest sequence number.
+    pub last_seq: Seq,
+    /// The agent handling it, if any.
+    pub assignee: Option<i64>,
+    /// Whether a human agent has written in it.
+    pub human_replied: bool,
+    /// Where the bot's away conversation stands (`asked_email`, `email_left`), if anywhere.
+    pub away_state: Option<String>,
+}
+
+impl ConversationFacts {
+    /// The record the rest of the relay checks access with.
+    pub fn record(&self, id: i64) -> ConversationRecord {
+        ConversationRecord {
+            id,
+            store_id: self.store_id,
+            visitor_id: self.visitor_id.clone(),
+            created_at: self.created_at,
+            last_seq: self.last_seq,
+            assigned_agent_id: self.assignee,
+        }
+    }
+}
+
+/// The open conversations by id, and each shopper's open one.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Open {
+    by_id: HashMap<i64, ConversationFacts>,
+    by_visitor: HashMap<String, i64>,
+}
+
+impl Open {
+    fn insert(&mut self, id: i64, facts: ConversationFacts) {
+        self.by_visitor.insert(facts.visitor_id.clone(), id);
+        self.by_id.insert(id, facts);
+    }
+}
+
+/// The open conversations' facts, shared by every handle on the store.
+#[derive(Debug, Default)]
+pub(super) struct Facts {
+    open: Mutex<Open>,
+}
+
+/// The columns [`read_open`] reads, in order.
+const COLUMNS: &str = "id, store_id, visitor_id, created_at, last_seq, assigned_agent_id,
+    first_human_reply_at IS NOT NULL, away_state";
+
+/// Every open conversation's facts, read on the writer's connection.
+pub(super) fn read_open(conn: &rusqlite::Connection) -> rusqlite::Result<Open> {
+    let mut statement = conn.prepare(&format!("SELECT {COLUMNS} FROM conversations WHERE closed_at IS NULL"))?;
+    let rows = statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, facts_of(r)?)))?;
+    let mut open = Open::default();
+    for row in rows {
+        let (id, facts) = row?;
+        open.insert(id, facts);
+    }
+    Ok(open)
+}
+
+/// One open conversation's facts, read on the writer's connection.
+pub(super) fn read_one(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<ConversationFacts>> {
+    let mut statement =
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM conversations WHERE id = ? AND closed_at IS NULL"))?;
+    let mut rows = statement.query([id])?;
+    let Some(r) = rows.next()? else { return Ok(None) };
+    Ok(Some(facts_of(r)?))
+}
+
+fn facts_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationFacts> {
+    Ok(ConversationFacts {
+        store_id: r.get(1)?,
+        visitor_id: r.get(2)?,
+        created_at: r.get(3)?,
+        last_seq: r.get::<_, i64>(4)?.max(0) as Seq,
+        assignee: r.get(5)?,
+        human_replied: r.get(6)?,
+        away_state: r.get(7)?,
+    })
+}
+
+impl Facts {
+    fn lock(&self) -> MutexGuard<'_, Open> {
+        self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces everything (at open, and after deletions made outside the writer).
+    pub(super) fn replace(&self, open: Open) {
+        *self.lock() = open;
+    }
+
+    /// One open conversation's facts.
+    pub(super) fn get(&self, id: i64) -> Option<ConversationFacts> {
+        self.lock().by_id.get(&id).cloned()
+    }
+
+    /// A shopper's open conversation.
+    pub(super) fn of_visitor(&self, visitor_id: &str) -> Option<ConversationRecord> {
+        let open = self.lock();
+        let id = *open.by_visitor.get(visitor_id)?;
+        open.by_id.get(&id).map(|f| f.record(id))
+    }
+
+    /// Every open conversation, by id (for the test that compares them with the database).
+    pub(super) fn all(&self) -> Vec<(i64, ConversationFacts)> {
+        let mut all: Vec<_> = self.lock().by_id.iter().map(|(id, f)| (*id, f.clone())).collect();
+        all.sort_by_key(|(id, _)| *id);
+        all
+    }
+
+    /// A conversation was opened (created, or reopened).
+    pub(super) fn opened(&self, id: i64, facts: ConversationFacts) {
+        self.lock().insert(id, facts);
+    }
+
+    /// A conversation was closed, or is gone.
+    pub(super) fn closed(&self, id: i64) {
+        let mut open = self.lock();
+        if let Some(facts) = open.by_id.remove(&id) {
+            if open.by_visitor.get(&facts.visitor_id) == Some(&id) {
+                open.by_visitor.remove(&facts.visitor_id);
+            }
+        }
+    }
+
+    /// A message was stored in it.
+    pub(super) fn appended(&self, id: i64, seq: Seq, role: Role) {
+        if let Some(facts) = self.lock().by_id.get_mut(&id) {
+            facts.last_seq = facts.last_seq.max(seq);
+            facts.human_replied |= role == Role::Agent;
+        }
+    }
+
+    /// Routing gave it to `assignee` (`None`: the queue).
+    pub(super) fn assigned(&self, id: i64, assignee: Option<i64>) {
+        if let Some(facts) = self.lock().by_id.get_mut(&id) {
+            facts.assignee = assignee;
+        }
+    }
+
+    /// The bot's away conversation moved on.
+    pub(super) fn away(&self, id: i64, state: &str) {
+        if let Some(facts) = self.lock().by_id.get_mut(&id) {
+            facts.away_state = Some(state.to_owned());
+        }
+    }
+}
+
+impl super::Store {
+    /// Reads every open conversation's facts again, in the writer's order (after deletions
+    /// made on another connection).
+    pub(super) async fn reload_facts(&self) -> Result<(), super::StoreError> {
+        let facts = self.facts.clone();
+        self.writes.write_then(|conn| Ok(read_open(conn)?), move |open| facts.replace(open.clone())).await.map(drop)
+    }
+
+    /// The open conversations as memory has them, by id.
+    pub fn open_facts(&self) -> Vec<(i64, ConversationFacts)> {
+        self.facts.all()
+    }
+
+    /// The open conversations as the database has them, by id (to compare with
+    /// [`super::Store::open_facts`]).
+    pub async fn open_facts_on_disk(&self) -> Result<Vec<(i64, ConversationFacts)>, super::StoreError> {
+        let open = self.writes.write(|conn| Ok(read_open(conn)?)).await?;
+        let mut all: Vec<_> = open.by_id.into_iter().collect();
+        all.sort_by_key(|(id, _)| *id);
+        Ok(all)
+    }
+}
