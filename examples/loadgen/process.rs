@@ -49,6 +49,7 @@ impl RelayProcess {
         let mut child = tokio::process::Command::new(bin)
             .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
             .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
+            .args(["--message-burst", big])
             // Every simulated shopper and agent connects from this one address.
             .args([
                 "--connections-per-address",

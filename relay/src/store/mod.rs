@@ -42,6 +42,7 @@ pub use messages::{AppendOutcome, NewMessage};
 pub use privacy::Shopper;
 pub use protocol::{CannedReply, StoreSettings, TeamMember};
 pub use timeline::{BotContext, EventKind, Overdue, RoutingEvent};
+pub use writer::BEHIND_BOUND;
 
 /// Errors a store operation can end with.
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +145,22 @@ impl Store {
     /// disk would (zero ends it). Tests use it to see the relay refuse messages with `busy`.
     pub fn hold_commits(&self, hold: Duration) {
         self.writes.hold_commits(hold);
+    }
+
+    /// Messages refused as `busy` so far (the writer was behind).
+    pub fn busy_refusals(&self) -> u64 {
+        self.writes.busy_refusals()
+    }
+
+    /// A test hook: how far behind the writer may be before messages are refused as `busy`
+    /// (200 ms unless a test changes it).
+    pub fn set_behind_bound(&self, bound: Duration) {
+        self.writes.set_behind_bound(bound);
+    }
+
+    /// A test hook: the next `n` messages are refused as `busy`, as if the writer were behind.
+    pub fn refuse_next_messages(&self, n: u64) {
+        self.writes.refuse_next(n);
     }
 
     /// Reads a relay-wide secret, creating it with `make` on first use.

@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -71,6 +72,12 @@ struct Shared {
     ready: Condvar,
     /// A test hook: each batch waits this long before it commits.
     hold: Mutex<Duration>,
+    /// How long the oldest queued job may have waited ([`BEHIND_BOUND`]; tests change it).
+    bound_us: AtomicU64,
+    /// A test hook: refuse this many refusable writes as `busy`, whatever the queue.
+    refuse_next: AtomicU64,
+    /// Writes refused as `busy` so far.
+    refused: AtomicU64,
 }
 
 impl Shared {
@@ -106,7 +113,14 @@ impl Writer {
     /// Starts the thread that runs jobs on `conn`; it ends when every handle is gone.
     pub fn start(conn: Connection) -> std::io::Result<Writer> {
         let queue = Queue { jobs: VecDeque::new(), closed: false };
-        let shared = Arc::new(Shared { queue: Mutex::new(queue), ready: Condvar::new(), hold: Mutex::default() });
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(queue),
+            ready: Condvar::new(),
+            hold: Mutex::default(),
+            bound_us: AtomicU64::new(BEHIND_BOUND.as_micros() as u64),
+            refuse_next: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+        });
         let thread_shared = shared.clone();
         std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&conn, &thread_shared))?;
         Ok(Writer { _closer: Arc::new(Closer(shared.clone())), shared })
@@ -170,10 +184,9 @@ impl Writer {
             }
             let now = Instant::now();
             if urgency == Urgency::Refusable {
-                if let Some(waited) = queue.jobs.front().map(|(at, _)| now.saturating_duration_since(*at)) {
-                    if waited > BEHIND_BOUND {
-                        return Err(StoreError::Busy(waited));
-                    }
+                if let Some(behind) = self.behind(&queue, now) {
+                    self.shared.refused.fetch_add(1, Ordering::Relaxed);
+                    return Err(StoreError::Busy(behind));
                 }
             }
             queue.jobs.push_back((now, job));
@@ -183,6 +196,32 @@ impl Writer {
         Ok(async move {
             told.await.map_err(|_| StoreError::NotWritten("the write could not be made; nothing was stored".into()))?
         })
+    }
+
+    /// How far behind the writer is, when that is past the bound (or a test said to refuse).
+    fn behind(&self, queue: &Queue, now: Instant) -> Option<Duration> {
+        let forced = self.shared.refuse_next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        if forced.is_ok() {
+            return Some(BEHIND_BOUND);
+        }
+        let waited = now.saturating_duration_since(queue.jobs.front()?.0);
+        let bound = Duration::from_micros(self.shared.bound_us.load(Ordering::Relaxed));
+        (waited > bound).then_some(waited)
+    }
+
+    /// Writes refused as `busy` so far.
+    pub fn busy_refusals(&self) -> u64 {
+        self.shared.refused.load(Ordering::Relaxed)
+    }
+
+    /// A test hook: the queue may be this far behind before messages are refused.
+    pub fn set_behind_bound(&self, bound: Duration) {
+        self.shared.bound_us.store(bound.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    /// A test hook: the next `n` messages are refused as `busy`, as if the writer were behind.
+    pub fn refuse_next(&self, n: u64) {
+        self.shared.refuse_next.store(n, Ordering::Relaxed);
     }
 
     /// Runs `op` in the next batch and returns its result once the batch is on disk.

@@ -7,20 +7,29 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// Runs `relay` with `args` to completion.
+#[allow(dead_code)] // not every test binary runs commands
 pub fn relay(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_relay")).args(args).output().expect("running relay")
 }
 
 /// Standard error as text.
+#[allow(dead_code)]
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// Starts `relay` serving `data` on a free port; returns the process (killed when dropped) and
 /// the URL it printed.
+#[allow(dead_code)]
 pub async fn serve(data: &str) -> (tokio::process::Child, String) {
+    serve_with(data, &[]).await
+}
+
+/// [`serve`] with extra arguments (limits, say).
+pub async fn serve_with(data: &str, extra: &[&str]) -> (tokio::process::Child, String) {
     let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_relay"))
         .args(["--data-dir", data, "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -1,0 +1,53 @@
+//! Back-pressure: when the disk falls behind, the relay refuses new messages at once with
+//! `busy` and how long to wait, instead of accepting them to store seconds later; the same
+//! message sent again afterwards is stored once.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestRelay;
+use parley::VisitorClient;
+use protocol::{ErrorCode, ServerFrame};
+
+#[tokio::test]
+async fn a_writer_held_back_refuses_new_messages_with_busy_and_a_resend_is_stored_once() {
+    let t = TestRelay::start_with(|c| {
+        c.limits.message_burst = std::num::NonZeroU32::new(100).unwrap();
+    })
+    .await;
+    let store = t.relay.state().store.clone();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("open", "Hello").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+
+    // A slow disk: every commit takes half a second, and nothing may wait in the queue at all.
+    store.hold_commits(Duration::from_millis(500));
+    store.set_behind_bound(Duration::ZERO);
+    for id in ["m1", "m2", "m3"] {
+        shopper.send(id, &format!("message {id}")).await.unwrap();
+    }
+    // m1 is committing (or queued); m2 or m3 finds a write already waiting and is refused.
+    let refused = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. })).await.unwrap();
+    let ServerFrame::Error { code, client_id, retry_after_ms, .. } = refused else { unreachable!() };
+    assert_eq!(code, ErrorCode::Busy);
+    let client_id = client_id.expect("the refusal names the message");
+    assert!(client_id == "m2" || client_id == "m3", "{client_id}");
+    let wait = retry_after_ms.expect("busy says how long to wait");
+    assert!((200..=2000).contains(&wait), "{wait} ms");
+    assert!(store.busy_refusals() >= 1);
+
+    // The disk catches up; the refused message sent again is stored, once.
+    store.hold_commits(Duration::ZERO);
+    store.set_behind_bound(relay::store::BEHIND_BOUND);
+    shopper.send(&client_id, "sent again").await.unwrap();
+    shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Accepted { client_id: c, .. } if *c == client_id))
+        .await
+        .unwrap();
+    let conversation = store.open_conversation_of(&shopper.welcome.visitor_id).await.unwrap().unwrap();
+    let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
+    let copies = messages.iter().filter(|m| m.client_id.as_deref() == Some(client_id.as_str())).count();
+    assert_eq!(copies, 1);
+}
