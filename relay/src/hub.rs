@@ -9,13 +9,13 @@
 //! nothing is lost.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::Utf8Bytes;
 
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender};
 use protocol::ServerFrame;
-use tokio::sync::mpsc;
 
 use crate::fanout::{Audience, Fanout};
 use tokio_util::sync::CancellationToken;
@@ -29,13 +29,70 @@ pub enum Outgoing {
     Close(u16, String),
 }
 
+/// How many frames from others may wait in a socket's outbox before the peer counts as stuck.
+pub const OUTBOX_CAPACITY: usize = 256;
+
+/// The sending side of a socket's outbox: frames for its writer task, counted, so that the hub
+/// can tell a peer that stopped reading. An idle socket's outbox holds no slots at all.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    tx: UnboundedSender<Outgoing>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// The receiving side, for the socket's writer task.
+#[derive(Debug)]
+pub struct OutboxReader {
+    rx: UnboundedReceiver<Outgoing>,
+    queued: Arc<AtomicUsize>,
+}
+
+/// A socket's outbox, both ends.
+pub fn outbox() -> (Outbox, OutboxReader) {
+    let (tx, rx) = futures_channel::mpsc::unbounded();
+    let queued = Arc::new(AtomicUsize::new(0));
+    (Outbox { tx, queued: queued.clone() }, OutboxReader { rx, queued })
+}
+
+impl Outbox {
+    /// Queues a frame whatever the count (the socket's own answers, close frames); false once
+    /// the writer is gone.
+    pub fn push(&self, item: Outgoing) -> bool {
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        self.tx.unbounded_send(item).is_ok()
+    }
+
+    /// Queues a frame from someone else unless [`OUTBOX_CAPACITY`] are waiting already; false
+    /// when the outbox is full.
+    fn offer(&self, item: Outgoing) -> bool {
+        if self.queued.fetch_add(1, Ordering::Relaxed) >= OUTBOX_CAPACITY {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        // A writer already gone is the reader's to notice.
+        let _ = self.tx.unbounded_send(item);
+        true
+    }
+}
+
+impl OutboxReader {
+    /// The next frame to send; `None` once every sender is gone.
+    pub async fn recv(&mut self) -> Option<Outgoing> {
+        let item = futures_util::StreamExt::next(&mut self.rx).await;
+        if item.is_some() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+        }
+        item
+    }
+}
+
 /// One connected socket as the hub sees it.
 #[derive(Debug, Clone)]
 pub struct Peer {
     /// Unique among the relay's live sockets.
     pub id: u64,
     /// The socket's outbox.
-    pub tx: mpsc::Sender<Outgoing>,
+    pub tx: Outbox,
     /// Cancelled to make the socket close itself (it fell behind).
     pub kick: CancellationToken,
 }
@@ -43,13 +100,13 @@ pub struct Peer {
 impl Peer {
     /// Asks the socket to close with a close frame, and ends it.
     fn close(&self, code: u16, reason: &str) {
-        let _ = self.tx.try_send(Outgoing::Close(code, reason.to_owned()));
+        self.tx.push(Outgoing::Close(code, reason.to_owned()));
         self.kick.cancel();
     }
 
     /// Queues a frame without waiting; a full outbox kicks the peer.
     fn offer(&self, text: &Utf8Bytes) {
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(Outgoing::Text(text.clone())) {
+        if !self.tx.offer(Outgoing::Text(text.clone())) {
             tracing::warn!(peer = self.id, "outbox full; closing the socket so it resyncs");
             self.kick.cancel();
         }

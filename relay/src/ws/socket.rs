@@ -15,14 +15,11 @@ use futures_util::stream::{FuturesOrdered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use protocol::{DecodeError, ErrorCode, ServerFrame};
 use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
-use crate::hub::{Outgoing, Peer};
+use crate::hub::{outbox, OutboxReader, Outgoing, Peer};
 
-/// How many frames may wait in a socket's outbox before the peer counts as stuck.
-const OUTBOX_CAPACITY: usize = 256;
 /// The writer pings this often.
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// A socket silent this long (no frame, no pong) is closed.
@@ -57,11 +54,12 @@ impl Out {
         self.peer.clone()
     }
 
-    /// Queues a frame for this socket (waits while its outbox is full).
+    /// Queues a frame for this socket: its own answers always go in (only frames from others
+    /// count against the outbox's capacity).
     pub async fn send(&self, frame: &ServerFrame) {
         let text = Utf8Bytes::from(protocol::encode(frame));
         // A closed outbox means the writer is gone; the reader is about to notice.
-        let _ = self.peer.tx.send(Outgoing::Text(text)).await;
+        self.peer.tx.push(Outgoing::Text(text));
     }
 
     /// Queues an error frame.
@@ -146,7 +144,7 @@ enum Woke<D> {
 /// Runs a socket until it ends, then lets the writer flush its last frames.
 pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: CancellationToken, mut session: S) {
     let (sink, mut stream) = socket.split();
-    let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let (tx, rx) = outbox();
     let kick = CancellationToken::new();
     let writer_done = CancellationToken::new();
     let writer = tokio::spawn(write_loop(sink, rx, writer_done.clone()));
@@ -217,7 +215,7 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
     // (and the bot), and their acknowledgements leave before the close.
     let _ = tokio::time::timeout(FINISH_GRACE, settle(&mut session, &mut in_flight, &out, true)).await;
     if let Some((code, reason)) = ending {
-        let _ = tx.send(Outgoing::Close(code, reason)).await;
+        tx.push(Outgoing::Close(code, reason));
         // Read on until the client answers the close (or briefly): dropping a socket with unread
         // input makes the kernel reset it, and the client would never see why it was closed.
         // After a read error nothing more can be read: linger until the deadline instead, so
@@ -277,11 +275,7 @@ fn close_reason(mut text: String) -> String {
     text
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Outgoing>,
-    done: CancellationToken,
-) {
+async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: OutboxReader, done: CancellationToken) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
