@@ -72,6 +72,8 @@ impl RelayProcess {
         let mut lines = BufReader::new(child.stdout.take().context("relay stdout")?).lines();
         let first = lines.next_line().await?.context("relay printed nothing")?;
         let base = first.strip_prefix("relay listening on ").context("relay URL")?.to_owned();
+        // Keep reading what it prints: a closed pipe would end it at its next line.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Ok(RelayProcess { base, pid, child, _dir: dir })
     }
 

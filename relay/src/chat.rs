@@ -115,25 +115,63 @@ impl Conversations {
         may_open()?;
         let (conversation, created) = self.store.create_conversation(store_id, visitor_id).await?;
         if created {
-            // Routed first, so that the conversation and its first message go to its agent
-            // alone (or to the whole team while it waits).
-            self.routing.route(store_id, conversation.id, visitor_id).await?;
-            // A new conversation has no message and no email yet: nothing to read back.
-            let summary = ConversationSummary {
-                id: conversation.id,
-                visitor_id: conversation.visitor_id.clone(),
-                created_at: conversation.created_at,
-                last_seq: conversation.last_seq,
-                last_message: None,
-                assigned_agent_id: self.routing.handler(conversation.id),
-                follow_up_email: None,
-                agent_read_seq: 0,
-                closed_at: None,
-            };
-            let frame = ServerFrame::Conversation { conversation: summary };
-            self.fanout.publish(&self.routing.agents_audience(store_id, conversation.id), &frame);
+            self.route_new(&conversation, None).await?;
         }
         Ok(conversation)
+    }
+
+    /// A shopper's first message when they have no open conversation: the conversation is
+    /// opened and the message stored in one write (one commit), not yet routed nor delivered.
+    /// The sender hears `accepted`, then [`Conversations::announce_opened`] does the rest.
+    pub async fn open_with(
+        &self,
+        store_id: i64,
+        visitor_id: &str,
+        may_open: impl FnOnce() -> Result<()>,
+        new: &NewMessage<'_>,
+    ) -> Result<Opened> {
+        if let Some(open) = self.store.open_conversation_of(visitor_id).await? {
+            // Another tab opened it meanwhile.
+            let outcome = self.append(&open, new).await?;
+            return Ok(Opened { conversation: open, outcome, created: false });
+        }
+        may_open()?;
+        let (conversation, created, outcome) = self.store.open_with_message(store_id, visitor_id, Some(new)).await?;
+        let outcome = outcome.ok_or_else(Error::internal)?;
+        Ok(Opened { conversation, outcome, created })
+    }
+
+    /// Routes a conversation [`Conversations::open_with`] created and tells the team, then
+    /// delivers its first message (to its agent alone, or to the whole team while it waits).
+    pub async fn announce_opened(&self, opened: &Opened) -> Result<()> {
+        if opened.created {
+            self.route_new(&opened.conversation, Some(&opened.outcome.message)).await?;
+        }
+        self.deliver(&opened.conversation, &opened.outcome);
+        Ok(())
+    }
+
+    /// Routes a new conversation, then announces it to the agents who may take it. Routed
+    /// first, so that the conversation and its first message go to its agent alone (or to the
+    /// whole team while it waits).
+    async fn route_new(&self, conversation: &ConversationRecord, first: Option<&protocol::Message>) -> Result<()> {
+        let store_id = conversation.store_id;
+        self.routing.route(store_id, conversation.id, &conversation.visitor_id).await?;
+        // A new conversation has at most its first message and no email yet: nothing to read back.
+        let summary = ConversationSummary {
+            id: conversation.id,
+            visitor_id: conversation.visitor_id.clone(),
+            created_at: conversation.created_at,
+            last_seq: first.map_or(conversation.last_seq, |m| m.seq),
+            last_message: first.cloned(),
+            assigned_agent_id: self.routing.handler(conversation.id),
+            follow_up_email: None,
+            agent_read_seq: 0,
+            closed_at: None,
+        };
+        let frame = ServerFrame::Conversation { conversation: summary };
+        self.fanout.publish(&self.routing.agents_audience(store_id, conversation.id), &frame);
+        Ok(())
     }
 
     /// Ends a conversation for `agent`: the shopper is told in the conversation itself, in the
@@ -237,6 +275,17 @@ impl Conversations {
         }
         Ok(())
     }
+}
+
+/// A conversation opened by its first message (see [`Conversations::open_with`]).
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The conversation.
+    pub conversation: ConversationRecord,
+    /// Its first message, stored.
+    pub outcome: AppendOutcome,
+    /// Whether it was created now (else another tab had opened it: nothing to route).
+    pub created: bool,
 }
 
 /// The `accepted` frame that tells a sender its message is stored.

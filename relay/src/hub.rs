@@ -106,7 +106,8 @@ impl Peer {
 
     /// Queues a frame without waiting; a full outbox kicks the peer.
     fn offer(&self, text: &Utf8Bytes) {
-        if !self.tx.offer(Outgoing::Text(text.clone())) {
+        if !self.tx.offer(Outgoing::Text(text.clone())) && !self.kick.is_cancelled() {
+            // Said once: frames keep coming until the socket is gone.
             tracing::warn!(peer = self.id, "outbox full; closing the socket so it resyncs");
             self.kick.cancel();
         }

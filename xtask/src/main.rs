@@ -129,6 +129,8 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
 fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     run(cargo(root, tools).args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
+    // The terminal agent's test runs the example as a program: build it as one.
+    run(cargo(root, tools).args(["build", "--example", "agent"]))?;
     let mut args: Vec<String> = ["test", "--no-fail-fast", "--lib", "--bins", "--examples"].map(String::from).to_vec();
     for dir in ["tests", "relay/tests"] {
         for entry in std::fs::read_dir(root.join(dir))? {

@@ -235,8 +235,12 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     raise_open_file_limit();
     config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
     let relay = start(config).await?;
-    println!("relay listening on {}", relay.url());
-    println!("demo storefront: {}/demo/", relay.url());
+    // Written, not printed: a supervisor that stops reading must not end the relay.
+    use std::io::Write as _;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "relay listening on {}", relay.url());
+    let _ = writeln!(out, "demo storefront: {}/demo/", relay.url());
+    let _ = out.flush();
     relay.serve_until_signal().await
 }
 

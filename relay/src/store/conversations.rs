@@ -6,8 +6,9 @@ use protocol::{ConversationSummary, Seq};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, Row};
 
+use super::messages::{insert_message, OwnedMessage};
 use super::rows::{message_from_row, MESSAGE_COLUMNS};
-use super::{now_millis, Store, StoreError};
+use super::{now_millis, AppendOutcome, NewMessage, Store, StoreError};
 
 /// The conversation facts the relay checks before letting anyone touch it.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -41,33 +42,39 @@ impl Store {
         store_id: i64,
         visitor_id: &str,
     ) -> Result<(ConversationRecord, bool), StoreError> {
+        let (conversation, created, _) = self.open_with_message(store_id, visitor_id, None).await?;
+        Ok((conversation, created))
+    }
+
+    /// Opens a conversation for a visitor who has none open (or finds the one another tab just
+    /// opened) and stores its first message with it, in one write: the shopper's first message
+    /// costs one commit. The flag says whether the conversation was created here.
+    pub async fn open_with_message(
+        &self,
+        store_id: i64,
+        visitor_id: &str,
+        first: Option<&NewMessage<'_>>,
+    ) -> Result<(ConversationRecord, bool, Option<AppendOutcome>), StoreError> {
         let visitor = visitor_id.to_owned();
+        let first = first.map(OwnedMessage::from);
+        let role = first.is_some().then_some(protocol::Role::Visitor);
         let facts = self.facts.clone();
-        let inserted = self
-            .writes
+        self.writes
             .write_then(
                 move |conn| {
-                    // The numbering goes on from the visitor's earlier conversations, so that a
-                    // client's `last_seq` stays meaningful across a close.
-                    let mut statement = conn.prepare_cached(
-                        "INSERT INTO conversations (store_id, visitor_id, created_at, last_seq)
-                     VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(last_seq), 0) FROM conversations WHERE visitor_id = ?2))
-                     ON CONFLICT DO NOTHING
-                     RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
-                    )?;
-                    let mut rows = statement.query(rusqlite::params![store_id, visitor, now_millis()])?;
-                    let Some(row) = rows.next()? else { return Ok(None) };
-                    Ok(Some(ConversationRecord {
-                        id: row.get(0)?,
-                        store_id: row.get(1)?,
-                        visitor_id: row.get(2)?,
-                        created_at: row.get(3)?,
-                        last_seq: row.get::<_, i64>(4)?.max(0) as Seq,
-                        assigned_agent_id: row.get(5)?,
-                    }))
+                    let (conversation, created) = match insert_conversation(conn, store_id, &visitor)? {
+                        Some(created) => (created, true),
+                        // Another connection of the same visitor created it a moment ago.
+                        None => (open_one_of(conn, &visitor)?, false),
+                    };
+                    let outcome = match &first {
+                        Some(m) => Some(insert_message(conn, conversation.id, m)?),
+                        None => None,
+                    };
+                    Ok((conversation, created, outcome))
                 },
-                move |created: &Option<ConversationRecord>| {
-                    if let Some(c) = created {
+                move |(c, created, outcome)| {
+                    if *created {
                         facts.opened(
                             c.id,
                             super::ConversationFacts {
@@ -81,18 +88,12 @@ impl Store {
                             },
                         );
                     }
+                    if let (Some(outcome), Some(role)) = (outcome, role) {
+                        facts.appended(c.id, outcome.message.seq, role);
+                    }
                 },
             )
-            .await?;
-        match inserted {
-            Some(created) => Ok((created, true)),
-            // Another connection of the same visitor created it a moment ago.
-            None => self
-                .open_conversation_of(visitor_id)
-                .await?
-                .map(|c| (c, false))
-                .ok_or_else(|| StoreError::NotFound("conversation vanished while being created".into())),
-        }
+            .await
     }
 
     /// A conversation by id (an open one from memory).
@@ -271,4 +272,45 @@ impl Store {
             .next();
         Ok(at.flatten())
     }
+}
+
+/// Inserts a visitor's open conversation, unless they have one (`None`), on the writer's
+/// connection. The numbering goes on from the visitor's earlier conversations, so that a
+/// client's `last_seq` stays meaningful across a close.
+fn insert_conversation(
+    conn: &rusqlite::Connection,
+    store_id: i64,
+    visitor: &str,
+) -> Result<Option<ConversationRecord>, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO conversations (store_id, visitor_id, created_at, last_seq)
+         VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(last_seq), 0) FROM conversations WHERE visitor_id = ?2))
+         ON CONFLICT DO NOTHING
+         RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
+    )?;
+    let mut rows = statement.query(rusqlite::params![store_id, visitor, now_millis()])?;
+    let Some(row) = rows.next()? else { return Ok(None) };
+    Ok(Some(record_of(row)?))
+}
+
+/// The visitor's open conversation, on the writer's connection.
+fn open_one_of(conn: &rusqlite::Connection, visitor: &str) -> Result<ConversationRecord, StoreError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
+         WHERE visitor_id = ? AND closed_at IS NULL",
+    )?;
+    let mut rows = statement.query([visitor])?;
+    let row = rows.next()?.ok_or_else(|| StoreError::NotFound("conversation vanished while being created".into()))?;
+    Ok(record_of(row)?)
+}
+
+fn record_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRecord> {
+    Ok(ConversationRecord {
+        id: row.get(0)?,
+        store_id: row.get(1)?,
+        visitor_id: row.get(2)?,
+        created_at: row.get(3)?,
+        last_seq: row.get::<_, i64>(4)?.max(0) as Seq,
+        assigned_agent_id: row.get(5)?,
+    })
 }

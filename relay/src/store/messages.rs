@@ -33,6 +33,78 @@ pub struct AppendOutcome {
     pub duplicate: bool,
 }
 
+/// A message to insert, owned: it is written later, on the writer's thread.
+pub(super) struct OwnedMessage {
+    role: &'static str,
+    author_id: String,
+    author_name: Option<String>,
+    text: String,
+    client_id: Option<String>,
+    faq_article: Option<String>,
+}
+
+impl From<&NewMessage<'_>> for OwnedMessage {
+    fn from(new: &NewMessage<'_>) -> Self {
+        OwnedMessage {
+            role: role_name(new.role),
+            author_id: new.author_id.to_owned(),
+            author_name: new.author_name.map(str::to_owned),
+            text: new.text.to_owned(),
+            client_id: new.client_id.map(str::to_owned),
+            faq_article: new.faq_article.map(str::to_owned),
+        }
+    }
+}
+
+/// Inserts a message into an open conversation with the next seq, on the writer's connection;
+/// a resend (same author and client id) gets the stored copy.
+pub(super) fn insert_message(
+    conn: &rusqlite::Connection,
+    conversation_id: i64,
+    m: &OwnedMessage,
+) -> Result<AppendOutcome, StoreError> {
+    let inserted = conn
+        .prepare_cached(&format!(
+            "INSERT INTO messages
+               (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at, faq_article_id)
+             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL
+             RETURNING {MESSAGE_COLUMNS}"
+        ))?
+        .query_row(
+            rusqlite::params![
+                m.role,
+                m.author_id,
+                m.author_name,
+                m.text,
+                m.client_id,
+                now_millis(),
+                m.faq_article,
+                conversation_id
+            ],
+            message_from_writer_row,
+        );
+    match inserted {
+        Ok(message) => Ok(AppendOutcome { message, duplicate: false }),
+        Err(rusqlite::Error::QueryReturnedNoRows) => {
+            Err(StoreError::NotFound(format!("no open conversation {conversation_id}")))
+        }
+        Err(e) if super::is_unique_violation(&e) => {
+            // A resend of a message that is already stored: its copy, read here.
+            let message = conn
+                .prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLUMNS} FROM messages
+                     WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
+                ))?
+                .query_row(
+                    rusqlite::params![conversation_id, m.role, m.author_id, m.client_id],
+                    message_from_writer_row,
+                )?;
+            Ok(AppendOutcome { message, duplicate: true })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Store {
     /// Appends a message with the next sequence number, durably, in one statement (a trigger
     /// updates the conversation in the same step). A resend (same author and client id) returns
@@ -58,62 +130,19 @@ impl Store {
             Role::Visitor | Role::Agent => Urgency::Refusable,
             Role::Bot | Role::System => Urgency::Always,
         };
-        let role = role_name(new.role);
-        let author_id = new.author_id.to_owned();
-        let author_name = new.author_name.map(str::to_owned);
-        let text = new.text.to_owned();
-        let client_id = new.client_id.map(str::to_owned);
-        let faq_article = new.faq_article.map(str::to_owned);
+        let owned = OwnedMessage::from(new);
         let (facts, role_of) = (self.facts.clone(), new.role);
         let on_commit = move |outcome: &AppendOutcome| facts.appended(conversation_id, outcome.message.seq, role_of);
         let gone = self.facts.clone();
         let pending = self.writes.submit_then(
             urgency,
             move |conn| {
-                let inserted = conn
-                    .prepare_cached(&format!(
-                        "INSERT INTO messages
-                       (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at,
-                        faq_article_id)
-                     SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations
-                     WHERE id = ? AND closed_at IS NULL
-                     RETURNING {MESSAGE_COLUMNS}"
-                    ))?
-                    .query_row(
-                        rusqlite::params![
-                            role,
-                            author_id,
-                            author_name,
-                            text,
-                            client_id,
-                            now_millis(),
-                            faq_article,
-                            conversation_id
-                        ],
-                        message_from_writer_row,
-                    );
-                match inserted {
-                    Ok(message) => Ok(AppendOutcome { message, duplicate: false }),
-                    Err(rusqlite::Error::QueryReturnedNoRows) => {
-                        // Closed or gone (another process may have removed it): not open any more.
-                        gone.closed(conversation_id);
-                        Err(StoreError::NotFound(format!("no open conversation {conversation_id}")))
-                    }
-                    Err(e) if super::is_unique_violation(&e) => {
-                        // A resend of a message that is already stored: its copy, read here.
-                        let message = conn
-                            .prepare_cached(&format!(
-                                "SELECT {MESSAGE_COLUMNS} FROM messages
-                             WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
-                            ))?
-                            .query_row(
-                                rusqlite::params![conversation_id, role, author_id, client_id],
-                                message_from_writer_row,
-                            )?;
-                        Ok(AppendOutcome { message, duplicate: true })
-                    }
-                    Err(e) => Err(e.into()),
+                let inserted = insert_message(conn, conversation_id, &owned);
+                if matches!(inserted, Err(StoreError::NotFound(_))) {
+                    // Closed or gone (another process may have removed it): not open any more.
+                    gone.closed(conversation_id);
                 }
+                inserted
             },
             on_commit,
         )?;

@@ -85,9 +85,11 @@ struct Visitor {
 struct Sent {
     client_id: String,
     text: String,
-    /// The conversation it was queued for (none when it was refused before).
+    /// The conversation it was queued for (none when it was refused before, or opened one).
     conversation: Option<ConversationRecord>,
-    result: Result<AppendOutcome>,
+    /// Its outcome; `None` when it was finished already (a first message opens a conversation
+    /// and is answered at once).
+    result: Result<Option<AppendOutcome>>,
 }
 
 impl Session for VisitorSession {
@@ -106,7 +108,9 @@ impl Session for VisitorSession {
     async fn finish(&mut self, sent: Sent, out: &Out) -> Flow {
         let Sent { client_id, text, conversation, result } = sent;
         let result = match (result, conversation) {
-            (Ok(outcome), Some(conversation)) => self.delivered(&client_id, &text, &conversation, &outcome, out).await,
+            (Ok(Some(outcome)), Some(conversation)) => {
+                self.delivered(&client_id, &text, &conversation, &outcome, out).await
+            }
             (Err(refusal), Some(conversation)) if refusal.code == ErrorCode::NotFound => {
                 // An agent closed the conversation meanwhile: this message starts a new one.
                 if let Some(me) =
@@ -117,7 +121,7 @@ impl Session for VisitorSession {
                 self.post(&client_id, &text, out).await
             }
             (Err(refusal), _) => Err(refusal),
-            (Ok(_), None) => Ok(()),
+            (Ok(_), _) => Ok(()),
         };
         match result {
             Ok(()) => self.ignored_waits.served(),
@@ -135,7 +139,7 @@ impl Session for VisitorSession {
     async fn handle(&mut self, frame: VisitorFrame, out: &Out) -> Handled<Sent> {
         let result = match frame {
             VisitorFrame::Hello { token, last_seq } => self.hello(token, last_seq, out).await,
-            VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text).await),
+            VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text, out).await),
             VisitorFrame::Ack { seq } => self.ack(seq).await,
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
             VisitorFrame::Typing => {
@@ -230,13 +234,24 @@ impl VisitorSession {
         Ok(())
     }
 
-    /// Checks a shopper's message and queues it for the disk in their open conversation
-    /// (opened and routed first if they have none); a refusal is queued as it is, so that it
-    /// leaves in order with the acknowledgements before it.
-    async fn send(&mut self, client_id: String, text: String) -> InFlight<Sent> {
-        match self.start_send(&client_id, &text).await {
+    /// Checks a shopper's message and queues it for the disk in their open conversation; a
+    /// first message opens one and is answered at once. A refusal is queued as it is, so that
+    /// it leaves in order with the acknowledgements before it.
+    async fn send(&mut self, client_id: String, text: String, out: &Out) -> InFlight<Sent> {
+        let checked = self.check_send(&client_id, &text);
+        if let Ok(None) = checked {
+            // The first message opens the conversation: answered now, not pipelined.
+            let result = self.open_and_post(&client_id, &text, out).await.map(|()| None);
+            return Box::pin(std::future::ready(Sent { client_id, text, conversation: None, result }));
+        }
+        let queued = checked.and_then(|conversation| {
+            let conversation = conversation.ok_or_else(|| Error::not_found("no open conversation"))?;
+            let pending = self.submit(&conversation, &client_id, &text)?;
+            Ok((conversation, pending))
+        });
+        match queued {
             Ok((conversation, pending)) => Box::pin(async move {
-                let result = pending.await;
+                let result = pending.await.map(Some);
                 Sent { client_id, text, conversation: Some(conversation), result }
             }),
             Err(refusal) => {
@@ -245,38 +260,51 @@ impl VisitorSession {
         }
     }
 
-    async fn start_send(
-        &mut self,
-        client_id: &str,
-        text: &str,
-    ) -> Result<(ConversationRecord, impl std::future::Future<Output = Result<AppendOutcome>> + Send + 'static)> {
+    /// Checks a shopper's message and their message limit; returns their open conversation's
+    /// record, if they have one.
+    fn check_send(&self, client_id: &str, text: &str) -> Result<Option<ConversationRecord>> {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
         check_message(client_id, text)?;
         self.state.limits.message(&me.id).map_err(|wait| Error::rate_limited("messages", wait))?;
-        let conversation = self.conversation().await?;
-        let me = self.me.as_ref().ok_or_else(not_introduced)?;
-        let new = visitor_message(&me.id, client_id, text);
-        let pending = self.state.chat.submit(&conversation, &new)?;
-        Ok((conversation, pending))
+        Ok(me.conversation.clone())
     }
 
-    /// The shopper's open conversation, opened (and routed) when they have none.
-    async fn conversation(&mut self) -> Result<ConversationRecord> {
-        let me = self.me.as_mut().ok_or_else(not_introduced)?;
-        if let Some(c) = &me.conversation {
-            return Ok(c.clone());
-        }
+    /// Queues a message for the disk in the shopper's open conversation.
+    fn submit(
+        &self,
+        conversation: &ConversationRecord,
+        client_id: &str,
+        text: &str,
+    ) -> Result<impl std::future::Future<Output = Result<AppendOutcome>> + Send + 'static> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        self.state.chat.submit(conversation, &visitor_message(&me.id, client_id, text))
+    }
+
+    /// The first message of a conversation: stored with the new conversation in one write,
+    /// `accepted` at once, then routed, announced to the team and delivered.
+    async fn open_and_post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
         let state = &self.state;
         let may_open = || state.limits.conversation(self.ip).map_err(|w| Error::rate_limited("new conversations", w));
-        let c = state.chat.open_for(self.store.id, &me.id, may_open).await?;
-        me.conversation = Some(c.clone());
-        Ok(c)
+        let new = visitor_message(&me.id, client_id, text);
+        let opened = state.chat.open_with(self.store.id, &me.id, may_open, &new).await?;
+        if let Some(me) = self.me.as_mut() {
+            me.conversation = Some(opened.conversation.clone());
+        }
+        out.send(&crate::chat::accepted(client_id, &opened.outcome)).await;
+        self.state.chat.announce_opened(&opened).await?;
+        if !opened.outcome.duplicate {
+            crate::bot::after_shopper_message(&self.state.bot, &opened.conversation, text).await?;
+        }
+        Ok(())
     }
 
-    /// Stores a shopper message in their open conversation, opening and routing one if needed,
-    /// and waits for it (a send whose conversation was closed while it was queued).
+    /// Stores a shopper message in their open conversation, opening one if needed, and waits
+    /// for it (a send whose conversation was closed while it was queued).
     async fn post(&mut self, client_id: &str, text: &str, out: &Out) -> Result<()> {
-        let conversation = self.conversation().await?;
+        let Some(conversation) = self.me.as_ref().and_then(|m| m.conversation.clone()) else {
+            return self.open_and_post(client_id, text, out).await;
+        };
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
         let outcome = self.state.chat.append(&conversation, &visitor_message(&me.id, client_id, text)).await?;
         self.delivered(client_id, text, &conversation, &outcome, out).await
