@@ -420,6 +420,18 @@ impl Desk {
         let watching = self.watching(id);
         let at = message.at as f64;
         let text = message.text.clone();
+        // A new conversation's summary already carries its first message: counted once.
+        let known = self.conversations.with_untracked(|all| {
+            all.get(&id).and_then(|c| c.summary.last_message.as_ref()).is_some_and(|m| m.id == message.id)
+        });
+        if known {
+            self.update(id, |conv| {
+                if conv.loaded {
+                    conv.merge(vec![message]);
+                }
+            });
+            return;
+        }
         self.update(id, |conv| {
             let was_waiting = conv.awaits_reply();
             conv.summary.last_message = Some(message.clone());

@@ -68,6 +68,7 @@ async fn a_shoppers_data_is_exported_and_deleted_by_visitor_or_email() {
     assert!(texts.contains(&"my parcel never came, 12 Baker St"), "{texts:?}");
 
     let by_id = relay(&["--data-dir", data, "visitor", "export", "--store", "demo", "--visitor", &visitor]);
+    assert!(by_id.status.success(), "{}", stderr(&by_id));
     assert_eq!(serde_json::from_slice::<Value>(&by_id.stdout).unwrap(), held, "the same shopper either way");
 
     let deleted = relay(&["--data-dir", data, "visitor", "delete", "--store", "demo", "--visitor", &visitor]);

@@ -136,6 +136,7 @@ impl Store {
     /// Waits for queries in flight and closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.writes.flush().await;
+        self.writes.close().await;
         self.writer.close().await;
         self.checkpointer.close().await;
         self.pool.close().await;

@@ -78,6 +78,8 @@ struct Shared {
     refuse_next: AtomicU64,
     /// Writes refused as `busy` so far.
     refused: AtomicU64,
+    /// The thread, to wait for when the store closes.
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -120,9 +122,12 @@ impl Writer {
             bound_us: AtomicU64::new(BEHIND_BOUND.as_micros() as u64),
             refuse_next: AtomicU64::new(0),
             refused: AtomicU64::new(0),
+            thread: Mutex::new(None),
         });
         let thread_shared = shared.clone();
-        std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&conn, &thread_shared))?;
+        let thread =
+            std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&conn, &thread_shared))?;
+        *shared.thread.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(thread);
         Ok(Writer { _closer: Arc::new(Closer(shared.clone())), shared })
     }
 
@@ -256,6 +261,17 @@ impl Writer {
     /// Waits until every write queued before this call is settled (for a clean shutdown).
     pub async fn flush(&self) {
         let _ = self.write(|_| Ok(())).await;
+    }
+
+    /// Finishes what is queued, then ends the thread and closes its connection cleanly (so a
+    /// command-line run leaves no write-ahead log to recover); later writes are refused.
+    pub async fn close(&self) {
+        self.shared.lock().closed = true;
+        self.shared.ready.notify_all();
+        let thread = self.shared.thread.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(thread) = thread {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
     }
 
     /// A test hook: every batch from now on waits `hold` before it commits, as a slow disk
