@@ -13,11 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use parley::{AgentClient, Event, VisitorClient};
+use parley::{AgentClient, Event};
 use protocol::{Role, ServerFrame};
-use tokio::sync::Semaphore;
 
-use crate::process::{agent_email, RelayProcess, PASSWORD};
+use crate::process::{agent_email, connect_shoppers, RelayProcess, PASSWORD};
 
 /// The first-replies scenario's settings.
 #[derive(clap::Args)]
@@ -133,19 +132,7 @@ pub async fn run(relay_bin: &str, args: Args) -> Result<()> {
 
     // Shoppers: connect and hold.
     let connect_started = Instant::now();
-    let gate = Arc::new(Semaphore::new(256));
-    let mut connecting = Vec::new();
-    for _ in 0..args.shoppers {
-        let (gate, base) = (gate.clone(), base.clone());
-        connecting.push(tokio::spawn(async move {
-            let _permit = gate.acquire().await;
-            VisitorClient::connect(&base, "demo", None, None, 0).await
-        }));
-    }
-    let mut shoppers = Vec::new();
-    for task in connecting {
-        shoppers.push(task.await??);
-    }
+    let shoppers = connect_shoppers(&base, args.shoppers).await?;
     let connect_secs = connect_started.elapsed().as_secs_f64();
     let rss_idle = relay.rss_kib()?;
 

@@ -3,8 +3,12 @@
 
 use std::process::Stdio;
 
+use std::sync::Arc;
+
 use anyhow::{bail, Context, Result};
+use parley::VisitorClient;
 use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::Semaphore;
 
 /// The agents' password in every run.
 pub const PASSWORD: &str = "load-password";
@@ -126,4 +130,22 @@ pub fn cpu_between(before: &[(String, f64)], after: &[(String, f64)], secs: f64)
     busiest.sort_by(|a, b| b.1.total_cmp(&a.1));
     let top = busiest.iter().take(3).map(|(n, c)| format!("{n} {c:.2}")).collect::<Vec<_>>().join(", ");
     (total, top)
+}
+
+/// Connects `shoppers` shoppers to the demo store, 256 at a time, each introduced with `hello`.
+pub async fn connect_shoppers(base: &str, shoppers: usize) -> Result<Vec<VisitorClient>> {
+    let gate = Arc::new(Semaphore::new(256));
+    let mut connecting = Vec::new();
+    for _ in 0..shoppers {
+        let (gate, base) = (gate.clone(), base.to_owned());
+        connecting.push(tokio::spawn(async move {
+            let _permit = gate.acquire().await;
+            VisitorClient::connect(&base, "demo", None, None, 0).await
+        }));
+    }
+    let mut connected = Vec::new();
+    for task in connecting {
+        connected.push(task.await?.context("connecting a shopper")?);
+    }
+    Ok(connected)
 }

@@ -17,12 +17,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use parley::{AgentClient, Event, VisitorClient};
 use protocol::{AgentFrame, ErrorCode, Role, ServerFrame};
 use tokio::sync::{mpsc, Semaphore};
 
-use crate::process::{agent_email, cpu_between, RelayProcess, PASSWORD};
+use crate::process::{agent_email, connect_shoppers, cpu_between, RelayProcess, PASSWORD};
 
 /// The throughput scenario's settings.
 #[derive(clap::Args)]
@@ -216,23 +216,6 @@ async fn sign_in_agents(base: &str, agents: usize, tally: &Arc<Tally>, start: In
         tokio::spawn(answering_agent(agent, tally.clone(), start));
     }
     Ok(())
-}
-
-async fn connect_shoppers(base: &str, shoppers: usize) -> Result<Vec<VisitorClient>> {
-    let gate = Arc::new(Semaphore::new(256));
-    let mut connecting = Vec::new();
-    for _ in 0..shoppers {
-        let (gate, base) = (gate.clone(), base.to_owned());
-        connecting.push(tokio::spawn(async move {
-            let _permit = gate.acquire().await;
-            VisitorClient::connect(&base, "demo", None, None, 0).await
-        }));
-    }
-    let mut connected = Vec::new();
-    for task in connecting {
-        connected.push(task.await?.context("connecting a shopper")?);
-    }
-    Ok(connected)
 }
 
 /// A shopper who sends `p<time>` on each tick and times the agent's `r<time>`.
