@@ -131,7 +131,12 @@ async fn with_nobody_online_the_bot_answers_from_the_faq_and_no_brings_the_leave
     // "No": nobody can come, so the bot offers to take an email.
     shopper.socket.send(&VisitorFrame::Feedback { message_id: answer.id, helpful: false }).await.unwrap();
     let offer = next_bot_message(&mut shopper).await;
-    assert!(offer.text.starts_with("Sorry about that.") && offer.text.contains("email"), "{}", offer.text);
+    assert!(
+        offer.text.starts_with("Sorry that did not help. Nobody") && offer.text.contains("email"),
+        "{}",
+        offer.text
+    );
+    assert!(!offer.text.contains("Hi!"), "one message, not two stitched together: {}", offer.text);
 
     // A question the FAQ cannot answer gets no made-up answer, and is recorded for the merchant.
     shopper.send("q2", "Do you sell gift cards?").await.unwrap();

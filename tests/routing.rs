@@ -124,10 +124,11 @@ async fn away_agents_get_nothing_new_and_a_dropped_agent_loses_chats_only_after_
     assert!(cy.conversations.iter().any(|c| c.id == conversation && c.assigned_agent_id == Some(cy.agent.id)));
 
     // This time Cy stays away: after the grace period the chat returns to the queue, and the
-    // shopper hears where they stand. Di comes back online and gets it.
+    // shopper hears that nobody has it, with no place in a line nobody serves (Di is away).
+    // Di comes back online and gets it.
     let dropped_at = std::time::Instant::now();
     cy.socket.close().await;
-    told(&mut shopper, None, Some(1)).await;
+    told(&mut shopper, None, None).await;
     assert!(dropped_at.elapsed() >= GRACE, "not before the grace period");
     di.socket.send(&AgentFrame::SetStatus { status: AgentStatus::Online }).await.unwrap();
     told(&mut shopper, Some("Di"), None).await;
@@ -151,7 +152,8 @@ async fn every_connection_of_an_agent_sees_their_status_and_logout_is_immediate(
     told(&mut shopper, Some("Eli"), None).await;
     // Logout takes effect at once, despite the hour-long grace period, and ends the session.
     tab1.socket.send(&AgentFrame::Logout).await.unwrap();
-    told(&mut shopper, None, Some(1)).await;
+    // Back in the queue with nobody online: no place in line is given.
+    told(&mut shopper, None, None).await;
     let err = AgentClient::resume(&t.base, &tab1.session_token).await.err().unwrap();
     assert!(format!("{err:#}").contains("BadCredentials"));
     t.stop().await;

@@ -295,31 +295,6 @@ async fn the_chat_works_from_the_keyboard_alone() {
 }
 
 #[tokio::test]
-async fn the_widget_opens_no_socket_until_the_chat_is_opened() {
-    require_built_widget();
-    let t = TestRelay::start().await;
-    let base = t.base.clone();
-    let hub = t.relay.state().hub.clone();
-    with_browser(|client| async move {
-        client.goto(&format!("{base}/demo/")).await?;
-        eventually("the widget loaded in the background", || async {
-            Ok(client.execute("return !!(window.Parley && Parley.loaded);", vec![]).await?.as_bool().filter(|l| *l))
-        })
-        .await?;
-        let wasm_fetched = client
-            .execute("return performance.getEntriesByType('resource').some(e => e.name.endsWith('.wasm'));", vec![])
-            .await?;
-        ensure!(wasm_fetched == true, "the idle prefetch loaded the wasm");
-        ensure!(hub.live_sockets() == 0, "a socket was opened before the chat was");
-        open_chat(&client).await?;
-        eventually("a socket once the chat is open", || async { Ok((hub.live_sockets() == 1).then_some(())) }).await?;
-        Ok(())
-    })
-    .await;
-    t.stop().await;
-}
-
-#[tokio::test]
 async fn with_a_silent_agent_the_shopper_hears_from_the_bot_right_after_the_deadline() {
     require_built_widget();
     let t = TestRelay::start().await;

@@ -1,46 +1,101 @@
-/* Parley loader: draws the launcher at once; loads the widget when the browser is idle or the
-   shopper reaches for it. Adds one global, window.Parley. The relay fills in the __PARLEY_*__ names. */
-(function (w, d) {
+/* Parley loader. Draws the launcher at once. When the browser is idle it downloads and compiles
+   the widget (streaming compilation, off the main thread) but runs none of it; the widget starts
+   when the shopper reaches for it (hover, focus, touch), on Parley.open(), or at once when a
+   conversation is going. A cold tap shows a spinner and the panel's frame before the widget is
+   ready. Adds one global, window.Parley. The relay fills in the __PARLEY_*__ names; `cargo xtask
+   build` minifies this file (esbuild) into what the relay serves. */
+((w, d) => {
   if (w.Parley) return;
-  var s = d.currentScript, base = new URL(s.src).origin, store = s.getAttribute('data-store');
-  var P = w.Parley = { store: store, relay: base, wantOpen: false, loaded: false };
-  var js = '__PARLEY_JS__', wasm = '__PARLEY_WASM__', css = '__PARLEY_CSS__';
-  if (!js) return console.error('Parley: the widget is not built into this relay');
-  var host = d.createElement('div');
+  const s = d.currentScript, base = new URL(s.src).origin, store = s.getAttribute('data-store');
+  const P = w.Parley = { store, relay: base, wantOpen: false, loaded: false };
+  // Split at run time, so that no minifier folds the names the relay fills in.
+  const [js, wasm, css] = '__PARLEY_JS__|__PARLEY_WASM__|__PARLEY_CSS__'.split('|'), at = base + '/assets/';
+  if (!js) return console.error('Parley: no widget built');
+  // The widget's language, picked as the widget picks it; its direction is its own, never the page's.
+  const ui = ((navigator.languages || []).find((t) => /^(en|zh|ar)/i.test(t) && !/-(tw|hk|mo|hant)/i.test(t)) || 'en')
+    .slice(0, 2).toLowerCase();
+  const label = { en: 'Open chat', zh: '打开聊天', ar: 'فتح المحادثة' }[ui];
+  const remembered = (what) => { try { return localStorage.getItem('parley:' + store + ':' + what) || ''; } catch (e) { return ''; } };
+  const host = d.createElement('div');
   host.id = 'parley-chat';
-  var root = host.attachShadow({ mode: 'open' });
-  P.host = host; P.root = root;
-  root.innerHTML = '<style>:host{all:initial}.pl-launch{position:fixed;right:20px;bottom:20px;' +
-    'z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:#1f5eff;color:#fff;' +
-    'cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}</style>' +
-    '<link rel="stylesheet" href="' + base + '/assets/' + css + '">' +
-    '<button class="pl-launch" type="button" aria-label="Open chat" aria-expanded="false">' +
+  host.dir = ui == 'ar' ? 'rtl' : 'ltr';
+  const root = P.root = host.attachShadow({ mode: 'open' });
+  // The button stays hidden until the widget's stylesheet (cached for a year) places it.
+  root.innerHTML = `<link rel="stylesheet" href="${at + css}">` +
+    '<button class="pl-launch" type="button" aria-expanded="false" hidden>' +
     '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" ' +
     'd="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg></button>';
-  var btn = root.querySelector('button'), started, look;
-  // The store's colour and corner, as the widget last saw them.
-  try { look = (localStorage.getItem('parley:' + store + ':look') || '').split('|'); } catch (e) { look = []; }
-  if (/^#[0-9a-f]{6}$/i.test(look[0])) btn.style.background = look[0];
-  if (/^#[0-9a-f]{3,6}$/i.test(look[2])) btn.style.color = look[2];
-  if (look[1] == 'left') { btn.style.right = 'auto'; btn.style.left = '20px'; }
-  function load() {
+  const btn = root.querySelector('button');
+  btn.ariaLabel = label;
+  // The store's colour and corner: as last seen at once, then as the relay says at idle.
+  let colours = '', left;
+  const dress = ([colour, corner, text]) => {
+    if (/^#[0-9a-f]{6}$/i.test(colour) && /^#[0-9a-f]{3,6}$/i.test(text)) {
+      colours = `--pl-accent:${colour};--pl-accent-text:${text}`;
+      btn.style.background = colour;
+      btn.style.color = text;
+    }
+    if (corner) left = corner == 'left';
+    btn.style.right = left ? 'auto' : '';
+    btn.style.left = left ? '20px' : '';
+  };
+  dress(remembered('look').split('|'));
+  let glue, module, started;
+  // Download and compile; run nothing.
+  const fetchWidget = () => {
+    if (glue) return;
+    fetch(`${base}/api/stores/${encodeURIComponent(store)}/widget`).then((r) => r.json())
+      .then((s) => dress([s.colour, s.position, s.text_colour]), () => {});
+    glue = import(at + js);
+    module = WebAssembly.compileStreaming(fetch(at + wasm)).catch(() => at + wasm);
+  };
+  const start = () => {
     if (started) return;
-    started = 1;
-    P.t0 = performance.now();
-    import(base + '/assets/' + js)
-      .then(function (m) { return m.default({ module_or_path: base + '/assets/' + wasm }); })
-      .catch(function (e) { started = 0; console.error('Parley: could not load the widget', e); });
+    started = P.t0 = performance.now();
+    fetchWidget();
+    Promise.all([glue, module])
+      .then(([m, compiled]) => m.default({ module_or_path: compiled }))
+      .catch((e) => { started = glue = 0; console.error('Parley:', e); });
+  };
+  // The panel's frame while the widget loads: header and grey lines (the name is text, never HTML).
+  // The panel's frame while the widget loads, drawn by the stylesheet: the header with the
+  // store's name (an attribute, never HTML) and grey lines.
+  const frame = () => {
+    if (root.querySelector('.pl-frame')) return;
+    const f = d.createElement('div');
+    f.className = 'pl-frame pl-panel' + (left ? ' is-left' : '');
+    f.style.cssText = colours;
+    f.dataset.name = remembered('name');
+    f.ariaBusy = 'true';
+    root.append(f);
+  };
+  P.open = () => {
+    P.wantOpen = true;
+    if (P.loaded) return w.dispatchEvent(new Event('parley:open'));
+    btn.classList.add('is-loading');
+    btn.ariaBusy = 'true';
+    frame();
+    start();
+  };
+  btn.onclick = P.open;
+  btn.onpointerenter = btn.onfocus = start;
+  // A press the widget starts under counts as the tap it becomes: the click would be lost.
+  btn.onpointerdown = () => start(P.pressed = true);
+  // Single-page shops change the address without a load: the widget hears of every change.
+  for (const m of ['pushState', 'replaceState']) {
+    const original = history[m];
+    history[m] = function () {
+      const result = original.apply(this, arguments);
+      w.dispatchEvent(new Event('parley:navigate'));
+      return result;
+    };
   }
-  btn.addEventListener('click', function () { P.wantOpen = true; btn.setAttribute('aria-busy', 'true'); load(); });
-  btn.addEventListener('pointerenter', load);
-  btn.addEventListener('focus', load);
-  function mount() {
-    d.body.appendChild(host);
-    // A conversation already going: load straight away so it reconnects.
-    var going = false;
-    try { going = !!localStorage.getItem('parley:' + store + ':conversation'); } catch (e) {}
-    if (going) load();
-    else (w.requestIdleCallback || function (f) { setTimeout(f, 1500); })(load, { timeout: 5000 });
-  }
+  const mount = () => {
+    d.body.append(host);
+    // A conversation already going: start straight away so it reconnects.
+    if (remembered('conversation')) start();
+    else if (w.requestIdleCallback) requestIdleCallback(fetchWidget, { timeout: 5000 });
+    else setTimeout(fetchWidget, 1500);
+  };
   if (d.body) mount(); else d.addEventListener('DOMContentLoaded', mount);
 })(window, document);

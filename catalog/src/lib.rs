@@ -24,47 +24,107 @@ pub fn messages(source: &'static str) -> Messages {
         .collect()
 }
 
-/// Whether the first supported language among the browser's preferences is Simplified Chinese
-/// (else English).
-pub fn prefers_chinese(preferences: &[String]) -> bool {
-    for tag in preferences {
-        let lower = tag.to_ascii_lowercase();
-        if lower.starts_with("zh") && !lower.contains("tw") && !lower.contains("hk") && !lower.contains("hant") {
-            return true;
-        }
-        if lower.starts_with("en") {
-            return false;
+/// A language the apps are translated into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// English, the fallback.
+    English,
+    /// Simplified Chinese.
+    Chinese,
+    /// Arabic (right to left).
+    Arabic,
+}
+
+impl Language {
+    /// Its BCP 47 tag, for `lang` attributes and date formatting.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::Chinese => "zh-CN",
+            Language::Arabic => "ar",
         }
     }
-    false
+
+    /// Its writing direction, `ltr` or `rtl`, for `dir` attributes: an app sets its own and
+    /// never inherits the page's.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Language::Arabic => "rtl",
+            _ => "ltr",
+        }
+    }
+}
+
+/// The first supported language among the browser's preferences (`navigator.languages`),
+/// else English. Traditional Chinese is not supported and is passed over.
+pub fn preferred_language(preferences: &[String]) -> Language {
+    for tag in preferences {
+        let lower = tag.to_ascii_lowercase();
+        let primary = lower.split(['-', '_']).next().unwrap_or_default();
+        let traditional = ["tw", "hk", "mo", "hant"].iter().any(|t| lower.split(['-', '_']).any(|part| part == *t));
+        match primary {
+            "en" => return Language::English,
+            "zh" if !traditional => return Language::Chinese,
+            "ar" => return Language::Arabic,
+            _ => {}
+        }
+    }
+    Language::English
+}
+
+/// An app's translations: English and each other language's file.
+#[derive(Clone, Copy)]
+pub struct Sources {
+    /// English, complete: the fallback for anything missing.
+    pub english: &'static str,
+    /// Simplified Chinese.
+    pub chinese: &'static str,
+    /// Arabic.
+    pub arabic: &'static str,
 }
 
 /// The translations an app renders with; cheap to clone, shared through Leptos context.
 #[derive(Clone)]
 pub struct Catalog {
-    locale: &'static str,
+    language: Language,
     preferred: Arc<Messages>,
     fallback: Arc<Messages>,
 }
 
 impl Catalog {
-    /// The catalog for the browser's preferences: zh-CN when preferred, else English.
-    pub fn pick(preferences: &[String], english: &'static str, chinese: &'static str) -> Catalog {
-        if prefers_chinese(preferences) {
-            Catalog::new("zh-CN", chinese, english)
-        } else {
-            Catalog::new("en", english, english)
-        }
+    /// The catalog for the browser's preferences (see [`preferred_language`]).
+    pub fn pick(preferences: &[String], sources: Sources) -> Catalog {
+        Catalog::of(preferred_language(preferences), sources)
     }
 
-    /// A catalog of `source` in `locale`, falling back to `fallback` message by message.
-    pub fn new(locale: &'static str, source: &'static str, fallback: &'static str) -> Catalog {
-        Catalog { locale, preferred: Arc::new(messages(source)), fallback: Arc::new(messages(fallback)) }
+    /// The catalog of one language, falling back to English message by message.
+    pub fn of(language: Language, sources: Sources) -> Catalog {
+        let source = match language {
+            Language::English => sources.english,
+            Language::Chinese => sources.chinese,
+            Language::Arabic => sources.arabic,
+        };
+        Catalog::new(language, source, sources.english)
     }
 
-    /// The BCP 47 tag of the language in use (for date formatting).
+    /// A catalog of `source` in `language`, falling back to `fallback` message by message.
+    pub fn new(language: Language, source: &'static str, fallback: &'static str) -> Catalog {
+        Catalog { language, preferred: Arc::new(messages(source)), fallback: Arc::new(messages(fallback)) }
+    }
+
+    /// The BCP 47 tag of the language in use (for `lang` and date formatting).
     pub fn locale(&self) -> String {
-        self.locale.to_owned()
+        self.language.tag().to_owned()
+    }
+
+    /// The language in use.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// Its writing direction: `ltr` or `rtl`.
+    pub fn dir(&self) -> &'static str {
+        self.language.dir()
     }
 
     fn lookup(&self, id: &str) -> Option<&'static str> {
@@ -136,21 +196,32 @@ mod tests {
     const EN: &str = "# comment\ngreet = Hello { $name }\nbye = Bye\n";
     const ZH: &str = "greet = 你好 { $name }\n";
 
+    const SOURCES: Sources = Sources { english: EN, chinese: ZH, arabic: "greet = مرحبا { $name }\n" };
+
     #[test]
     fn browser_languages_pick_a_catalog_with_english_fallback() {
-        assert!(prefers_chinese(&["zh-CN".into(), "en".into()]));
-        assert!(!prefers_chinese(&["zh-TW".into()]));
-        assert!(!prefers_chinese(&["fr-FR".into(), "en-GB".into(), "zh".into()]));
-        assert!(!prefers_chinese(&[]));
+        let pick = |tags: &[&str]| preferred_language(&tags.iter().map(|t| t.to_string()).collect::<Vec<_>>());
+        assert_eq!(pick(&["zh-CN", "en"]), Language::Chinese);
+        assert_eq!(pick(&["zh-Hans-SG"]), Language::Chinese);
+        assert_eq!(pick(&["zh-TW"]), Language::English);
+        assert_eq!(pick(&["zh-Hant", "ar-EG"]), Language::Arabic);
+        assert_eq!(pick(&["fr-FR", "en-GB", "zh"]), Language::English);
+        assert_eq!(pick(&["ar"]), Language::Arabic);
+        assert_eq!(pick(&[]), Language::English);
+        assert_eq!(Language::Arabic.dir(), "rtl");
+        assert_eq!(Language::Chinese.dir(), "ltr");
     }
 
     #[test]
     fn placeables_are_filled_missing_ids_fall_back_and_gaps_show_the_id() {
-        let zh = Catalog::pick(&["zh-CN".into()], EN, ZH);
+        let zh = Catalog::pick(&["zh-CN".into()], SOURCES);
         assert_eq!(zh.t_with("greet", &[("name", "Li".into())]), "你好 Li");
         assert_eq!(zh.t("bye"), "Bye");
         assert_eq!(zh.t("no-such-id"), "no-such-id");
         assert_eq!(zh.locale(), "zh-CN");
+        let ar = Catalog::pick(&["ar-SA".into()], SOURCES);
+        assert_eq!(ar.t_with("greet", &[("name", "Li".into())]), "مرحبا Li");
+        assert_eq!((ar.locale().as_str(), ar.dir()), ("ar", "rtl"));
     }
 
     #[test]

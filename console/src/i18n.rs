@@ -12,7 +12,12 @@ thread_local! {
         let preferences: Vec<String> = web_sys::window()
             .map(|w| w.navigator().languages().iter().filter_map(|v| v.as_string()).collect())
             .unwrap_or_default();
-        Catalog::pick(&preferences, ENGLISH, CHINESE)
+        // No Arabic console yet: an Arabic preference gets English, left to right.
+        let language = match catalog::preferred_language(&preferences) {
+            catalog::Language::Arabic => catalog::Language::English,
+            language => language,
+        };
+        Catalog::of(language, catalog::Sources { english: ENGLISH, chinese: CHINESE, arabic: ENGLISH })
     };
 }
 

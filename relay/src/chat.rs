@@ -175,17 +175,18 @@ impl Conversations {
     }
 
     /// Ends a conversation for `agent`: the shopper is told in the conversation itself, in the
-    /// language they last wrote in, then everyone gets `closed`, and the agent's capacity goes
+    /// language they last wrote in (or their browser's), then everyone gets `closed`, and the agent's capacity goes
     /// to the next shopper in the queue. Closing one already closed does nothing.
     pub async fn close(&self, agent: i64, conversation: &ConversationRecord) -> Result<()> {
         self.routing.may_close(agent, conversation).await?;
         let recent = self.store.recent_messages(conversation.id, 10).await?;
         let said = recent.iter().rev().find(|m| m.author.role == Role::Visitor).map_or("", |m| m.text.as_str());
+        let browser = self.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
         let notice = NewMessage {
             role: Role::System,
             author_id: "system",
             author_name: None,
-            text: texts::closed(Lang::of(said)),
+            text: texts::closed(Lang::for_shopper(said, browser.as_deref())),
             client_id: Some("closed"),
             faq_article: None,
         };

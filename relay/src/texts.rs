@@ -13,18 +13,37 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The language a shopper wrote in: Chinese when at least a third of the letters are CJK
-    /// (email addresses and links left out, since they are Latin whatever the language).
-    pub fn of(text: &str) -> Lang {
-        let words = text.split_whitespace().filter(|w| !w.contains('@') && !w.contains('/'));
-        let letters: Vec<char> = words.flat_map(str::chars).filter(|c| c.is_alphabetic()).collect();
+    /// The language a text is written in, when it says: Chinese when at least a third of the
+    /// letters are CJK, English when it has at least two Latin words; `None` for what reads the
+    /// same in any language (an email address, an order number, "ok"). Email addresses and
+    /// links are left out, since they are Latin whatever the language.
+    pub fn written(text: &str) -> Option<Lang> {
+        let words: Vec<&str> = text.split_whitespace().filter(|w| !w.contains('@') && !w.contains('/')).collect();
+        let letters: Vec<char> = words.iter().flat_map(|w| w.chars()).filter(|c| c.is_alphabetic()).collect();
         let cjk = letters.iter().filter(|c| is_cjk(**c)).count();
-        let letters = letters.len();
-        if cjk > 0 && cjk * 3 >= letters {
+        if cjk > 0 && cjk * 3 >= letters.len() {
+            return Some(Lang::Zh);
+        }
+        let latin_words = words.iter().filter(|w| w.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 2).count();
+        (latin_words >= 2).then_some(Lang::En)
+    }
+
+    /// The language of a browser language tag (`navigator.language`): Simplified Chinese for
+    /// `zh`, `zh-CN`, `zh-SG`, `zh-Hans`; English for anything else the bot does not speak.
+    pub fn of_browser(tag: &str) -> Lang {
+        let lower = tag.to_ascii_lowercase();
+        let traditional = ["tw", "hk", "mo", "hant"].iter().any(|t| lower.split('-').any(|part| part == *t));
+        if (lower == "zh" || lower.starts_with("zh-")) && !traditional {
             Lang::Zh
         } else {
             Lang::En
         }
+    }
+
+    /// The language to answer a shopper in: the one their message is written in when it says,
+    /// else their browser's (what the widget reported), else English.
+    pub fn for_shopper(text: &str, browser: Option<&str>) -> Lang {
+        Lang::written(text).or_else(|| browser.map(Lang::of_browser)).unwrap_or(Lang::En)
     }
 }
 
@@ -52,14 +71,21 @@ pub fn back(lang: Lang, back: &Back) -> String {
     }
 }
 
-/// Nobody is there: when they are back, and the offer to take an email.
+/// Nobody is there: when they are back, and the offer to take an email. The greeting opens
+/// it only when nothing leads it (after "Sorry that did not help." a "Hi!" reads stitched).
 pub fn away(lang: Lang, lead: &str, back_text: &str) -> String {
     match lang {
-        Lang::En => format!(
-            "{lead}Hi! Nobody from our team is available right now. {back_text} \
-             Leave your email address here and we will get back to you."
-        ),
-        Lang::Zh => format!("{lead}您好！目前没有客服在线。{back_text}请在这里留下您的邮箱，我们会尽快回复您。"),
+        Lang::En => {
+            let lead = if lead.is_empty() { "Hi! " } else { lead };
+            format!(
+                "{lead}Nobody from our team is available right now. {back_text} \
+                 Leave your email address here and we will get back to you."
+            )
+        }
+        Lang::Zh => {
+            let lead = if lead.is_empty() { "您好！" } else { lead };
+            format!("{lead}目前没有客服在线。{back_text}请在这里留下您的邮箱，我们会尽快回复您。")
+        }
     }
 }
 
@@ -108,7 +134,7 @@ pub fn bringing_a_person(lang: Lang, lead: &str, position: Option<u32>) -> Strin
 /// Said before bringing a person in after "No, it did not answer my question".
 pub fn sorry(lang: Lang) -> &'static str {
     match lang {
-        Lang::En => "Sorry about that. ",
+        Lang::En => "Sorry that did not help. ",
         Lang::Zh => "抱歉没能帮到您。",
     }
 }
@@ -169,14 +195,32 @@ mod tests {
 
     #[test]
     fn the_shoppers_language_is_followed() {
-        assert_eq!(Lang::of("多久能到货？"), Lang::Zh);
-        assert_eq!(Lang::of("XL 码有货吗"), Lang::Zh);
-        assert_eq!(Lang::of("我的邮箱是 li.wei@shop.cn"), Lang::Zh);
-        assert_eq!(Lang::of("Where is my order?"), Lang::En);
-        assert_eq!(Lang::of("12345"), Lang::En);
+        assert_eq!(Lang::for_shopper("多久能到货？", None), Lang::Zh);
+        assert_eq!(Lang::for_shopper("XL 码有货吗", None), Lang::Zh);
+        assert_eq!(Lang::for_shopper("我的邮箱是 li.wei@shop.cn", None), Lang::Zh);
+        assert_eq!(Lang::for_shopper("Where is my order?", None), Lang::En);
+        assert_eq!(Lang::for_shopper("12345", None), Lang::En);
+        // What reads the same in any language follows the browser's language.
+        assert_eq!(Lang::for_shopper("li.wei@shop.cn", Some("zh-CN")), Lang::Zh);
+        assert_eq!(Lang::for_shopper("12345", Some("zh")), Lang::Zh);
+        assert_eq!(Lang::for_shopper("ok", Some("zh-Hans-CN")), Lang::Zh);
+        assert_eq!(Lang::for_shopper("li.wei@shop.cn", Some("zh-TW")), Lang::En);
+        assert_eq!(Lang::for_shopper("Where is my order?", Some("zh-CN")), Lang::En);
+        assert_eq!(Lang::for_shopper("我的订单呢", Some("en-US")), Lang::Zh);
+        assert_eq!(Lang::for_shopper("ok", None), Lang::En);
         let monday = jiff::civil::date(2026, 11, 23).at(9, 0, 0, 0).in_tz("Asia/Shanghai").unwrap();
         let back_on = Back { next: Some(monday), zone: "Asia/Shanghai".into() };
         assert_eq!(back(Lang::Zh, &back_on), "我们将于星期一 09:00（Asia/Shanghai）回来。");
         assert_eq!(back(Lang::En, &back_on), "We are back on Monday at 09:00 (Asia/Shanghai).");
+    }
+
+    #[test]
+    fn the_away_message_greets_only_when_nothing_leads_it() {
+        let alone = away(Lang::En, "", "We will be back soon.");
+        assert!(alone.starts_with("Hi! Nobody from our team"), "{alone}");
+        let after_sorry = away(Lang::En, sorry(Lang::En), "We will be back soon.");
+        assert!(after_sorry.starts_with("Sorry that did not help. Nobody from our team"), "{after_sorry}");
+        assert!(!after_sorry.contains("Hi!"), "{after_sorry}");
+        assert!(!away(Lang::Zh, sorry(Lang::Zh), "").contains("您好"));
     }
 }

@@ -35,8 +35,14 @@ fn chromedriver() -> Result<String> {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free port and opens a headless Chromium with a fresh profile.
+    /// Starts chromedriver on a free port and opens a headless Chromium with a fresh profile,
+    /// preferring US English.
     pub async fn start() -> Result<Browser> {
+        Browser::start_in("en-US").await
+    }
+
+    /// The same, with the browser preferring `language` (a BCP 47 tag: `zh-CN`, `ar`).
+    pub async fn start_in(language: &str) -> Result<Browser> {
         let port = {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
             probe.local_addr()?.port()
@@ -74,12 +80,16 @@ impl Browser {
             "--disable-component-update".into(),
             "--disable-sync".into(),
             "--disable-dev-shm-usage".into(),
-            "--lang=en-US".into(),
+            format!("--lang={language}"),
             "--window-size=1280,900".into(),
             format!("--user-data-dir={}", profile.path().display()),
         ];
         let mut caps = serde_json::Map::new();
-        caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
+        let prefs = serde_json::json!({ "intl": { "accept_languages": language } });
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": "/usr/bin/chromium", "args": args, "prefs": prefs }),
+        );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(caps)
@@ -102,7 +112,16 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    let browser = Browser::start().await.expect("starting headless Chromium");
+    with_browser_in("en-US", scenario).await
+}
+
+/// [`with_browser`] with the browser preferring `language`.
+pub async fn with_browser_in<F, Fut>(language: &str, scenario: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let browser = Browser::start_in(language).await.expect("starting headless Chromium");
     let outcome = AssertUnwindSafe(scenario(browser.client.clone())).catch_unwind().await;
     browser.close().await;
     match outcome {
@@ -176,7 +195,8 @@ pub fn require_built_widget() {
 /// Opens the chat panel from the launcher and waits until it is open.
 pub async fn open_chat(client: &Client) -> Result<()> {
     click_in_widget(client, "button[aria-label='Open chat']").await?;
-    in_widget(client, "button[aria-label='Close chat']").await?;
+    // The widget's own launcher says so (the header's hidden Close button always exists).
+    in_widget(client, "button.pl-launch[aria-expanded='true']").await?;
     Ok(())
 }
 
@@ -185,6 +205,29 @@ pub async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
     if let Some(dir) = std::env::var_os("PARLEY_SCREENSHOTS") {
         std::fs::create_dir_all(&dir)?;
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), client.screenshot().await?)?;
+    }
+    Ok(())
+}
+
+/// Runs axe-core (its `axe.min.js` at `$PARLEY_AXE`, which `cargo xtask test` installs) on the
+/// page's `scope` element (the widget's host, whose shadow root axe enters, or the console's
+/// root) and fails on any serious or critical violation, naming each rule and the elements.
+pub async fn assert_accessible(client: &Client, scope: &str, state: &str) -> Result<()> {
+    let path = std::env::var("PARLEY_AXE").context("PARLEY_AXE is not set: run `cargo xtask test`")?;
+    let source = std::fs::read_to_string(&path).with_context(|| format!("reading axe-core at {path}"))?;
+    let loaded = client.execute("return !!window.axe;", vec![]).await?;
+    if loaded != serde_json::Value::Bool(true) {
+        client.execute(&format!("{source}\nreturn true;"), vec![]).await?;
+    }
+    let script = "const [scope, done] = arguments; \
+        axe.run(document.querySelector(scope), { resultTypes: ['violations'] }).then(r => done( \
+          r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+            .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => JSON.stringify(n.target)).join(', ')))) \
+        .catch(e => done(['axe failed: ' + e]));";
+    let found = client.execute_async(script, vec![serde_json::Value::String(scope.into())]).await?;
+    let violations: Vec<String> = serde_json::from_value(found)?;
+    if !violations.is_empty() {
+        bail!("axe-core found serious problems in {state}:\n{}", violations.join("\n"));
     }
     Ok(())
 }

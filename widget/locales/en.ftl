@@ -2,6 +2,8 @@
 launcher-open = Open chat
 launcher-close = Close chat
 header-reply-time = We typically reply within a minute
+header-away = Our team is away. Leave a message and we will reply by email.
+loading = Loading the chat…
 message-log = Conversation
 composer-label = Message
 composer-placeholder = Write a message…

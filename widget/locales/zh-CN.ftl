@@ -2,6 +2,8 @@
 launcher-open = 打开聊天
 launcher-close = 关闭聊天
 header-reply-time = 我们通常在一分钟内回复
+header-away = 客服暂时不在线。请留言，我们会通过邮件回复您。
+loading = 正在加载聊天…
 message-log = 对话
 composer-label = 消息
 composer-placeholder = 输入消息…
@@ -16,7 +18,7 @@ author-agent = 客服
 author-you = 我
 typing = { $name } 正在输入…
 attendance-joined = { $name } 已加入对话
-attendance-waiting = 您正在排队，前面第 { $position } 位
+attendance-waiting = 您排在第 { $position } 位
 empty-greeting = 您好！关于尺码、配送或退货，欢迎随时咨询。
 search-label = 搜索帮助
 search-placeholder = 搜索帮助文章…

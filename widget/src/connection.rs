@@ -285,7 +285,7 @@ impl Connection {
     /// (agents see it beside the chat). Pages seen while not connected are kept for the visit.
     pub fn report_page(self) {
         let Some((url, _)) = crate::visit::here() else { return };
-        // Checked every second: nothing more is done while the address stays the same.
+        // Called on every address change: nothing more is done while it stays the same.
         let moved = self.link.with_value(|l| l.seen_url.as_deref() != Some(url.as_str()));
         let connected = self.link.with_value(|l| l.introduced);
         let unreported = connected && self.link.with_value(|l| l.reported_url.as_deref() != Some(url.as_str()));

@@ -41,31 +41,17 @@ pub struct Article {
 /// What the widget reads of the store's settings.
 #[derive(Deserialize)]
 struct Settings {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    available: Option<bool>,
     greeting: Option<String>,
     #[serde(default)]
     colour: Option<String>,
     #[serde(default)]
+    text_colour: Option<String>,
+    #[serde(default)]
     position: Option<String>,
-}
-
-/// The text colour that reads best on `colour` (`#rrggbb`): white, or the widget's near-black,
-/// whichever has the higher WCAG contrast.
-pub fn text_on(colour: &str) -> &'static str {
-    let channel = |i: usize| {
-        let c = f64::from(u8::from_str_radix(&colour[i..i + 2], 16).unwrap_or(0)) / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    // #1d1d1f has a relative luminance of about 0.012.
-    if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.062 {
-        "#fff"
-    } else {
-        "#1d1d1f"
-    }
 }
 
 /// A colour the widget accepts from the relay: `#rrggbb` and nothing that could break out of
@@ -114,6 +100,8 @@ pub struct Help {
     /// The store's accent colour, the text colour that reads on it, and the launcher corner
     /// (`right`, `left`), once fetched.
     pub look: RwSignal<Option<(String, &'static str, String)>>,
+    /// Whether an agent is there to answer now (the header promises a reply only then).
+    pub available: RwSignal<Option<bool>>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -129,6 +117,7 @@ impl Help {
             article: RwSignal::new(None),
             greeting: RwSignal::new(None),
             look: RwSignal::new(None),
+            available: RwSignal::new(None),
             store: StoredValue::new(store.to_owned()),
             settings_url: StoredValue::new(format!(
                 "{relay}/api/stores/{}/widget",
@@ -165,7 +154,7 @@ impl Help {
             return;
         };
         let (pause, limit) = match lane {
-            Lane::Search => (SEARCH_PAUSE, 5),
+            Lane::Search => (SEARCH_PAUSE, 20),
             Lane::Suggest => (SUGGEST_PAUSE, 3),
         };
         let timer = set_timeout_with_handle(
@@ -199,19 +188,21 @@ impl Help {
         });
     }
 
-    /// Fetches the store's settings (greeting, colour, corner) once.
+    /// Fetches the store's settings (greeting, colour, corner, whether someone is there): at
+    /// start and each time the panel opens, since the team comes and goes.
     pub fn load_settings(self) {
         let url = self.settings_url.get_value();
-        if url.is_empty() {
-            return;
-        }
-        self.settings_url.set_value(String::new());
         spawn_local(async move {
             if let Some(settings) = get_json::<Settings>(&url).await {
+                self.available.set(settings.available);
+                if let Some(name) = settings.name.filter(|n| !n.trim().is_empty()) {
+                    // The loader draws the panel's frame with it on a cold tap next time.
+                    crate::storage::save(&self.store.get_value(), "name", &name);
+                }
                 self.greeting.set(settings.greeting.filter(|g| !g.trim().is_empty()));
                 let colour = settings.colour.filter(|c| is_colour(c)).unwrap_or_else(|| "#1f5eff".into());
                 let position = if settings.position.as_deref() == Some("left") { "left" } else { "right" };
-                let text = text_on(&colour);
+                let text = if settings.text_colour.as_deref() == Some("#1d1d1f") { "#1d1d1f" } else { "#fff" };
                 crate::storage::save(&self.store.get_value(), "look", &format!("{colour}|{position}|{text}"));
                 self.look.set(Some((colour, text, position.to_owned())));
             }
@@ -244,15 +235,4 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
     }
     let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
     serde_json::from_str(&text).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn text_on_the_accent_stays_readable() {
-        assert_eq!(super::text_on("#1f5eff"), "#fff");
-        assert_eq!(super::text_on("#0a7d5a"), "#fff");
-        assert_eq!(super::text_on("#ffd400"), "#1d1d1f");
-        assert_eq!(super::text_on("#f5f5f5"), "#1d1d1f");
-    }
 }

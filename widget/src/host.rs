@@ -12,7 +12,8 @@ pub struct Host {
     pub relay: String,
     /// The open shadow root the loader attached.
     pub root: ShadowRoot,
-    /// True when the shopper clicked the launcher before the widget had loaded.
+    /// True when the shopper clicked the launcher before the widget had loaded, or was
+    /// pressing it as the widget started (that click never reaches the placeholder).
     pub want_open: bool,
 }
 
@@ -28,7 +29,7 @@ impl Host {
             store: field(&global, "store").as_string()?,
             relay: field(&global, "relay").as_string()?,
             root: field(&global, "root").dyn_into().ok()?,
-            want_open: field(&global, "wantOpen").as_bool().unwrap_or(false),
+            want_open: field(&global, "wantOpen").is_truthy() || field(&global, "pressed").is_truthy(),
         })
     }
 

@@ -20,25 +20,54 @@ use connection::Connection;
 use help::Help;
 use host::Host;
 
+/// How long the address must stay put before the page is reported to agents.
+const PAGE_QUIET: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// The whole widget: the launcher and the panel, sharing one connection.
 #[component]
-fn Widget(store: String, relay: String, socket_url: String, start_open: bool) -> impl IntoView {
+fn Widget(
+    store: String,
+    relay: String,
+    socket_url: String,
+    start_open: bool,
+    worn: Option<(String, &'static str, String)>,
+) -> impl IntoView {
     let help = Help::new(&relay, &store);
     provide_context(help);
     let connection = Connection::new(store, socket_url);
     provide_context(connection);
-    provide_context(i18n::from_browser());
+    let i18n = i18n::from_browser();
+    let (lang, dir) = (i18n.locale(), i18n.dir());
+    provide_context(i18n);
     let open = RwSignal::new(start_open);
     if connection.has_conversation() {
         connection.connect();
     }
-    // The page is noted at once; single-page shops change the address without a load, so it
-    // is compared every second.
+    // The page is noted at once; single-page shops change the address without a load: the
+    // loader turns every History API change into `parley:navigate`, and back/forward is
+    // `popstate`. Nothing runs while the shopper stays on a page.
+    // Reports wait for a quarter second of quiet: a shop sets the new page's title right
+    // after changing the address, and some call replaceState on every scroll.
     connection.report_page();
-    if let Ok(watch) = set_interval_with_handle(move || connection.report_page(), std::time::Duration::from_secs(1)) {
-        on_cleanup(move || watch.clear());
+    let pending = StoredValue::new_local(None::<TimeoutHandle>);
+    let moved = move || {
+        if let Some(timer) = pending.try_update_value(Option::take).flatten() {
+            timer.clear();
+        }
+        let timer = set_timeout_with_handle(move || connection.report_page(), PAGE_QUIET);
+        pending.set_value(timer.ok());
+    };
+    for event in ["parley:navigate", "popstate", "hashchange"] {
+        let listener = window_event_listener_untyped(event, move |_| moved());
+        on_cleanup(move || listener.remove());
     }
+    // `Parley.open()` from the page, once the widget runs.
+    let opener = window_event_listener_untyped("parley:open", move |_| open.set(true));
+    on_cleanup(move || opener.remove());
     // The store's colour and corner, remembered so the loader draws the launcher right next time.
+    // Until the settings come, the look the loader's launcher wore: the real launcher appears
+    // where the shopper is pointing.
+    help.look.set(worn);
     help.load_settings();
     let look = help.look;
     let style = move || look.get().map(|(colour, text, _)| format!("--pl-accent:{colour};--pl-accent-text:{text}"));
@@ -53,7 +82,9 @@ fn Widget(store: String, relay: String, socket_url: String, start_open: bool) ->
         }
     });
     view! {
-        <div class="pl-root" class:is-open=move || open.get() class:is-left=left style=style>
+        // The widget's own language and direction, never the page's (an Arabic storefront
+        // must not half-mirror an English widget, nor the reverse).
+        <div class="pl-root" lang=lang dir=dir class:is-open=move || open.get() class:is-left=left style=style>
             <Panel open=open/>
             <Launcher open=open/>
         </div>
@@ -68,6 +99,7 @@ fn main() {
     // Replace the loader's placeholder launcher with the real one, keeping keyboard focus.
     let placeholder = host.root.query_selector("button.pl-launch").ok().flatten();
     let had_focus = placeholder.is_some() && host.root.active_element() == placeholder;
+    let worn = placeholder.as_ref().and_then(|p| worn_look(p.unchecked_ref()));
     if let Some(placeholder) = placeholder {
         placeholder.remove();
     }
@@ -76,11 +108,26 @@ fn main() {
     host.root.append_child(&mount).expect("appending to the shadow root");
     let (store, relay, socket_url, start_open) =
         (host.store.clone(), host.relay.clone(), host.socket_url(), host.want_open);
-    leptos::mount::mount_to(mount, move || view! { <Widget store relay socket_url start_open/> }).forget();
+    leptos::mount::mount_to(mount, move || view! { <Widget store relay socket_url start_open worn/> }).forget();
+    // The loader's frame (drawn on a cold tap while the wasm loaded) gives way to the panel.
+    if let Ok(Some(frame)) = host.root.query_selector(".pl-frame") {
+        frame.remove();
+    }
     if had_focus {
         if let Ok(Some(launcher)) = host.root.query_selector("button.pl-launch") {
             let _ = launcher.unchecked_into::<web_sys::HtmlElement>().focus();
         }
     }
     host.mark_loaded();
+}
+
+/// The colour, text colour and corner the loader dressed its launcher in (from what it
+/// remembered or fetched), if it dressed it.
+fn worn_look(button: &web_sys::HtmlElement) -> Option<(String, &'static str, String)> {
+    let style = button.style();
+    let left = style.get_property_value("left").is_ok_and(|l| l == "20px");
+    let corner = if left { "left" } else { "right" }.to_owned();
+    let colour = style.get_property_value("background-color").ok().filter(|c| !c.is_empty());
+    let dark_text = style.get_property_value("color").is_ok_and(|c| c == "rgb(29, 29, 31)");
+    Some((colour.unwrap_or_else(|| "#1f5eff".into()), if dark_text { "#1d1d1f" } else { "#fff" }, corner))
 }

@@ -1,7 +1,7 @@
 //! The tools the build and the tests need, installed when missing and skipped when present:
 //! the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, Trunk, wasm-opt (npm's
-//! binaryen, never Debian's: its wasm-opt 108 produces wasm that fails at run time), and
-//! Chromium with its driver from Debian's packages.
+//! binaryen, never Debian's: its wasm-opt 108 produces wasm that fails at run time), esbuild
+//! (npm) to minify the loader, and Chromium with its driver from Debian's packages.
 //!
 //! Cargo- and npm-installed tools go to one cache dir outside the checkout
 //! (`$PARLEY_TOOLS_DIR`, default `~/.cache/parley-tools`), so every clone on a machine shares them.
@@ -17,6 +17,10 @@ use crate::run::{output_of, run};
 const TRUNK_VERSION: &str = "0.21.14";
 /// The binaryen release whose wasm-opt is known to produce working wasm here.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The esbuild that minifies the loader (npm, pinned so the loader's bytes do not drift).
+const ESBUILD_VERSION: &str = "0.28.2";
+/// The axe-core the browser tests run inside the widget and the console.
+const AXE_VERSION: &str = "4.14.1";
 
 /// Where the tools live, and the PATH that puts them first.
 pub struct Tools {
@@ -58,7 +62,40 @@ impl Tools {
         self.ensure_wasm_target()?;
         self.ensure_wasm_bindgen(&wasm_bindgen_version(root)?)?;
         self.ensure_trunk()?;
-        self.ensure_wasm_opt()
+        self.ensure_wasm_opt()?;
+        self.ensure_esbuild()
+    }
+
+    /// esbuild's path in the cache.
+    pub fn esbuild(&self) -> PathBuf {
+        self.npm_bin().join("esbuild")
+    }
+
+    fn ensure_esbuild(&self) -> Result<()> {
+        if self.has_version(self.esbuild(), ESBUILD_VERSION) {
+            return Ok(());
+        }
+        self.npm_install(&format!("esbuild@{ESBUILD_VERSION}"))
+    }
+
+    /// axe-core's browser build (`axe.min.js`), for the accessibility checks in the browser
+    /// tests; returns its path.
+    pub fn ensure_axe(&self) -> Result<PathBuf> {
+        let package = self.dir.join("npm/node_modules/axe-core");
+        let installed = std::fs::read_to_string(package.join("package.json")).unwrap_or_default();
+        if !installed.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+            self.npm_install(&format!("axe-core@{AXE_VERSION}"))?;
+        }
+        Ok(package.join("axe.min.js"))
+    }
+
+    fn npm_install(&self, package: &str) -> Result<()> {
+        eprintln!("xtask: installing {package} from npm");
+        let prefix = self.dir.join("npm");
+        std::fs::create_dir_all(&prefix)?;
+        let mut install = Command::new("npm");
+        install.args(["install", "--no-audit", "--no-fund", "--prefix"]).arg(&prefix);
+        run(install.arg(package))
     }
 
     fn ensure_wasm_target(&self) -> Result<()> {

@@ -39,7 +39,22 @@ pub fn build(root: &Path, tools: &Tools) -> Result<WidgetFiles> {
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let manifest = serde_json::json!({ "js": name(&files.js), "wasm": name(&files.wasm), "css": name(&files.css) });
     std::fs::write(dist.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    minify_loader(root, tools, &dist)?;
     Ok(files)
+}
+
+/// `loader.min.js` beside the widget: the loader as the relay serves it, minified by esbuild
+/// (the source in `widget/loader.js` keeps its comments).
+fn minify_loader(root: &Path, tools: &Tools, dist: &Path) -> Result<()> {
+    let out = dist.join("loader.min.js");
+    let mut esbuild = tools.command(tools.esbuild());
+    esbuild.arg(root.join("widget/loader.js")).args([
+        "--minify",
+        "--target=es2020",
+        "--charset=utf8",
+        "--log-level=warning",
+    ]);
+    run(esbuild.arg(format!("--outfile={}", out.display())))
 }
 
 /// Runs Trunk for the agents' console; its `index.html` is the page at `/console/`.

@@ -48,7 +48,8 @@ pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
         let asked = bot.store.recent_messages(conversation.id, 5).await?;
         let question: Vec<&str> =
             asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
-        let lang = Lang::of(&question.join(" "));
+        let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
+        let lang = Lang::for_shopper(&question.join(" "), browser.as_deref());
         let mut text = texts::acknowledgement(lang, position);
         let asked = crate::bot::analysed(&question.join(" "));
         let hits = bot.faq.search_off(overdue.store_id, asked, 2).await;

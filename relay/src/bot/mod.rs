@@ -86,7 +86,7 @@ pub async fn after_shopper_message(bot: &Bot, conversation: &ConversationRecord,
         // A human has joined and holds the conversation.
         return Ok(());
     }
-    let lang = Lang::of(text);
+    let lang = Lang::for_shopper(text, context.language.as_deref());
     let nobody = away::nobody_there_in(bot, conversation.store_id, context.hours, context.timezone);
     if rules::wants_a_person(text) {
         return bring_a_person(bot, conversation, nobody.as_ref(), "", lang).await;
@@ -113,14 +113,15 @@ pub async fn after_shopper_message(bot: &Bot, conversation: &ConversationRecord,
 }
 
 /// The shopper answered "Did this answer your question?" under a FAQ answer (whose text
-/// tells the language to answer in).
+/// tells the language to answer in, else the shopper's browser does).
 pub async fn after_feedback(
     bot: &Bot,
     conversation: &ConversationRecord,
     answer: &str,
     helpful: bool,
 ) -> Result<(), Error> {
-    let lang = Lang::of(answer);
+    let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
+    let lang = Lang::for_shopper(answer, browser.as_deref());
     if helpful {
         say(bot, conversation, texts::glad(lang), None, true).await?;
         return Ok(());
@@ -152,12 +153,7 @@ async fn bring_a_person(
 /// two words that say something ("how do" does not) before it counts. `who` is the searcher
 /// (their client address): each counts a question once a day.
 pub async fn note_search(bot: &Bot, store_id: i64, query: &str, who: &str) -> Result<(), Error> {
-    let complete =
-        if query.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || crate::faq::cjk::is_cjk(c)) {
-            query
-        } else {
-            query.rsplit_once(char::is_whitespace).map_or("", |(done, _)| done)
-        };
+    let complete = crate::faq::finished_words(query);
     if bot.faq.informative_words(complete) < 2 || faq_answer(bot, store_id, complete).await?.is_some() {
         return Ok(());
     }

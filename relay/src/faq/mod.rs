@@ -54,6 +54,18 @@ const WRITER_ARENA_BYTES: usize = 15_000_000;
 const SNIPPET_CHARS: usize = 160;
 /// Searches (and bot answers) running at once on the blocking pool; more wait their turn.
 pub const SEARCH_LANES: usize = 2;
+/// The share of the finished words of a search that a result must have (see [`Faq::search`]).
+const RELEVANT_COVERAGE: f64 = 0.5;
+
+/// The words of a search the shopper has finished typing: all of it once it ends in a space,
+/// punctuation or a CJK character (an IME commits whole characters), else all but the last word.
+pub fn finished_words(text: &str) -> &str {
+    if text.ends_with(|c: char| c.is_whitespace() || c.is_ascii_punctuation() || cjk::is_cjk(c)) {
+        text
+    } else {
+        text.rsplit_once(char::is_whitespace).map_or("", |(done, _)| done)
+    }
+}
 
 /// One search result, as the HTTP API returns it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -205,9 +217,14 @@ impl Faq {
         }
     }
 
-    /// The store's articles that best match `text`, best first.
+    /// The store's articles that best match `text`, best first, among those that have at least
+    /// half of the words the shopper has finished typing ([`RELEVANT_COVERAGE`]): "gift card
+    /// balance" brings up no payments article for "card" alone, so the widget says no article
+    /// matches.
     pub fn search(&self, store_id: i64, text: &str, limit: usize) -> Vec<Hit> {
         let Some(query) = self.query(store_id, text) else { return Vec::new() };
+        let finished = finished_words(text);
+        let judged = self.informative_words(finished) > 0;
         let searcher = self.reader.searcher();
         let Ok(found) = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score()) else {
             return Vec::new();
@@ -216,6 +233,9 @@ impl Faq {
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
             let Ok(doc) = searcher.doc::<TantivyDocument>(address) else { continue };
+            if judged && self.coverage(finished, &self.article_of(&doc)) < RELEVANT_COVERAGE {
+                continue;
+            }
             let get = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let id = serde_json::from_str(&get(f.id_json)).unwrap_or_else(|_| serde_json::Value::String(get(f.id)));
             hits.push(Hit {

@@ -147,7 +147,11 @@ fn render_loader(manifest: Option<Vec<u8>>) -> String {
         serde_json::Value::Null
     });
     let name = |key: &str| manifest.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-    LOADER_SOURCE
+    // `cargo xtask build` minifies the loader next to the widget; the source serves otherwise.
+    let minified = WidgetDist::get("loader.min.js").and_then(|f| String::from_utf8(f.data.into_owned()).ok());
+    minified
+        .as_deref()
+        .unwrap_or(LOADER_SOURCE)
         .replace("__PARLEY_JS__", &name("js"))
         .replace("__PARLEY_WASM__", &name("wasm"))
         .replace("__PARLEY_CSS__", &name("css"))
@@ -163,9 +167,11 @@ fn mime_of(mime: &str) -> HeaderValue {
     HeaderValue::from_str(&with_charset).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
-/// Trunk names built files `name-<16 hex digits>…`.
+/// Trunk names built files `name-<hash>…`, the hash a 64-bit number in hex without leading
+/// zeros (16 digits, sometimes fewer: `console-23020a68e9ae03f.js`).
 fn is_hashed(name: &str) -> bool {
-    name.split(['-', '_', '.']).any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+    name.split(['-', '_', '.'])
+        .any(|part| (12..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn compressed(data: Vec<u8>, content_type: HeaderValue, cache_control: &'static str) -> Asset {
@@ -308,6 +314,9 @@ mod tests {
         assert!(is_hashed("widget-3f9a0c1d2e4b5a6f_bg.wasm"));
         assert!(is_hashed("style-3f9a0c1d2e4b5a6f.css"));
         assert!(!is_hashed("manifest.json"));
+        // Trunk drops leading zeros of the hash.
+        assert!(is_hashed("console-23020a68e9ae03f.js"));
+        assert!(!is_hashed("loader.min.js"));
     }
 
     #[test]

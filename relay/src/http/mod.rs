@@ -88,9 +88,12 @@ async fn widget_settings(
     let store = known_store(&state, &key).await?;
     origin_allowed(&store, &headers)?;
     let look = state.store.settings(store.id).await?;
+    // Whether someone is there to answer now: the widget promises a reply only then.
+    let available = crate::bot::away::nobody_there(&state.bot, store.id).await?.is_none();
     let settings = serde_json::json!({
         "key": store.key, "name": look.name, "greeting": look.greeting,
-        "colour": look.colour, "position": look.position,
+        "colour": look.colour, "text_colour": crate::fields::text_on(&look.colour),
+        "position": look.position, "available": available,
     });
     Ok(with_cors(Json(settings).into_response(), &headers))
 }

@@ -55,7 +55,7 @@ impl Routing {
         } else {
             entry.frames.extend(involved.iter().map(|a| (Audience::Agent(*a), frame.clone())));
         }
-        self.tell_shopper(desk, conversation, &mut entry.frames);
+        self.tell_shopper(store_id, desk, conversation, &mut entry.frames);
         for agent in involved {
             if let Some(frame) = self.load_frame(desk, agent) {
                 entry.frames.push((Audience::Agent(agent), frame));
@@ -77,23 +77,30 @@ impl Routing {
     /// Tells the shopper of a conversation who joined or where they are in the queue.
     pub(super) fn tell_shopper(
         &self,
+        store_id: i64,
         desk: &Desk,
         conversation: ConversationId,
         frames: &mut Vec<(Audience, ServerFrame)>,
     ) {
         let visitor = self.visitors.lock().unwrap_or_else(|p| p.into_inner()).get(&conversation).cloned();
-        if let (Some(visitor), Some(frame)) = (visitor, attendance_frame(self, desk, conversation)) {
+        if let (Some(visitor), Some(frame)) = (visitor, attendance_frame(self, store_id, desk, conversation)) {
             frames.push((Audience::Visitor(visitor), frame));
         }
     }
 }
 
 /// What the shopper of a conversation is told of who handles it.
-pub(super) fn attendance_frame(routing: &Routing, desk: &Desk, conversation: ConversationId) -> Option<ServerFrame> {
+pub(super) fn attendance_frame(
+    routing: &Routing,
+    store_id: i64,
+    desk: &Desk,
+    conversation: ConversationId,
+) -> Option<ServerFrame> {
     if let Some(agent) = desk.assignee(conversation) {
         let agent_name = routing.meta(agent).map(|m| m.name);
         return Some(ServerFrame::Attendance { agent_name, queue_position: None });
     }
-    let position = desk.queue_position(conversation)?;
-    Some(ServerFrame::Attendance { agent_name: None, queue_position: Some(position as u32) })
+    // With nobody online the shopper is not in any line worth telling of.
+    let position = desk.queue_position(conversation).filter(|_| routing.anyone_online(store_id));
+    Some(ServerFrame::Attendance { agent_name: None, queue_position: position.map(|p| p as u32) })
 }

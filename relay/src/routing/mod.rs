@@ -297,8 +297,12 @@ impl Routing {
         self.desk(&mut desks, store_id).await.ok()?.assignee(conversation)
     }
 
-    /// The place of a conversation in its store's queue, if it waits there.
+    /// The place of a conversation in its store's queue, if it waits there and someone is
+    /// online to take it (with nobody there, a place in line promises what nobody keeps).
     pub async fn queue_position(&self, store_id: i64, conversation: ConversationId) -> Option<u32> {
+        if !self.anyone_online(store_id) {
+            return None;
+        }
         let mut desks = self.desks.lock().await;
         let desk = self.desk(&mut desks, store_id).await.ok()?;
         desk.queue_position(conversation).map(|p| p as u32)
@@ -308,7 +312,7 @@ impl Routing {
     pub async fn attendance(&self, store_id: i64, conversation: ConversationId) -> Option<ServerFrame> {
         let mut desks = self.desks.lock().await;
         let desk = self.desk(&mut desks, store_id).await.ok()?;
-        attendance_frame(self, desk, conversation)
+        attendance_frame(self, store_id, desk, conversation)
     }
 
     fn store_of(&self, agent: AgentId) -> Result<i64> {
@@ -376,7 +380,7 @@ impl Routing {
                 .map(|(_, c)| c)
                 .collect();
             for conversation in moved {
-                self.tell_shopper(desk, conversation, &mut entry.frames);
+                self.tell_shopper(store_id, desk, conversation, &mut entry.frames);
             }
             let (done, written) = tokio::sync::oneshot::channel();
             let entry = Entry { events: entry.events, frames: entry.frames, done };

@@ -172,42 +172,50 @@ impl Store {
         let (visitor, url, title) = (visitor_id.to_owned(), page.url.clone(), page.title.clone());
         let (referrer, language, time_zone) =
             (referrer.map(str::to_owned), language.map(str::to_owned), time_zone.map(str::to_owned));
+        let (facts, reported) = (self.facts.clone(), (visitor.clone(), language.clone()));
         self.writes
-            .write(move |conn| {
-                conn.prepare_cached(
-                    "UPDATE visitors SET referrer = COALESCE(referrer, ?), language = COALESCE(?, language),
+            .write_then(
+                move |conn| {
+                    conn.prepare_cached(
+                        "UPDATE visitors SET referrer = COALESCE(referrer, ?), language = COALESCE(?, language),
                      time_zone = COALESCE(?, time_zone) WHERE id = ?",
-                )?
-                .execute(rusqlite::params![referrer, language, time_zone, visitor])?;
-                // A reload of the same page is not a new page.
-                let inserted = conn
-                    .prepare_cached(
-                        "INSERT INTO visitor_pages (visitor_id, url, title, at)
+                    )?
+                    .execute(rusqlite::params![referrer, language, time_zone, visitor])?;
+                    // A reload of the same page is not a new page.
+                    let inserted = conn
+                        .prepare_cached(
+                            "INSERT INTO visitor_pages (visitor_id, url, title, at)
                          SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (
                            SELECT 1 FROM visitor_pages WHERE visitor_id = ?1 AND url = ?2 AND title = ?3
                              AND id = (SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1))",
-                    )?
-                    .execute(rusqlite::params![visitor, url, title, at])?
-                    == 1;
-                if inserted {
-                    // Only the visit's last pages are kept: a new visit (after a 30-minute
-                    // pause) drops the old one's, and a visit keeps its latest 20.
-                    conn.prepare_cached(
-                        "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                        )?
+                        .execute(rusqlite::params![visitor, url, title, at])?
+                        == 1;
+                    if inserted {
+                        // Only the visit's last pages are kept: a new visit (after a 30-minute
+                        // pause) drops the old one's, and a visit keeps its latest 20.
+                        conn.prepare_cached(
+                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
                            SELECT MIN(id) FROM (SELECT id FROM visitor_pages WHERE visitor_id = ?1
                                                 ORDER BY id DESC LIMIT ?2))",
-                    )?
-                    .execute(rusqlite::params![visitor, VISIT_PAGES])?;
-                    conn.prepare_cached(
-                        "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                        )?
+                        .execute(rusqlite::params![visitor, VISIT_PAGES])?;
+                        conn.prepare_cached(
+                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
                            SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)
                          AND (SELECT MAX(at) FROM visitor_pages WHERE visitor_id = ?1 AND id < (
                            SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)) < ?2 - ?3",
-                    )?
-                    .execute(rusqlite::params![visitor, at, VISIT_GAP_MS])?;
-                }
-                Ok(inserted.then_some(PageView { url, title, at }))
-            })
+                        )?
+                        .execute(rusqlite::params![visitor, at, VISIT_GAP_MS])?;
+                    }
+                    Ok(inserted.then_some(PageView { url, title, at }))
+                },
+                move |_| {
+                    if let (visitor, Some(language)) = &reported {
+                        facts.language(visitor, language);
+                    }
+                },
+            )
             .await
     }
 

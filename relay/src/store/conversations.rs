@@ -67,13 +67,14 @@ impl Store {
                         // Another connection of the same visitor created it a moment ago.
                         None => (open_one_of(conn, &visitor)?, false),
                     };
+                    let language = if created { language_of(conn, &visitor)? } else { None };
                     let outcome = match &first {
                         Some(m) => Some(insert_message(conn, conversation.id, m)?),
                         None => None,
                     };
-                    Ok((conversation, created, outcome))
+                    Ok((conversation, created, outcome, language))
                 },
-                move |(c, created, outcome)| {
+                move |(c, created, outcome, language)| {
                     if *created {
                         facts.opened(
                             c.id,
@@ -85,6 +86,7 @@ impl Store {
                                 assignee: c.assigned_agent_id,
                                 human_replied: false,
                                 away_state: None,
+                                language: language.clone(),
                             },
                         );
                     }
@@ -94,6 +96,7 @@ impl Store {
                 },
             )
             .await
+            .map(|(c, created, outcome, _)| (c, created, outcome))
     }
 
     /// A conversation by id (an open one from memory).
@@ -291,6 +294,16 @@ fn insert_conversation(
     let mut rows = statement.query(rusqlite::params![store_id, visitor, now_millis()])?;
     let Some(row) = rows.next()? else { return Ok(None) };
     Ok(Some(record_of(row)?))
+}
+
+/// The browser language a visitor last reported, on the writer's connection.
+fn language_of(conn: &rusqlite::Connection, visitor: &str) -> Result<Option<String>, StoreError> {
+    let mut statement = conn.prepare_cached("SELECT language FROM visitors WHERE id = ?")?;
+    let mut rows = statement.query([visitor])?;
+    Ok(match rows.next()? {
+        Some(row) => row.get(0)?,
+        None => None,
+    })
 }
 
 /// The visitor's open conversation, on the writer's connection.

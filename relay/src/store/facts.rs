@@ -34,6 +34,9 @@ pub struct ConversationFacts {
     pub human_replied: bool,
     /// Where the bot's away conversation stands (`asked_email`, `email_left`), if anywhere.
     pub away_state: Option<String>,
+    /// The shopper's browser language as the widget last reported it (the bot answers in it
+    /// when a message does not say).
+    pub language: Option<String>,
 }
 
 impl ConversationFacts {
@@ -72,7 +75,8 @@ pub(super) struct Facts {
 
 /// The columns [`read_open`] reads, in order.
 const COLUMNS: &str = "id, store_id, visitor_id, created_at, last_seq, assigned_agent_id,
-    first_human_reply_at IS NOT NULL, away_state";
+    first_human_reply_at IS NOT NULL, away_state,
+    (SELECT language FROM visitors WHERE visitors.id = conversations.visitor_id)";
 
 /// Every open conversation's facts, read on the writer's connection.
 pub(super) fn read_open(conn: &rusqlite::Connection) -> rusqlite::Result<Open> {
@@ -104,6 +108,7 @@ fn facts_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationFacts> {
         assignee: r.get(5)?,
         human_replied: r.get(6)?,
         away_state: r.get(7)?,
+        language: r.get(8)?,
     })
 }
 
@@ -163,6 +168,15 @@ impl Facts {
     pub(super) fn assigned(&self, id: i64, assignee: Option<i64>) {
         if let Some(facts) = self.lock().by_id.get_mut(&id) {
             facts.assignee = assignee;
+        }
+    }
+
+    /// The shopper reported their browser's language: every open conversation of theirs has it.
+    pub(super) fn language(&self, visitor_id: &str, language: &str) {
+        let mut open = self.lock();
+        let Some(id) = open.by_visitor.get(visitor_id).copied() else { return };
+        if let Some(facts) = open.by_id.get_mut(&id) {
+            facts.language = Some(language.to_owned());
         }
     }
 

@@ -29,6 +29,8 @@ pub struct BotContext {
     pub hours: Option<String>,
     /// Their time zone.
     pub timezone: String,
+    /// The shopper's browser language, as the widget reported it.
+    pub language: Option<String>,
 }
 
 /// What a routing event in a conversation's timeline records: how it came to its agent or to
@@ -93,7 +95,13 @@ impl Store {
             .get(conversation_id)
             .ok_or_else(|| StoreError::NotFound(format!("no open conversation {conversation_id}")))?;
         let (hours, timezone) = self.hours(facts.store_id).await?;
-        Ok(BotContext { away_state: facts.away_state, human_replied: facts.human_replied, hours, timezone })
+        Ok(BotContext {
+            away_state: facts.away_state,
+            human_replied: facts.human_replied,
+            hours,
+            timezone,
+            language: facts.language,
+        })
     }
 
     /// Whether a human agent has written in the conversation.

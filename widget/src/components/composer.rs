@@ -1,6 +1,7 @@
 //! The composer: Enter sends, Shift+Enter starts a new line, and an IME composition (Chinese,
-//! Japanese…) is never cut short by the Enter that confirms it. Focus lands here when the panel
-//! opens.
+//! Japanese…) is never cut short by the Enter that confirms it. The box grows with its lines
+//! (up to a limit, then scrolls). Focus lands here when the panel opens on a device with a
+//! mouse; on a touch screen that would raise the keyboard over the panel, so it does not.
 
 use leptos::html;
 use leptos::prelude::*;
@@ -20,13 +21,24 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
     let input: NodeRef<html::Textarea> = NodeRef::new();
 
     Effect::new(move |_| {
-        if open.get() {
+        if open.get() && !has_coarse_pointer() {
             request_animation_frame(move || {
                 if let Some(input) = input.get_untracked() {
                     let _ = input.focus();
                 }
             });
         }
+    });
+    // The box is as tall as its text (the CSS caps it, then it scrolls).
+    Effect::new(move |_| {
+        text.track();
+        request_animation_frame(move || {
+            if let Some(input) = input.get_untracked() {
+                let style = web_sys::HtmlElement::style(&input);
+                let _ = style.set_property("height", "auto");
+                let _ = style.set_property("height", &format!("{}px", input.scroll_height() + 2));
+            }
+        });
     });
 
     let submit = move || {
@@ -51,7 +63,7 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
                 <span>{suggested.clone()}</span>
                 {move || help.suggestions.get().into_iter().map(|hit| {
                     let id = hit.id.clone();
-                    view! { <button type="button" class="pl-chip" on:click=move |_| help.open(&id)>{hit.question}</button> }
+                    view! { <button type="button" class="pl-chip" dir="auto" on:click=move |_| help.open(&id)>{hit.question}</button> }
                 }).collect_view()}
             </div>
         </Show>
@@ -59,6 +71,7 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
             <textarea
                 node_ref=input
                 rows="1"
+                dir="auto"
                 aria-label=i18n.t("composer-label")
                 placeholder=i18n.t("composer-placeholder")
                 maxlength="4000"
@@ -74,4 +87,9 @@ pub fn Composer(open: RwSignal<bool>) -> impl IntoView {
             <button type="submit" class="pl-send">{i18n.t("send")}</button>
         </form>
     }
+}
+
+/// Whether the main pointer is a finger (a touch screen, whose keyboard would cover the panel).
+fn has_coarse_pointer() -> bool {
+    web_sys::window().and_then(|w| w.match_media("(pointer: coarse)").ok().flatten()).is_some_and(|m| m.matches())
 }

@@ -11,17 +11,24 @@ use crate::connection::{ChatMessage, Connection, Delivery};
 use crate::help::Help;
 use crate::i18n::I18n;
 
-/// The scrolling list of messages; keeps the newest in view.
+/// The scrolling list of messages; keeps the newest in view, also when the panel opens on a
+/// conversation loaded while it was hidden (a hidden list has no height to scroll).
 #[component]
 pub fn MessageList() -> impl IntoView {
     let i18n = expect_context::<I18n>();
     let connection = expect_context::<Connection>();
-    let list: NodeRef<html::Ol> = NodeRef::new();
+    let list: NodeRef<html::Div> = NodeRef::new();
     Effect::new(move |_| {
         connection.messages.track();
-        if let Some(list) = list.get() {
-            list.set_scroll_top(list.scroll_height());
+        if !connection.visible.get() {
+            return;
         }
+        // After the panel is laid out.
+        request_animation_frame(move || {
+            if let Some(list) = list.get_untracked() {
+                list.set_scroll_top(list.scroll_height());
+            }
+        });
     });
     let help = expect_context::<Help>();
     let greeting = i18n.t("empty-greeting");
@@ -30,7 +37,10 @@ pub fn MessageList() -> impl IntoView {
     let typing =
         Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name)])));
     view! {
-        <ol class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") node_ref=list>
+        // The log is the scrolling box (focusable, so the keyboard scrolls it); the list inside
+        // keeps its list semantics.
+        <div class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") tabindex="0" node_ref=list>
+        <ol class="pl-lines">
             <Show when=move || connection.messages.with(|chat| chat.lines.is_empty())>
                 {
                     let (greeting, bot) = (greeting.clone(), bot.clone());
@@ -39,7 +49,7 @@ pub fn MessageList() -> impl IntoView {
                         Some(text) => view! {
                             <li class="pl-message theirs automatic">
                                 <span class="pl-author">{bot.clone()}</span>
-                                <p class="pl-bubble">{text}</p>
+                                <p class="pl-bubble" dir="auto">{text}</p>
                             </li>
                         }.into_any(),
                         None => view! { <li class="pl-greeting">{greeting.clone()}</li> }.into_any(),
@@ -51,6 +61,7 @@ pub fn MessageList() -> impl IntoView {
                 <li class="pl-typing">{move || typing.get()}</li>
             </Show>
         </ol>
+        </div>
     }
 }
 
@@ -100,7 +111,7 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
     view! {
         <li class="pl-message" class:mine=mine class:theirs=!mine class:automatic=matches!(message.role, Role::Bot | Role::System)>
             <span class="pl-author">{author}</span>
-            <p class="pl-bubble">{message.text}</p>
+            <p class="pl-bubble" dir="auto">{message.text}</p>
             {feedback}
             <span class="pl-meta">
                 <time>{time}</time>
@@ -116,11 +127,11 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
     }
 }
 
-/// "14:05" in the shopper's language and time zone.
+/// "14:05" or "9:38 PM" in the shopper's language and time zone (no leading zero on the hour).
 fn clock_time(at_millis: f64, locale: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at_millis));
     let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
     let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
     date.to_locale_time_string_with_options(locale, &options).into()
 }

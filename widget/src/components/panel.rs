@@ -22,6 +22,13 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let browsing = move || help.results.with(Option::is_some) || help.article.with(Option::is_some);
     let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
+    // A reply within a minute is promised only while someone is there to keep the promise.
+    let (promise, away) = (i18n.t("header-reply-time"), i18n.t("header-away"));
+    let subtitle = move || match help.available.get() {
+        Some(true) => promise.clone(),
+        Some(false) => away.clone(),
+        None => String::new(),
+    };
     let i18n_attendance = i18n.clone();
     let attendance = Memo::new(move |_| {
         connection.attendance.get().map(|a| match a {
@@ -49,7 +56,7 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             <header class="pl-header">
                 <div>
                     <h2 class="pl-title">{store_name}</h2>
-                    <p class="pl-subtitle">{i18n.t("header-reply-time")}</p>
+                    <p class="pl-subtitle">{subtitle}</p>
                 </div>
                 <button type="button" class="pl-close" aria-label=i18n.t("launcher-close") on:click=move |_| open.set(false)>
                     <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">

@@ -31,13 +31,14 @@ pub fn HelpSearch() -> impl IntoView {
         }
     };
     view! {
-        <div class="pl-help">
+        <div class="pl-help" class:is-browsing=move || help.results.with(Option::is_some) || help.article.with(Option::is_some)>
             <input
                 type="search"
                 class="pl-search"
                 aria-label=i18n.t("search-label")
                 placeholder=i18n.t("search-placeholder")
                 maxlength="200"
+                dir="auto"
                 prop:value=move || query.get()
                 on:input=move |ev| {
                     let value = event_target_value(&ev);
@@ -52,7 +53,7 @@ pub fn HelpSearch() -> impl IntoView {
                         let id = hit.id.clone();
                         view! {
                             <li>
-                                <button type="button" class="pl-result" on:click=move |_| help.open(&id)>
+                                <button type="button" class="pl-result" dir="auto" on:click=move |_| help.open(&id)>
                                     <span class="pl-result-q">{hit.question}</span>
                                     <span class="pl-result-s">{hit.snippet}</span>
                                 </button>
@@ -65,7 +66,7 @@ pub fn HelpSearch() -> impl IntoView {
                 </ul>
             </Show>
             {move || help.article.get().map(|article| view! {
-                <article class="pl-article">
+                <article class="pl-article" dir="auto">
                     <h3>{article.question}</h3>
                     <p>{article.answer}</p>
                     <div class="pl-article-actions">
