@@ -123,8 +123,14 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         find(&client, "//button[@role='tab'][starts-with(normalize-space(), 'Mine')]/span[@class='badge'][normalize-space()='1']")
             .await?;
         // The shopper waits: the time since their message runs beside it, green under 30 s.
+        // It reads as a duration ("3 s"), never as a clock time; the row's badge is a small pill.
         let wait = listed.find(Locator::Css("span.wait.fresh")).await?.text().await?;
-        ensure!(wait.starts_with("0:0"), "waiting time {wait:?}");
+        ensure!(wait.ends_with(" s") && !wait.contains(':'), "waiting time {wait:?}");
+        let badge = client
+            .execute("return [...document.querySelectorAll('.conversation .badge')].map(b => b.getBoundingClientRect().width);", vec![])
+            .await?;
+        let widths: Vec<f64> = serde_json::from_value(badge)?;
+        ensure!(!widths.is_empty() && widths.iter().all(|w| *w < 40.0), "unread badges drawn as bars: {widths:?}");
         listed.click().await?;
         eventually("the title without a count", || async { Ok((client.title().await? == "Parley console").then_some(())) })
             .await?;

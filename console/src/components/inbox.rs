@@ -158,9 +158,12 @@ mod tests {
     }
 
     #[test]
-    fn waiting_times_read_as_minutes_and_seconds() {
-        assert_eq!(super::super::elapsed(65_000.0), "1:05");
-        assert_eq!(super::super::elapsed(3_725_000.0), "1:02:05");
-        assert_eq!(super::super::elapsed(-5.0), "0:00");
+    fn waiting_times_read_as_durations_not_clock_times() {
+        use super::super::{wait_of, Wait};
+        assert_eq!(wait_of(45_000.0), Wait::Seconds(45));
+        assert_eq!(wait_of(65_000.0), Wait::Minutes(1));
+        assert_eq!(wait_of(1_038_000.0), Wait::Minutes(17));
+        assert_eq!(wait_of(3_725_000.0), Wait::Hours(1, 2));
+        assert_eq!(wait_of(-5.0), Wait::Seconds(0));
     }
 }

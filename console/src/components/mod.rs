@@ -25,14 +25,35 @@ pub fn shopper_label(summary: &protocol::ConversationSummary) -> String {
     }
 }
 
-/// `m:ss` (or `h:mm:ss`) for a wait of `ms` milliseconds.
-pub fn elapsed(ms: f64) -> String {
+/// How long a shopper has waited, in the unit it reads best in: "45 s", "17 min", "2 h 5 min"
+/// (never "17:18", which reads as a time of day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Under a minute.
+    Seconds(u64),
+    /// Under an hour.
+    Minutes(u64),
+    /// An hour or more: hours and minutes.
+    Hours(u64, u64),
+}
+
+/// The wait of `ms` milliseconds.
+pub fn wait_of(ms: f64) -> Wait {
     let secs = (ms.max(0.0) / 1000.0) as u64;
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
+    match secs {
+        0..60 => Wait::Seconds(secs),
+        60..3600 => Wait::Minutes(secs / 60),
+        _ => Wait::Hours(secs / 3600, secs / 60 % 60),
+    }
+}
+
+/// A wait of `ms` milliseconds in the console's language.
+pub fn elapsed(ms: f64) -> String {
+    let text = crate::i18n::text_with;
+    match wait_of(ms) {
+        Wait::Seconds(n) => text("wait-seconds", &[("n", n.to_string())]),
+        Wait::Minutes(n) => text("wait-minutes", &[("n", n.to_string())]),
+        Wait::Hours(h, m) => text("wait-hours", &[("h", h.to_string()), ("m", m.to_string())]),
     }
 }
 
