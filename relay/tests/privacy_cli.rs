@@ -67,7 +67,7 @@ async fn a_shoppers_data_is_exported_and_deleted_by_visitor_or_email() {
         .collect();
     assert!(texts.contains(&"my parcel never came, 12 Baker St"), "{texts:?}");
 
-    // `--visitor=ID`: a visitor id may begin with '-', which the two-word form reads as a flag.
+    // A visitor id may begin with '-': both `--visitor=ID` and `--visitor ID` take it.
     let by_id = relay(&["--data-dir", data, "visitor", "export", "--store", "demo", &format!("--visitor={visitor}")]);
     assert!(by_id.status.success(), "{}", stderr(&by_id));
     assert_eq!(serde_json::from_slice::<Value>(&by_id.stdout).unwrap(), held, "the same shopper either way");
@@ -78,6 +78,9 @@ async fn a_shoppers_data_is_exported_and_deleted_by_visitor_or_email() {
     assert!(stderr(&deleted).contains("deleted a shopper's data"), "the deletion is logged");
     let after = relay(&["--data-dir", data, "visitor", "export", "--store", "demo", &format!("--visitor={visitor}")]);
     assert_eq!(serde_json::from_slice::<Value>(&after.stdout).unwrap()["visitors"], json!([]));
+    let dashed = relay(&["--data-dir", data, "visitor", "export", "--store", "demo", "--visitor", "-no-such-id"]);
+    assert!(dashed.status.success(), "an id that starts with '-' is a value: {}", stderr(&dashed));
+    assert_eq!(serde_json::from_slice::<Value>(&dashed.stdout).unwrap()["visitors"], json!([]));
     let kept = relay(&["--data-dir", data, "visitor", "export", "--store", "demo", "--visitor", &other]);
     assert_eq!(serde_json::from_slice::<Value>(&kept.stdout).unwrap()["visitors"].as_array().unwrap().len(), 1);
 

@@ -33,8 +33,9 @@ pub struct Which {
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct Who {
-    /// The visitor id (shown in the console's shopper details and in exports).
-    #[arg(long)]
+    /// The visitor id (shown in the console's shopper details and in exports). An id may begin
+    /// with '-', so the value is taken as given even when it looks like a flag.
+    #[arg(long, allow_hyphen_values = true)]
     pub visitor: Option<String>,
     /// The email address the shopper left.
     #[arg(long)]
