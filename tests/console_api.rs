@@ -4,53 +4,11 @@
 
 mod common;
 
-use anyhow::Result;
-use common::{http_request, http_request_raw, HttpResponse, TestRelay};
+use common::console::{code, signed_in, Console};
+use common::{http_request, http_request_raw, TestRelay};
 use parley::{ws_base, AgentClient, FrameSocket, VisitorClient};
 use protocol::{AgentFrame, ErrorCode, ServerFrame};
 use serde_json::{json, Value};
-
-/// A browser on the console's own page: its `Origin` is the relay.
-struct Console {
-    base: String,
-    cookie: Option<String>,
-}
-
-impl Console {
-    fn new(base: &str) -> Console {
-        Console { base: base.to_owned(), cookie: None }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<HttpResponse> {
-        let cookie = self.cookie.as_ref().map(|c| format!("parley_session={c}"));
-        let mut headers = vec![("Origin", self.base.as_str()), ("Sec-Fetch-Site", "same-origin")];
-        if let Some(cookie) = &cookie {
-            headers.push(("Cookie", cookie.as_str()));
-        }
-        http_request(&self.base, method, path, &headers, body.as_ref()).await
-    }
-
-    async fn sign_in(&mut self, email: &str, password: &str) -> Result<HttpResponse> {
-        let response = self.call("POST", "/api/session", Some(json!({ "email": email, "password": password }))).await?;
-        if let Some(set) = response.header("set-cookie") {
-            self.cookie = set.split(';').next().and_then(|p| p.strip_prefix("parley_session=")).map(str::to_owned);
-        }
-        Ok(response)
-    }
-}
-
-async fn signed_in(t: &TestRelay, store: &str, name: &str, role: &str) -> Console {
-    let (email, password) = t.add_agent_as(store, name, role).await;
-    let mut console = Console::new(&t.base);
-    let response = console.sign_in(&email, &password).await.unwrap();
-    assert_eq!(response.status, 200, "{}", response.text());
-    console
-}
-
-fn code(response: &HttpResponse) -> String {
-    let body: Value = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-    body["error"]["code"].as_str().unwrap_or_default().to_owned()
-}
 
 /// Every endpoint only owners and admins may use, with a body that would be acceptable.
 fn admin_endpoints() -> Vec<(&'static str, String, Option<Value>)> {

@@ -78,13 +78,20 @@ async fn conversations_are_shared_fairly_within_capacity_and_the_rest_wait_in_or
     told(&mut s4, None, Some(1)).await;
     assignment(&mut bo.socket, c3, |agent, _| agent == Some(ann_id)).await;
 
-    // Bo claims the last one from the queue; transferring it to Ann, who is full, is refused.
+    // Bo, full, cannot claim the last one from the queue ("2 / 1 chats" is a broken promise);
+    // once he makes room it is his. Transferring it to Ann, who is full, is refused.
     bo.socket.send(&AgentFrame::Claim { conversation_id: c4 }).await.unwrap();
+    assert_eq!(error_code(&mut bo.socket).await, ErrorCode::AgentFull);
+    bo.socket.send(&AgentFrame::SetCapacity { capacity: 2 }).await.unwrap();
     told(&mut s4, Some("Bo"), None).await;
     bo.socket.send(&AgentFrame::Transfer { conversation_id: c4, to_agent_id: ann_id }).await.unwrap();
     assert_eq!(error_code(&mut bo.socket).await, ErrorCode::AgentFull);
     ann.socket.send(&AgentFrame::Release { conversation_id: c2 }).await.unwrap();
     assert_eq!(error_code(&mut ann.socket).await, ErrorCode::NotYours);
+
+    // Bo goes back to one at a time (he keeps both chats he has).
+    bo.socket.send(&AgentFrame::SetCapacity { capacity: 1 }).await.unwrap();
+    bo.socket.wait_for(|f| matches!(f, ServerFrame::Presence { capacity: 1, load: 2, .. })).await.unwrap();
 
     // Bo releases one: nobody else is free, so it waits; Ann transfers one to Bo when he has room.
     bo.socket.send(&AgentFrame::Release { conversation_id: c2 }).await.unwrap();

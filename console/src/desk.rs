@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chat_model::Chat;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use protocol::{
     AgentFrame, AgentStatus, ConversationId, ConversationSummary, Message, Note, PageView, Role, ServerFrame,
 };
@@ -63,9 +64,8 @@ pub struct Conv {
 
 impl Conv {
     fn new(summary: ConversationSummary) -> Conv {
-        let last_is_shopper = summary.last_message.as_ref().is_some_and(|m| m.author.role == Role::Visitor);
-        let unread =
-            if last_is_shopper { summary.last_seq.saturating_sub(summary.agent_read_seq).max(1) as u32 } else { 0 };
+        let unread = summary.unread_from_shopper;
+        let visitor_read_seq = summary.visitor_read_seq;
         // Until the history is read, the wait is known only when the shopper wrote last.
         let waiting_since = summary
             .last_message
@@ -77,12 +77,18 @@ impl Conv {
             chat: Chat::new(Role::Agent),
             notes: Vec::new(),
             unread,
-            visitor_read_seq: 0,
+            visitor_read_seq,
             typing_until: 0.0,
             loaded: false,
             live_page: None,
             waiting_since,
         }
+    }
+
+    /// Takes a newer summary from the relay; how far the shopper read only moves forward.
+    fn refresh(&mut self, summary: ConversationSummary) {
+        self.visitor_read_seq = self.visitor_read_seq.max(summary.visitor_read_seq);
+        self.summary = summary;
     }
 
     /// Whether it is closed.
@@ -279,21 +285,18 @@ impl Desk {
                     s.link.connected();
                 });
                 self.link.set(Link::Online);
-                // The welcome lists every open conversation when it lists fewer than its page:
-                // any other one the console thought open was closed while it was away.
+                // The welcome lists every open conversation the agent may see when it lists fewer
+                // than its page: any other one the console thought open was closed, or went to a
+                // colleague, while it was away.
                 let complete = conversations.len() < WELCOME_PAGE;
                 let listed: Vec<ConversationId> = conversations.iter().map(|c| c.id).collect();
-                let now = js_sys::Date::now() as i64;
                 self.conversations.update(|all| {
                     if complete {
-                        for conv in all.values_mut().filter(|c| !c.is_closed() && !listed.contains(&c.summary.id)) {
-                            conv.summary.closed_at = Some(now);
-                            conv.unread = 0;
-                        }
+                        all.retain(|id, c| c.is_closed() || listed.contains(id));
                     }
                     for summary in conversations {
                         match all.get_mut(&summary.id) {
-                            Some(conv) => conv.summary = summary,
+                            Some(conv) => conv.refresh(summary),
                             None => {
                                 all.insert(summary.id, Conv::new(summary));
                             }
@@ -313,7 +316,7 @@ impl Desk {
                 let id = conversation.id;
                 let known = self.conversations.with_untracked(|all| all.contains_key(&id));
                 self.conversations.update(|all| match all.get_mut(&id) {
-                    Some(conv) => conv.summary = conversation,
+                    Some(conv) => conv.refresh(conversation),
                     None => {
                         all.insert(id, Conv::new(conversation));
                     }
@@ -351,7 +354,12 @@ impl Desk {
                 let was_mine = self.conversations.with_untracked(|all| {
                     all.get(&conversation_id).is_some_and(|c| c.summary.assigned_agent_id == Some(self.my_id()))
                 });
+                let known = self.conversations.with_untracked(|all| all.contains_key(&conversation_id));
                 self.update(conversation_id, |conv| conv.summary.assigned_agent_id = agent_id);
+                if mine && !known {
+                    // Transferred to me: a plain agent never heard of it before.
+                    self.fetch_summary(conversation_id);
+                }
                 if mine && !was_mine && !self.watching(conversation_id) {
                     alerts::ring(&crate::i18n::text("alert-assigned"), "");
                 }
@@ -468,6 +476,30 @@ impl Desk {
             self.send_frame(&AgentFrame::Sync { conversation_id: id, after_seq: after });
         }
         self.mark_seen(id);
+    }
+
+    /// Learns one conversation's summary over HTTP (one transferred to this agent).
+    fn fetch_summary(self, id: ConversationId) {
+        let url = self.me.with_value(|m| m.store_url(&format!("conversations/{id}/context")));
+        spawn_local(async move {
+            #[derive(serde::Deserialize)]
+            struct Context {
+                conversation: ConversationSummary,
+            }
+            if let Ok(context) = crate::api::get::<Context>(&url).await {
+                self.learn_open(context.conversation);
+            }
+        });
+    }
+
+    /// Adds an open conversation the relay just made visible, unread count and all.
+    fn learn_open(self, summary: ConversationSummary) {
+        self.conversations.update(|all| match all.get_mut(&summary.id) {
+            Some(conv) => conv.refresh(summary),
+            None => {
+                all.insert(summary.id, Conv::new(summary));
+            }
+        });
     }
 
     /// Adds conversations listed over HTTP (the Closed tab, a shopper's earlier chats).

@@ -76,6 +76,14 @@ pub struct ConversationSummary {
     /// The last message the store's agents have seen, for unread counts.
     #[serde(default)]
     pub agent_read_seq: Seq,
+    /// How many of the shopper's own messages came after `agent_read_seq`: the inbox's unread
+    /// count, which leaves out the bot's and the system's lines.
+    #[serde(default)]
+    pub unread_from_shopper: u32,
+    /// How far the shopper has read: an agent who receives the conversation by transfer sees
+    /// the earlier agent's messages as read, not merely sent.
+    #[serde(default)]
+    pub visitor_read_seq: Seq,
     /// When it was closed; absent while open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Millis>,

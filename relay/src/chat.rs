@@ -167,6 +167,8 @@ impl Conversations {
             assigned_agent_id: self.routing.handler(conversation.id),
             follow_up_email: None,
             agent_read_seq: 0,
+            visitor_read_seq: 0,
+            unread_from_shopper: u32::from(first.is_some_and(|m| m.author.role == protocol::Role::Visitor)),
             closed_at: None,
         };
         let frame = ServerFrame::Conversation { conversation: summary };

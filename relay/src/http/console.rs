@@ -9,13 +9,15 @@
 //!   admins; a new password ends the agent's sessions)
 //! - `GET /api/stores/{key}/settings` (any agent), `PUT` (owners and admins)
 //! - `GET /api/stores/{key}/canned` (any agent), `POST`, `PUT …/{id}`, `DELETE …/{id}` (admins)
-//! - `GET /api/stores/{key}/conversations?state=closed|open`: summaries, newest first
+//! - `GET /api/stores/{key}/conversations?state=closed|open` or `?q=TEXT`: summaries, newest
+//!   first (a plain agent's: the queue's and their own)
 //! - `GET /api/stores/{key}/conversations/{id}/context`: the shopper's visit, email, earlier
 //!   conversations and the private notes
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use protocol::{AgentRole, CannedReply, ConversationSummary, TeamMember};
@@ -32,7 +34,7 @@ use crate::fields;
 use crate::limits::BUSY_WAIT;
 use crate::routing::desk::Presence;
 use crate::state::AppState;
-use crate::store::{MemberChange, StoreSettings};
+use crate::store::{MemberChange, Scope, StoreSettings};
 
 /// A role named in a request.
 fn role(text: &str) -> Result<AgentRole> {
@@ -248,18 +250,30 @@ pub struct Listing {
     state: Option<String>,
     #[serde(default)]
     limit: Option<u32>,
+    /// Words the shopper wrote, or part of the email they left.
+    #[serde(default)]
+    q: Option<String>,
 }
 
-/// `GET …/conversations?state=closed|open&limit=N`
+/// `GET …/conversations?state=closed|open&limit=N` or `?q=TEXT`: a plain agent gets only the
+/// queue's conversations and their own; a search counts against the caller's address like the
+/// FAQ's.
 pub async fn conversations(
     State(state): State<Arc<AppState>>,
     caller: Caller<Staff>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(listing): Query<Listing>,
 ) -> Result<Json<Vec<ConversationSummary>>> {
     let limit = listing.limit.unwrap_or(50).clamp(1, 200);
+    let me = &caller.agent;
+    let scope = if me.role.supervises() { Scope::Store } else { Scope::QueueAnd(me.id) };
+    if let Some(q) = listing.q.as_deref() {
+        state.limits.search(peer.ip()).map_err(|wait| Error::rate_limited("searches", wait))?;
+        return Ok(Json(state.store.search_conversations(caller.store.id, q, scope, limit).await?));
+    }
     let found = match listing.state.as_deref().unwrap_or("open") {
-        "open" => state.store.open_conversations(caller.store.id, limit).await?,
-        "closed" => state.store.closed_conversations(caller.store.id, limit).await?,
+        "open" => state.store.open_conversations(caller.store.id, scope, limit).await?,
+        "closed" => state.store.closed_conversations(caller.store.id, scope, limit).await?,
         other => return Err(Error::invalid(format!("state must be open or closed, not {other:?}"))),
     };
     Ok(Json(found))

@@ -195,6 +195,10 @@ impl Desk {
         if from == Some(agent) {
             return Ok(Vec::new());
         }
+        // Capacity is the agent's own promise of how many shoppers they can answer well.
+        if !self.has_room(agent) {
+            return Err(Refused::AgentFull);
+        }
         self.queue.retain(|c| *c != conversation);
         Ok(vec![self.assign(conversation, agent, from, now)])
     }
@@ -404,8 +408,10 @@ mod tests {
         desk.route(12, at(3)); // queued
         assert_eq!(desk.claim(3, 12, at(4)), Err(Refused::AgentUnavailable), "away agents cannot claim");
         assert_eq!(desk.claim(1, 99, at(4)), Err(Refused::UnknownConversation));
-        // Claiming goes past capacity on purpose: the agent chose to.
-        assert_eq!(desk.claim(1, 12, at(4)), Ok(vec![assigned(12, 1)]));
+        // Claiming never goes past capacity: 2 / 1 chats is a promise broken.
+        assert_eq!(desk.claim(1, 12, at(4)), Err(Refused::AgentFull));
+        assert_eq!(desk.queue_position(12), Some(1), "a refused claim leaves it in the queue");
+        assert_eq!(desk.set_agent(1, Online, 2, at(4)), vec![assigned(12, 1)], "room made takes the queue's first");
         assert_eq!(desk.transfer(2, 10, 2, at(5)), Err(Refused::NotYours));
         assert_eq!(desk.transfer(1, 10, 2, at(5)), Err(Refused::AgentFull));
         assert_eq!(desk.transfer(1, 10, 3, at(5)), Err(Refused::AgentUnavailable));

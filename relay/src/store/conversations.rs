@@ -8,6 +8,7 @@ use sqlx::{FromRow, Row};
 
 use super::messages::{insert_message, OwnedMessage};
 use super::rows::{message_from_row, MESSAGE_COLUMNS};
+use super::search::Scope;
 use super::{now_millis, AppendOutcome, NewMessage, Store, StoreError};
 
 /// The conversation facts the relay checks before letting anyone touch it.
@@ -115,13 +116,21 @@ impl Store {
         Ok(row)
     }
 
-    /// The store's open conversations, newest first, each with its latest message.
-    pub async fn open_conversations(&self, store_id: i64, limit: u32) -> Result<Vec<ConversationSummary>, StoreError> {
+    /// The store's open conversations in `scope`, newest first, each with its latest message.
+    pub async fn open_conversations(
+        &self,
+        store_id: i64,
+        scope: Scope,
+        limit: u32,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
-             WHERE store_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT ?",
+             WHERE store_id = ?1 AND closed_at IS NULL
+               AND (?2 IS NULL OR assigned_agent_id IS NULL OR assigned_agent_id = ?2)
+             ORDER BY id DESC LIMIT ?3",
         )
         .bind(store_id)
+        .bind(scope.only())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -133,17 +142,21 @@ impl Store {
         Ok(summaries)
     }
 
-    /// The store's closed conversations, most recently closed first.
+    /// The store's closed conversations in `scope`, most recently closed first.
     pub async fn closed_conversations(
         &self,
         store_id: i64,
+        scope: Scope,
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
         let rows = sqlx::query(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
-             WHERE store_id = ? AND closed_at IS NOT NULL ORDER BY closed_at DESC, id DESC LIMIT ?",
+             WHERE store_id = ?1 AND closed_at IS NOT NULL
+               AND (?2 IS NULL OR assigned_agent_id IS NULL OR assigned_agent_id = ?2)
+             ORDER BY closed_at DESC, id DESC LIMIT ?3",
         )
         .bind(store_id)
+        .bind(scope.only())
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -170,7 +183,7 @@ impl Store {
         self.summaries(rows).await
     }
 
-    async fn summaries(&self, rows: Vec<SqliteRow>) -> Result<Vec<ConversationSummary>, StoreError> {
+    pub(super) async fn summaries(&self, rows: Vec<SqliteRow>) -> Result<Vec<ConversationSummary>, StoreError> {
         let mut summaries = Vec::with_capacity(rows.len());
         for row in rows {
             summaries.push(self.summary(&ConversationRecord::from_row(&row)?).await?);
@@ -221,13 +234,19 @@ impl Store {
         .await?
         .into_iter()
         .next();
-        let row = sqlx::query("SELECT follow_up_email, agent_read_seq, closed_at FROM conversations WHERE id = ?")
-            .bind(record.id)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(sqlx::Error::RowNotFound)?;
+        // Unread counts only what the shopper wrote: the bot's and the system's lines need nobody.
+        let row = sqlx::query(
+            "SELECT c.follow_up_email, c.agent_read_seq, c.visitor_read_seq, c.closed_at, \
+             (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
+              AND m.seq > c.agent_read_seq AND m.author_role = 'visitor') AS unread \
+             FROM conversations c WHERE c.id = ?",
+        )
+        .bind(record.id)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?;
         Ok(ConversationSummary {
             id: record.id,
             visitor_id: record.visitor_id.clone(),
@@ -237,6 +256,8 @@ impl Store {
             assigned_agent_id: record.assigned_agent_id,
             follow_up_email: row.get("follow_up_email"),
             agent_read_seq: row.get::<i64, _>("agent_read_seq").max(0) as Seq,
+            unread_from_shopper: row.get::<i64, _>("unread").clamp(0, i64::from(u32::MAX)) as u32,
+            visitor_read_seq: row.get::<i64, _>("visitor_read_seq").max(0) as Seq,
             closed_at: row.get("closed_at"),
         })
     }

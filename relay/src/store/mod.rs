@@ -23,6 +23,7 @@ mod faq;
 mod messages;
 mod privacy;
 mod rows;
+mod search;
 mod timeline;
 mod writer;
 
@@ -41,6 +42,7 @@ pub use faq::{Article, BotRule, MAX_UNANSWERED};
 pub use messages::{AppendOutcome, NewMessage};
 pub use privacy::Shopper;
 pub use protocol::{CannedReply, StoreSettings, TeamMember};
+pub use search::{Scope, MAX_SEARCH_CHARS};
 pub use timeline::{BotContext, EventKind, Overdue, RoutingEvent};
 pub use writer::BEHIND_BOUND;
 

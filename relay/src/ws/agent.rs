@@ -27,7 +27,7 @@ use crate::origin::same_origin_only;
 use crate::routing::desk::Presence;
 use crate::routing::from_status;
 use crate::state::AppState;
-use crate::store::{AgentRecord, AppendOutcome, ConversationRecord, NewMessage, StoreRecord};
+use crate::store::{AgentRecord, AppendOutcome, ConversationRecord, NewMessage, Scope, StoreRecord};
 
 /// Failed sign-ins on one socket before the relay closes it.
 const MAX_FAILED_LOGINS: u8 = 5;
@@ -291,7 +291,9 @@ impl AgentSession {
         let supervises = agent.role.supervises();
         let session = session_token_hash(&session_token);
         let registration = self.state.hub.join_agent(store.id, agent.id, supervises, session, out.peer());
-        let conversations = store_db.open_conversations(store.id, WELCOME_CONVERSATIONS).await?;
+        // A plain agent sees the queue's conversations and their own, never a colleague's.
+        let scope = if supervises { Scope::Store } else { Scope::QueueAnd(agent.id) };
+        let conversations = store_db.open_conversations(store.id, scope, WELCOME_CONVERSATIONS).await?;
         out.send(&ServerFrame::AgentWelcome {
             agent: AgentInfo { id: agent.id, name: agent.name.clone(), email: agent.email.clone() },
             store: StoreInfo { key: store.key.clone(), name: store.name.clone() },

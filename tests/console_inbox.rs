@@ -1,0 +1,143 @@
+//! What the console's inbox is told: unread counts that count only the shopper's messages (the
+//! bot's answers need nobody), how far the shopper read (for an agent who receives a transfer),
+//! and the search of conversations by the shopper's words or email, within what the agent may
+//! see.
+
+mod common;
+
+use common::console::{code, signed_in};
+use common::TestRelay;
+use parley::{AgentClient, VisitorClient};
+use protocol::{AgentFrame, ConversationSummary, Role, ServerFrame};
+
+/// Waits for the bot's next message to the shopper.
+async fn bot_answers(shopper: &mut VisitorClient) {
+    shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.author.role == Role::Bot))
+        .await
+        .expect("the bot answers");
+}
+
+/// Waits until the shopper hears that `agent` joined.
+async fn joined(shopper: &mut VisitorClient, agent: &str) {
+    shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Attendance { agent_name: Some(name), .. } if name == agent))
+        .await
+        .expect("an agent joins");
+}
+
+fn listed(body: &[u8]) -> Vec<ConversationSummary> {
+    serde_json::from_slice(body).expect("a list of conversation summaries")
+}
+
+#[tokio::test]
+async fn unread_counts_leave_out_the_bot_and_search_finds_the_shoppers_words_within_the_agents_scope() {
+    let t = TestRelay::start().await;
+    // Nobody online: the bot answers each message, so half the conversation is the bot's.
+    let mut ana = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    ana.send("a", "My PARCEL never came").await.unwrap();
+    bot_answers(&mut ana).await;
+    ana.send("b", "ana.lopez@example.com").await.unwrap();
+    bot_answers(&mut ana).await;
+
+    let owner = signed_in(&t, "demo", "Olga", "owner").await;
+    let open = owner.call("GET", "/api/stores/demo/conversations", None).await.unwrap();
+    let open = listed(&open.body);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].unread_from_shopper, 2, "two from the shopper, not the bot's answers: {:?}", open[0]);
+    assert!(open[0].last_seq >= 4 && open[0].agent_read_seq == 0);
+
+    // Search: the shopper's words without regard to case, or the email; never the bot's words.
+    let search = |q: &str| format!("/api/stores/demo/conversations?q={q}");
+    let found = listed(&owner.call("GET", &search("parcel"), None).await.unwrap().body);
+    assert_eq!(found.iter().map(|c| c.id).collect::<Vec<_>>(), vec![open[0].id]);
+    let found = listed(&owner.call("GET", &search("ana.lopez%40example"), None).await.unwrap().body);
+    assert_eq!(found.len(), 1, "found by the email left");
+    let found = listed(&owner.call("GET", &search("available"), None).await.unwrap().body);
+    assert!(found.is_empty(), "the bot's words are not the shopper's: {found:?}");
+    let found = listed(&owner.call("GET", &search("%20%20"), None).await.unwrap().body);
+    assert!(found.is_empty(), "a blank search finds nothing");
+
+    // Cy comes online and gets Ana's conversation; he has room for one only, so the next
+    // shopper waits in the queue.
+    let (cy_email, cy_password) = t.add_agent("demo", "Cy").await;
+    let mut cy = AgentClient::login(&t.base, &cy_email, &cy_password).await.unwrap();
+    cy.socket.send(&AgentFrame::SetCapacity { capacity: 1 }).await.unwrap();
+    joined(&mut ana, "Cy").await;
+    let mut bo = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    bo.send("a", "Where is my refund?").await.unwrap();
+    bo.socket.wait_for(|f| matches!(f, ServerFrame::Attendance { queue_position: Some(1), .. })).await.unwrap();
+
+    // Di, a plain agent, sees the queue's conversation and not Cy's, in the list and in search.
+    let di = signed_in(&t, "demo", "Di", "agent").await;
+    let hers = listed(&di.call("GET", "/api/stores/demo/conversations", None).await.unwrap().body);
+    assert_eq!(hers.len(), 1, "{hers:?}");
+    assert!(hers[0].assigned_agent_id.is_none());
+    assert!(listed(&di.call("GET", &search("parcel"), None).await.unwrap().body).is_empty(), "Cy's chat");
+    assert_eq!(listed(&di.call("GET", &search("refund"), None).await.unwrap().body).len(), 1);
+    assert_eq!(listed(&owner.call("GET", &search("parcel"), None).await.unwrap().body).len(), 1, "owners see all");
+
+    // Searches are bounded per address like the FAQ's.
+    let mut refused = None;
+    for _ in 0..200 {
+        let response = di.call("GET", &search("refund"), None).await.unwrap();
+        if response.status != 200 {
+            refused = Some(response);
+            break;
+        }
+    }
+    let refused = refused.expect("searching without end is refused");
+    assert_eq!((refused.status, code(&refused).as_str()), (429, "rate_limited"));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_who_receives_a_transfer_learns_how_far_the_shopper_read() {
+    let t = TestRelay::start().await;
+    let (e1, p1) = t.add_agent("demo", "Ann").await;
+    let mut ann = AgentClient::login(&t.base, &e1, &p1).await.unwrap();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("a", "Hello?").await.unwrap();
+    joined(&mut shopper, "Ann").await;
+    let frame = ann
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.text == "Hello?"))
+        .await
+        .unwrap();
+    let ServerFrame::Message { message } = frame else { unreachable!() };
+    let conversation = message.conversation_id;
+    ann.send(conversation, "r1", "Hi, Ann here.").await.unwrap();
+    let reply = shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.author.role == Role::Agent))
+        .await
+        .unwrap();
+    let ServerFrame::Message { message: reply } = reply else { unreachable!() };
+    shopper.socket.send(&protocol::VisitorFrame::Ack { seq: reply.seq }).await.unwrap();
+    ann.socket
+        .wait_for(|f| matches!(f, ServerFrame::Read { seq, by: Role::Visitor, .. } if *seq == reply.seq))
+        .await
+        .unwrap();
+
+    // Bo, a plain agent, signs in: Ann's conversation is none of his business yet.
+    let bo_console = signed_in(&t, "demo", "Bo", "agent").await;
+    let mut bo = AgentClient::login(&t.base, "bo@demo.test", "Bo-secret-pw").await.unwrap();
+    assert!(bo.conversations.iter().all(|c| c.id != conversation), "another agent's chat in Bo's welcome");
+    ann.socket.send(&AgentFrame::Transfer { conversation_id: conversation, to_agent_id: bo.agent.id }).await.unwrap();
+    let bo_id = bo.agent.id;
+    bo.socket
+        .wait_for(|f| matches!(f, ServerFrame::Assignment { conversation_id, agent_id: Some(a), .. } if *conversation_id == conversation && *a == bo_id))
+        .await
+        .unwrap();
+    // Now his: the console reads its summary with the context panel.
+    let context =
+        bo_console.call("GET", &format!("/api/stores/demo/conversations/{conversation}/context"), None).await.unwrap();
+    assert_eq!(context.status, 200, "{}", context.text());
+    let context: serde_json::Value = serde_json::from_slice(&context.body).unwrap();
+    let summary: ConversationSummary = serde_json::from_value(context["conversation"].clone()).unwrap();
+    assert_eq!(summary.visitor_read_seq, reply.seq, "Ann's reply shows as read to Bo");
+    assert_eq!(summary.unread_from_shopper, 1, "Bo has not read the shopper's message");
+    t.stop().await;
+}
