@@ -27,6 +27,24 @@ async fn health_and_storefront_answer() {
 }
 
 #[tokio::test]
+async fn the_favicon_is_there_and_the_consoles_first_look_is_not_an_error() {
+    let t = TestRelay::start().await;
+    for path in ["/favicon.ico", "/favicon.svg"] {
+        let icon = http_get(&t.base, path, &[]).await.unwrap();
+        assert_eq!((icon.status, icon.header("content-type")), (200, Some("image/svg+xml")), "{path}");
+        assert!(icon.text().starts_with("<svg"));
+    }
+    // Before sign-in the console probes: 200 and `null`, nothing red in the browser's log.
+    let probe = http_get(&t.base, "/api/session?probe=1", &[]).await.unwrap();
+    assert_eq!((probe.status, probe.text().as_str()), (200, "null"));
+    let plain = http_get(&t.base, "/api/session", &[]).await.unwrap();
+    assert_eq!(plain.status, 401, "without the probe, no session is still 401");
+    let stale = http_get(&t.base, "/api/session?probe=1", &[("Cookie", "parley_session=not-a-session")]).await.unwrap();
+    assert_eq!((stale.status, stale.text().as_str()), (200, "null"), "an expired cookie is nobody");
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn the_loader_is_small_compressed_and_briefly_cached() {
     let t = TestRelay::start().await;
     let plain = http_get(&t.base, "/widget.js", &[]).await.unwrap();

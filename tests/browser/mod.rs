@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod console;
+
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::process::Stdio;

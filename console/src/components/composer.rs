@@ -111,6 +111,12 @@ pub fn Composer(id: i64) -> impl IntoView {
             let _ = field.focus();
         }
     };
+    // Opening a conversation puts the agent in its reply box: no Tab presses to get there.
+    Effect::new(move |_| {
+        if let Some(field) = field.get() {
+            let _ = field.focus();
+        }
+    });
     let submit = move || {
         let text = draft.get_untracked();
         if text.trim().is_empty() {

@@ -75,9 +75,16 @@ fn Opened(id: i64) -> impl IntoView {
             entries
         })
     };
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    follow_newest(scroller, Signal::derive(move || entries().len()));
     let read_seq = move || conv.with(|c| c.as_ref().map_or(0, |c| c.visitor_read_seq));
     let typing = move || conv.with(|c| c.as_ref().is_some_and(|c| c.typing_until > desk.now.get()));
     let state = move || conv.with(|c| c.as_ref().map(|c| (c.is_closed(), c.summary.assigned_agent_id)));
+    // Claiming never goes past the agent's capacity (the relay refuses it too).
+    let full = move || {
+        let (load, capacity) = desk.capacity.get();
+        capacity > 0 && load >= capacity
+    };
     view! {
         <section class="conversation-view" aria-label=move || conv.with(|c| c.as_ref().map(|c| shopper_label(&c.summary)))>
             <header class="conversation-head">
@@ -89,13 +96,17 @@ fn Opened(id: i64) -> impl IntoView {
                             <button on:click=move |_| desk.reopen(id)>{text("reopen")}</button>
                         }.into_any(),
                         Some((false, None)) => view! {
-                            <button on:click=move |_| desk.claim(id)>{text("claim")}</button>
-                            <button on:click=move |_| closing.set(true)>{text("close")}</button>
+                            <button data-shortcut="c" disabled=full aria-describedby=move || full().then_some("claim-full")
+                                on:click=move |_| desk.claim(id)>{text("claim")}</button>
+                            <Show when=full>
+                                <span id="claim-full" class="muted">{text("claim-full")}</span>
+                            </Show>
+                            <button data-shortcut="x" on:click=move |_| closing.set(true)>{text("close")}</button>
                         }.into_any(),
                         Some((false, Some(owner))) if owner == my_id => view! {
                             <button on:click=open_transfer>{text("transfer")}</button>
                             <button on:click=move |_| desk.release(id)>{text("release")}</button>
-                            <button on:click=move |_| closing.set(true)>{text("close")}</button>
+                            <button data-shortcut="x" on:click=move |_| closing.set(true)>{text("close")}</button>
                         }.into_any(),
                         Some((false, Some(_))) => view! { <span class="muted">{text("assigned-elsewhere")}</span> }.into_any(),
                     }}
@@ -145,11 +156,14 @@ fn Opened(id: i64) -> impl IntoView {
                     <button class="link" on:click=move |_| closing.set(false)>{text("cancel")}</button>
                 </div>
             </Show>
-            <ol class="lines" aria-label=text("messages") aria-live="polite">
-                <For each=entries key=Entry::key let:entry>
-                    {render(entry, read_seq, id)}
-                </For>
-            </ol>
+            // A focusable scroll box, so the history scrolls by keyboard too; it opens at the newest.
+            <div class="messages" node_ref=scroller tabindex="0" role="log" aria-label=text("messages")>
+                <ol class="lines">
+                    <For each=entries key=Entry::key let:entry>
+                        {render(entry, read_seq, id)}
+                    </For>
+                </ol>
+            </div>
             <Show when=typing>
                 <p class="typing">{text("shopper-typing")}</p>
             </Show>
@@ -157,6 +171,23 @@ fn Opened(id: i64) -> impl IntoView {
         </section>
         <ContextPanel id=id/>
     }
+}
+
+/// Keeps the message list at its newest entry: when it opens, and as entries come while the
+/// agent is at the bottom (reading back further up is never interrupted).
+fn follow_newest(scroller: NodeRef<leptos::html::Div>, count: Signal<usize>) {
+    let seen = StoredValue::new(0usize);
+    Effect::new(move |_| {
+        let now = count.get();
+        let before = seen.get_value();
+        seen.set_value(now);
+        let Some(list) = scroller.get() else { return };
+        let at_bottom = list.scroll_height() - list.scroll_top() - list.client_height() < 80;
+        if before == 0 || (now > before && at_bottom) {
+            // After the new entries are laid out.
+            request_animation_frame(move || list.set_scroll_top(list.scroll_height()));
+        }
+    });
 }
 
 fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'static, id: i64) -> AnyView {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use protocol::ConversationSummary;
+use protocol::{ConversationId, ConversationSummary};
 
 use super::workspace::Shared;
 use super::{elapsed, shopper_label};
@@ -45,6 +45,41 @@ impl Tab {
     }
 }
 
+/// The search box's state: the conversations the relay found for the words typed, or none
+/// while the box is empty. Answers to earlier words are dropped.
+#[derive(Clone, Copy)]
+struct Search {
+    desk: Desk,
+    found: RwSignal<Option<Vec<ConversationId>>>,
+    asked: StoredValue<u32>,
+}
+
+impl Search {
+    fn new(desk: Desk) -> Search {
+        Search { desk, found: RwSignal::new(None), asked: StoredValue::new(0) }
+    }
+
+    fn run(self, words: String) {
+        self.asked.update_value(|n| *n += 1);
+        let asked = self.asked.get_value();
+        if words.trim().is_empty() {
+            self.found.set(None);
+            return;
+        }
+        let encoded: String = js_sys::encode_uri_component(words.trim()).into();
+        let url = self.desk.me.with_value(|m| m.store_url(&format!("conversations?q={encoded}&limit=50")));
+        spawn_local(async move {
+            let Ok(list) = api::get::<Vec<ConversationSummary>>(&url).await else { return };
+            if self.asked.get_value() != asked {
+                return;
+            }
+            let ids = list.iter().map(|c| c.id).collect();
+            self.desk.learn(list);
+            self.found.set(Some(ids));
+        });
+    }
+}
+
 /// How urgent a wait looks: under 30 s, under the deadline, or over it.
 fn wait_class(waited_ms: f64, deadline_secs: u32) -> &'static str {
     if waited_ms < 30_000.0 {
@@ -73,11 +108,18 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
             }
         });
     };
+    let search = Search::new(desk);
     let deadline = move || shared.settings.with(|s| s.as_ref().map_or(60, |s| s.first_reply_secs));
     let list = move || {
         let current = tab.get();
-        let mut convs: Vec<Conv> =
-            desk.conversations.with(|all| all.values().filter(|c| current.holds(c, my_id)).cloned().collect());
+        let found = search.found.get();
+        let mut convs: Vec<Conv> = desk.conversations.with(|all| {
+            all.values()
+                .filter(|c| current.holds(c, my_id))
+                .filter(|c| found.as_ref().is_none_or(|ids| ids.contains(&c.summary.id)))
+                .cloned()
+                .collect()
+        });
         match current {
             // The longest wait first.
             Tab::Queue => convs.sort_by(|a, b| a.waiting_since.total_cmp(&b.waiting_since)),
@@ -110,6 +152,9 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
+            <input type="search" class="conversation-search" aria-label=text("search-conversations")
+                placeholder=text("search-conversations-placeholder")
+                on:input=move |ev| search.run(event_target_value(&ev))/>
             <ul class="conversations">
                 <For each=list key=|c| (c.summary.id, c.unread, c.preview(), c.summary.assigned_agent_id, c.is_closed(), c.summary.follow_up_email.clone()) let:conv>
                     {
@@ -138,7 +183,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
                 </For>
             </ul>
             <Show when=move || list().is_empty()>
-                <p class="empty">{text("inbox-empty")}</p>
+                <p class="empty">{move || text(if search.found.with(Option::is_some) { "search-none" } else { "inbox-empty" })}</p>
             </Show>
         </section>
     }

@@ -7,6 +7,7 @@ mod conversation;
 mod inbox;
 mod install;
 mod settings;
+mod shortcuts;
 mod sign_in;
 mod team;
 mod workspace;
@@ -61,7 +62,7 @@ pub fn elapsed(ms: f64) -> String {
 pub fn clock(ms: f64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
     let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"2-digit".into());
+    let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
     let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
     date.to_locale_time_string_with_options(&crate::i18n::locale(), &options).into()
 }

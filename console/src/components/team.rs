@@ -54,7 +54,10 @@ pub fn TeamPage() -> impl IntoView {
                     <th>{text("team-capacity")}</th><th>{text("team-status")}</th><th>{text("team-active")}</th>
                 </tr></thead>
                 <tbody>
-                    {move || members.get().into_iter().map(|m| view! { <MemberRow m change/> }).collect_view()}
+                    {move || members.get().into_iter().map(|m| {
+                        let own = m.id == desk.my_id();
+                        view! { <MemberRow m own change/> }
+                    }).collect_view()}
                 </tbody>
             </table>
             <AddMember url error reload/>
@@ -67,30 +70,42 @@ fn roles() -> [&'static str; 3] {
     protocol::AgentRole::ALL.map(protocol::AgentRole::as_str)
 }
 
-/// One agent's row: role, capacity, status, and the buttons that change them.
+/// One agent's row: role, capacity, status, and the buttons that change them. On the agent's
+/// own row the role and Deactivate are not offered (nobody demotes or locks out themselves by a
+/// slip); Deactivate asks first, and a new password is typed in a masked field.
 #[component]
-fn MemberRow(m: Member, change: Callback<(i64, Value)>) -> impl IntoView {
+fn MemberRow(m: Member, own: bool, change: Callback<(i64, Value)>) -> impl IntoView {
     let roles = roles();
-    let (on_role, on_capacity, on_active, on_password) = (change, change, change, change);
     let id = m.id;
     let name = m.name.clone();
     let active = m.active;
+    let confirming = RwSignal::new(false);
+    let setting_password = RwSignal::new(false);
+    let role_cell = if own {
+        view! { <span>{text(&format!("role-{}", m.role.as_str()))}</span> }.into_any()
+    } else {
+        view! {
+            <select aria-label=crate::i18n::text_with("role-of", &[("name", name.clone())])
+                on:change=move |ev| change.run((id, json!({ "role": event_target_value(&ev) })))>
+                {roles.iter().map(|r| view! {
+                    <option value=*r selected=m.role.as_str() == *r>{text(&format!("role-{r}"))}</option>
+                }).collect_view()}
+            </select>
+        }
+        .into_any()
+    };
+    let question = crate::i18n::text_with("deactivate-confirm", &[("name", name.clone())]);
     view! {
         <tr class:inactive=!active>
             <td>{m.name.clone()}</td>
             <td>{m.email.clone()}</td>
+            <td>{role_cell}</td>
             <td>
-                <select aria-label=text("team-role") on:change=move |ev| on_role.run((id, json!({ "role": event_target_value(&ev) })))>
-                    {roles.iter().map(|r| view! {
-                        <option value=*r selected=m.role.as_str() == *r>{text(&format!("role-{r}"))}</option>
-                    }).collect_view()}
-                </select>
-            </td>
-            <td>
-                <input type="number" min="1" max="50" aria-label=text("team-capacity") value=m.capacity
+                <input type="number" min="1" max="50" value=m.capacity
+                    aria-label=crate::i18n::text_with("capacity-of", &[("name", name.clone())])
                     on:change=move |ev| {
                         if let Ok(capacity) = event_target_value(&ev).parse::<u32>() {
-                            on_capacity.run((id, json!({ "capacity": capacity })));
+                            change.run((id, json!({ "capacity": capacity })));
                         }
                     }/>
             </td>
@@ -100,19 +115,49 @@ fn MemberRow(m: Member, change: Callback<(i64, Value)>) -> impl IntoView {
                 _ => "status-offline",
             })}</td>
             <td>
-                <button on:click=move |_| on_active.run((id, json!({ "active": !active })))>
-                    {text(if active { "deactivate" } else { "activate" })}
-                </button>
-                " "
-                <button class="link" on:click=move |_| {
-                    let question = crate::i18n::text_with("new-password-for", &[("name", name.clone())]);
-                    let answer = web_sys::window().and_then(|w| w.prompt_with_message(&question).ok().flatten());
-                    if let Some(password) = answer.filter(|p| !p.is_empty()) {
-                        on_password.run((id, json!({ "password": password })));
-                    }
-                }>{text("reset-password")}</button>
+                {(!own).then(|| view! {
+                    <button on:click=move |_| {
+                        if active { confirming.set(true) } else { change.run((id, json!({ "active": true }))) }
+                    }>{text(if active { "deactivate" } else { "activate" })}</button>
+                    " "
+                })}
+                <button class="link" on:click=move |_| setting_password.set(true)>{text("reset-password")}</button>
+                <Show when=move || confirming.get()>
+                    <div class="dialog" role="alertdialog" aria-label=text("deactivate")>
+                        <p>{question.clone()}</p>
+                        <button on:click=move |_| {
+                            confirming.set(false);
+                            change.run((id, json!({ "active": false })));
+                        }>{text("deactivate")}</button>
+                        <button class="link" on:click=move |_| confirming.set(false)>{text("cancel")}</button>
+                    </div>
+                </Show>
+                <Show when=move || setting_password.get()>
+                    <PasswordDialog id name=name.clone() change open=setting_password/>
+                </Show>
             </td>
         </tr>
+    }
+}
+
+/// A new password for one agent, typed in a masked field (never `prompt()`, which shows it).
+#[component]
+fn PasswordDialog(id: i64, name: String, change: Callback<(i64, Value)>, open: RwSignal<bool>) -> impl IntoView {
+    let password = RwSignal::new(String::new());
+    let label = crate::i18n::text_with("new-password-for", &[("name", name)]);
+    let title = label.clone();
+    view! {
+        <form class="dialog stacked" role="dialog" aria-label=title on:submit=move |ev| {
+            ev.prevent_default();
+            open.set(false);
+            change.run((id, json!({ "password": password.get_untracked() })));
+        }>
+            <label><span>{label}</span>
+                <input type="password" autocomplete="new-password" minlength="8" required
+                    on:input=move |ev| password.set(event_target_value(&ev))/></label>
+            <button type="submit">{text("set-password")}</button>
+            <button type="button" class="link" on:click=move |_| open.set(false)>{text("cancel")}</button>
+        </form>
     }
 }
 

@@ -11,6 +11,7 @@ use super::conversation::ConversationView;
 use super::inbox::{Inbox, Tab};
 use super::install::InstallPage;
 use super::settings::SettingsPage;
+use super::shortcuts::Shortcuts;
 use super::team::TeamPage;
 use crate::alerts;
 use crate::api::{self, Canned, Me, Settings};
@@ -173,8 +174,11 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
             {move || match page.get() {
                 Page::Inbox => view! {
                     <main class="inbox-page">
+                        // Every page has one level-one heading; the inbox's is for screen readers.
+                        <h1 class="visually-hidden">{text("page-inbox")}</h1>
                         <Inbox tab=tab/>
                         <ConversationView/>
+                        <Shortcuts/>
                     </main>
                 }.into_any(),
                 Page::Team => view! { <TeamPage/> }.into_any(),

@@ -99,17 +99,6 @@ async fn store_key(parts: &mut Parts, state: &Arc<AppState>) -> Result<String> {
     params.into_iter().find(|(name, _)| name == "key").map(|(_, key)| key).ok_or_else(|| Error::unknown_store(""))
 }
 
-/// The signed-in agent, whatever their store: the extractor of `/api/session`.
-pub struct SignedIn(pub AgentRecord);
-
-impl FromRequestParts<Arc<AppState>> for SignedIn {
-    type Rejection = Error;
-
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
-        signed_in(state, &parts.headers).await.map(SignedIn)
-    }
-}
-
 /// The bearer token of `Authorization: Bearer TOKEN`, when the request carries a non-empty one.
 fn bearer(headers: &HeaderMap) -> Option<String> {
     headers
@@ -126,6 +115,13 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 /// leave exactly those alone.
 pub fn session_token(headers: &HeaderMap) -> Option<String> {
     bearer(headers).or_else(|| session_cookie(headers))
+}
+
+/// The signed-in agent when the request carries a live session, else none (never 401): the
+/// console's first look, which should not log an error before anyone signed in.
+pub async fn signed_in_if_any(state: &AppState, headers: &HeaderMap) -> Result<Option<AgentRecord>> {
+    let Some(token) = session_token(headers) else { return Ok(None) };
+    Ok(state.store.agent_by_session(&session_token_hash(&token), SESSION_MAX_IDLE_MS).await?)
 }
 
 /// The signed-in agent, whatever their store (401 without a live session).

@@ -30,6 +30,8 @@ use crate::state::AppState;
 pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState>>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/favicon.ico", get(favicon))
+        .route("/favicon.svg", get(favicon))
         .route("/", get(|| async { Redirect::temporary("/demo/") }))
         .route("/widget.js", get(assets::loader))
         .route("/assets/{*path}", get(assets::widget_file))
@@ -61,6 +63,15 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .layer(axum::middleware::from_fn(caller::csrf_guard))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The relay's icon (a chat bubble), for the console's tab and any page's `/favicon.ico`.
+async fn favicon() -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+    ];
+    (headers, include_str!("favicon.svg")).into_response()
 }
 
 /// The store with this public key, or `unknown_store`.

@@ -10,7 +10,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::body::JsonBody;
-use super::caller::{session_token, SignedIn};
+use super::caller::session_token;
 use crate::auth::{
     check_credentials, new_session_token, session_token_hash, SignIn, SESSION_COOKIE, SESSION_MAX_IDLE_MS,
 };
@@ -94,9 +94,25 @@ pub async fn sign_in(
     Ok(response)
 }
 
-/// `GET /api/session`
-pub async fn current(State(state): State<Arc<AppState>>, SignedIn(agent): SignedIn) -> Result<Json<serde_json::Value>> {
-    Ok(Json(me_json(&state, &agent).await?))
+/// The query of `GET /api/session`.
+#[derive(Deserialize)]
+pub struct Probe {
+    /// `?probe=1`: answer 200 `null` when nobody is signed in, instead of 401.
+    #[serde(default)]
+    probe: Option<String>,
+}
+
+/// `GET /api/session` (401 without a session) or `GET /api/session?probe=1` (200 `null`).
+pub async fn current(
+    State(state): State<Arc<AppState>>,
+    Query(probe): Query<Probe>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>> {
+    match super::caller::signed_in_if_any(&state, &headers).await? {
+        Some(agent) => Ok(Json(me_json(&state, &agent).await?)),
+        None if probe.probe.is_some() => Ok(Json(serde_json::Value::Null)),
+        None => Err(Error::not_authenticated("sign in first")),
+    }
 }
 
 /// `DELETE /api/session`: the session ends on the server, and the cookie is cleared.
