@@ -190,3 +190,65 @@ async fn an_owner_never_locks_themselves_out_and_deactivating_or_a_new_password_
     .await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn settings_show_a_live_widget_preview_hours_by_day_and_a_list_of_time_zones() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent_as("demo", "Olga", "owner").await;
+    let db = t.relay.state().store.clone();
+    let store = db.store_by_key("demo").await.unwrap().unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        sign_in(&client, &base, &email, &password).await?;
+        find(&client, "//nav/button[normalize-space()='Settings']").await?.click().await?;
+        // Always open to begin with: no day ticked.
+        let day = |name: &str| format!("//div[@role='group'][@aria-label='{name}']");
+        find(&client, &format!("{}//span[normalize-space()='Closed']", day("Monday"))).await?;
+        for name in ["Monday", "Tuesday"] {
+            find(&client, &format!("{}//input[@type='checkbox']", day(name))).await?.click().await?;
+            find(&client, &format!("{}//input[@type='time'][@aria-label='Opens on {name}']", day(name))).await?;
+        }
+        // The time zone field offers the browser's list of zones as the owner types.
+        find(&client, "//datalist[@id='time-zones']/option[@value='Europe/Paris']").await?;
+        let zone = find(&client, "//label[span[normalize-space()='Time zone']]/input[@list='time-zones']").await?;
+        zone.clear().await?;
+        zone.send_keys("Europe/Paris").await?;
+        // The colour has a code beside the swatch; the preview follows colour, corner and greeting
+        // as they are typed, with text that stays readable on the colour.
+        let hex = find(&client, "//label[span[normalize-space()='Colour code']]/input").await?;
+        hex.clear().await?;
+        hex.send_keys("#ffd400").await?;
+        find(&client, "//label[span[normalize-space()='Greeting']]/textarea").await?.send_keys("Bonjour !").await?;
+        find(&client, "//label[span[normalize-space()='Launcher position']]/select/option[@value='left']")
+            .await?
+            .click()
+            .await?;
+        let look = eventually("the preview redrawn", || async {
+            let look = client
+                .execute(
+                    "const h = getComputedStyle(document.querySelector('.pv-head')); \
+                     return [h.backgroundColor, h.color, document.querySelector('.pv-bubble').textContent, \
+                             document.querySelector('.pv-page').classList.contains('pv-left')];",
+                    vec![],
+                )
+                .await?;
+            let look: (String, String, String, bool) = serde_json::from_value(look)?;
+            Ok((look.0 == "rgb(255, 212, 0)" && look.3).then_some(look))
+        })
+        .await?;
+        ensure!(look.1 == "rgb(29, 29, 31)", "dark text on yellow: {look:?}");
+        ensure!(look.2 == "Bonjour !", "the greeting typed: {look:?}");
+        assert_accessible(&client, "body", "the settings page").await?;
+        save_screenshot(&client, "console-settings").await?;
+        find(&client, "//button[normalize-space()='Save']").await?.click().await?;
+        find(&client, "//p[@role='status'][normalize-space()='Saved.']").await?;
+        let saved = db.settings(store.id).await?;
+        ensure!(saved.hours.as_deref() == Some("mon-tue 09:00-17:00"), "{:?}", saved.hours);
+        ensure!(saved.timezone == "Europe/Paris", "{}", saved.timezone);
+        ensure!(saved.colour == "#ffd400" && saved.position == "left", "{saved:?}");
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}

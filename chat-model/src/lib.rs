@@ -11,6 +11,8 @@
 //!
 //! No browser, no runtime: `cargo test` runs the model on the host.
 
+pub mod look;
+
 use protocol::{ErrorCode, Message, Role, ServerFrame};
 
 /// Where one of this client's own messages stands.

@@ -9,6 +9,7 @@ mod alerts;
 mod api;
 mod components;
 mod desk;
+mod hours;
 mod i18n;
 
 use leptos::prelude::*;

@@ -73,32 +73,10 @@ pub fn greeting(text: Option<&str>) -> Result<Option<String>, String> {
 
 /// Checks a widget colour: `#rrggbb` (returned in lower case).
 pub fn colour(text: &str) -> Result<String, String> {
-    let hex = text.strip_prefix('#').unwrap_or("");
-    if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !chat_model::look::is_colour(text) {
         return Err(format!("{text:?} is not a colour like #1f5eff"));
     }
     Ok(text.to_ascii_lowercase())
-}
-
-/// The text colour that reads best on a widget colour (`#rrggbb`): white, or the widget's
-/// near-black, whichever has the higher WCAG contrast. The widget and the loader take it from
-/// the relay, so neither carries the arithmetic.
-pub fn text_on(colour: &str) -> &'static str {
-    let channel = |i: usize| {
-        let c = f64::from(colour.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).unwrap_or(0)) / 255.0;
-        if c <= 0.04045 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    // #1d1d1f has a relative luminance of about 0.012.
-    if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.062 {
-        "#fff"
-    } else {
-        "#1d1d1f"
-    }
 }
 
 /// Checks a launcher corner: `right` or `left`.
@@ -136,15 +114,6 @@ pub fn origin(text: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_on_the_accent_stays_readable() {
-        assert_eq!(text_on("#1f5eff"), "#fff");
-        assert_eq!(text_on("#0a7d5a"), "#fff");
-        assert_eq!(text_on("#ffd400"), "#1d1d1f");
-        assert_eq!(text_on("#f5f5f5"), "#1d1d1f");
-        assert_eq!(text_on("#zz"), "#fff");
-    }
 
     #[test]
     fn capacity_is_one_to_fifty() {

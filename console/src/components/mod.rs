@@ -6,10 +6,12 @@ mod context_panel;
 mod conversation;
 mod inbox;
 mod install;
+mod preview;
 mod settings;
 mod shortcuts;
 mod sign_in;
 mod team;
+mod week_editor;
 mod workspace;
 
 pub use sign_in::SignIn;

@@ -5,10 +5,24 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::preview::WidgetPreview;
+use super::week_editor::WeekEditor;
 use super::workspace::Shared;
 use crate::api::{self, Settings};
 use crate::desk::Desk;
 use crate::i18n::text;
+
+/// Every IANA time zone the browser knows, for the searchable time zone field.
+fn time_zones() -> Vec<String> {
+    let intl = js_sys::Reflect::get(&js_sys::global(), &"Intl".into()).ok();
+    let list = intl.and_then(|intl| {
+        let supported = js_sys::Reflect::get(&intl, &"supportedValuesOf".into()).ok()?;
+        let supported: js_sys::Function = wasm_bindgen::JsCast::dyn_into(supported).ok()?;
+        supported.call1(&intl, &"timeZone".into()).ok()
+    });
+    let list: Option<js_sys::Array> = list.and_then(|l| wasm_bindgen::JsCast::dyn_into(l).ok());
+    list.map(|l| l.iter().filter_map(|z| z.as_string()).collect()).unwrap_or_default()
+}
 
 /// The settings form.
 #[component]
@@ -58,11 +72,18 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <main class="admin-page">
             <h1>{text("page-settings")}</h1>
+            <div class="settings-layout">
+            <WidgetPreview form/>
             <form class="stacked" on:submit=save>
                 {text_field("settings-name", |s| s.name.clone(), |s, v| s.name = v)}
-                <label><span>{text("settings-colour")}</span>
-                    <input type="color" prop:value=move || form.with(|f| f.colour.clone())
-                        on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
+                <div class="colour" role="group" aria-label=text("settings-colour")>
+                    <label><span>{text("settings-colour")}</span>
+                        <input type="color" class="swatch" prop:value=move || form.with(|f| f.colour.clone())
+                            on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
+                    <label><span>{text("settings-colour-hex")}</span>
+                        <input class="hex" maxlength="7" spellcheck="false" prop:value=move || form.with(|f| f.colour.clone())
+                            on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
+                </div>
                 <label><span>{text("settings-position")}</span>
                     <select on:change=move |ev| form.update(|f| f.position = event_target_value(&ev))>
                         <option value="right" selected=move || form.with(|f| f.position == "right")>{text("position-right")}</option>
@@ -78,9 +99,14 @@ pub fn SettingsPage() -> impl IntoView {
                                 form.update(|f| f.first_reply_secs = secs);
                             }
                         }/></label>
-                {text_field("settings-hours", |s| s.hours.clone().unwrap_or_default(), |s, v| s.hours = Some(v))}
-                <p class="hint">{text("settings-hours-hint")}</p>
-                {text_field("settings-timezone", |s| s.timezone.clone(), |s, v| s.timezone = v)}
+                <WeekEditor hours=Signal::derive(move || form.with(|f| f.hours.clone()))
+                    on_change=Callback::new(move |hours| form.update(|f| f.hours = hours))/>
+                <label><span>{text("settings-timezone")}</span>
+                    <input list="time-zones" autocomplete="off" prop:value=move || form.with(|f| f.timezone.clone())
+                        on:input=move |ev| form.update(|f| f.timezone = event_target_value(&ev))/></label>
+                <datalist id="time-zones">
+                    {time_zones().into_iter().map(|zone| view! { <option value=zone></option> }).collect_view()}
+                </datalist>
                 <label><span>{text("settings-retention")}</span>
                     <input type="number" min="1" max="36500"
                         prop:value=move || form.with(|f| f.retention_days.map(|d| d.to_string()).unwrap_or_default())
@@ -100,6 +126,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </Show>
                 <button type="submit">{text("save")}</button>
             </form>
+            </div>
         </main>
     }
 }

@@ -103,7 +103,7 @@ async fn widget_settings(
     let available = crate::bot::away::nobody_there(&state.bot, store.id).await?.is_none();
     let settings = serde_json::json!({
         "key": store.key, "name": look.name, "greeting": look.greeting,
-        "colour": look.colour, "text_colour": crate::fields::text_on(&look.colour),
+        "colour": look.colour, "text_colour": chat_model::look::text_on(&look.colour),
         "position": look.position, "available": available,
     });
     Ok(with_cors(Json(settings).into_response(), &headers))
