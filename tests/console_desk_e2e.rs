@@ -90,6 +90,11 @@ async fn an_agent_works_the_inbox_by_keyboard_and_sees_what_matters() {
         .await?;
         ensure!(at_bottom, "the history should overflow, or the scroll test proves nothing");
         ensure!(focused(&client).await? == "TEXTAREA Reply", "focus on open: {}", focused(&client).await?);
+        // At 1024 px the actions keep their words on one line.
+        let release =
+            find(&client, "//div[contains(@class,'actions')]/button[normalize-space()='Release to queue']").await?;
+        let (_, _, _, height) = release.rectangle().await?;
+        ensure!(height < 40.0, "Release to queue wraps: {height} px");
         // The history itself takes focus, so it scrolls by keyboard.
         let tabindex = find(&client, "//div[@role='log']").await?.attr("tabindex").await?;
         ensure!(tabindex.as_deref() == Some("0"), "{tabindex:?}");
@@ -149,7 +154,18 @@ async fn an_owner_never_locks_themselves_out_and_deactivating_or_a_new_password_
     let store = db.store_by_key("demo").await.unwrap().unwrap();
     let base = t.base.clone();
     with_browser(|client| async move {
+        client.set_window_size(1024, 700).await?;
         sign_in(&client, &base, &email, &password).await?;
+        // At 1024 px an owner's top bar, with every page, stays one row with nothing cut.
+        let bar = client
+            .execute(
+                "const t = document.querySelector('header.top'), n = t.querySelector('nav'); \
+                 return [t.getBoundingClientRect().height, n.scrollWidth - n.clientWidth];",
+                vec![],
+            )
+            .await?;
+        let (height, hidden): (f64, f64) = serde_json::from_value(bar)?;
+        ensure!(height < 60.0 && hidden <= 0.0, "top bar {height} px high, {hidden} px of pages hidden");
         find(&client, "//nav/button[normalize-space()='Team']").await?.click().await?;
         let own = find(&client, "//tr[td[normalize-space()='Olga']]").await?;
         // Her own row: no role picker, no Deactivate.
@@ -247,6 +263,48 @@ async fn settings_show_a_live_widget_preview_hours_by_day_and_a_list_of_time_zon
         ensure!(saved.hours.as_deref() == Some("mon-tue 09:00-17:00"), "{:?}", saved.hours);
         ensure!(saved.timezone == "Europe/Paris", "{}", saved.timezone);
         ensure!(saved.colour == "#ffd400" && saved.position == "left", "{saved:?}");
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_console_speaks_arabic_right_to_left() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Noor").await;
+    let base = t.base.clone();
+    browser::with_browser_in("ar", |client| async move {
+        client.goto(&format!("{base}/console/")).await?;
+        find(&client, &browser::console::labelled_input("البريد الإلكتروني")).await?.send_keys(&email).await?;
+        find(&client, &browser::console::labelled_input("كلمة المرور")).await?.send_keys(&password).await?;
+        find(&client, "//button[normalize-space()='تسجيل الدخول']").await?.click().await?;
+        find(&client, "//div[@role='tablist']").await?;
+        let page =
+            client.execute("return [document.documentElement.lang, document.documentElement.dir];", vec![]).await?;
+        ensure!(page == serde_json::json!(["ar", "rtl"]), "the page is {page}");
+
+        let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
+        let question = "هل يتوفر هذا القميص بمقاس كبير؟";
+        shopper.send("q1", question).await?;
+        open_tab(&client, "محادثاتي").await?;
+        listed_with(&client, question).await?.click().await?;
+        find(&client, &format!("//div[@role='log']//p[normalize-space()='{question}']")).await?;
+        // Mirrored: the inbox is on the right of the conversation, and the message reads right
+        // to left.
+        let layout = client
+            .execute(
+                "const i = document.querySelector('.inbox').getBoundingClientRect(), \
+                       c = document.querySelector('.conversation-view').getBoundingClientRect(); \
+                 return [i.left > c.left, getComputedStyle(document.querySelector('.line .text')).direction];",
+                vec![],
+            )
+            .await?;
+        ensure!(layout == serde_json::json!([true, "rtl"]), "layout {layout}");
+        find(&client, "//textarea[@aria-label='الرد']").await?;
+        assert_accessible(&client, "body", "the Arabic console").await?;
+        save_screenshot(&client, "console-ar").await?;
         Ok(())
     })
     .await;

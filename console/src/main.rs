@@ -43,5 +43,10 @@ fn App() -> impl IntoView {
 }
 
 fn main() {
+    // The page takes the UI's language and direction: Arabic reads right to left.
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", &i18n::locale());
+        let _ = root.set_attribute("dir", i18n::dir());
+    }
     leptos::mount::mount_to_body(App);
 }

@@ -196,7 +196,7 @@ fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'stati
         Entry::Note(note) => view! {
             <li class="note">
                 <span class="author">{text("note-by")} " " {note.agent_name}</span>
-                <p class="text">{note.text}</p>
+                <p class="text" dir="auto">{note.text}</p>
                 <span class="meta">{clock(note.at as f64)}</span>
             </li>
         }
@@ -227,7 +227,7 @@ fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'stati
             view! {
                 <li class=class>
                     <span class="author">{author}</span>
-                    <p class="text">{line.text}</p>
+                    <p class="text" dir="auto">{line.text}</p>
                     <span class="meta">
                         {clock(line.at)}
                         {mine.then(|| view! { " · " <span class="delivery">{state}</span> })}

@@ -169,7 +169,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
                                     class:unread=has_unread
                                     on:click=move |_| desk.open(id)>
                                     <span class="who">{shopper_label(&conv.summary)}</span>
-                                    <span class="preview">{conv.preview()}</span>
+                                    <span class="preview" dir="auto">{conv.preview()}</span>
                                     {waiting.then(|| view! {
                                         <span class=move || wait_class(desk.now.get() - since, deadline())>
                                             {move || elapsed(desk.now.get() - since)}
