@@ -1,8 +1,6 @@
-//! Figures for the walking skeleton, printed, not asserted (`cargo xtask bench` runs this after
-//! printing the asset sizes):
+//! Figures for the chat itself, printed, not asserted (`cargo xtask bench` runs this; the
+//! widget's page cost and tap figures are `page_bench`'s):
 //! - shopper → agent latency p50/p99 over 1,000 messages on loopback;
-//! - in headless Chromium, the time from a click on the launcher to a usable panel (the composer
-//!   focused), cold (fresh profile, nothing cached) and warm (reload, assets cached);
 //! - in headless Chromium, the time from "Sign in" in the agents' console to a usable inbox (the
 //!   socket signed in and the waiting conversation listed), cold and warm.
 
@@ -32,7 +30,6 @@ async fn main() -> Result<()> {
     relay.state().store.add_agent("demo", "bench@demo.test", "Bench", protocol::AgentRole::Agent, &hash).await?;
 
     latency(&base).await?;
-    click_to_panel(&base).await?;
     sign_in_to_inbox(&base).await?;
     relay.shutdown().await
 }
@@ -60,47 +57,6 @@ async fn latency(base: &str) -> Result<()> {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// Clicks the launcher as soon as the page is loaded and waits, inside the page, until the
-/// composer has focus; returns the milliseconds in between.
-const MEASURE_CLICK: &str = r#"
-const done = arguments[arguments.length - 1];
-const find = () => document.getElementById('parley-chat');
-const go = () => {
-  const root = find().shadowRoot;
-  const start = performance.now();
-  root.querySelector('button.pl-launch').click();
-  const poll = () => {
-    const a = root.activeElement;
-    if (a && a.tagName === 'TEXTAREA') done(performance.now() - start); else requestAnimationFrame(poll);
-  };
-  poll();
-};
-const wait = () => (find() && find().shadowRoot.querySelector('button.pl-launch')) ? go() : setTimeout(wait, 5);
-wait();
-"#;
-
-async fn click_to_panel(base: &str) -> Result<()> {
-    let browser = browser::Browser::start().await?;
-    let client = browser.client.clone();
-    let result: Result<(f64, f64)> = async {
-        client.goto(&format!("{base}/demo/")).await?;
-        let first_click = client.execute_async(MEASURE_CLICK, vec![]).await?.as_f64().context("first click")?;
-        // The loader starts fetching when the browser is idle; a shopper who clicks before that
-        // waits for the whole load: from the loader's start (Parley.t0) to the widget mounted.
-        let load = client.execute("return Parley.loaded - Parley.t0;", vec![]).await?.as_f64().context("load time")?;
-        client.refresh().await?;
-        let warm = client.execute_async(MEASURE_CLICK, vec![]).await?.as_f64().context("warm figure")?;
-        Ok((load + first_click, warm))
-    }
-    .await;
-    browser.close().await;
-    let (cold, warm) = result?;
-    println!("== launcher click to usable panel, headless Chromium, loopback ==");
-    println!("cold {cold:.0} ms (empty cache, clicked before the idle prefetch: fetch, compile, mount, open)");
-    println!("warm {warm:.0} ms (reload, widget cached)");
-    Ok(())
 }
 
 /// Fills the console's sign-in form, clicks "Sign in" and waits, inside the page, until the

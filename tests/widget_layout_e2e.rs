@@ -52,7 +52,7 @@ async fn the_widget_downloads_at_idle_but_runs_only_when_the_shopper_reaches_for
             Ok((fetched == true).then_some(()))
         })
         .await?;
-        let loaded = client.execute("return Parley.loaded;", vec![]).await?;
+        let loaded = client.execute("return !!Parley.loaded;", vec![]).await?;
         ensure!(loaded == false, "the widget ran before anyone reached for it");
         ensure!(hub.live_sockets() == 0, "a socket was opened before the chat was");
         // Pointing at the launcher starts it; still no socket until the chat opens.
@@ -87,12 +87,13 @@ async fn a_cold_tap_shows_a_spinner_and_the_panels_frame_before_the_widget_is_re
             Ok((shown == true).then_some(()))
         })
         .await?;
-        // In the same task as the tap: the frame is there before any wasm could have run.
+        // In the same task as the tap: the frame is there, and the widget waits for it to be on
+        // screen before it starts (its start would hold the frame off the screen).
         let at_tap = widget_js(
             &client,
             "const b = root.querySelector('button.pl-launch'); b.click(); \
              const f = root.querySelector('.pl-frame'); \
-             return [Parley.loaded === false, b.classList.contains('is-loading'), !!f, \
+             return [!Parley.loaded && Parley.t0 === undefined, b.classList.contains('is-loading'), !!f, \
                      f && getComputedStyle(f).position, f && f.getBoundingClientRect().height];",
         )
         .await?;

@@ -7,7 +7,7 @@
 ((w, d) => {
   if (w.Parley) return;
   const s = d.currentScript, base = new URL(s.src).origin, store = s.getAttribute('data-store');
-  const P = w.Parley = { store, relay: base, wantOpen: false, loaded: false };
+  const P = w.Parley = { store, relay: base };
   // Split at run time, so that no minifier folds the names the relay fills in.
   const [js, wasm, css] = '__PARLEY_JS__|__PARLEY_WASM__|__PARLEY_CSS__'.split('|'), at = base + '/assets/';
   if (!js) return console.error('Parley: no widget built');
@@ -36,8 +36,7 @@
       btn.style.color = text;
     }
     if (corner) left = corner == 'left';
-    btn.style.right = left ? 'auto' : '';
-    btn.style.left = left ? '20px' : '';
+    btn.classList.toggle('is-left', !!left);
   };
   dress(remembered('look').split('|'));
   let glue, module, started;
@@ -57,7 +56,6 @@
       .then(([m, compiled]) => m.default({ module_or_path: compiled }))
       .catch((e) => { started = glue = 0; console.error('Parley:', e); });
   };
-  // The panel's frame while the widget loads: header and grey lines (the name is text, never HTML).
   // The panel's frame while the widget loads, drawn by the stylesheet: the header with the
   // store's name (an attribute, never HTML) and grey lines.
   const frame = () => {
@@ -75,12 +73,14 @@
     btn.classList.add('is-loading');
     btn.ariaBusy = 'true';
     frame();
-    start();
+    // Let the frame reach the screen before the widget's start takes the main thread.
+    requestAnimationFrame(() => setTimeout(start));
   };
   btn.onclick = P.open;
-  btn.onpointerenter = btn.onfocus = start;
-  // A press the widget starts under counts as the tap it becomes: the click would be lost.
-  btn.onpointerdown = () => start(P.pressed = true);
+  // A mouse on its way starts the widget; a finger opens at once (its click comes late).
+  btn.onfocus = start;
+  btn.onpointerenter = (e) => e.pointerType != 'touch' && start();
+  btn.onpointerdown = P.open;
   // Single-page shops change the address without a load: the widget hears of every change.
   for (const m of ['pushState', 'replaceState']) {
     const original = history[m];

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod cdp;
 pub mod console;
 
 use std::future::Future;

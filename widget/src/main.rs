@@ -125,8 +125,7 @@ fn main() {
 /// remembered or fetched), if it dressed it.
 fn worn_look(button: &web_sys::HtmlElement) -> Option<(String, &'static str, String)> {
     let style = button.style();
-    let left = style.get_property_value("left").is_ok_and(|l| l == "20px");
-    let corner = if left { "left" } else { "right" }.to_owned();
+    let corner = if button.class_list().contains("is-left") { "left" } else { "right" }.to_owned();
     let colour = style.get_property_value("background-color").ok().filter(|c| !c.is_empty());
     let dark_text = style.get_property_value("color").is_ok_and(|c| c == "rgb(29, 29, 31)");
     Some((colour.unwrap_or_else(|| "#1f5eff".into()), if dark_text { "#1d1d1f" } else { "#fff" }, corner))

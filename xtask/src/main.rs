@@ -39,8 +39,8 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
-    /// Print the size and speed figures (loader, widget, click-to-panel, latency, FAQ search,
-    /// victim latency under attack, load).
+    /// Print the size and speed figures (loader, widget, the widget's page cost and tap on a
+    /// slow phone, latency, FAQ search, victim latency under attack, load).
     Bench,
 }
 
@@ -165,6 +165,8 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     println!("loader widget.js   raw {raw:>7}  gzip {gz:>6}  (target: 1.5 KB gzip)");
     print_sizes("widget", &widget::find_files(&widget::dist_dir(root))?, "100 KB brotli")?;
     print_sizes("console", &widget::find_files(&widget::console_dist_dir(root))?, "400 KB brotli")?;
+    // What the widget costs a product page, and a tap on it, on an emulated slow phone.
+    run(cargo(root, tools).args(["run", "--release", "--example", "page_bench"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
     // A victim store's latency while a stranger floods sign-ins, half-sent requests, long
