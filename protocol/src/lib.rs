@@ -43,6 +43,7 @@ mod error;
 mod model;
 mod server;
 mod visitor;
+mod widget_frame;
 
 pub use agent::*;
 pub use api::*;
@@ -50,6 +51,7 @@ pub use error::*;
 pub use model::*;
 pub use server::*;
 pub use visitor::*;
+pub use widget_frame::*;
 
 /// Reads one text frame as a `T`, telling apart oversized, malformed and unknown-type frames so
 /// that the sender gets a precise error. `known_types` is `T::TYPES`.

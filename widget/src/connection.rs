@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chat_model::Chat;
 use leptos::prelude::*;
-use protocol::{Role, ServerFrame, VisitorFrame};
+use protocol::{Role, ServerFrame, VisitorFrame, WidgetFrame};
 
 use crate::storage;
 
@@ -163,9 +163,10 @@ impl Connection {
     }
 
     fn receive(self, text: &str) {
-        let frame: ServerFrame = match serde_json::from_str(text) {
-            Ok(frame) => frame,
-            Err(_) => return,
+        // Only the kinds a widget acts on are decoded (see protocol::WidgetFrame).
+        let Some(frame) = serde_json::from_str::<WidgetFrame>(text).ok().and_then(WidgetFrame::into_server_frame)
+        else {
+            return;
         };
         match frame {
             ServerFrame::VisitorWelcome { token, store, conversation_id, .. } => {
@@ -221,8 +222,8 @@ impl Connection {
             ServerFrame::Read { .. } => self.messages.update(|chat| {
                 chat.apply(&frame);
             }),
-            ServerFrame::Error { code, ref message, .. } => {
-                web_sys::console::warn_1(&format!("Parley: {code:?}: {message}").into());
+            ServerFrame::Error { ref message, .. } => {
+                web_sys::console::warn_1(&format!("Parley: {message}").into());
                 let effects = self.messages.try_update(|chat| chat.apply(&frame)).unwrap_or_default();
                 if let Some(resend) = effects.resend {
                     // The relay was busy (or we were too fast): the same message, after its wait.
