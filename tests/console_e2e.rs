@@ -6,7 +6,7 @@ mod common;
 
 use anyhow::{ensure, Result};
 use browser::console::{find, labelled_input, listed_with, open_tab, reply_box, require_built_console, sign_in};
-use browser::{eventually, save_screenshot, with_browser};
+use browser::{assert_accessible, eventually, save_screenshot, with_browser};
 use common::TestRelay;
 use fantoccini::key::Key;
 use fantoccini::Locator;
@@ -42,6 +42,7 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         find(&client, "//button[normalize-space()='Sign in']").await?.click().await?;
         let alert = find(&client, "//p[@role='alert']").await?;
         ensure!(alert.text().await?.contains("Wrong email or password"), "{}", alert.text().await?);
+        assert_accessible(&client, "body", "the sign-in page with its error").await?;
 
         sign_in(&client, &base, &email, &password).await?;
         // A plain agent has the inbox and nothing of the store's management.
@@ -215,6 +216,7 @@ async fn an_owner_manages_canned_replies_settings_and_finds_the_script_tag() {
         let store = db.store_by_key("demo").await?.expect("the demo store");
         let saved = db.canned_replies(store.id).await?;
         ensure!(saved.len() == 1 && saved[0].text == "Thank you, {shopper_name}!", "{saved:?}");
+        assert_accessible(&client, "body", "the canned replies page").await?;
 
         // The greeting, saved in Settings, is what the widget gets.
         find(&client, "//nav/button[normalize-space()='Settings']").await?.click().await?;
@@ -236,6 +238,7 @@ async fn an_owner_manages_canned_replies_settings_and_finds_the_script_tag() {
         let expected = format!(r#"<script src="{base}/widget.js" data-store="demo" async></script>"#);
         ensure!(tag == expected, "{tag}");
         find(&client, "//button[normalize-space()='Copy']").await?;
+        assert_accessible(&client, "body", "the install page").await?;
         Ok(())
     })
     .await;
