@@ -164,8 +164,7 @@ impl Connection {
 
     fn receive(self, text: &str) {
         // Only the kinds a widget acts on are decoded (see protocol::WidgetFrame).
-        let Some(frame) = serde_json::from_str::<WidgetFrame>(text).ok().and_then(WidgetFrame::into_server_frame)
-        else {
+        let Some(frame) = WidgetFrame::decode(text).and_then(WidgetFrame::into_server_frame) else {
             return;
         };
         match frame {
