@@ -26,6 +26,10 @@ struct Cli {
     /// The relay binary.
     #[arg(long, global = true, default_value = "target/release/relay")]
     relay_bin: String,
+    /// Run the relay on these CPUs only (`taskset` list, e.g. `0`) and the generator on the
+    /// others, so that on a small machine the generator can offer more than the relay takes.
+    #[arg(long, global = true)]
+    relay_cpus: Option<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -41,6 +45,9 @@ enum Scenario {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Some(cpus) = &cli.relay_cpus {
+        process::split_cpus(cpus)?;
+    }
     match cli.scenario {
         Scenario::FirstReplies(args) => first_replies::run(&cli.relay_bin, args).await,
         Scenario::Throughput(args) => throughput::run(&cli.relay_bin, args).await,

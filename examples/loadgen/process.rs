@@ -10,6 +10,27 @@ use parley::VisitorClient;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::Semaphore;
 
+/// The CPUs relays run on, when [`split_cpus`] was called.
+static RELAY_CPUS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Runs every relay started from now on on `relay_cpus` (a `taskset` list) and moves this
+/// generator's threads to the other CPUs.
+pub fn split_cpus(relay_cpus: &str) -> Result<()> {
+    let count = std::thread::available_parallelism()?.get();
+    let relay: Vec<usize> = relay_cpus.split(',').map(|c| c.trim().parse()).collect::<Result<_, _>>()?;
+    let others: Vec<String> = (0..count).filter(|c| !relay.contains(c)).map(|c| c.to_string()).collect();
+    if others.is_empty() || relay.iter().any(|c| *c >= count) {
+        bail!("--relay-cpus {relay_cpus}: this machine has CPUs 0 to {}; leave one for the generator", count - 1);
+    }
+    let pid = std::process::id().to_string();
+    let status = std::process::Command::new("taskset").args(["-a", "-p", "-c", &others.join(","), &pid]).output()?;
+    if !status.status.success() {
+        bail!("taskset failed: {}", String::from_utf8_lossy(&status.stderr));
+    }
+    RELAY_CPUS.set(relay_cpus.to_owned()).ok();
+    Ok(())
+}
+
 /// The agents' password in every run.
 pub const PASSWORD: &str = "load-password";
 
@@ -50,7 +71,16 @@ impl RelayProcess {
             }
         }
         let big = "100000000";
-        let mut child = tokio::process::Command::new(bin)
+        let mut command = match RELAY_CPUS.get() {
+            // taskset runs the relay in its own place: the pid is the relay's.
+            Some(cpus) => {
+                let mut pinned = tokio::process::Command::new("taskset");
+                pinned.args(["-c", cpus, bin]);
+                pinned
+            }
+            None => tokio::process::Command::new(bin),
+        };
+        let mut child = command
             .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
             .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
             .args(["--message-burst", big])

@@ -185,7 +185,15 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
         "2",
     ]))?;
     // Rates, a crowd, a wave of openings, overload and idle memory, every message fsynced.
-    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "throughput"]))
+    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "throughput"]))?;
+    // Overload the generator can offer: the relay on one CPU, the generator on the other.
+    run(cargo(root, tools).args(["run", "--release", "--example", "loadgen", "--", "--relay-cpus", "0"]).args([
+        "throughput",
+        "--parts",
+        "ramp",
+        "--rates",
+        "2000,5000,10000",
+    ]))
 }
 
 /// Prints the raw, gzip and brotli sizes of one app's JS, wasm and CSS, and their total.
