@@ -29,7 +29,7 @@ impl Host {
             store: field(&global, "store").as_string()?,
             relay: field(&global, "relay").as_string()?,
             root: field(&global, "root").dyn_into().ok()?,
-            want_open: field(&global, "wantOpen").is_truthy() || field(&global, "pressed").is_truthy(),
+            want_open: field(&global, "wantOpen").is_truthy(),
         })
     }
 
