@@ -1,6 +1,6 @@
-//! Back-pressure: when the disk falls behind, the relay refuses new messages at once with
-//! `busy` and how long to wait, instead of accepting them to store seconds later; the same
-//! message sent again afterwards is stored once.
+//! Back-pressure: when the disk or the processor falls behind, the relay refuses new messages
+//! at once with `busy` and how long to wait, instead of accepting them to store seconds later;
+//! the same message sent again afterwards is stored once.
 
 mod common;
 
@@ -50,4 +50,30 @@ async fn a_writer_held_back_refuses_new_messages_with_busy_and_a_resend_is_store
     let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
     let copies = messages.iter().filter(|m| m.client_id.as_deref() == Some(client_id.as_str())).count();
     assert_eq!(copies, 1);
+}
+
+#[tokio::test]
+async fn workers_running_late_refuse_new_messages_with_busy_until_they_catch_up() {
+    let t = TestRelay::start_with(|c| c.late_bound = relay::pulse::LATE_BOUND).await;
+    let store = t.relay.state().store.clone();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("open", "Hello").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+
+    // The processor is behind: the workers run 400 ms late, the disk keeps up.
+    t.relay.pulse().hold_late(Duration::from_millis(400));
+    shopper.send("m1", "Is this in stock?").await.unwrap();
+    let refused = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. })).await.unwrap();
+    let ServerFrame::Error { code, client_id, retry_after_ms, .. } = refused else { unreachable!() };
+    assert_eq!((code, client_id.as_deref()), (ErrorCode::Busy, Some("m1")));
+    let wait = retry_after_ms.expect("busy says how long to wait");
+    assert!((400..=2000).contains(&wait), "{wait} ms");
+
+    // Caught up: the same message is taken and stored once.
+    t.relay.pulse().hold_late(Duration::ZERO);
+    shopper.send("m1", "Is this in stock?").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { client_id: c, .. } if c == "m1")).await.unwrap();
+    let conversation = store.open_conversation_of(&shopper.welcome.visitor_id).await.unwrap().unwrap();
+    let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
+    assert_eq!(messages.iter().filter(|m| m.client_id.as_deref() == Some("m1")).count(), 1);
 }

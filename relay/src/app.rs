@@ -54,6 +54,9 @@ pub struct RelayConfig {
     /// Whether first-reply deadlines are swept on their own, four times a second. Tests turn
     /// it off and call `bot::deadline::sweep` with the times they want instead of waiting.
     pub sweep_deadlines: bool,
+    /// How late the async workers may run before new messages are refused as `busy`
+    /// (`pulse::LATE_BOUND`; tests that share a busy machine with browsers raise it).
+    pub late_bound: Duration,
 }
 
 impl RelayConfig {
@@ -65,6 +68,7 @@ impl RelayConfig {
             offline_grace: DEFAULT_OFFLINE_GRACE,
             limits: LimitsConfig::default(),
             sweep_deadlines: true,
+            late_bound: crate::pulse::LATE_BOUND,
             trusted_proxies: Default::default(),
             header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
             bot_repeat_window: crate::bot::DEFAULT_REPEAT_WINDOW,
@@ -78,6 +82,7 @@ pub struct RunningRelay {
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
     state: Arc<AppState>,
+    pulse: Arc<crate::pulse::Pulse>,
 }
 
 impl RunningRelay {
@@ -89,6 +94,11 @@ impl RunningRelay {
     /// Its base URL, `http://host:port`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The async workers' pulse (for tests that make it read late).
+    pub fn pulse(&self) -> &Arc<crate::pulse::Pulse> {
+        &self.pulse
     }
 
     /// Its shared state (for tests and benchmarks that look inside).
@@ -136,6 +146,10 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let shutdown = CancellationToken::new();
     let faq = Arc::new(Faq::new().context("creating the FAQ index")?);
     faq.sync(&store).await?;
+    let pulse = Arc::new(crate::pulse::Pulse::default());
+    pulse.start(shutdown.clone());
+    store.set_late_bound(config.late_bound);
+    store.watch(pulse.clone());
     let hub = Arc::new(Hub::default());
     let fanout: Arc<dyn Fanout> = hub.clone();
     let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
@@ -180,7 +194,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         serving.store.close().await;
         Ok(())
     });
-    Ok(RunningRelay { addr, shutdown, task, state })
+    Ok(RunningRelay { addr, shutdown, task, state, pulse })
 }
 
 /// Every minute, drops the limiter state of visitors and addresses that are back to full.

@@ -21,6 +21,7 @@ pub mod hub;
 pub mod limits;
 pub mod logging;
 pub mod origin;
+pub mod pulse;
 pub mod routing;
 pub mod serve;
 pub mod state;

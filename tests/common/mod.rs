@@ -11,6 +11,15 @@ use anyhow::{Context, Result};
 use relay::{RelayConfig, RunningRelay};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+/// The settings of a relay under test: the defaults, except that a late worker does not
+/// refuse messages. Tests share two cores with compilers and browsers, so a worker may well
+/// run 50 ms late now and then; the tests of `busy` set the bound they want.
+pub fn test_config(listen: &str, data: &Path) -> RelayConfig {
+    let mut config = RelayConfig::new(listen.parse().expect("a listen address"), data);
+    config.late_bound = std::time::Duration::from_secs(30);
+    config
+}
+
 /// A relay under test and the data dir it owns.
 pub struct TestRelay {
     pub relay: RunningRelay,
@@ -43,7 +52,7 @@ impl TestRelay {
     pub async fn start_with(adjust: impl FnOnce(&mut RelayConfig)) -> TestRelay {
         let dir = tempfile::tempdir().expect("creating a temp dir");
         let data = dir.path().join("data");
-        let mut config = RelayConfig::new("127.0.0.1:0".parse().unwrap(), &data);
+        let mut config = test_config("127.0.0.1:0", &data);
         adjust(&mut config);
         let mut relay = Self::start_config(config).await;
         relay.dir = Some(dir);
@@ -53,14 +62,14 @@ impl TestRelay {
     /// Starts a relay on an existing data dir with adjusted settings.
     #[allow(dead_code)] // not every test binary restarts relays this way
     pub async fn start_at_with(data: &Path, adjust: impl FnOnce(&mut RelayConfig)) -> TestRelay {
-        let mut config = RelayConfig::new("127.0.0.1:0".parse().unwrap(), data);
+        let mut config = test_config("127.0.0.1:0", data);
         adjust(&mut config);
         Self::start_config(config).await
     }
 
     /// Starts a relay on an existing data dir and a given address (to restart in place).
     pub async fn start_at(data: &Path, listen: &str) -> TestRelay {
-        Self::start_config(RelayConfig::new(listen.parse().unwrap(), data)).await
+        Self::start_config(test_config(listen, data)).await
     }
 
     async fn start_config(config: RelayConfig) -> TestRelay {

@@ -150,7 +150,19 @@ impl Store {
         self.writes.hold_commits(hold);
     }
 
-    /// Messages refused as `busy` so far (the writer was behind).
+    /// From now on refuses messages as `busy` also while the async workers run late (the relay
+    /// starts its pulse when it serves; a store used alone by a command has none).
+    pub fn watch(&self, pulse: std::sync::Arc<crate::pulse::Pulse>) {
+        self.writes.watch(pulse);
+    }
+
+    /// A test hook: how late the async workers may run before messages are refused as `busy`
+    /// (`pulse::LATE_BOUND` unless a test changes it).
+    pub fn set_late_bound(&self, bound: Duration) {
+        self.writes.set_late_bound(bound);
+    }
+
+    /// Messages refused as `busy` so far (the writer or the workers were behind).
     pub fn busy_refusals(&self) -> u64 {
         self.writes.busy_refusals()
     }

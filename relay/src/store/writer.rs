@@ -14,18 +14,20 @@
 //!
 //! The queue is also the relay's measure of load: when the oldest job waiting has waited
 //! longer than [`BEHIND_BOUND`], new messages are refused at once with `busy` rather than
-//! accepted to be stored seconds later (see [`Writer::submit`]).
+//! accepted to be stored seconds later (see [`Writer::submit`]). So are they while the async
+//! workers run late (the processor is behind, not the disk: [`crate::pulse`]).
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::StoreError;
+use crate::pulse::{Pulse, LATE_BOUND};
 
 /// Most jobs in one transaction.
 const MAX_BATCH: usize = 1024;
@@ -74,6 +76,10 @@ struct Shared {
     hold: Mutex<Duration>,
     /// How long the oldest queued job may have waited ([`BEHIND_BOUND`]; tests change it).
     bound_us: AtomicU64,
+    /// The async workers' pulse, once the relay serves (a store used alone has none).
+    pulse: OnceLock<Arc<Pulse>>,
+    /// How late the workers may run ([`LATE_BOUND`]; tests change it).
+    late_bound_us: AtomicU64,
     /// A test hook: refuse this many refusable writes as `busy`, whatever the queue.
     refuse_next: AtomicU64,
     /// Writes refused as `busy` so far.
@@ -120,6 +126,8 @@ impl Writer {
             ready: Condvar::new(),
             hold: Mutex::default(),
             bound_us: AtomicU64::new(BEHIND_BOUND.as_micros() as u64),
+            pulse: OnceLock::new(),
+            late_bound_us: AtomicU64::new(LATE_BOUND.as_micros() as u64),
             refuse_next: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             thread: Mutex::new(None),
@@ -134,7 +142,8 @@ impl Writer {
     /// Queues `op` for the next batch now, and returns a future of its result once the batch is
     /// on disk. Queued at the call, not at the first poll: a socket submits several messages
     /// in order and then waits for them. A [`Urgency::Refusable`] write is refused with
-    /// [`StoreError::Busy`] when the oldest queued job has waited past [`BEHIND_BOUND`].
+    /// [`StoreError::Busy`] when the oldest queued job has waited past [`BEHIND_BOUND`], or the
+    /// async workers run later than [`LATE_BOUND`].
     pub fn submit<T, F>(
         &self,
         urgency: Urgency,
@@ -203,15 +212,32 @@ impl Writer {
         })
     }
 
-    /// How far behind the writer is, when that is past the bound (or a test said to refuse).
+    /// How far behind the writer or the workers are, when that is past its bound (or a test said
+    /// to refuse).
     fn behind(&self, queue: &Queue, now: Instant) -> Option<Duration> {
         let forced = self.shared.refuse_next.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         if forced.is_ok() {
             return Some(BEHIND_BOUND);
         }
+        if let Some(pulse) = self.shared.pulse.get() {
+            let late = pulse.lateness(now);
+            if late > Duration::from_micros(self.shared.late_bound_us.load(Ordering::Relaxed)) {
+                return Some(late);
+            }
+        }
         let waited = now.saturating_duration_since(queue.jobs.front()?.0);
         let bound = Duration::from_micros(self.shared.bound_us.load(Ordering::Relaxed));
         (waited > bound).then_some(waited)
+    }
+
+    /// Refuses messages as `busy` from now on also while `pulse` says the workers run late.
+    pub fn watch(&self, pulse: Arc<Pulse>) {
+        let _ = self.shared.pulse.set(pulse);
+    }
+
+    /// A test hook: how late the workers may run before messages are refused.
+    pub fn set_late_bound(&self, bound: Duration) {
+        self.shared.late_bound_us.store(bound.as_micros() as u64, Ordering::Relaxed);
     }
 
     /// Writes refused as `busy` so far.
