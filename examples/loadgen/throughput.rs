@@ -33,6 +33,9 @@ pub struct Args {
     /// The ramp's rates in messages per second (a round trip is two messages).
     #[arg(long, value_delimiter = ',', default_value = "2000,5000,10000,20000,40000")]
     rates: Vec<u64>,
+    /// The overload step's rate (default: twice the highest rate the ramp held).
+    #[arg(long)]
+    overload: Option<u64>,
     /// Which parts to run.
     #[arg(long, value_delimiter = ',', default_value = "ramp,crowd,openings,idle")]
     parts: Vec<String>,
@@ -66,10 +69,14 @@ pub async fn run(bin: &str, args: Args) -> Result<()> {
             held = rate;
         }
         println!("highest rate held with p99 <= 100 ms: {held} msg/s");
-        if held > 0 {
-            chat.step(held * 2, args.step_secs).await?.print(&format!("overload {} msg/s", held * 2));
-        }
         chat.relay.stop().await?;
+        // On a relay of its own: the step that failed may have closed agents' sockets.
+        let overload = args.overload.unwrap_or(held * 2);
+        if overload > 0 {
+            let chat = Chat::open(bin, 1_000, 20).await?;
+            chat.step(overload, args.step_secs).await?.print(&format!("overload {overload} msg/s"));
+            chat.relay.stop().await?;
+        }
     }
     if wants("crowd") {
         let chat = Chat::open(bin, 10_000, args.crowd_agents).await?;

@@ -46,6 +46,10 @@ pub struct AppState {
     pub faq: Arc<Faq>,
 }
 
+/// Frames a socket's writer gathers before writing them out (it flushes after each batch
+/// anyway); the buffer grows only as far as a busy socket needs, so an idle one stays small.
+const WRITE_BUFFER_BYTES: usize = 16 * 1024;
+
 impl AppState {
     /// Applies the relay's WebSocket limits: frames up to 256 KiB are read (and refused with an
     /// error frame above 16 KiB, the socket staying open), larger ones end the socket with close
@@ -54,6 +58,6 @@ impl AppState {
         ws.max_message_size(16 * MAX_FRAME_BYTES)
             .max_frame_size(16 * MAX_FRAME_BYTES)
             .read_buffer_size(1024)
-            .write_buffer_size(0)
+            .write_buffer_size(WRITE_BUFFER_BYTES)
     }
 }

@@ -32,7 +32,7 @@ use crate::pulse::{Pulse, LATE_BOUND};
 /// Most jobs in one transaction.
 const MAX_BATCH: usize = 1024;
 /// How long the oldest queued write may have waited before new messages are refused as `busy`.
-pub const BEHIND_BOUND: Duration = Duration::from_millis(200);
+pub const BEHIND_BOUND: Duration = Duration::from_millis(100);
 
 /// Called once the batch is settled: `None` when it committed, else why it did not.
 type Finish = Box<dyn FnOnce(Option<&str>) + Send>;

@@ -281,10 +281,16 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: OutboxReade
     loop {
         let result = tokio::select! {
             item = rx.recv() => match item {
-                Some(Outgoing::Text(text)) => sink.send(Message::Text(text)).await,
+                Some(Outgoing::Text(text)) => match write_pending(&mut sink, &mut rx, text).await {
+                    Ok(Some(close)) => {
+                        let _ = sink.send(close).await;
+                        break;
+                    }
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                },
                 Some(Outgoing::Close(code, reason)) => {
-                    let frame = CloseFrame { code, reason: reason.into() };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    let _ = sink.send(close_message(code, reason)).await;
                     break;
                 }
                 None => {
@@ -299,6 +305,37 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: OutboxReade
         }
     }
     done.cancel();
+}
+
+/// The most frames put into one write: a busy agent's socket carries thousands a second, and a
+/// write (a system call) per frame would cost more than the frames.
+const FRAMES_PER_WRITE: usize = 64;
+
+/// Sends `first` and whatever else already waits in the outbox (up to [`FRAMES_PER_WRITE`]) with
+/// one flush; the close frame found among them, if any, is returned unsent.
+async fn write_pending(
+    sink: &mut SplitSink<WebSocket, Message>,
+    rx: &mut OutboxReader,
+    first: Utf8Bytes,
+) -> Result<Option<Message>, axum::Error> {
+    sink.feed(Message::Text(first)).await?;
+    let mut close = None;
+    for _ in 1..FRAMES_PER_WRITE {
+        match rx.try_recv() {
+            Some(Outgoing::Text(text)) => sink.feed(Message::Text(text)).await?,
+            Some(Outgoing::Close(code, reason)) => {
+                close = Some(close_message(code, reason));
+                break;
+            }
+            None => break,
+        }
+    }
+    sink.flush().await?;
+    Ok(close)
+}
+
+fn close_message(code: u16, reason: String) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 #[cfg(test)]
