@@ -257,7 +257,7 @@ async fn long_messages(base: &str) -> Result<String> {
         let (url, text) = (url.clone(), text.clone());
         tasks.push(tokio::spawn(async move {
             let Ok(mut socket) = FrameSocket::connect_from(&url, ATTACKER).await else { return 0 };
-            if socket.send(&VisitorFrame::Hello { token: None, last_seq: 0 }).await.is_err() {
+            if socket.send(&VisitorFrame::Hello { token: None, last_seq: 0, identity: None }).await.is_err() {
                 return 0;
             }
             let mut sent = 0;

@@ -215,6 +215,8 @@ pub struct VisitorWelcome {
     pub store: StoreInfo,
     /// The open conversation, if any.
     pub conversation_id: Option<i64>,
+    /// The verified customer, if `identify` was.
+    pub customer_id: Option<String>,
 }
 
 /// A shopper's connection, as the widget makes it.
@@ -234,12 +236,26 @@ impl VisitorClient {
         token: Option<String>,
         last_seq: u64,
     ) -> Result<VisitorClient> {
+        Self::connect_as(base, store, origin, token, last_seq, None).await
+    }
+
+    /// Like [`VisitorClient::connect`], saying who the shopper is as `Parley.identify` does.
+    /// Frames before the welcome (an identity's refusal) stay queued on the socket.
+    pub async fn connect_as(
+        base: &str,
+        store: &str,
+        origin: Option<&str>,
+        token: Option<String>,
+        last_seq: u64,
+        identity: Option<protocol::Identity>,
+    ) -> Result<VisitorClient> {
         let url = format!("{}/ws/visitor?store={store}", ws_base(base));
         let mut socket = FrameSocket::connect(&url, origin).await?;
-        socket.send(&VisitorFrame::Hello { token, last_seq }).await?;
-        let welcome = match socket.wait_for(|f| matches!(f, ServerFrame::VisitorWelcome { .. })).await? {
-            ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id } => {
-                VisitorWelcome { visitor_id, token, store, conversation_id }
+        socket.send(&VisitorFrame::Hello { token, last_seq, identity }).await?;
+        let found = socket.wait_for_keeping(|f| matches!(f, ServerFrame::VisitorWelcome { .. })).await?;
+        let welcome = match found {
+            ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id, customer_id } => {
+                VisitorWelcome { visitor_id, token, store, conversation_id, customer_id }
             }
             _ => unreachable!("wait_for matched a welcome"),
         };

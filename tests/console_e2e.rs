@@ -238,6 +238,11 @@ async fn an_owner_manages_canned_replies_settings_and_finds_the_script_tag() {
         let expected = format!(r#"<script src="{base}/widget.js" data-store="demo" async></script>"#);
         ensure!(tag == expected, "{tag}");
         find(&client, "//button[normalize-space()='Copy']").await?;
+        // Owners see the identity secret on request, with the code that signs with it.
+        find(&client, "//button[normalize-space()='Show identity secret']").await?.click().await?;
+        let shown = find(&client, "//pre[contains(@class,'secret')]/code").await?.text().await?;
+        ensure!(shown == db.identity_secret("demo", false).await?, "the page showed {shown:?}");
+        find(&client, "//dl[@class='samples']/dt[normalize-space()='Ruby']").await?;
         assert_accessible(&client, "body", "the install page").await?;
         Ok(())
     })

@@ -7,8 +7,9 @@ use std::io::Read;
 
 use common::{http_get, TestRelay};
 
-/// The loader must stay within 1.5 KB gzipped: it is on every product page of every merchant.
-const LOADER_GZIP_BUDGET: usize = 1_536;
+/// The loader must stay within 2 KB gzipped, the shop's JavaScript API included: it is on every
+/// product page of every merchant.
+const LOADER_GZIP_BUDGET: usize = 2_048;
 
 #[tokio::test]
 async fn health_and_storefront_answer() {

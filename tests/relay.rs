@@ -188,7 +188,7 @@ async fn bad_frames_get_clear_errors_and_the_socket_keeps_working() {
     assert_eq!(error_code(&mut shopper.socket).await, (ErrorCode::TextTooLong, Some("long".into())));
     shopper.send("blank", "   ").await.unwrap();
     assert_eq!(error_code(&mut shopper.socket).await, (ErrorCode::EmptyText, Some("blank".into())));
-    shopper.socket.send(&VisitorFrame::Hello { token: None, last_seq: 0 }).await.unwrap();
+    shopper.socket.send(&VisitorFrame::Hello { token: None, last_seq: 0, identity: None }).await.unwrap();
     assert_eq!(error_code(&mut shopper.socket).await.0, ErrorCode::AlreadyAuthenticated);
 
     // Still usable, and nothing refused was stored.
@@ -308,7 +308,7 @@ async fn shoppers_see_only_their_own_conversation_and_agents_only_their_store() 
     let forged = bob.welcome.token.replace(&bob.welcome.visitor_id, &alice.welcome.visitor_id);
     let mut mallory =
         FrameSocket::connect(&format!("{}/ws/visitor?store=demo", parley::ws_base(&t.base)), None).await.unwrap();
-    mallory.send(&VisitorFrame::Hello { token: Some(forged), last_seq: 0 }).await.unwrap();
+    mallory.send(&VisitorFrame::Hello { token: Some(forged), last_seq: 0, identity: None }).await.unwrap();
     assert_eq!(error_code(&mut mallory).await.0, ErrorCode::BadToken);
     match mallory.wait_for(|f| matches!(f, ServerFrame::VisitorWelcome { .. })).await.unwrap() {
         ServerFrame::VisitorWelcome { visitor_id, conversation_id, .. } => {

@@ -2,15 +2,34 @@
    the widget (streaming compilation, off the main thread) but runs none of it; the widget starts
    when the shopper reaches for it (hover, focus, touch), on Parley.open(), or at once when a
    conversation is going. A cold tap shows a spinner and the panel's frame before the widget is
-   ready. Adds one global, window.Parley. The relay fills in the __PARLEY_*__ names; `cargo xtask
-   build` minifies this file (esbuild) into what the relay serves. */
+   ready. Adds one global, window.Parley: the shop's JavaScript API (docs/embedding.md). Calls a
+   snippet queued in `Parley.q` before this ran are replayed; calls before the widget runs are
+   kept on `Parley` for it (`_id`, `_attrs`, `wantOpen`) and told to it as `parley:*` window
+   events once it does. The relay fills in the __PARLEY_*__ names; `cargo xtask build` minifies
+   this file (esbuild) into what the relay serves. */
 ((w, d) => {
-  if (w.Parley) return;
-  const s = d.currentScript, base = new URL(s.src).origin, store = s.getAttribute('data-store');
-  const P = w.Parley = { store, relay: base };
+  const stub = w.Parley;
+  if (stub && !stub.q) return;
+  const s = d.currentScript, data = s.dataset, base = new URL(s.src).origin, store = data.store;
+  const P = w.Parley = { store, relay: base, _attrs: {} };
+  const tell = (what) => w.dispatchEvent(new Event('parley:' + what));
+  const fail = (e) => console.error('Parley:', e);
+  // Events for the shop's handlers: `ready`, `open`, `close`, `message`, `unread`.
+  const heard = {};
+  P._emit = (name, detail) => {
+    if (name == 'open' || name == 'close') P._open = name == 'open';
+    for (const f of [...(heard[name] || [])]) {
+      try { f(detail); } catch (e) { fail(e); }
+    }
+  };
+  P.on = (name, f) => {
+    (heard[name] = heard[name] || []).push(f);
+    if (name == 'ready' && P.ready) f();
+  };
+  P.off = (name, f) => { heard[name] = (heard[name] || []).filter((g) => g != f); };
   // Split at run time, so that no minifier folds the names the relay fills in.
   const [js, wasm, css] = '__PARLEY_JS__|__PARLEY_WASM__|__PARLEY_CSS__'.split('|'), at = base + '/assets/';
-  if (!js) return console.error('Parley: no widget built');
+  if (!js) return fail('no widget built');
   // The widget's language, picked as the widget picks it; its direction is its own, never the page's.
   const ui = ((navigator.languages || []).find((t) => /^(en|zh|ar)/i.test(t) && !/-(tw|hk|mo|hant)/i.test(t)) || 'en')
     .slice(0, 2).toLowerCase();
@@ -54,7 +73,7 @@
     fetchWidget();
     Promise.all([glue, module])
       .then(([m, compiled]) => m.default({ module_or_path: compiled }))
-      .catch((e) => { started = glue = 0; console.error('Parley:', e); });
+      .catch((e) => { started = glue = 0; fail(e); });
   };
   // The panel's frame while the widget loads, drawn by the stylesheet: the header with the
   // store's name (an attribute, never HTML) and grey lines.
@@ -69,12 +88,46 @@
   };
   P.open = () => {
     P.wantOpen = true;
-    if (P.loaded) return w.dispatchEvent(new Event('parley:open'));
+    if (P.loaded) return tell('open');
     btn.classList.add('is-loading');
     btn.ariaBusy = 'true';
     frame();
     // Let the frame reach the screen before the widget's start takes the main thread.
     requestAnimationFrame(() => setTimeout(start));
+  };
+  P.close = () => {
+    P.wantOpen = false;
+    if (P.loaded) return tell('close');
+    btn.classList.remove('is-loading');
+    btn.ariaBusy = null;
+    const f = root.querySelector('.pl-frame');
+    if (f) f.remove();
+  };
+  P.isOpen = () => !!(P.loaded ? P._open : P.wantOpen);
+  P.toggle = () => (P.isOpen() ? P.close : P.open)();
+  // Hiding takes the launcher away; Parley.open() from the shop's own button still works.
+  P.hide = () => host.toggleAttribute('data-hidden', true);
+  P.show = () => host.toggleAttribute('data-hidden', false);
+  // Kept as given; the widget checks them (and says what is wrong) when it uses them.
+  P.identify = (who) => {
+    P._id = who;
+    tell('identify');
+  };
+  P.setAttributes = (a) => {
+    Object.assign(P._attrs, a);
+    tell('attributes');
+  };
+  // The shop's sign-out: forget this browser's visitor, start afresh.
+  P.reset = () => {
+    for (const n of ['localStorage', 'sessionStorage']) {
+      try {
+        const kept = w[n];
+        Object.keys(kept).filter((k) => k.startsWith('parley:' + store + ':')).forEach((k) => kept.removeItem(k));
+      } catch (e) {}
+    }
+    P._id = null;
+    P._attrs = {};
+    tell('reset');
   };
   btn.onclick = P.open;
   // A mouse on its way starts the widget; a finger opens at once (its click comes late).
@@ -86,12 +139,17 @@
     const original = history[m];
     history[m] = function () {
       const result = original.apply(this, arguments);
-      w.dispatchEvent(new Event('parley:navigate'));
+      tell('navigate');
       return result;
     };
   }
+  if ('hideLauncher' in data) P.hide();
+  for (const [m, a] of (stub && stub.q) || []) if (P[m]) P[m](...a);
   const mount = () => {
     d.body.append(host);
+    P.ready = 1;
+    P._emit('ready');
+    if ('open' in data) P.open();
     // A conversation already going: start straight away so it reconnects.
     if (remembered('conversation')) start();
     else if (w.requestIdleCallback) requestIdleCallback(fetchWidget, { timeout: 5000 });

@@ -132,4 +132,23 @@ pub struct Context {
     pub previous: Vec<protocol::ConversationSummary>,
     /// The private notes.
     pub notes: Vec<protocol::Note>,
+    /// Who the shop says the shopper is (`Parley.identify`).
+    #[serde(default)]
+    pub customer: Option<Customer>,
+    /// What the shop told about the shopper (`Parley.setAttributes`).
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, String>,
+}
+
+/// The customer a shopper is, as the shop said: verified by its signature, or only claimed.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Customer {
+    /// The shop's customer id (verified customers only).
+    pub id: Option<String>,
+    /// Their email.
+    pub email: Option<String>,
+    /// Their name.
+    pub name: Option<String>,
+    /// Whether the shop's signature proved it.
+    pub verified: bool,
 }

@@ -22,6 +22,11 @@ pub enum ErrorCode {
     OriginNotAllowed,
     /// The visitor token's signature does not verify; a new identity was issued instead.
     BadToken,
+    /// `identify` carried a signature that does not verify under the store's identity secret
+    /// (or none): the visitor stays anonymous.
+    BadSignature,
+    /// The store takes only verified identities and `identify` carried no signature.
+    IdentityRequired,
     /// Wrong email or password, or an expired session token.
     BadCredentials,
     /// The email and password open several stores: sign in again naming one (the message

@@ -102,7 +102,7 @@ mod tests {
     #[test]
     fn hello_fields_are_optional() {
         let hello: VisitorFrame = decode(r#"{"type":"hello"}"#, VisitorFrame::TYPES).unwrap();
-        assert_eq!(hello, VisitorFrame::Hello { token: None, last_seq: 0 });
+        assert_eq!(hello, VisitorFrame::Hello { token: None, last_seq: 0, identity: None });
     }
 }
 

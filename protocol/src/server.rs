@@ -22,6 +22,10 @@ pub enum ServerFrame {
         /// The visitor's open conversation, if one exists.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         conversation_id: Option<ConversationId>,
+        /// The shop's customer id, when `identify` was verified: every device of that customer
+        /// shares this visitor and its conversations.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        customer_id: Option<String>,
     },
     /// Answers an agent's `login` or `resume`.
     AgentWelcome {

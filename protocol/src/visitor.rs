@@ -1,8 +1,37 @@
 //! What a shopper's widget sends (`/ws/visitor`).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{PageView, Seq};
+
+/// Who the shop says the shopper is (`Parley.identify`). Only a `signature` made with the
+/// store's identity secret links the visitor to the customer; without one the visitor stays
+/// anonymous and the email and name are kept as what the shopper claims.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Identity {
+    /// The shop's own customer id (1 to [`MAX_CUSTOMER_ID_BYTES`] bytes).
+    pub id: String,
+    /// The customer's email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// The customer's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Lowercase hex HMAC-SHA256 of `id` under the store's identity secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// The longest customer id `identify` takes, in bytes.
+pub const MAX_CUSTOMER_ID_BYTES: usize = 128;
+/// How many attributes one visitor may have.
+pub const MAX_ATTRIBUTES: usize = 50;
+/// The longest attribute name, in bytes.
+pub const MAX_ATTRIBUTE_NAME_BYTES: usize = 64;
+/// The longest attribute value (and customer name or email), in characters.
+pub const MAX_ATTRIBUTE_VALUE_CHARS: usize = 500;
 
 /// Frames the shopper's widget sends.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +46,15 @@ pub enum VisitorFrame {
         /// The last sequence number already shown; 0 for "send me everything".
         #[serde(default)]
         last_seq: Seq,
+        /// Who the shop says the shopper is, when it called `Parley.identify`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<Identity>,
+    },
+    /// Facts the shop tells about the shopper (`Parley.setAttributes`), merged into those
+    /// already held; an empty value removes one. Shown to agents as text.
+    Attributes {
+        /// Name to value, at most [`MAX_ATTRIBUTES`] in all.
+        attributes: BTreeMap<String, String>,
     },
     /// A new message from the shopper. Resending with the same `client_id` never duplicates it.
     Send {
@@ -70,7 +108,8 @@ pub enum VisitorFrame {
 
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] = &["hello", "send", "ack", "sync", "typing", "feedback", "page"];
+    pub const TYPES: &'static [&'static str] =
+        &["hello", "send", "ack", "sync", "typing", "feedback", "page", "attributes"];
 }
 
 /// How often a client may report typing; the relay drops reports that come faster, and

@@ -36,6 +36,8 @@ pub struct Welcome {
     pub store: StoreInfo,
     #[serde(default)]
     pub conversation_id: Option<ConversationId>,
+    #[serde(default)]
+    pub customer_id: Option<String>,
 }
 
 /// `message`'s fields.
@@ -139,8 +141,8 @@ impl WidgetFrame {
     /// `None` for [`WidgetFrame::Other`].
     pub fn into_server_frame(self) -> Option<ServerFrame> {
         Some(match self {
-            WidgetFrame::VisitorWelcome(Welcome { visitor_id, token, store, conversation_id }) => {
-                ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id }
+            WidgetFrame::VisitorWelcome(Welcome { visitor_id, token, store, conversation_id, customer_id }) => {
+                ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id, customer_id }
             }
             WidgetFrame::Message(One { message }) => ServerFrame::Message { message },
             WidgetFrame::History(History { conversation_id, messages, more }) => {
@@ -187,7 +189,13 @@ mod tests {
     fn every_frame_the_widget_acts_on_reads_back_as_the_relay_sent_it() {
         let store = StoreInfo { key: "demo".into(), name: "Demo".into() };
         let frames = [
-            ServerFrame::VisitorWelcome { visitor_id: "v1".into(), token: "t".into(), store, conversation_id: Some(3) },
+            ServerFrame::VisitorWelcome {
+                visitor_id: "v1".into(),
+                token: "t".into(),
+                store,
+                conversation_id: Some(3),
+                customer_id: None,
+            },
             ServerFrame::Message { message: message() },
             ServerFrame::History { conversation_id: 3, messages: vec![message()], more: true },
             ServerFrame::Accepted { client_id: "c1".into(), conversation_id: 3, message_id: 7, seq: 9, at: 5 },

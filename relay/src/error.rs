@@ -133,7 +133,7 @@ pub fn status(code: ErrorCode) -> StatusCode {
         }
         UnknownStore | NotFound => StatusCode::NOT_FOUND,
         OriginNotAllowed | NotYours | Forbidden => StatusCode::FORBIDDEN,
-        BadToken | BadCredentials | NotAuthenticated => StatusCode::UNAUTHORIZED,
+        BadToken | BadCredentials | NotAuthenticated | BadSignature | IdentityRequired => StatusCode::UNAUTHORIZED,
         StoreRequired | AlreadyAuthenticated | AgentUnavailable | AgentFull | AlreadyExists => StatusCode::CONFLICT,
         RateLimited => StatusCode::TOO_MANY_REQUESTS,
         Busy => StatusCode::SERVICE_UNAVAILABLE,

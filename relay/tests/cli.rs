@@ -158,3 +158,29 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.wait()).await.unwrap().unwrap();
     assert!(status.success(), "exit after SIGTERM: {status}");
 }
+
+#[tokio::test]
+async fn the_identity_secret_is_shown_rotated_and_unsigned_identify_can_be_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let show = || relay(&["--data-dir", data, "store", "identity-secret", "--key", "demo"]);
+    let first = show();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let secret = String::from_utf8_lossy(&first.stdout).trim().to_owned();
+    assert!(secret.len() == 64 && secret.chars().all(|c| c.is_ascii_hexdigit()), "{secret:?}");
+    assert_eq!(String::from_utf8_lossy(&show().stdout).trim(), secret, "the same secret until rotated");
+    let rotated = relay(&["--data-dir", data, "store", "identity-secret", "--key", "demo", "--rotate"]);
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    let new = String::from_utf8_lossy(&rotated.stdout).trim().to_owned();
+    assert!(new.len() == 64 && new != secret);
+    assert_eq!(String::from_utf8_lossy(&show().stdout).trim(), new);
+    let unknown = relay(&["--data-dir", data, "store", "identity-secret", "--key", "nope"]);
+    assert!(!unknown.status.success() && stderr(&unknown).contains("no store"), "{}", stderr(&unknown));
+
+    let required = relay(&["--data-dir", data, "store", "set", "--key", "demo", "--require-identity", "true"]);
+    assert!(required.status.success(), "{}", stderr(&required));
+    assert!(String::from_utf8_lossy(&required.stdout).contains("verified identities only"));
+    let bad = relay(&["--data-dir", data, "store", "set", "--key", "demo", "--require-identity", "maybe"]);
+    assert!(!bad.status.success());
+}

@@ -4,6 +4,7 @@
 //! DOM and left `window.Parley`. This program replaces the placeholder with the real widget in
 //! the same shadow root, so the page's CSS and the widget's never meet.
 
+mod api;
 mod components;
 mod connection;
 mod help;
@@ -22,6 +23,9 @@ use host::Host;
 
 /// How long the address must stay put before the page is reported to agents.
 const PAGE_QUIET: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What a `parley:*` window event from the loader does.
+type ShopCall = Box<dyn Fn()>;
 
 /// The whole widget: the launcher and the panel, sharing one connection.
 #[component]
@@ -61,9 +65,18 @@ fn Widget(
         let listener = window_event_listener_untyped(event, move |_| moved());
         on_cleanup(move || listener.remove());
     }
-    // `Parley.open()` from the page, once the widget runs.
-    let opener = window_event_listener_untyped("parley:open", move |_| open.set(true));
-    on_cleanup(move || opener.remove());
+    // The shop's calls (`Parley.open()`, `identify`…), once the widget runs.
+    let calls: [(&str, ShopCall); 5] = [
+        ("parley:open", Box::new(move || open.set(true))),
+        ("parley:close", Box::new(move || open.set(false))),
+        ("parley:identify", Box::new(move || connection.restart())),
+        ("parley:reset", Box::new(move || connection.restart())),
+        ("parley:attributes", Box::new(move || connection.send_attributes())),
+    ];
+    for (event, call) in calls {
+        let listener = window_event_listener_untyped(event, move |_| call());
+        on_cleanup(move || listener.remove());
+    }
     // The store's colour and corner, remembered so the loader draws the launcher right next time.
     // Until the settings come, the look the loader's launcher wore: the real launcher appears
     // where the shopper is pointing.
@@ -72,14 +85,18 @@ fn Widget(
     let look = help.look;
     let style = move || look.get().map(|(colour, text, _)| format!("--pl-accent:{colour};--pl-accent-text:{text}"));
     let left = move || look.get().is_some_and(|(_, _, position)| position == "left");
-    Effect::new(move |_| {
+    Effect::new(move |was_open: Option<bool>| {
         let is_open = open.get();
+        if was_open.unwrap_or(false) != is_open {
+            api::emit(if is_open { "open" } else { "close" }, &wasm_bindgen::JsValue::UNDEFINED);
+        }
         connection.visible.set(is_open);
         if is_open {
             help.load_settings();
             connection.connect();
             connection.mark_seen();
         }
+        is_open
     });
     view! {
         // The widget's own language and direction, never the page's (an Arabic storefront

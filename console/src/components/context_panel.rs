@@ -1,5 +1,5 @@
-//! Who the shopper is and what they are doing: the page they are on now, the pages of this
-//! visit, where they came from, their language and local time, the email they left, and their
+//! Who the shopper is and what they are doing: the customer the shop says they are and its
+//! attributes, the page they are on now, the pages of this visit, where they came from, their language and local time, the email they left, and their
 //! earlier conversations.
 
 use leptos::prelude::*;
@@ -46,6 +46,8 @@ pub fn ContextPanel(id: i64) -> impl IntoView {
                 let earlier: Vec<_> = c.pages.iter().skip(1).cloned().collect();
                 let zone = c.time_zone.clone();
                 view! {
+                    {c.customer.clone().map(|customer| view! { <CustomerCard customer/> })}
+                    <Attributes attributes=c.attributes.clone()/>
                     <h3>{text("context-now")}</h3>
                     {match current {
                         Some(page) => view! {
@@ -138,6 +140,36 @@ fn ShopperData(visitor: String) -> impl IntoView {
                 <button class="link danger" on:click=delete>{text("shopper-delete")}</button>
             </p>
             <p role="status">{move || done.get()}</p>
+        }
+    })
+}
+
+/// Who the shop says the shopper is, with a mark for a verified identity. Text only.
+#[component]
+fn CustomerCard(customer: api::Customer) -> impl IntoView {
+    let mark = if customer.verified { "context-verified" } else { "context-unverified" };
+    view! {
+        <section class="customer" aria-label=text("context-customer")>
+            <h3>{text("context-customer")}</h3>
+            <p>
+                <strong>{customer.name.clone().unwrap_or_else(|| "—".into())}</strong> " "
+                <span class=if customer.verified { "mark verified" } else { "mark" }>{text(mark)}</span>
+            </p>
+            <p class="muted">{customer.email.clone().unwrap_or_default()}</p>
+            {customer.id.map(|id| view! { <p class="muted">"# " {id}</p> })}
+        </section>
+    }
+}
+
+/// The attributes the shop set, as a list of names and values. Text only.
+#[component]
+fn Attributes(attributes: std::collections::BTreeMap<String, String>) -> impl IntoView {
+    (!attributes.is_empty()).then(|| {
+        view! {
+            <h3>{text("context-attributes")}</h3>
+            <dl class="attributes">
+                {attributes.into_iter().map(|(name, value)| view! { <dt>{name}</dt><dd>{value}</dd> }).collect_view()}
+            </dl>
         }
     })
 }

@@ -141,6 +141,16 @@ pub enum StoreCommand {
         #[arg(long = "origin")]
         origins: Vec<String>,
     },
+    /// Print the store's identity secret, which the shop's server signs customer ids with
+    /// (see docs/embedding.md); `--rotate` replaces it, and the old one stops verifying at once.
+    IdentitySecret {
+        /// The store's key.
+        #[arg(long)]
+        key: String,
+        /// Make a new secret.
+        #[arg(long)]
+        rotate: bool,
+    },
 }
 
 /// `relay store set`: what to change (at least one).
@@ -173,6 +183,10 @@ pub struct StoreSet {
     /// them (the default).
     #[arg(long, value_parser = visitor::parse_retention)]
     pub retention_days: Option<visitor::Retention>,
+    /// Refuse `Parley.identify` calls without a valid signature (true) or keep their email and
+    /// name as unverified (false, the default).
+    #[arg(long)]
+    pub require_identity: Option<bool>,
 }
 
 /// `relay agent …`
@@ -216,6 +230,9 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(cli).await,
         Command::Store(StoreCommand::Add { key, name, origins }) => stores::add(&data_dir, &key, &name, &origins).await,
         Command::Store(StoreCommand::Set(set)) => stores::set(&data_dir, set).await,
+        Command::Store(StoreCommand::IdentitySecret { key, rotate }) => {
+            stores::identity_secret(&data_dir, &key, rotate).await
+        }
         Command::Faq(command) => run_faq(&data_dir, command).await,
         Command::Visitor(command) => visitor::run(&data_dir, command).await,
         Command::Bot(BotCommand::Rule { store, kind, pattern, reply, priority }) => {

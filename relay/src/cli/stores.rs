@@ -1,4 +1,4 @@
-//! `relay store add` and `relay store set`.
+//! `relay store add`, `relay store set` and `relay store identity-secret`.
 
 use std::path::Path;
 
@@ -24,12 +24,23 @@ pub(super) async fn add(data_dir: &Path, key: &str, name: &str, origins: &[Strin
 
 /// `relay store set`
 pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
-    let StoreSet { key, first_reply_secs, hours, timezone, greeting, colour, position, retention_days } = set;
+    let StoreSet {
+        key,
+        first_reply_secs,
+        hours,
+        timezone,
+        greeting,
+        colour,
+        position,
+        retention_days,
+        require_identity,
+    } = set;
     let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
-    if nothing.into_iter().all(|n| n) && colour.is_none() && position.is_none() && retention_days.is_none() {
+    let nothing_more = colour.is_none() && position.is_none() && retention_days.is_none() && require_identity.is_none();
+    if nothing.into_iter().all(|n| n) && nothing_more {
         bail!(
-            "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position \
-             or --retention-days"
+            "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position, \
+             --retention-days or --require-identity"
         );
     }
     let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
@@ -74,11 +85,25 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
         store.set_hours(&key, hours.as_deref(), &zone).await?;
         println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
     }
+    if let Some(required) = require_identity {
+        store.set_require_identity(&key, required).await?;
+        let what = if required { "verified identities only" } else { "unsigned identify kept as unverified" };
+        println!("store {key:?}: {what}");
+    }
     if let Some(Retention(days)) = retention_days {
         store.set_retention_days(&key, days).await?;
         let kept = days.map_or("for ever".into(), |d| format!("{d} days after their last message"));
         println!("store {key:?}: conversations kept {kept}");
     }
     store.close().await;
+    Ok(())
+}
+
+/// `relay store identity-secret`
+pub(super) async fn identity_secret(data_dir: &Path, key: &str, rotate: bool) -> anyhow::Result<()> {
+    let store = crate::app::open_data_dir(data_dir).await?;
+    let secret = store.identity_secret(key, rotate).await;
+    store.close().await;
+    println!("{}", secret?);
     Ok(())
 }

@@ -297,7 +297,18 @@ pub async fn context(
     let visit = db.visitor_context(&conversation.visitor_id).await?;
     let previous = db.conversations_of_visitor(&conversation.visitor_id, id, 10).await?;
     let notes = db.notes(id).await?;
+    // Who the shop says the shopper is: a verified customer, or what an unsigned identify claimed.
+    let customer = match db.customer(&conversation.visitor_id).await? {
+        Some(c) => Some(json!({"id": c.id, "email": c.email, "name": c.name, "verified": true})),
+        None => match db.claimed_contact(&conversation.visitor_id).await? {
+            (None, None) => None,
+            (email, name) => Some(json!({"id": null, "email": email, "name": name, "verified": false})),
+        },
+    };
+    let attributes = db.attributes(&conversation.visitor_id).await?;
     Ok(Json(json!({
+        "customer": customer,
+        "attributes": attributes,
         "conversation": summary,
         "visitor_id": conversation.visitor_id,
         "email": summary.follow_up_email,

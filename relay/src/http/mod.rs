@@ -7,6 +7,7 @@ mod body;
 mod caller;
 mod console;
 mod faq;
+mod identity;
 mod privacy;
 mod session;
 
@@ -15,7 +16,7 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, patch, put};
+use axum::routing::{get, patch, post, put};
 use axum::{Extension, Json, Router};
 use tower_http::trace::TraceLayer;
 
@@ -55,6 +56,7 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/canned/{id}", put(console::replace_canned).delete(console::remove_canned))
         .route("/api/stores/{key}/conversations", get(console::conversations))
         .route("/api/stores/{key}/conversations/{id}/context", get(console::context))
+        .route("/api/stores/{key}/identity-secret", post(identity::secret))
         .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
         .route("/api/stores/{key}/visitors/{id}/export", get(privacy::export))
         .merge(sockets)

@@ -46,16 +46,19 @@ impl Store {
     /// Creates a store. Fails with `AlreadyExists` when the key is taken.
     pub async fn add_store(&self, key: &str, name: &str, origins: &[String]) -> Result<StoreRecord, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let id: i64 = sqlx::query_scalar("INSERT INTO stores (key, name, created_at) VALUES (?, ?, ?) RETURNING id")
-            .bind(key)
-            .bind(name)
-            .bind(now_millis())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(|e| unique_violation(e, || format!("a store with key {key:?} already exists")))?
-            .into_iter()
-            .next()
-            .ok_or(sqlx::Error::RowNotFound)?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO stores (key, name, created_at, identity_secret) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(key)
+        .bind(name)
+        .bind(now_millis())
+        .bind(super::customers::fresh_secret()?)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| unique_violation(e, || format!("a store with key {key:?} already exists")))?
+        .into_iter()
+        .next()
+        .ok_or(sqlx::Error::RowNotFound)?;
         for origin in origins {
             sqlx::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
                 .bind(id)
@@ -320,7 +323,7 @@ impl Store {
 }
 
 /// Turns "no row was updated" into the error an operator understands.
-fn found_store(rows_affected: u64, key: &str) -> Result<(), StoreError> {
+pub(super) fn found_store(rows_affected: u64, key: &str) -> Result<(), StoreError> {
     if rows_affected == 0 {
         return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
     }

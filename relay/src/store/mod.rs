@@ -17,6 +17,7 @@ macro_rules! args {
 
 mod console;
 mod conversations;
+mod customers;
 mod directory;
 mod facts;
 mod faq;
@@ -36,6 +37,7 @@ use sqlx::SqlitePool;
 
 pub use console::{MemberChange, VisitorContext};
 pub use conversations::ConversationRecord;
+pub use customers::{CustomerRecord, IdentitySettings};
 pub use directory::{AgentRecord, StoreRecord};
 pub use facts::ConversationFacts;
 pub use faq::{Article, BotRule, MAX_UNANSWERED};

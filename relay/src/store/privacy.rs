@@ -36,8 +36,10 @@ impl Store {
             }
             Shopper::Email(email) => {
                 sqlx::query(
-                    "SELECT DISTINCT visitor_id AS id FROM conversations
-                     WHERE store_id = ? AND follow_up_email = ? COLLATE NOCASE ORDER BY visitor_id",
+                    "SELECT visitor_id AS id FROM conversations WHERE store_id = ?1 AND follow_up_email = ?2 COLLATE NOCASE
+                     UNION SELECT visitor_id FROM customers WHERE store_id = ?1 AND email = ?2 COLLATE NOCASE AND visitor_id IS NOT NULL
+                     UNION SELECT id FROM visitors WHERE store_id = ?1 AND claimed_email = ?2 COLLATE NOCASE
+                     ORDER BY 1",
                 )
                 .bind(store_id)
                 .bind(email.trim())
@@ -84,7 +86,13 @@ impl Store {
         .bind(visitor_id)
         .fetch_all(&self.pool)
         .await?;
+        let customer = self.customer(visitor_id).await?;
+        let claimed = self.claimed_contact(visitor_id).await?;
+        let attributes = self.attributes(visitor_id).await?;
         Ok(json!({
+            "customer": customer.map(|c| json!({"id": c.id, "email": c.email, "name": c.name})),
+            "claimed_contact": {"email": claimed.0, "name": claimed.1},
+            "attributes": attributes,
             "visitor": {
                 "id": v.get::<String, _>("id"), "created_at": v.get::<i64, _>("created_at"),
                 "referrer": v.get::<Option<String>, _>("referrer"), "language": v.get::<Option<String>, _>("language"),
@@ -151,6 +159,12 @@ impl Store {
             .first()
             .map_or(0, |r| r.get::<i64, _>("n"));
         sqlx::query("DELETE FROM faq_unanswered_seen WHERE who = ?").bind(visitor_id).execute(&mut *tx).await?;
+        // The customer record (email, name) goes too; attributes cascade with the visitor.
+        sqlx::query("DELETE FROM customers WHERE store_id = ? AND visitor_id = ?")
+            .bind(store_id)
+            .bind(visitor_id)
+            .execute(&mut *tx)
+            .await?;
         // Conversations, messages, events, notes, feedback and pages cascade.
         sqlx::query("DELETE FROM visitors WHERE store_id = ? AND id = ?")
             .bind(store_id)
@@ -169,10 +183,7 @@ impl Store {
             .bind(key)
             .execute(&self.writer)
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("no store has the key {key:?}")));
-        }
-        Ok(())
+        super::directory::found_store(done.rows_affected(), key)
     }
 
     /// The daily clean-up at `now`: each store's conversations whose last message is older
@@ -205,6 +216,8 @@ impl Store {
         .bind(DAY_MS)
         .execute(&mut *tx)
         .await?;
+        // A customer whose visitor went keeps nothing of theirs behind.
+        sqlx::query("DELETE FROM customers WHERE visitor_id IS NULL").execute(&mut *tx).await?;
         tx.commit().await?;
         if deleted > 0 {
             self.reload_facts().await?;

@@ -5,6 +5,7 @@
 //! directly.
 
 pub mod agent;
+mod identity;
 pub mod socket;
 pub mod visitor;
 

@@ -13,11 +13,10 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use protocol::{ErrorCode, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
+use protocol::{ErrorCode, Identity, PageView, Role, ServerFrame, StoreInfo, VisitorFrame};
 
 use super::socket::{close_code, Flow, Handled, InFlight, Out, Session};
 use super::{admit, check_message, send_history, upgrade_into, IgnoredWaits, TypingThrottle};
-use crate::auth::new_visitor_id;
 use crate::chat::Visit;
 use crate::error::{Error, Result};
 use crate::hub::Registration;
@@ -138,7 +137,8 @@ impl Session for VisitorSession {
 
     async fn handle(&mut self, frame: VisitorFrame, out: &Out) -> Handled<Sent> {
         let result = match frame {
-            VisitorFrame::Hello { token, last_seq } => self.hello(token, last_seq, out).await,
+            VisitorFrame::Hello { token, last_seq, identity } => self.hello(token, last_seq, identity, out).await,
+            VisitorFrame::Attributes { attributes } => self.attributes(attributes).await,
             VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text, out).await),
             VisitorFrame::Ack { seq } => self.ack(seq).await,
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
@@ -160,14 +160,10 @@ impl Session for VisitorSession {
                 Some(Some(c)) => send_history(&self.state.store, out, c.id, after_seq).await,
             },
         };
-        if let Err(refusal) = result {
-            let limited = refusal.code == ErrorCode::RateLimited;
-            out.refuse(&refusal, None).await;
-            if limited && self.ignored_waits.refused() {
-                return ignored_waits_close().into();
-            }
+        match result {
+            Ok(()) => Flow::Continue.into(),
+            Err(refusal) => self.refused(refusal, out).await,
         }
-        Flow::Continue.into()
     }
 }
 
@@ -193,7 +189,23 @@ fn not_introduced() -> Error {
 }
 
 impl VisitorSession {
-    async fn hello(&mut self, token: Option<String>, last_seq: u64, out: &Out) -> Result<()> {
+    /// Tells the visitor of a refusal; closes a socket that keeps ignoring waits.
+    async fn refused(&mut self, refusal: Error, out: &Out) -> Handled<Sent> {
+        let limited = refusal.code == ErrorCode::RateLimited;
+        out.refuse(&refusal, None).await;
+        if limited && self.ignored_waits.refused() {
+            return ignored_waits_close().into();
+        }
+        Flow::Continue.into()
+    }
+
+    async fn hello(
+        &mut self,
+        token: Option<String>,
+        last_seq: u64,
+        identity: Option<Identity>,
+        out: &Out,
+    ) -> Result<()> {
         if self.me.is_some() {
             return Err(Error::new(ErrorCode::AlreadyAuthenticated, "hello was already sent"));
         }
@@ -203,18 +215,11 @@ impl VisitorSession {
             Some(id) if store.visitor_exists(self.store.id, &id).await? => Some(id),
             _ => None,
         };
-        let visitor_id = match known {
-            Some(id) => id,
-            None => {
-                if token.is_some() {
-                    out.error(ErrorCode::BadToken, "the visitor token is not valid here; a new one was issued", None)
-                        .await;
-                }
-                let id = new_visitor_id();
-                store.add_visitor(self.store.id, &id).await?;
-                id
-            }
-        };
+        if known.is_none() && token.is_some() {
+            out.error(ErrorCode::BadToken, "the visitor token is not valid here; a new one was issued", None).await;
+        }
+        let resolved = super::identity::resolve(&self.state, &self.store, known, identity, out).await?;
+        let (visitor_id, customer_id) = (resolved.visitor_id, resolved.customer_id);
         let conversation = store.open_conversation_of(&visitor_id).await?;
         let registration = self.state.hub.join_visitor(&visitor_id, out.peer());
         out.send(&ServerFrame::VisitorWelcome {
@@ -222,6 +227,7 @@ impl VisitorSession {
             token: self.state.tokens.sign(self.store.id, &visitor_id),
             store: StoreInfo { key: self.store.key.clone(), name: self.store.name.clone() },
             conversation_id: conversation.as_ref().map(|c| c.id),
+            customer_id,
         })
         .await;
         if let Some(c) = &conversation {
@@ -382,6 +388,13 @@ impl VisitorSession {
             .collect();
         pages.push((page, wall));
         self.state.chat.record_pages(&me.id, me.conversation.as_ref(), &pages, &visit).await
+    }
+
+    /// Merges what the shop told about the shopper; limited like page reports.
+    async fn attributes(&mut self, attributes: std::collections::BTreeMap<String, String>) -> Result<()> {
+        let me = self.me.as_ref().ok_or_else(not_introduced)?;
+        self.state.limits.pages(&me.id, 1).map_err(|w| Error::rate_limited("attribute reports", w))?;
+        super::identity::merge_attributes(&self.state, &me.id, &attributes).await
     }
 
     async fn ack(&mut self, seq: u64) -> Result<()> {

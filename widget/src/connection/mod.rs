@@ -13,6 +13,8 @@ use protocol::{Role, ServerFrame, VisitorFrame, WidgetFrame};
 
 use crate::storage;
 
+mod shop;
+
 /// How long a message may wait for the relay's acknowledgement before it shows as failed
 /// (it is still resent on the next connection).
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
@@ -58,6 +60,12 @@ struct Link {
     seen_url: Option<String>,
 }
 
+/// The visitor this widget last was welcomed as, to notice when that changed.
+#[derive(Default)]
+struct Welcomed {
+    visitor_id: Option<String>,
+}
+
 /// The handle components use; `Copy`, shared through context.
 #[derive(Clone, Copy)]
 pub struct Connection {
@@ -73,6 +81,9 @@ pub struct Connection {
     pub attendance: RwSignal<Option<Attendance>>,
     /// The name of the agent typing right now.
     pub typing: RwSignal<Option<String>>,
+    /// Messages from the team that arrived while the panel was closed.
+    pub unread: RwSignal<u32>,
+    welcomed: StoredValue<Welcomed, LocalStorage>,
     store: StoredValue<String>,
     url: StoredValue<String>,
     link: StoredValue<Link, LocalStorage>,
@@ -88,6 +99,8 @@ impl Connection {
             visible: RwSignal::new(false),
             attendance: RwSignal::new(None),
             typing: RwSignal::new(None),
+            unread: RwSignal::new(0),
+            welcomed: StoredValue::new_local(Welcomed::default()),
             store: StoredValue::new(store),
             url: StoredValue::new(url),
             link: StoredValue::new_local(Link::default()),
@@ -138,7 +151,7 @@ impl Connection {
     fn say_hello(self) {
         let token = storage::load(&self.store.get_value(), "token");
         let last_seq = self.last_seq();
-        self.send_frame(&VisitorFrame::Hello { token, last_seq });
+        self.send_frame(&VisitorFrame::Hello { token, last_seq, identity: crate::api::identity() });
     }
 
     fn dropped(self) {
@@ -168,7 +181,8 @@ impl Connection {
             return;
         };
         match frame {
-            ServerFrame::VisitorWelcome { token, store, conversation_id, .. } => {
+            ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id, .. } => {
+                self.welcomed_as(visitor_id);
                 let key = self.store.get_value();
                 storage::save(&key, "token", &token);
                 if conversation_id.is_some() {
@@ -183,11 +197,15 @@ impl Connection {
                 self.resend_pending();
                 self.link.update_value(|l| l.reported_url = None);
                 self.report_page();
+                self.send_attributes();
             }
             ServerFrame::History { .. } => self.apply(&frame),
             ServerFrame::Message { ref message } => {
                 if message.author.role == Role::Agent {
                     self.typing.set(None);
+                }
+                if message.author.role != Role::Visitor {
+                    self.heard(message);
                 }
                 self.apply(&frame);
             }
@@ -254,6 +272,7 @@ impl Connection {
     /// Tells the relay the shopper has seen everything shown, when the panel is open.
     pub fn mark_seen(self) {
         if self.visible.get_untracked() {
+            self.clear_unread();
             let seq = self.last_seq();
             if seq > 0 {
                 self.send_frame(&VisitorFrame::Ack { seq });

@@ -1,0 +1,64 @@
+//! The customer beside the chat in the console: who a verified `identify` says the shopper is,
+//! with a "Verified" mark, and the attributes the shop set, all shown as text whatever they
+//! contain.
+
+mod browser;
+mod common;
+
+use anyhow::{ensure, Result};
+use browser::console::{find, listed_with, open_tab, require_built_console, sign_in};
+use browser::with_browser;
+use common::TestRelay;
+use parley::VisitorClient;
+use protocol::{Identity, ServerFrame, VisitorFrame};
+
+const NAME: &str = "<img src=x onerror=window.pwned=1>Mia";
+const PLAN: &str = "<script>window.pwned=2</script>gold";
+
+async fn identified_shopper(t: &TestRelay) -> Result<VisitorClient> {
+    let secret = t.relay.state().store.identity_secret("demo", false).await?;
+    let identity = Identity {
+        id: "cust_42".into(),
+        email: Some("mia@example.com".into()),
+        name: Some(NAME.into()),
+        signature: Some(relay::auth::identity_signature(&secret, "cust_42")),
+    };
+    let mut shopper = VisitorClient::connect_as(&t.base, "demo", None, None, 0, Some(identity)).await?;
+    ensure!(shopper.welcome.customer_id.as_deref() == Some("cust_42"), "the identity was not verified");
+    let attributes = [("plan".to_string(), PLAN.to_string())].into_iter().collect();
+    shopper.socket.send(&VisitorFrame::Attributes { attributes }).await?;
+    shopper.send("q1", "Where is my order?").await?;
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await?;
+    Ok(shopper)
+}
+
+#[tokio::test]
+async fn the_console_shows_the_verified_customer_and_their_attributes_as_text() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Grace").await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        sign_in(&client, &base, &email, &password).await?;
+        let _shopper = identified_shopper(&t).await?;
+        open_tab(&client, "Mine").await?;
+        listed_with(&client, "Where is my order?").await?.click().await?;
+        let card = "//aside//section[@class='customer']";
+        let name = find(&client, &format!("{card}//strong")).await?.text().await?;
+        ensure!(name == NAME, "the name shows as {name:?}");
+        find(&client, &format!("{card}//span[contains(@class,'verified')][normalize-space()='Verified']")).await?;
+        find(&client, &format!("{card}//p[normalize-space()='mia@example.com']")).await?;
+        find(&client, "//aside//dl[@class='attributes']/dt[normalize-space()='plan']").await?;
+        let plan = find(&client, "//aside//dl[@class='attributes']/dd").await?.text().await?;
+        ensure!(plan == PLAN, "the attribute shows as {plan:?}");
+        let markup = client
+            .execute(
+                "return [window.pwned || null, document.querySelectorAll('aside img, aside script').length];",
+                vec![],
+            )
+            .await?;
+        ensure!(markup == serde_json::json!([null, 0]), "shop-given text became markup: {markup}");
+        Ok(())
+    })
+    .await;
+}

@@ -1,0 +1,157 @@
+//! The shop's JavaScript API (`window.Parley`, docs/embedding.md) in headless Chromium against
+//! a real relay: calls made before the widget loads take effect, the shop hears `message`,
+//! `unread`, `open` and `close`, `reset()` forgets the shopper, `hide()` and
+//! `data-hide-launcher` take the launcher away, and a signed `identify` reaches the relay.
+
+mod browser;
+mod common;
+
+use anyhow::{ensure, Result};
+use browser::{eventually, in_widget, require_built_widget, widget_js, with_browser};
+use common::TestRelay;
+use fantoccini::key::Key;
+use fantoccini::Client;
+use parley::AgentClient;
+use protocol::ServerFrame;
+use serde_json::{json, Value};
+
+/// What the api.html page recorded of `Parley.on` events, as `[name, detail]`.
+async fn events(client: &Client) -> Result<Vec<(String, Value)>> {
+    Ok(serde_json::from_value(client.execute("return window.parleyEvents || [];", vec![]).await?)?)
+}
+
+async fn wait_for_event(client: &Client, name: &str, detail: Option<Value>) -> Result<()> {
+    eventually(&format!("the {name} event {detail:?}"), || async {
+        let heard = events(client).await?;
+        Ok(heard.iter().any(|(n, d)| n == name && detail.as_ref().is_none_or(|want| want == d)).then_some(()))
+    })
+    .await
+}
+
+/// Waits until the widget runs and its panel is open (or closed).
+async fn wait_open(client: &Client, open: bool) -> Result<()> {
+    in_widget(client, &format!("button.pl-launch[aria-expanded='{open}']")).await?;
+    Ok(())
+}
+
+async fn send_from_widget(client: &Client, text: &str) -> Result<()> {
+    let composer = in_widget(client, "textarea[aria-label='Message']").await?;
+    composer.send_keys(&format!("{text}{}", char::from(Key::Enter))).await?;
+    Ok(())
+}
+
+async fn shown_texts(client: &Client) -> Result<Vec<String>> {
+    let shown = widget_js(client, "return [...root.querySelectorAll('.pl-bubble')].map(b => b.textContent);").await?;
+    Ok(serde_json::from_value(shown)?)
+}
+
+async fn launcher_display(client: &Client) -> Result<String> {
+    let display = widget_js(client, "return getComputedStyle(root.querySelector('.pl-launch')).display;").await?;
+    Ok(display.as_str().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn calls_made_before_the_widget_loads_take_effect() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let base = t.base.clone();
+    let secret = t.relay.state().store.identity_secret("demo", false).await.unwrap();
+    let signature = relay::auth::identity_signature(&secret, "cust_9");
+    with_browser(|client| async move {
+        // `Parley.open()` in an inline script right after a plain tag.
+        client.goto(&format!("{base}/demo/open.html")).await?;
+        wait_open(&client, true).await?;
+        in_widget(&client, "textarea[aria-label='Message']").await?;
+
+        // The async snippet: identify, attributes and open queued before the loader ran.
+        client.goto(&format!("{base}/demo/api.html?open&id=cust_9&name=Mia&plan=gold&signature={signature}")).await?;
+        wait_open(&client, true).await?;
+        wait_for_event(&client, "ready", None).await?;
+        wait_for_event(&client, "open", None).await?;
+        send_from_widget(&client, "Where is my parcel?").await?;
+        eventually("the message shown", || async {
+            Ok(shown_texts(&client).await?.iter().any(|t| t == "Where is my parcel?").then_some(()))
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    let store = &t.relay.state().store;
+    let demo = store.store_by_key("demo").await.unwrap().unwrap();
+    let visitor = store.customer_visitor(demo.id, "cust_9").await.unwrap().expect("the identify was verified");
+    assert_eq!(store.customer(&visitor).await.unwrap().unwrap().name.as_deref(), Some("Mia"));
+    assert_eq!(store.attributes(&visitor).await.unwrap().get("plan").map(String::as_str), Some("gold"));
+}
+
+#[tokio::test]
+async fn the_shop_hears_messages_and_unread_and_reset_forgets_the_shopper() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Grace").await;
+    let mut agent = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/api.html?open")).await?;
+        wait_open(&client, true).await?;
+        send_from_widget(&client, "Do you have the overshirt in blue?").await?;
+        let frame = agent
+            .socket
+            .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.text.contains("in blue")))
+            .await?;
+        let ServerFrame::Message { message } = frame else { unreachable!() };
+        agent.send(message.conversation_id, "a1", "Yes, from next week.").await?;
+        let heard = json!({"text": "Yes, from next week.", "author": {"role": "agent", "name": "Grace"}});
+        wait_for_event(&client, "message", Some(heard)).await?;
+
+        // Closed, a new message counts as unread.
+        client.execute("Parley.close();", vec![]).await?;
+        wait_open(&client, false).await?;
+        wait_for_event(&client, "close", None).await?;
+        ensure!(client.execute("return Parley.isOpen();", vec![]).await? == json!(false), "isOpen() after close()");
+        agent.send(message.conversation_id, "a2", "Shall I note you down?").await?;
+        wait_for_event(&client, "unread", Some(json!(1))).await?;
+
+        // The shop's sign-out: this browser's visitor is forgotten.
+        let token = client.execute("return localStorage.getItem('parley:demo:token');", vec![]).await?;
+        ensure!(token.is_string(), "the widget kept a visitor token");
+        client.execute("Parley.reset(); Parley.open();", vec![]).await?;
+        wait_open(&client, true).await?;
+        let fresh = eventually("a new visitor token", || async {
+            let now = client.execute("return localStorage.getItem('parley:demo:token');", vec![]).await?;
+            Ok((now.is_string() && now != token).then_some(now))
+        })
+        .await?;
+        ensure!(fresh != token);
+        let shown = shown_texts(&client).await?;
+        ensure!(!shown.iter().any(|t| t.contains("in blue") || t.contains("next week")), "reset forgot: {shown:?}");
+        Ok(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn hide_and_data_attributes_take_the_launcher_away() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        // `data-open data-hide-launcher`, for shops that write no script.
+        client.goto(&format!("{base}/demo/contact.html")).await?;
+        wait_open(&client, true).await?;
+        ensure!(launcher_display(&client).await? == "none", "data-hide-launcher hides the launcher");
+
+        client.goto(&format!("{base}/demo/api.html")).await?;
+        eventually("the launcher shown", || async { Ok((launcher_display(&client).await? != "none").then_some(())) })
+            .await?;
+        client.execute("Parley.hide();", vec![]).await?;
+        ensure!(launcher_display(&client).await? == "none", "hide() hides the launcher");
+        client.execute("Parley.show();", vec![]).await?;
+        ensure!(launcher_display(&client).await? != "none", "show() brings it back");
+        // The shop's own button still opens the chat.
+        client.execute("Parley.hide(); Parley.toggle();", vec![]).await?;
+        wait_open(&client, true).await?;
+        ensure!(client.execute("return Parley.isOpen();", vec![]).await? == json!(true), "isOpen() after toggle()");
+        Ok(())
+    })
+    .await;
+}
