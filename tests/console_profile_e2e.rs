@@ -62,3 +62,42 @@ async fn the_console_shows_the_verified_customer_and_their_attributes_as_text() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_console_lists_the_customers_orders_as_text_and_inserts_a_status_line() {
+    require_built_console();
+    let t = TestRelay::start().await;
+    let _source = common::order_source::hostile_source_for_demo(&t, false).await;
+    let (email, password) = t.add_agent("demo", "Grace").await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        sign_in(&client, &base, &email, &password).await?;
+        let _shopper = identified_shopper(&t).await?;
+        open_tab(&client, "Mine").await?;
+        listed_with(&client, "Where is my order?").await?.click().await?;
+        let panel = "//aside//section[@class='orders']";
+        let item = find(&client, &format!("{panel}//ul[@class='items']/li")).await?.text().await?;
+        ensure!(item == "1 × <img src=x onerror=window.pwned=3>Shirt", "the item shows as {item:?}");
+        // The javascript: tracking link is not a link; the http(s) order page is, safely.
+        let links = client
+            .execute(
+                "return [...document.querySelectorAll('aside section.orders a')].map(a => [a.getAttribute('href'), a.rel]);",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            links == serde_json::json!([["https://shop.example.com/orders/X-100", "noopener noreferrer"]]),
+            "links: {links}"
+        );
+        find(&client, &format!("{panel}//button[normalize-space()='Insert status in reply']")).await?.click().await?;
+        let reply = find(&client, "//textarea[@aria-label='Reply']").await?;
+        let value = reply.prop("value").await?.unwrap_or_default();
+        ensure!(value.starts_with("Order #X-100 (2026-11-30): shipped, <b>DHL</b> tracking number T123"), "{value:?}");
+        let markup = client
+            .execute("return [window.pwned || null, document.querySelectorAll('aside img, aside b').length];", vec![])
+            .await?;
+        ensure!(markup == serde_json::json!([null, 0]), "shop-given text became markup: {markup}");
+        Ok(())
+    })
+    .await;
+}

@@ -4,37 +4,18 @@
 
 mod common;
 
-use std::process::Stdio;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::http_request_raw;
+use common::order_source::{start_order_source, SECRET};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-const SECRET: &str = "order-source-test-secret";
-
-/// `cargo test` builds the examples next to the test binaries' directory.
-fn program() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(|deps| deps.parent()).unwrap().join("examples").join("order-source")
-}
-
-/// Starts the source on a free port with the demo orders; returns it and its base URL.
+/// The demo source with a slow route that answers after 100 ms.
 async fn start() -> (Child, String) {
-    let orders = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/order-source/orders.json");
-    let mut child = Command::new(program())
-        .args(["--orders", orders, "--secret", SECRET, "--slow-ms", "100"])
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the order-source example is built by cargo test");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line()).await.unwrap().unwrap().unwrap();
-    let base = line.strip_prefix("listening on ").expect("the address line").to_owned();
-    (child, base)
+    start_order_source(100).await
 }
 
 fn now() -> u64 {

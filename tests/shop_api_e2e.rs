@@ -155,3 +155,32 @@ async fn hide_and_data_attributes_take_the_launcher_away() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn order_answers_show_the_shops_text_as_text() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let _source = common::order_source::hostile_source_for_demo(&t, true).await;
+    let secret = t.relay.state().store.identity_secret("demo", false).await.unwrap();
+    let signature = relay::auth::identity_signature(&secret, "cust_42");
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/api.html?open&id=cust_42&signature={signature}")).await?;
+        wait_open(&client, true).await?;
+        send_from_widget(&client, "Where is my order?").await?;
+        let answer = eventually("the order answer", || async {
+            Ok(shown_texts(&client).await?.into_iter().find(|t| t.starts_with("Order #X-100")))
+        })
+        .await?;
+        ensure!(answer.contains("1 × <img src=x onerror=window.pwned=3>Shirt"), "{answer}");
+        ensure!(!answer.contains("javascript:"), "a javascript: link was passed on: {answer}");
+        let markup = widget_js(
+            &client,
+            "return [window.pwned || null, root.querySelectorAll('.pl-bubble img, .pl-bubble b').length];",
+        )
+        .await?;
+        ensure!(markup == json!([null, 0]), "shop-given text became markup: {markup}");
+        Ok(())
+    })
+    .await;
+}

@@ -24,6 +24,7 @@ use crate::faq::Faq;
 use crate::http::{self, Assets};
 use crate::hub::Hub;
 use crate::limits::{Limits, LimitsConfig};
+use crate::orders::Orders;
 use crate::routing::{Routing, DEFAULT_OFFLINE_GRACE};
 pub use crate::state::AppState;
 use crate::store::Store;
@@ -154,7 +155,15 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let fanout: Arc<dyn Fanout> = hub.clone();
     let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
     let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone()));
-    let bot = Arc::new(Bot::new(store.clone(), faq.clone(), routing.clone(), chat.clone(), config.bot_repeat_window));
+    let orders = Arc::new(Orders::new(store.clone()).context("setting up the order-source client")?);
+    let bot = Arc::new(Bot::new(
+        store.clone(),
+        faq.clone(),
+        routing.clone(),
+        chat.clone(),
+        orders.clone(),
+        config.bot_repeat_window,
+    ));
     let state = Arc::new(AppState {
         store: store.clone(),
         hub,
@@ -167,6 +176,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         bot: bot.clone(),
         limits: Limits::new(config.limits),
         faq: faq.clone(),
+        orders,
     });
     if config.sweep_deadlines {
         tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));

@@ -44,6 +44,8 @@ pub struct AppState {
     pub limits: Limits,
     /// FAQ search.
     pub faq: Arc<Faq>,
+    /// Orders from the shops' order sources.
+    pub orders: Arc<crate::orders::Orders>,
 }
 
 /// Frames a socket's writer gathers before writing them out (it flushes after each batch

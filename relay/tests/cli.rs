@@ -175,6 +175,8 @@ async fn the_identity_secret_is_shown_rotated_and_unsigned_identify_can_be_refus
     let new = String::from_utf8_lossy(&rotated.stdout).trim().to_owned();
     assert!(new.len() == 64 && new != secret);
     assert_eq!(String::from_utf8_lossy(&show().stdout).trim(), new);
+    let signed = relay(&["--data-dir", data, "store", "identity-secret", "--key", "demo", "--sign", "cust_1"]);
+    assert_eq!(String::from_utf8_lossy(&signed.stdout).trim(), relay::auth::identity_signature(&new, "cust_1"));
     let unknown = relay(&["--data-dir", data, "store", "identity-secret", "--key", "nope"]);
     assert!(!unknown.status.success() && stderr(&unknown).contains("no store"), "{}", stderr(&unknown));
 
@@ -183,4 +185,39 @@ async fn the_identity_secret_is_shown_rotated_and_unsigned_identify_can_be_refus
     assert!(String::from_utf8_lossy(&required.stdout).contains("verified identities only"));
     let bad = relay(&["--data-dir", data, "store", "set", "--key", "demo", "--require-identity", "maybe"]);
     assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn an_order_source_must_be_a_web_address_with_a_secret_and_not_private_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data = data.to_str().unwrap();
+    let set = |extra: &[&str]| {
+        let mut args = vec!["--data-dir", data, "store", "set", "--key", "demo"];
+        args.extend_from_slice(extra);
+        relay(&args)
+    };
+    let secret = ["--order-source-secret", "a-long-enough-secret"];
+    let ftp = set(&["--order-source-url", "ftp://shop.example/orders", secret[0], secret[1]]);
+    assert!(!ftp.status.success() && stderr(&ftp).contains("only http and https"), "{}", stderr(&ftp));
+    let loopback = set(&["--order-source-url", "http://127.0.0.1:9/orders", secret[0], secret[1]]);
+    assert!(!loopback.status.success() && stderr(&loopback).contains("private address"), "{}", stderr(&loopback));
+    let short = set(&["--order-source-url", "https://shop.example/orders", "--order-source-secret", "short"]);
+    assert!(!short.status.success() && stderr(&short).contains("16 characters"), "{}", stderr(&short));
+    let allowed = set(&[
+        "--order-source-url",
+        "http://127.0.0.1:9/orders",
+        secret[0],
+        secret[1],
+        "--order-source-allow-private",
+        "true",
+    ]);
+    assert!(allowed.status.success(), "{}", stderr(&allowed));
+    assert!(String::from_utf8_lossy(&allowed.stdout).contains("http://127.0.0.1:9/orders (private addresses allowed)"));
+    let off = set(&["--order-source-url", "off"]);
+    assert!(
+        off.status.success() && String::from_utf8_lossy(&off.stdout).contains("order source none"),
+        "{}",
+        stderr(&off)
+    );
 }

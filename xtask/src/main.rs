@@ -94,16 +94,67 @@ fn demo(root: &Path, tools: &Tools, listen: &str) -> Result<()> {
     if !added.status.success() && !stderr.contains("already exists") {
         anyhow::bail!("creating the demo agent failed: {stderr}");
     }
+    let (mut source, orders_url) = start_demo_orders(root, tools)?;
+    let configured = Command::new(&relay)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["store", "set", "--key", "demo", "--order-source-url", &orders_url])
+        .args(["--order-source-secret", DEMO_ORDERS_SECRET, "--order-source-allow-private", "true"])
+        .output()
+        .context("running relay store set")?;
+    if !configured.status.success() {
+        let _ = source.kill();
+        anyhow::bail!(
+            "pointing the demo store at its order source failed: {}",
+            String::from_utf8_lossy(&configured.stderr)
+        );
+    }
+    let signed = Command::new(&relay)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["store", "identity-secret", "--key", "demo", "--sign", "cust_1001"])
+        .output()
+        .context("running relay store identity-secret")?;
+    let signature = String::from_utf8_lossy(&signed.stdout).trim().to_owned();
     let base = format!("http://{listen}");
     println!();
-    println!("  Storefront:      {base}/demo/");
+    println!("  Storefront:      {base}/demo/   (ask \"where is my order?\": order 1001, mia@example.com)");
+    println!("  Signed-in Mia:   {base}/demo/api.html?open&id=cust_1001&name=Mia&email=mia@example.com&signature={signature}");
+    println!("  Order source:    {orders_url}   (examples/order-source, orders of examples/order-source/orders.json)");
     println!("  Agent console:   {base}/console/   (sign in as below)");
     println!("  Terminal agent:  cargo run --release --example agent -- --relay {base} --email {DEMO_EMAIL} --password {DEMO_PASSWORD}");
     println!("  Demo agent:      {DEMO_EMAIL} / {DEMO_PASSWORD}");
     println!("  Data:            {}", data.display());
     println!("  Stop with Ctrl-C.");
     println!();
-    run(Command::new(&relay).arg("--data-dir").arg(&data).arg("--listen").arg(listen))
+    let served = run(Command::new(&relay).arg("--data-dir").arg(&data).arg("--listen").arg(listen));
+    let _ = source.kill();
+    served
+}
+
+/// The secret the demo store and its order source share.
+const DEMO_ORDERS_SECRET: &str = "demo-order-source-secret";
+
+/// Builds and starts the reference order source (examples/order-source) on a free loopback
+/// port with the demo orders; returns it and its `/orders` URL.
+fn start_demo_orders(root: &Path, tools: &Tools) -> Result<(std::process::Child, String)> {
+    run(cargo(root, tools).args(["build", "--release", "--example", "order-source"]))?;
+    let program = root.join("target/release/examples/order-source");
+    let mut child = Command::new(&program)
+        .arg("--orders")
+        .arg(root.join("examples/order-source/orders.json"))
+        .args(["--secret", DEMO_ORDERS_SECRET])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", program.display()))?;
+    let stdout = child.stdout.take().context("the order source's output")?;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)?;
+    let Some(base) = line.trim().strip_prefix("listening on ") else {
+        let _ = child.kill();
+        anyhow::bail!("the order source said {line:?} instead of its address");
+    };
+    Ok((child, format!("{base}/orders")))
 }
 
 fn test(root: &Path, tools: &Tools) -> Result<()> {
@@ -162,13 +213,16 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     let loader = std::fs::read(widget::dist_dir(root).join("loader.min.js"))?;
     println!("== sizes (bytes) ==");
     let (raw, gz) = (loader.len(), widget::gzip(&loader).len());
-    println!("loader widget.js   raw {raw:>7}  gzip {gz:>6}  (target: 1.5 KB gzip)");
+    println!("loader widget.js   raw {raw:>7}  gzip {gz:>6}  (target: 2 KB gzip)");
     print_sizes("widget", &widget::find_files(&widget::dist_dir(root))?, "100 KB brotli")?;
     print_sizes("console", &widget::find_files(&widget::console_dist_dir(root))?, "400 KB brotli")?;
     // What the widget costs a product page, and a tap on it, on an emulated slow phone.
     run(cargo(root, tools).args(["run", "--release", "--example", "page_bench"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
+    // Order answers as the shopper sees them, against the reference order source.
+    run(cargo(root, tools).args(["build", "--release", "--example", "order-source"]))?;
+    run(cargo(root, tools).args(["run", "--release", "--example", "order_bench"]))?;
     // A victim store's latency while a stranger floods sign-ins, half-sent requests, long
     // messages to the bot and FAQ saves.
     run(cargo(root, tools).args(["run", "--release", "--example", "attack_bench"]))?;

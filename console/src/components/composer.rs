@@ -86,6 +86,23 @@ pub fn Composer(id: i64) -> impl IntoView {
     let highlighted = RwSignal::new(0usize);
     let dismissed = RwSignal::new(false);
     let field = NodeRef::<leptos::html::Textarea>::new();
+    // A status line from the orders panel goes at the end of the draft.
+    if let Some(super::orders_panel::ReplyInsert(slot)) = use_context() {
+        Effect::new(move |_| {
+            if let Some(line) = slot.get() {
+                slot.set(None);
+                draft.update(|d| {
+                    if !d.trim().is_empty() {
+                        d.push('\n');
+                    }
+                    d.push_str(&line);
+                });
+                if let Some(field) = field.get_untracked() {
+                    let _ = field.focus();
+                }
+            }
+        });
+    }
     // The `/query` being typed, when the draft is one.
     let query = move || {
         let d = draft.get();

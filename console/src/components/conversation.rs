@@ -51,6 +51,8 @@ pub fn ConversationView() -> impl IntoView {
 #[component]
 fn Opened(id: i64) -> impl IntoView {
     let desk = expect_context::<Desk>();
+    // The orders panel puts status lines into this conversation's reply box.
+    provide_context(super::orders_panel::ReplyInsert(RwSignal::new(None)));
     let conv = Memo::new(move |_| desk.conversations.with(|all| all.get(&id).cloned()));
     let my_id = desk.my_id();
     let closing = RwSignal::new(false);

@@ -6,6 +6,7 @@ mod context_panel;
 mod conversation;
 mod inbox;
 mod install;
+mod orders_panel;
 mod preview;
 mod settings;
 mod shortcuts;

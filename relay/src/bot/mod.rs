@@ -9,6 +9,8 @@
 //! 3. An email address, when the bot asked for one, is checked and confirmed (or the shopper is
 //!    asked to check it).
 //! 4. The store's keyword rules (`rules`), highest priority first.
+//!    Then order questions, when the store has an order source (`orders`): answered at once,
+//!    with agents online too unless the store turned that off.
 //! 5. When nobody is there (no agent online, or outside business hours): a confident FAQ answer,
 //!    with "Did this answer your question?"; else the away message (`away`), and the question is
 //!    recorded as unanswered, to show the merchant what the FAQ is missing.
@@ -22,9 +24,14 @@
 
 pub mod away;
 pub mod deadline;
+mod order_texts;
+pub mod orders;
 pub mod rules;
 
+pub use order_texts::status_line;
+
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -34,6 +41,7 @@ use protocol::Role;
 use crate::chat::Conversations;
 use crate::error::Error;
 use crate::faq::Faq;
+use crate::orders::Orders;
 use crate::routing::Routing;
 use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store};
 use crate::texts::{self, Back, Lang};
@@ -58,6 +66,8 @@ pub struct Bot {
     faq: Arc<Faq>,
     routing: Arc<Routing>,
     chat: Arc<Conversations>,
+    orders: Arc<Orders>,
+    order_desk: orders::OrderDesk,
     rules: RuleCache,
     repeat_window: Duration,
 }
@@ -70,14 +80,22 @@ impl Bot {
         faq: Arc<Faq>,
         routing: Arc<Routing>,
         chat: Arc<Conversations>,
+        orders: Arc<Orders>,
         repeat_window: Duration,
     ) -> Self {
-        Bot { store, faq, routing, chat, rules: RuleCache::default(), repeat_window }
+        let order_desk = orders::OrderDesk::default();
+        Bot { store, faq, routing, chat, orders, order_desk, rules: RuleCache::default(), repeat_window }
     }
 }
 
 /// Reacts to a shopper message that was just stored in `conversation`.
-pub async fn after_shopper_message(bot: &Bot, conversation: &ConversationRecord, text: &str) -> Result<(), Error> {
+/// `ip` is the shopper's client address, for the limit on order lookups.
+pub async fn after_shopper_message(
+    bot: &Bot,
+    conversation: &ConversationRecord,
+    text: &str,
+    ip: Option<IpAddr>,
+) -> Result<(), Error> {
     let text = analysed(text);
     let text = text.as_str();
     // One read for what the bot needs of the conversation and its store.
@@ -97,6 +115,9 @@ pub async fn after_shopper_message(bot: &Bot, conversation: &ConversationRecord,
     let store_rules = bot.rules.get(&bot.store, conversation.store_id).await?;
     if let Some(rule) = rules::first_match(&store_rules, text) {
         say(bot, conversation, &rule.reply, None, nobody.is_some()).await?;
+        return Ok(());
+    }
+    if orders::answer(bot, conversation, text, lang, nobody.as_ref(), ip).await? {
         return Ok(());
     }
     let Some(back) = nobody else { return Ok(()) };

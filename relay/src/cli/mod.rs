@@ -150,6 +150,9 @@ pub enum StoreCommand {
         /// Make a new secret.
         #[arg(long)]
         rotate: bool,
+        /// Print the signature of this customer id instead (for trying `Parley.identify`).
+        #[arg(long)]
+        sign: Option<String>,
     },
 }
 
@@ -187,6 +190,19 @@ pub struct StoreSet {
     /// name as unverified (false, the default).
     #[arg(long)]
     pub require_identity: Option<bool>,
+    /// The shop's order source (docs/orders.md), an http(s) URL; `off` removes it.
+    #[arg(long)]
+    pub order_source_url: Option<String>,
+    /// The secret the relay signs order-source requests with.
+    #[arg(long)]
+    pub order_source_secret: Option<String>,
+    /// Let the relay call private and loopback addresses for this store's order source
+    /// (false by default: a guard against request forgery; the demo allows it).
+    #[arg(long)]
+    pub order_source_allow_private: Option<bool>,
+    /// Whether the bot answers order questions while agents are online too (default true).
+    #[arg(long)]
+    pub bot_answers_orders: Option<bool>,
 }
 
 /// `relay agent …`
@@ -230,8 +246,8 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
         Command::Serve => serve(cli).await,
         Command::Store(StoreCommand::Add { key, name, origins }) => stores::add(&data_dir, &key, &name, &origins).await,
         Command::Store(StoreCommand::Set(set)) => stores::set(&data_dir, set).await,
-        Command::Store(StoreCommand::IdentitySecret { key, rotate }) => {
-            stores::identity_secret(&data_dir, &key, rotate).await
+        Command::Store(StoreCommand::IdentitySecret { key, rotate, sign }) => {
+            stores::identity_secret(&data_dir, &key, rotate, sign.as_deref()).await
         }
         Command::Faq(command) => run_faq(&data_dir, command).await,
         Command::Visitor(command) => visitor::run(&data_dir, command).await,

@@ -24,6 +24,12 @@ pub(super) async fn add(data_dir: &Path, key: &str, name: &str, origins: &[Strin
 
 /// `relay store set`
 pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
+    let orders = OrderSourceArgs {
+        url: set.order_source_url.clone(),
+        secret: set.order_source_secret.clone(),
+        allow_private: set.order_source_allow_private,
+        bot_answers: set.bot_answers_orders,
+    };
     let StoreSet {
         key,
         first_reply_secs,
@@ -34,13 +40,14 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
         position,
         retention_days,
         require_identity,
+        ..
     } = set;
     let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
     let nothing_more = colour.is_none() && position.is_none() && retention_days.is_none() && require_identity.is_none();
-    if nothing.into_iter().all(|n| n) && nothing_more {
+    if nothing.into_iter().all(|n| n) && nothing_more && orders.is_empty() {
         bail!(
             "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position, \
-             --retention-days or --require-identity"
+             --retention-days, --require-identity or an --order-source-… option"
         );
     }
     let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
@@ -85,6 +92,9 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
         store.set_hours(&key, hours.as_deref(), &zone).await?;
         println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
     }
+    if !orders.is_empty() {
+        set_order_source(&store, &record, &orders).await?;
+    }
     if let Some(required) = require_identity {
         store.set_require_identity(&key, required).await?;
         let what = if required { "verified identities only" } else { "unsigned identify kept as unverified" };
@@ -100,10 +110,73 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
 }
 
 /// `relay store identity-secret`
-pub(super) async fn identity_secret(data_dir: &Path, key: &str, rotate: bool) -> anyhow::Result<()> {
+pub(super) async fn identity_secret(
+    data_dir: &Path,
+    key: &str,
+    rotate: bool,
+    sign: Option<&str>,
+) -> anyhow::Result<()> {
     let store = crate::app::open_data_dir(data_dir).await?;
     let secret = store.identity_secret(key, rotate).await;
     store.close().await;
-    println!("{}", secret?);
+    let secret = secret?;
+    match sign {
+        Some(id) => println!("{}", crate::auth::identity_signature(&secret, id)),
+        None => println!("{secret}"),
+    }
+    Ok(())
+}
+
+/// The order-source options of `relay store set`.
+struct OrderSourceArgs {
+    url: Option<String>,
+    secret: Option<String>,
+    allow_private: Option<bool>,
+    bot_answers: Option<bool>,
+}
+
+impl OrderSourceArgs {
+    fn is_empty(&self) -> bool {
+        self.url.is_none() && self.secret.is_none() && self.allow_private.is_none() && self.bot_answers.is_none()
+    }
+}
+
+/// Checks and stores the order-source options: an http(s) URL, not a private address unless
+/// allowed, and a secret of at least 16 characters once a URL is set.
+async fn set_order_source(
+    store: &crate::store::Store,
+    record: &crate::store::StoreRecord,
+    args: &OrderSourceArgs,
+) -> anyhow::Result<()> {
+    let now = store.order_source(record.id).await?;
+    let allow_private = args.allow_private.unwrap_or(now.allow_private);
+    let url = match args.url.as_deref().map(str::trim) {
+        Some("off") => Some(None),
+        Some(url) => Some(Some(url)),
+        None => None,
+    };
+    let new_url = url.unwrap_or(now.url.as_deref());
+    if let Some(target) = new_url {
+        crate::orders::checked_url(target, allow_private).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let secret = args.secret.as_deref().map(str::trim);
+    if new_url.is_some() && secret.unwrap_or(&now.secret).chars().count() < 16 {
+        bail!("the order source needs --order-source-secret of at least 16 characters");
+    }
+    let change = crate::store::OrderSourceChange {
+        url,
+        secret,
+        allow_private: args.allow_private,
+        bot_answers: args.bot_answers,
+    };
+    store.set_order_source(&record.key, &change).await?;
+    let now = store.order_source(record.id).await?;
+    println!(
+        "store {:?}: order source {}{}; the bot answers order questions {}",
+        record.key,
+        now.url.as_deref().unwrap_or("none"),
+        if now.allow_private { " (private addresses allowed)" } else { "" },
+        if now.bot_answers { "at once" } else { "only when no agent is online" },
+    );
     Ok(())
 }

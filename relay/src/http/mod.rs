@@ -8,6 +8,7 @@ mod caller;
 mod console;
 mod faq;
 mod identity;
+mod orders;
 mod privacy;
 mod session;
 
@@ -56,6 +57,7 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/canned/{id}", put(console::replace_canned).delete(console::remove_canned))
         .route("/api/stores/{key}/conversations", get(console::conversations))
         .route("/api/stores/{key}/conversations/{id}/context", get(console::context))
+        .route("/api/stores/{key}/conversations/{id}/orders", get(orders::orders))
         .route("/api/stores/{key}/identity-secret", post(identity::secret))
         .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
         .route("/api/stores/{key}/visitors/{id}/export", get(privacy::export))

@@ -300,7 +300,7 @@ impl VisitorSession {
         out.send(&crate::chat::accepted(client_id, &opened.outcome)).await;
         self.state.chat.announce_opened(&opened).await?;
         if !opened.outcome.duplicate {
-            crate::bot::after_shopper_message(&self.state.bot, &opened.conversation, text).await?;
+            crate::bot::after_shopper_message(&self.state.bot, &opened.conversation, text, Some(self.ip)).await?;
         }
         Ok(())
     }
@@ -329,7 +329,7 @@ impl VisitorSession {
         out.send(&crate::chat::accepted(client_id, outcome)).await;
         self.state.chat.deliver(conversation, outcome);
         if !outcome.duplicate {
-            crate::bot::after_shopper_message(&self.state.bot, conversation, text).await?;
+            crate::bot::after_shopper_message(&self.state.bot, conversation, text, Some(self.ip)).await?;
         }
         Ok(())
     }
