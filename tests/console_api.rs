@@ -30,6 +30,8 @@ fn admin_endpoints() -> Vec<(&'static str, String, Option<Value>)> {
         ("DELETE", "/api/stores/demo/faq/articles/x".into(), None),
         ("GET", "/api/stores/demo/faq/unanswered".into(), None),
         ("GET", "/api/stores/demo/faq/feedback".into(), None),
+        ("GET", "/api/stores/demo/integrations".into(), None),
+        ("PUT", "/api/stores/demo/integrations".into(), Some(json!({ "bot_answers_orders": true }))),
     ]
 }
 

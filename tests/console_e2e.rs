@@ -243,6 +243,23 @@ async fn an_owner_manages_canned_replies_settings_and_finds_the_script_tag() {
         let shown = find(&client, "//pre[contains(@class,'secret')]/code").await?.text().await?;
         ensure!(shown == db.identity_secret("demo", false).await?, "the page showed {shown:?}");
         find(&client, "//dl[@class='samples']/dt[normalize-space()='Ruby']").await?;
+        // The order source: a loopback address is refused until private addresses are allowed;
+        // the secret is never shown again.
+        find(&client, &labelled_input("Order source URL")).await?.send_keys("http://127.0.0.1:9/orders").await?;
+        let secret_field = find(&client, &labelled_input("Order source secret")).await?;
+        secret_field.send_keys("a-long-enough-secret").await?;
+        let save = "//form[@class='integrations']/button[normalize-space()='Save']";
+        find(&client, save).await?.click().await?;
+        let refusal = find(&client, "//form[@class='integrations']/p[@role='alert']").await?.text().await?;
+        ensure!(refusal.contains("private address"), "{refusal}");
+        find(&client, "//label[span[starts-with(normalize-space(), 'Allow private')]]/input").await?.click().await?;
+        find(&client, save).await?.click().await?;
+        find(&client, "//form[@class='integrations']/p[@role='status'][normalize-space()='Saved.']").await?;
+        let source = db.order_source(store.id).await?;
+        ensure!(source.url.as_deref() == Some("http://127.0.0.1:9/orders") && source.allow_private, "{source:?}");
+        ensure!(source.secret == "a-long-enough-secret");
+        let shown = find(&client, &labelled_input("Order source secret")).await?.prop("value").await?;
+        ensure!(shown.as_deref() == Some(""), "the secret is shown again: {shown:?}");
         assert_accessible(&client, "body", "the install page").await?;
         Ok(())
     })

@@ -7,7 +7,7 @@ mod common;
 
 use anyhow::{ensure, Result};
 use browser::console::{find, listed_with, open_tab, require_built_console, sign_in};
-use browser::with_browser;
+use browser::{eventually, with_browser};
 use common::TestRelay;
 use parley::VisitorClient;
 use protocol::{Identity, ServerFrame, VisitorFrame};
@@ -58,6 +58,23 @@ async fn the_console_shows_the_verified_customer_and_their_attributes_as_text() 
             )
             .await?;
         ensure!(markup == serde_json::json!([null, 0]), "shop-given text became markup: {markup}");
+
+        // Tags: added with autocomplete from the store's tags, used to filter the inbox, removed.
+        find(&client, "//aside//input[@aria-label='New tag']").await?.send_keys("VIP").await?;
+        find(&client, "//aside//button[normalize-space()='Add tag']").await?.click().await?;
+        find(&client, "//aside//ul[@class='tags']/li[contains(normalize-space(), 'VIP')]").await?;
+        find(&client, "//aside//datalist/option[@value='VIP']").await?;
+        let filter = find(&client, "//select[@aria-label='Filter by tag']").await?;
+        filter.click().await?;
+        find(&client, "//select[@aria-label='Filter by tag']/option[@value='VIP']").await?;
+        filter.select_by_value("VIP").await?;
+        listed_with(&client, "Where is my order?").await?;
+        find(&client, "//aside//button[@aria-label='Remove tag VIP']").await?.click().await?;
+        eventually("the tag removed", || async {
+            let left = client.execute("return document.querySelectorAll('aside ul.tags li').length;", vec![]).await?;
+            Ok((left == serde_json::json!(0)).then_some(()))
+        })
+        .await?;
         Ok(())
     })
     .await;

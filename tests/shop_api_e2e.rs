@@ -184,3 +184,40 @@ async fn order_answers_show_the_shops_text_as_text() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn one_customer_in_two_browsers_sees_one_history() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let secret = t.relay.state().store.identity_secret("demo", false).await.unwrap();
+    let signature = relay::auth::identity_signature(&secret, "cust_5");
+    let page = format!("{}/demo/api.html?open&id=cust_5&name=Ana&signature={signature}", t.base);
+    let laptop = page.clone();
+    with_browser(|client| async move {
+        client.goto(&laptop).await?;
+        wait_open(&client, true).await?;
+        send_from_widget(&client, "Sent from my laptop").await?;
+        eventually("the message stored", || async {
+            let state = widget_js(
+                &client,
+                "const s = root.querySelector('.pl-message.mine .pl-status'); return s && s.dataset.state;",
+            )
+            .await?;
+            Ok((state == json!("sent") || state == json!("seen")).then_some(()))
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+    // Another browser (its own profile and storage): the same customer, the same conversation.
+    with_browser(|client| async move {
+        client.goto(&page).await?;
+        wait_open(&client, true).await?;
+        eventually("the laptop's message on the phone", || async {
+            Ok(shown_texts(&client).await?.iter().any(|t| t == "Sent from my laptop").then_some(()))
+        })
+        .await?;
+        Ok(())
+    })
+    .await;
+}

@@ -67,7 +67,12 @@ pub async fn patch<T: DeserializeOwned>(url: &str, body: &impl Serialize) -> Res
 
 /// `DELETE url`.
 pub async fn delete(url: &str) -> Result<(), ApiError> {
-    finish::<serde_json::Value>(Request::delete(url).send().await).await.map(|_| ())
+    delete_json::<serde_json::Value>(url).await.map(|_| ())
+}
+
+/// `DELETE url`, reading the JSON answer.
+pub async fn delete_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
+    finish(Request::delete(url).send().await).await
 }
 
 /// The signed-in agent, as `/api/session` describes them.
@@ -138,6 +143,9 @@ pub struct Context {
     /// What the shop told about the shopper (`Parley.setAttributes`).
     #[serde(default)]
     pub attributes: std::collections::BTreeMap<String, String>,
+    /// The team's tags on the shopper.
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 /// The customer a shopper is, as the shop said: verified by its signature, or only claimed.

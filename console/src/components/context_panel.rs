@@ -48,6 +48,7 @@ pub fn ContextPanel(id: i64) -> impl IntoView {
                 view! {
                     {c.customer.clone().map(|customer| view! { <CustomerCard customer/> })}
                     <Attributes attributes=c.attributes.clone()/>
+                    <super::tags::TagEditor id=id tags=c.tags.clone()/>
                     <super::orders_panel::OrdersPanel id=id/>
                     <h3>{text("context-now")}</h3>
                     {match current {

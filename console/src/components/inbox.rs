@@ -60,14 +60,23 @@ impl Search {
     }
 
     fn run(self, words: String) {
+        self.ask("q", &words, 50);
+    }
+
+    /// Only the conversations of shoppers with a tag ("" for all).
+    fn tagged(self, tag: String) {
+        self.ask("tag", &tag, 200);
+    }
+
+    fn ask(self, by: &str, value: &str, limit: u32) {
         self.asked.update_value(|n| *n += 1);
         let asked = self.asked.get_value();
-        if words.trim().is_empty() {
+        if value.trim().is_empty() {
             self.found.set(None);
             return;
         }
-        let encoded: String = js_sys::encode_uri_component(words.trim()).into();
-        let url = self.desk.me.with_value(|m| m.store_url(&format!("conversations?q={encoded}&limit=50")));
+        let encoded: String = js_sys::encode_uri_component(value.trim()).into();
+        let url = self.desk.me.with_value(|m| m.store_url(&format!("conversations?{by}={encoded}&limit={limit}")));
         spawn_local(async move {
             let Ok(list) = api::get::<Vec<ConversationSummary>>(&url).await else { return };
             if self.asked.get_value() != asked {
@@ -109,6 +118,8 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
         });
     };
     let search = Search::new(desk);
+    let store_tags = RwSignal::new(Vec::<String>::new());
+    super::tags::load_store_tags(desk, store_tags);
     let deadline = move || shared.settings.with(|s| s.as_ref().map_or(60, |s| s.first_reply_secs));
     let list = move || {
         let current = tab.get();
@@ -155,6 +166,12 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
             <input type="search" class="conversation-search" aria-label=text("search-conversations")
                 placeholder=text("search-conversations-placeholder")
                 on:input=move |ev| search.run(event_target_value(&ev))/>
+            <select class="tag-filter" aria-label=text("tag-filter")
+                on:focus=move |_| super::tags::load_store_tags(desk, store_tags)
+                on:change=move |ev| search.tagged(event_target_value(&ev))>
+                <option value="">{text("tag-filter-all")}</option>
+                {move || store_tags.get().into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+            </select>
             <ul class="conversations">
                 <For each=list key=|c| (c.summary.id, c.unread, c.preview(), c.summary.assigned_agent_id, c.is_closed(), c.summary.follow_up_email.clone()) let:conv>
                     {

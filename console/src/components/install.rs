@@ -51,6 +51,7 @@ pub fn InstallPage() -> impl IntoView {
             <button on:click=copy>{move || text(if copied.get() { "copied" } else { "copy" })}</button>
             <p class="hint">{text("install-origins")}</p>
             {desk.me.with_value(|m| m.is_owner()).then(|| view! { <IdentitySecret/> })}
+            {desk.me.with_value(|m| m.is_admin()).then(|| view! { <super::integrations::IntegrationsForm/> })}
         </main>
     }
 }

@@ -156,13 +156,9 @@ async fn set_order_source(
         None => None,
     };
     let new_url = url.unwrap_or(now.url.as_deref());
-    if let Some(target) = new_url {
-        crate::orders::checked_url(target, allow_private).map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
     let secret = args.secret.as_deref().map(str::trim);
-    if new_url.is_some() && secret.unwrap_or(&now.secret).chars().count() < 16 {
-        bail!("the order source needs --order-source-secret of at least 16 characters");
-    }
+    crate::orders::check_source(new_url, secret.unwrap_or(&now.secret), allow_private)
+        .map_err(|why| anyhow::anyhow!("{why} (--order-source-url, --order-source-secret)"))?;
     let change = crate::store::OrderSourceChange {
         url,
         secret,

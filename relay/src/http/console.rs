@@ -253,9 +253,12 @@ pub struct Listing {
     /// Words the shopper wrote, or part of the email they left.
     #[serde(default)]
     q: Option<String>,
+    /// Only conversations of shoppers with this tag, open and closed.
+    #[serde(default)]
+    tag: Option<String>,
 }
 
-/// `GET …/conversations?state=closed|open&limit=N` or `?q=TEXT`: a plain agent gets only the
+/// `GET …/conversations?state=closed|open&limit=N`, `?q=TEXT` or `?tag=TAG`: a plain agent gets only the
 /// queue's conversations and their own; a search counts against the caller's address like the
 /// FAQ's.
 pub async fn conversations(
@@ -270,6 +273,14 @@ pub async fn conversations(
     if let Some(q) = listing.q.as_deref() {
         state.limits.search(peer.ip()).map_err(|wait| Error::rate_limited("searches", wait))?;
         return Ok(Json(state.store.search_conversations(caller.store.id, q, scope, limit).await?));
+    }
+    if let Some(tag) = listing.tag.as_deref() {
+        let tagged = state.store.conversations_tagged(caller.store.id, tag.trim(), 1_000).await?;
+        let mut found = state.store.open_conversations(caller.store.id, scope, 200).await?;
+        found.extend(state.store.closed_conversations(caller.store.id, scope, 200).await?);
+        found.retain(|c| tagged.contains(&c.id));
+        found.truncate(limit as usize);
+        return Ok(Json(found));
     }
     let found = match listing.state.as_deref().unwrap_or("open") {
         "open" => state.store.open_conversations(caller.store.id, scope, limit).await?,
@@ -306,9 +317,11 @@ pub async fn context(
         },
     };
     let attributes = db.attributes(&conversation.visitor_id).await?;
+    let tags = db.tags_of(&conversation.visitor_id).await?;
     Ok(Json(json!({
         "customer": customer,
         "attributes": attributes,
+        "tags": tags,
         "conversation": summary,
         "visitor_id": conversation.visitor_id,
         "email": summary.follow_up_email,

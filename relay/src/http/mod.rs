@@ -8,9 +8,11 @@ mod caller;
 mod console;
 mod faq;
 mod identity;
+mod integrations;
 mod orders;
 mod privacy;
 mod session;
+mod tags;
 
 use std::sync::Arc;
 
@@ -58,7 +60,11 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/conversations", get(console::conversations))
         .route("/api/stores/{key}/conversations/{id}/context", get(console::context))
         .route("/api/stores/{key}/conversations/{id}/orders", get(orders::orders))
+        .route("/api/stores/{key}/tags", get(tags::store_tags))
+        .route("/api/stores/{key}/conversations/{id}/tags", post(tags::add))
+        .route("/api/stores/{key}/conversations/{id}/tags/{tag}", axum::routing::delete(tags::remove))
         .route("/api/stores/{key}/identity-secret", post(identity::secret))
+        .route("/api/stores/{key}/integrations", get(integrations::get).put(integrations::put))
         .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
         .route("/api/stores/{key}/visitors/{id}/export", get(privacy::export))
         .merge(sockets)

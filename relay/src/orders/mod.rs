@@ -21,6 +21,20 @@ use tokio::sync::Semaphore;
 
 use crate::store::Store;
 
+/// The shortest order-source secret taken.
+pub const MIN_SECRET_CHARS: usize = 16;
+
+/// Checks an order-source setting before it is stored: an http(s) URL, not a private address
+/// unless allowed, and a secret of at least [`MIN_SECRET_CHARS`] once there is a URL.
+pub fn check_source(url: Option<&str>, secret: &str, allow_private: bool) -> Result<(), String> {
+    let Some(url) = url else { return Ok(()) };
+    checked_url(url, allow_private).map_err(|e| e.to_string())?;
+    if secret.chars().count() < MIN_SECRET_CHARS {
+        return Err(format!("the order source needs a secret of at least {MIN_SECRET_CHARS} characters"));
+    }
+    Ok(())
+}
+
 /// How long an answer of a source is used again.
 pub const CACHE_FOR: Duration = Duration::from_secs(60);
 /// Calls to one store's source at once.

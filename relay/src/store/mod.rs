@@ -26,6 +26,7 @@ mod order_source;
 mod privacy;
 mod rows;
 mod search;
+mod tags;
 mod timeline;
 mod writer;
 
@@ -47,6 +48,7 @@ pub use order_source::{OrderSourceChange, OrderSourceSettings};
 pub use privacy::Shopper;
 pub use protocol::{CannedReply, StoreSettings, TeamMember};
 pub use search::{Scope, MAX_SEARCH_CHARS};
+pub use tags::MAX_TAGS_PER_VISITOR;
 pub use timeline::{BotContext, EventKind, Overdue, RoutingEvent};
 pub use writer::BEHIND_BOUND;
 

@@ -89,10 +89,12 @@ impl Store {
         let customer = self.customer(visitor_id).await?;
         let claimed = self.claimed_contact(visitor_id).await?;
         let attributes = self.attributes(visitor_id).await?;
+        let tags = self.tags_of(visitor_id).await?;
         Ok(json!({
             "customer": customer.map(|c| json!({"id": c.id, "email": c.email, "name": c.name})),
             "claimed_contact": {"email": claimed.0, "name": claimed.1},
             "attributes": attributes,
+            "tags": tags,
             "visitor": {
                 "id": v.get::<String, _>("id"), "created_at": v.get::<i64, _>("created_at"),
                 "referrer": v.get::<Option<String>, _>("referrer"), "language": v.get::<Option<String>, _>("language"),
