@@ -76,6 +76,8 @@ fn builder() -> reqwest::ClientBuilder {
         .timeout(TIMEOUT)
         .connect_timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy from the environment would resolve names itself, past the guard.
+        .no_proxy()
         .user_agent(concat!("Parley/", env!("CARGO_PKG_VERSION")))
 }
 
