@@ -32,6 +32,21 @@ async fn identified_shopper(t: &TestRelay) -> Result<VisitorClient> {
     Ok(shopper)
 }
 
+/// Signs in as the agent, has the identified shopper write, and opens their conversation.
+async fn open_shoppers_conversation(
+    client: &fantoccini::Client,
+    t: &TestRelay,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<VisitorClient> {
+    sign_in(client, base, email, password).await?;
+    let shopper = identified_shopper(t).await?;
+    open_tab(client, "Mine").await?;
+    listed_with(client, "Where is my order?").await?.click().await?;
+    Ok(shopper)
+}
+
 #[tokio::test]
 async fn the_console_shows_the_verified_customer_and_their_attributes_as_text() {
     require_built_console();
@@ -39,10 +54,7 @@ async fn the_console_shows_the_verified_customer_and_their_attributes_as_text() 
     let (email, password) = t.add_agent("demo", "Grace").await;
     let base = t.base.clone();
     with_browser(|client| async move {
-        sign_in(&client, &base, &email, &password).await?;
-        let _shopper = identified_shopper(&t).await?;
-        open_tab(&client, "Mine").await?;
-        listed_with(&client, "Where is my order?").await?.click().await?;
+        let _shopper = open_shoppers_conversation(&client, &t, &base, &email, &password).await?;
         let card = "//aside//section[@class='customer']";
         let name = find(&client, &format!("{card}//strong")).await?.text().await?;
         ensure!(name == NAME, "the name shows as {name:?}");
@@ -88,10 +100,7 @@ async fn the_console_lists_the_customers_orders_as_text_and_inserts_a_status_lin
     let (email, password) = t.add_agent("demo", "Grace").await;
     let base = t.base.clone();
     with_browser(|client| async move {
-        sign_in(&client, &base, &email, &password).await?;
-        let _shopper = identified_shopper(&t).await?;
-        open_tab(&client, "Mine").await?;
-        listed_with(&client, "Where is my order?").await?.click().await?;
+        let _shopper = open_shoppers_conversation(&client, &t, &base, &email, &password).await?;
         let panel = "//aside//section[@class='orders']";
         let item = find(&client, &format!("{panel}//ul[@class='items']/li")).await?.text().await?;
         ensure!(item == "1 × <img src=x onerror=window.pwned=3>Shirt", "the item shows as {item:?}");

@@ -9,8 +9,16 @@ use sha2::Sha256;
 /// the secret as shown (its hex text, bytes as they are), so that samples in every language
 /// are one line.
 pub fn identity_signature(secret: &str, customer_id: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-    mac.update(customer_id.as_bytes());
+    hmac_hex(secret, &[customer_id.as_bytes()])
+}
+
+/// Lowercase hex HMAC-SHA256 of the parts, in order, under `key` (its bytes as written): the
+/// one signature the relay makes for shops, for identities and for order-source requests.
+pub fn hmac_hex(key: &str, parts: &[&[u8]]) -> String {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).unwrap_or_else(|_| unreachable!());
+    for part in parts {
+        mac.update(part);
+    }
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -6,7 +6,7 @@ mod password;
 mod session;
 mod visitor_token;
 
-pub use identity::{identity_signature, verify_identity};
+pub use identity::{hmac_hex, identity_signature, verify_identity};
 pub use password::{hash_password, verify_password};
 pub use session::{new_session_token, session_token_hash, SESSION_MAX_IDLE_MS};
 pub use visitor_token::{new_visitor_id, VisitorTokens};

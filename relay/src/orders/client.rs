@@ -6,9 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hmac::{Hmac, Mac};
 use protocol::{Order, OrdersResponse};
-use sha2::Sha256;
 
 use super::guard::{is_public, PublicOnly};
 
@@ -140,11 +138,7 @@ fn describe(e: reqwest::Error) -> String {
 
 /// `hex(HMAC-SHA256(secret, "ts." + body))`.
 pub fn sign(secret: &str, stamp: &str, body: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).unwrap_or_else(|_| unreachable!());
-    mac.update(stamp.as_bytes());
-    mac.update(b".");
-    mac.update(body.as_bytes());
-    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hmac_hex(secret, &[stamp.as_bytes(), b".", body.as_bytes()])
 }
 
 /// The URL, if it is http(s) and, unless allowed, not a literal private address (names are
