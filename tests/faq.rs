@@ -246,10 +246,12 @@ async fn the_bot_never_says_more_than_three_things_in_a_row() {
     let answer = next_bot_message(&mut shopper).await;
     let state = t.relay.state();
     let conversation = state.store.conversation(answer.conversation_id).await.unwrap().unwrap();
-    assert!(relay::bot::say(&state.bot, &conversation, "one more", None, false).await.unwrap());
-    assert!(relay::bot::say(&state.bot, &conversation, "and another", None, false).await.unwrap());
+    assert!(relay::bot::say(&state.bot, &conversation, "one more", relay::bot::Said::Handover, false).await.unwrap());
+    assert!(relay::bot::say(&state.bot, &conversation, "and another", relay::bot::Said::Handover, false)
+        .await
+        .unwrap());
     assert!(
-        !relay::bot::say(&state.bot, &conversation, "a fourth", None, false).await.unwrap(),
+        !relay::bot::say(&state.bot, &conversation, "a fourth", relay::bot::Said::Handover, false).await.unwrap(),
         "three in a row is the most"
     );
     shopper.send("q2", "ok").await.unwrap();
@@ -259,7 +261,7 @@ async fn the_bot_never_says_more_than_three_things_in_a_row() {
         .await
         .unwrap();
     assert!(
-        relay::bot::say(&state.bot, &conversation, "a fourth", None, false).await.unwrap(),
+        relay::bot::say(&state.bot, &conversation, "a fourth", relay::bot::Said::Handover, false).await.unwrap(),
         "the shopper spoke in between"
     );
     t.stop().await;

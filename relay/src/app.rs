@@ -58,6 +58,8 @@ pub struct RelayConfig {
     /// How late the async workers may run before new messages are refused as `busy`
     /// (`pulse::LATE_BOUND`; tests that share a busy machine with browsers raise it).
     pub late_bound: Duration,
+    /// Where `GET /metrics` answers (`--metrics-listen`); no metrics when absent.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl RelayConfig {
@@ -73,6 +75,7 @@ impl RelayConfig {
             trusted_proxies: Default::default(),
             header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
             bot_repeat_window: crate::bot::DEFAULT_REPEAT_WINDOW,
+            metrics_listen: None,
         }
     }
 }
@@ -84,6 +87,7 @@ pub struct RunningRelay {
     task: JoinHandle<anyhow::Result<()>>,
     state: Arc<AppState>,
     pulse: Arc<crate::pulse::Pulse>,
+    metrics_addr: Option<SocketAddr>,
 }
 
 impl RunningRelay {
@@ -95,6 +99,11 @@ impl RunningRelay {
     /// Its base URL, `http://host:port`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Where `GET /metrics` answers, when `RelayConfig::metrics_listen` asked for it.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// The async workers' pulse (for tests that make it read late).
@@ -185,6 +194,10 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     tokio::spawn(crate::faq::follow_changes(faq, store.clone(), shutdown.clone()));
     tokio::spawn(checkpoint_often(store.clone(), shutdown.clone()));
     tokio::spawn(clean_up_daily(store.clone(), shutdown.clone()));
+    let metrics_addr = match config.metrics_listen {
+        Some(at) => Some(serve_metrics(at, state.clone()).await?),
+        None => None,
+    };
     let router = http::router(state.clone(), Assets::load(), crate::ws::routes());
     let serving = state.clone();
     let guards = crate::serve::Guards {
@@ -204,7 +217,24 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         serving.store.close().await;
         Ok(())
     });
-    Ok(RunningRelay { addr, shutdown, task, state, pulse })
+    Ok(RunningRelay { addr, shutdown, task, state, pulse, metrics_addr })
+}
+
+/// Installs the metrics recorder and serves `GET /metrics` on `at`, its own address (never the
+/// public one), until the relay shuts down; returns the address it listens on.
+async fn serve_metrics(at: SocketAddr, state: Arc<AppState>) -> anyhow::Result<SocketAddr> {
+    let handle = crate::metrics::install()?;
+    let listener = TcpListener::bind(at).await.with_context(|| format!("listening for metrics on {at}"))?;
+    let addr = listener.local_addr()?;
+    let stop = state.shutdown.clone();
+    let router = http::metrics::router(state, handle);
+    tokio::spawn(async move {
+        let serving = axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned());
+        if let Err(error) = serving.await {
+            tracing::warn!(%error, "the metrics listener failed");
+        }
+    });
+    Ok(addr)
 }
 
 /// Every minute, drops the limiter state of visitors and addresses that are back to full.

@@ -3,7 +3,7 @@
 //! conversation stays in the queue with the email on it, so agents see it as soon as they come
 //! online.
 
-use super::{find_email, say, Bot};
+use super::{find_email, say, Bot, Said};
 use crate::error::Error;
 use crate::hours::Schedule;
 use crate::store::ConversationRecord;
@@ -51,7 +51,7 @@ pub async fn take_email(
         None if tries_an_email(text) => texts::email_hint(lang).to_owned(),
         None => return Ok(false),
     };
-    say(bot, conversation, &reply, None, true).await?;
+    say(bot, conversation, &reply, Said::Away, true).await?;
     Ok(true)
 }
 
@@ -67,12 +67,12 @@ pub async fn ask_for_email(
     let back = texts::back(lang, back);
     if bot.store.away_state(conversation.id).await?.as_deref() == Some(LEFT) {
         let text = texts::email_noted(lang, lead, &back);
-        say(bot, conversation, &text, None, true).await?;
+        say(bot, conversation, &text, Said::Away, true).await?;
         return Ok(());
     }
     bot.store.set_away_state(conversation.id, ASKED, None).await?;
     let text = texts::away(lang, lead, &back);
-    say(bot, conversation, &text, None, true).await?;
+    say(bot, conversation, &text, Said::Away, true).await?;
     Ok(())
 }
 
@@ -92,7 +92,7 @@ pub async fn offer_to_take_email(
 ) -> Result<(), Error> {
     match bot.store.away_state(conversation.id).await?.as_deref() {
         None => ask_for_email(bot, conversation, back, "", lang).await,
-        Some(ASKED) => say(bot, conversation, texts::no_answer(lang), None, true).await.map(drop),
+        Some(ASKED) => say(bot, conversation, texts::no_answer(lang), Said::Away, true).await.map(drop),
         Some(_) => Ok(()),
     }
 }

@@ -67,6 +67,8 @@ pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
             faq_article: None,
         };
         bot.chat.post(&conversation, &acknowledgement).await?;
+        crate::metrics::deadline_missed();
+        crate::metrics::bot_reply("deadline");
         if !overdue.answered_before {
             if let Err(refusal) = bot.routing.reroute(overdue.store_id, conversation.id).await {
                 tracing::warn!(conversation = conversation.id, code = ?refusal.code, "re-route failed");

@@ -114,7 +114,7 @@ pub async fn after_shopper_message(
     }
     let store_rules = bot.rules.get(&bot.store, conversation.store_id).await?;
     if let Some(rule) = rules::first_match(&store_rules, text) {
-        say(bot, conversation, &rule.reply, None, nobody.is_some()).await?;
+        say(bot, conversation, &rule.reply, Said::Rule, nobody.is_some()).await?;
         return Ok(());
     }
     if orders::answer(bot, conversation, text, lang, nobody.as_ref(), ip).await? {
@@ -123,7 +123,7 @@ pub async fn after_shopper_message(
     let Some(back) = nobody else { return Ok(()) };
     if let Some(article) = faq_answer(bot, conversation.store_id, text).await? {
         let reply = texts::faq_answer(lang, &article.answer, &article.question);
-        say(bot, conversation, &reply, Some(&article.id), true).await?;
+        say(bot, conversation, &reply, Said::Faq(&article.id), true).await?;
         return Ok(());
     }
     let question: String = rules::normalize(text).chars().take(UNANSWERED_CHARS).collect();
@@ -144,7 +144,7 @@ pub async fn after_feedback(
     let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
     let lang = Lang::for_shopper(answer, browser.as_deref());
     if helpful {
-        say(bot, conversation, texts::glad(lang), None, true).await?;
+        say(bot, conversation, texts::glad(lang), Said::Feedback, true).await?;
         return Ok(());
     }
     let nobody = away::nobody_there(bot, conversation.store_id).await?;
@@ -165,7 +165,7 @@ async fn bring_a_person(
     }
     let position = bot.routing.queue_position(conversation.store_id, conversation.id).await;
     let text = texts::bringing_a_person(lang, lead, position);
-    say(bot, conversation, &text, None, false).await?;
+    say(bot, conversation, &text, Said::Handover, false).await?;
     Ok(())
 }
 
@@ -242,6 +242,36 @@ pub fn analysed(text: &str) -> String {
     text[..end].to_owned()
 }
 
+/// What kind of automatic reply the bot gives, as the metrics count them.
+#[derive(Debug, Clone, Copy)]
+pub enum Said<'a> {
+    /// An answer from this FAQ article.
+    Faq(&'a str),
+    /// A keyword rule's reply.
+    Rule,
+    /// Part of the order dialogue.
+    Order,
+    /// Nobody is there: the away dialogue (email capture).
+    Away,
+    /// A person is on the way (the queue, an escalation).
+    Handover,
+    /// Thanks for the shopper's feedback on an answer.
+    Feedback,
+}
+
+impl Said<'_> {
+    fn kind(self) -> &'static str {
+        match self {
+            Said::Faq(_) => "faq",
+            Said::Rule => "rule",
+            Said::Order => "order",
+            Said::Away => "away",
+            Said::Handover => "handover",
+            Said::Feedback => "feedback",
+        }
+    }
+}
+
 /// Posts an automatic message, unless the same text went to this conversation within the
 /// repeat window or [`MAX_IN_A_ROW`] automatic messages already came since the shopper last
 /// wrote. `settles` marks the shopper's wait as answered (when nobody else will answer it).
@@ -250,9 +280,13 @@ pub async fn say(
     bot: &Bot,
     conversation: &ConversationRecord,
     text: &str,
-    faq_article: Option<&str>,
+    said: Said<'_>,
     settles: bool,
 ) -> Result<bool, Error> {
+    let faq_article = match said {
+        Said::Faq(article) => Some(article),
+        _ => None,
+    };
     let recent = bot.store.recent_messages(conversation.id, MAX_IN_A_ROW as u32 + 1).await?;
     let in_a_row = recent.iter().rev().take_while(|m| m.author.role != Role::Visitor).count();
     if in_a_row >= MAX_IN_A_ROW {
@@ -271,6 +305,7 @@ pub async fn say(
         faq_article,
     };
     bot.chat.post(conversation, &message).await?;
+    crate::metrics::bot_reply(said.kind());
     if settles {
         bot.store.settle_wait(conversation.id, now_millis()).await?;
     }

@@ -17,7 +17,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use protocol::Order;
 
 use super::order_texts as say_;
-use super::{bring_a_person, find_email, say, Bot};
+use super::{bring_a_person, find_email, say, Bot, Said};
 use crate::error::Error;
 use crate::orders::Lookup;
 use crate::store::ConversationRecord;
@@ -140,7 +140,7 @@ pub(super) async fn answer(
             find_order_number(text).and_then(|n| dialog.listed.iter().find(|o| o.number == n).cloned())
         {
             bot.order_desk.set(conversation.id, None);
-            say(bot, conversation, &say_::one_order(lang, &picked), None, true).await?;
+            say(bot, conversation, &say_::one_order(lang, &picked), Said::Order, true).await?;
             return Ok(true);
         }
         if asks {
@@ -162,7 +162,7 @@ pub(super) async fn answer(
             return Ok(false);
         };
         bot.order_desk.set(conversation.id, Some(Dialog { asked: true, ..dialog }));
-        say(bot, conversation, reply, None, false).await?;
+        say(bot, conversation, reply, Said::Order, false).await?;
         return Ok(true);
     };
     if !bot.order_desk.may_try(conversation.id, ip) {
@@ -176,11 +176,11 @@ pub(super) async fn answer(
             Some(order) => {
                 bot.order_desk.set(conversation.id, None);
                 bot.store.add_conversation_order(conversation.id, &order.number, &email).await?;
-                say(bot, conversation, &say_::one_order(lang, order), None, true).await?;
+                say(bot, conversation, &say_::one_order(lang, order), Said::Order, true).await?;
             }
             None => {
                 bot.order_desk.set(conversation.id, Some(Dialog { asked: true, ..dialog }));
-                say(bot, conversation, &say_::no_match(lang, &number), None, false).await?;
+                say(bot, conversation, &say_::no_match(lang, &number), Said::Order, false).await?;
             }
         },
         Ok(None) => return Ok(false),
@@ -206,15 +206,15 @@ async fn customer_orders(
             [] => {
                 bot.order_desk
                     .set(conversation.id, Some(Dialog { asked: true, lang: Some(lang), ..Dialog::default() }));
-                say(bot, conversation, say_::no_orders(lang), None, false).await?;
+                say(bot, conversation, say_::no_orders(lang), Said::Order, false).await?;
             }
             [only] => {
-                say(bot, conversation, &say_::one_order(lang, only), None, true).await?;
+                say(bot, conversation, &say_::one_order(lang, only), Said::Order, true).await?;
             }
             several => {
                 let listed = several.iter().take(5).cloned().collect();
                 bot.order_desk.set(conversation.id, Some(Dialog { listed, lang: Some(lang), ..Dialog::default() }));
-                say(bot, conversation, &say_::recent_orders(lang, several), None, true).await?;
+                say(bot, conversation, &say_::recent_orders(lang, several), Said::Order, true).await?;
             }
         },
         Ok(None) => {}

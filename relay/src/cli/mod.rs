@@ -24,6 +24,10 @@ pub struct Cli {
     /// Address to listen on when serving.
     #[arg(long, default_value = "127.0.0.1:8080", env = "RELAY_LISTEN")]
     pub listen: SocketAddr,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (its own, never the public
+    /// one; docs/operations.md lists them). Off when absent.
+    #[arg(long, env = "RELAY_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Abuse limits.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -267,12 +271,16 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     config.trusted_proxies = cli.limits.trust_forwarded_for.clone().unwrap_or_default();
     raise_open_file_limit();
     config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
+    config.metrics_listen = cli.metrics_listen;
     let relay = start(config).await?;
     // Written, not printed: a supervisor that stops reading must not end the relay.
     use std::io::Write as _;
     let mut out = std::io::stdout();
     let _ = writeln!(out, "relay listening on {}", relay.url());
     let _ = writeln!(out, "demo storefront: {}/demo/", relay.url());
+    if let Some(at) = relay.metrics_addr() {
+        let _ = writeln!(out, "metrics: http://{at}/metrics");
+    }
     let _ = out.flush();
     relay.serve_until_signal().await
 }

@@ -9,6 +9,7 @@ mod console;
 mod faq;
 mod identity;
 mod integrations;
+pub mod metrics;
 mod orders;
 mod privacy;
 mod session;
@@ -72,6 +73,7 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .layer(Extension(Arc::new(assets)))
         .layer(axum::middleware::from_fn(caller::csrf_guard))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::map_response(metrics::count_status))
         .with_state(state)
 }
 

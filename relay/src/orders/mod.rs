@@ -82,7 +82,15 @@ impl Orders {
             .clone();
         let _permit = gate.acquire_owned().await.map_err(|_| SourceError::Failed("shutting down".into()))?;
         let target = Target { url, secret: &settings.secret, allow_private: settings.allow_private };
-        let orders = Arc::new(self.client.fetch(&target, lookup).await?);
+        let calling = Instant::now();
+        let fetched = self.client.fetch(&target, lookup).await;
+        let outcome = match &fetched {
+            Ok(_) => "ok",
+            Err(SourceError::Failed(_)) => "failed",
+            Err(SourceError::Refused(_)) => "refused",
+        };
+        crate::metrics::order_source(outcome, calling.elapsed());
+        let orders = Arc::new(fetched?);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= MAX_CACHED {
             cache.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);

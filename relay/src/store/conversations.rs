@@ -92,7 +92,11 @@ impl Store {
                         );
                     }
                     if let (Some(outcome), Some(role)) = (outcome, role) {
-                        facts.appended(c.id, outcome.message.seq, role);
+                        // A conversation's first message is never its first reply.
+                        let _ = facts.appended(c.id, outcome.message.seq, role);
+                        if !outcome.duplicate {
+                            crate::metrics::message(role);
+                        }
                     }
                 },
             )

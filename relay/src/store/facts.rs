@@ -157,11 +157,14 @@ impl Facts {
     }
 
     /// A message was stored in it.
-    pub(super) fn appended(&self, id: i64, seq: Seq, role: Role) {
-        if let Some(facts) = self.lock().by_id.get_mut(&id) {
-            facts.last_seq = facts.last_seq.max(seq);
-            facts.human_replied |= role == Role::Agent;
-        }
+    /// Returns when the conversation began if this was its first human reply.
+    pub(super) fn appended(&self, id: i64, seq: Seq, role: Role) -> Option<i64> {
+        let mut open = self.lock();
+        let facts = open.by_id.get_mut(&id)?;
+        facts.last_seq = facts.last_seq.max(seq);
+        let first_reply = role == Role::Agent && !facts.human_replied;
+        facts.human_replied |= role == Role::Agent;
+        first_reply.then_some(facts.created_at)
     }
 
     /// Routing gave it to `assignee` (`None`: the queue).

@@ -132,7 +132,16 @@ impl Store {
         };
         let owned = OwnedMessage::from(new);
         let (facts, role_of) = (self.facts.clone(), new.role);
-        let on_commit = move |outcome: &AppendOutcome| facts.appended(conversation_id, outcome.message.seq, role_of);
+        let on_commit = move |outcome: &AppendOutcome| {
+            if outcome.duplicate {
+                return;
+            }
+            crate::metrics::message(role_of);
+            if let Some(started) = facts.appended(conversation_id, outcome.message.seq, role_of) {
+                let after = outcome.message.at.saturating_sub(started);
+                crate::metrics::first_reply(std::time::Duration::from_millis(u64::try_from(after).unwrap_or(0)));
+            }
+        };
         let gone = self.facts.clone();
         let pending = self.writes.submit_then(
             urgency,

@@ -382,10 +382,15 @@ fn run_batch(conn: &Connection, jobs: Vec<Job>, hold: Duration) {
             let _ = step(conn, "ROLLBACK");
             Some(why)
         }
-        None => step(conn, "COMMIT").err().map(|e| {
-            let _ = step(conn, "ROLLBACK");
-            e.to_string()
-        }),
+        None => {
+            let committing = std::time::Instant::now();
+            let failed = step(conn, "COMMIT").err().map(|e| {
+                let _ = step(conn, "ROLLBACK");
+                e.to_string()
+            });
+            crate::metrics::batch(finishes.len(), committing.elapsed());
+            failed
+        }
     };
     if let Some(why) = &failed {
         tracing::error!(%why, jobs = finishes.len(), "a batch of writes was not stored");

@@ -93,6 +93,7 @@ impl Session for AgentSession {
     type Frame = AgentFrame;
     type Done = Sent;
     const TYPES: &'static [&'static str] = AgentFrame::TYPES;
+    const KIND: &'static str = "agent";
 
     fn introduced(&self) -> bool {
         self.me.is_some()

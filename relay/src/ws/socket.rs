@@ -107,6 +107,8 @@ pub trait Session: Send {
     type Done: Send + 'static;
     /// Their `type` values.
     const TYPES: &'static [&'static str];
+    /// The kind of client, as the open-sockets metric labels it.
+    const KIND: &'static str;
     /// Whether the client has introduced itself yet.
     fn introduced(&self) -> bool;
     /// Whether the frame is a send, which may go on while earlier sends wait for the disk.
@@ -143,6 +145,7 @@ enum Woke<D> {
 
 /// Runs a socket until it ends, then lets the writer flush its last frames.
 pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: CancellationToken, mut session: S) {
+    let _counted = crate::metrics::OpenSocket::new(S::KIND);
     let (sink, mut stream) = socket.split();
     let (tx, rx) = outbox();
     let kick = CancellationToken::new();

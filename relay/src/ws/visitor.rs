@@ -95,6 +95,7 @@ impl Session for VisitorSession {
     type Frame = VisitorFrame;
     type Done = Sent;
     const TYPES: &'static [&'static str] = VisitorFrame::TYPES;
+    const KIND: &'static str = "visitor";
 
     fn introduced(&self) -> bool {
         self.me.is_some()
