@@ -183,7 +183,7 @@ async fn reply(client: &mut AgentClient, desk: &mut Desk, line: &str) -> Result<
     }
     for (command, frame) in [
         ("/claim ", (|conversation_id| AgentFrame::Claim { conversation_id }) as fn(i64) -> AgentFrame),
-        ("/close ", |conversation_id| AgentFrame::Close { conversation_id }),
+        ("/close ", |conversation_id| AgentFrame::Close { conversation_id, question: None, resolved: None }),
         ("/reopen ", |conversation_id| AgentFrame::Reopen { conversation_id }),
     ] {
         if let Some(id) = line.strip_prefix(command) {

@@ -308,7 +308,10 @@ impl AgentClient {
         let url = format!("{}/ws/agent", ws_base(base));
         let mut socket = FrameSocket::connect(&url, None).await?;
         socket.send(&frame).await?;
-        match socket.next_frame().await? {
+        // Another tab's presence may be fanned out to this socket just before its welcome: such
+        // frames stay queued on the socket.
+        let answer = |f: &ServerFrame| matches!(f, ServerFrame::AgentWelcome { .. } | ServerFrame::Error { .. });
+        match socket.wait_for_keeping(answer).await? {
             ServerFrame::AgentWelcome { agent, store, session_token, conversations } => {
                 Ok(AgentClient { socket, agent, store, session_token, conversations })
             }

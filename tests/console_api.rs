@@ -313,7 +313,7 @@ async fn notes_reach_agents_only_and_a_closed_conversation_can_be_reopened() {
     assert_eq!(first, second, "a resent note is the same note");
     assert_eq!(t.relay.state().store.notes(id).await.unwrap().len(), 1);
 
-    agent.socket.send(&AgentFrame::Close { conversation_id: id }).await.unwrap();
+    agent.socket.send(&AgentFrame::Close { conversation_id: id, question: None, resolved: None }).await.unwrap();
     let closed = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Closed { .. })).await.unwrap();
     assert!(matches!(closed, ServerFrame::Closed { conversation_id, .. } if conversation_id == id));
     agent.socket.send(&AgentFrame::Reopen { conversation_id: id }).await.unwrap();
@@ -335,7 +335,7 @@ async fn notes_reach_agents_only_and_a_closed_conversation_can_be_reopened() {
     assert!(!protocol::encode(&history).contains("refund"));
 
     // Closed again, and the shopper starts a new one: the old one cannot be reopened.
-    agent.socket.send(&AgentFrame::Close { conversation_id: id }).await.unwrap();
+    agent.socket.send(&AgentFrame::Close { conversation_id: id, question: None, resolved: None }).await.unwrap();
     shopper.socket.wait_for(|f| matches!(f, ServerFrame::Closed { .. })).await.unwrap();
     shopper.send("q3", "One more thing").await.unwrap();
     shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();

@@ -4,7 +4,7 @@
 mod browser;
 mod common;
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use browser::console::{find, labelled_input, listed_with, open_tab, reply_box, require_built_console, sign_in};
 use browser::{assert_accessible, eventually, save_screenshot, with_browser};
 use common::TestRelay;
@@ -131,6 +131,7 @@ async fn canned_replies_come_with_a_slash_and_private_notes_never_reach_the_shop
         .unwrap();
     db.add_canned_reply(store.id, "size", "Our sizes run true.").await.unwrap();
     let base = t.base.clone();
+    let state = t.relay.state().clone();
     with_browser(|client| async move {
         sign_in(&client, &base, &email, &password).await?;
         let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
@@ -171,14 +172,19 @@ async fn canned_replies_come_with_a_slash_and_private_notes_never_reach_the_shop
         let history = protocol::encode(&history);
         ensure!(history.contains("we ship in 2 days") && !history.contains("VIP"), "{history}");
 
-        // Closing offers the polite closing reply; the shopper gets it, then the close.
+        // Closing offers the polite closing question; the shopper gets it, and the chat closes
+        // only when the store's closing wait passes without an answer.
         find(&client, "//div[contains(@class,'actions')]/button[normalize-space()='Close']").await?.click().await?;
         let closing = find(&client, "//div[@role='dialog']//textarea").await?;
         let offered = closing.prop("value").await?;
         ensure!(offered.as_deref() == Some("Is there anything else I can help you with?"), "{offered:?}");
-        find(&client, "//button[normalize-space()='Send and close']").await?.click().await?;
+        find(&client, "//button[normalize-space()='Send and close if no answer']").await?.click().await?;
         let (last, _) = shopper_receives_agent_message(&mut shopper).await?;
         ensure!(last.text == "Is there anything else I can help you with?", "{}", last.text);
+        find(&client, "//p[@role='status'][starts-with(normalize-space(),'Closes at') and contains(.,'unless the shopper answers')]").await?;
+        let record = state.store.conversation(last.conversation_id).await?.context("the conversation")?;
+        let closes_at = state.store.summary(&record).await?.closes_at.context("a pending close")?;
+        ensure!(relay::chat::closing::sweep_closing(&state.chat, closes_at).await? == 1, "closed when the wait ends");
         shopper.socket.wait_for(|f| matches!(f, ServerFrame::Closed { .. })).await?;
         // It moves to Closed, and can be reopened from there.
         // (Its latest message is now the relay's notice that the chat was closed.)

@@ -83,7 +83,10 @@ async fn the_open_conversations_in_memory_agree_with_the_database_through_a_conv
     let mut second = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
     second.send("c1", "Hello?").await.unwrap();
     second.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
-    ann.socket.send(&AgentFrame::Close { conversation_id: conversation }).await.unwrap();
+    ann.socket
+        .send(&AgentFrame::Close { conversation_id: conversation, question: None, resolved: None })
+        .await
+        .unwrap();
     ann.socket
         .wait_for(|f| matches!(f, ServerFrame::Closed { conversation_id, .. } if *conversation_id == conversation))
         .await

@@ -181,10 +181,10 @@ async fn closing_a_chat_frees_the_agent_for_the_queue_and_the_shoppers_next_mess
     told(&mut second, None, Some(1)).await;
 
     // Only the assignee closes a chat that has one.
-    bo.socket.send(&AgentFrame::Close { conversation_id: c1 }).await.unwrap();
+    bo.socket.send(&AgentFrame::Close { conversation_id: c1, question: None, resolved: None }).await.unwrap();
     assert_eq!(error_code(&mut bo.socket).await, ErrorCode::NotYours);
 
-    ann.socket.send(&AgentFrame::Close { conversation_id: c1 }).await.unwrap();
+    ann.socket.send(&AgentFrame::Close { conversation_id: c1, question: None, resolved: None }).await.unwrap();
     let notice = first
         .socket
         .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.author.role == protocol::Role::System))

@@ -372,8 +372,12 @@ impl Desk {
                 let now = js_sys::Date::now() as i64;
                 self.update(conversation_id, |conv| {
                     conv.summary.closed_at = Some(now);
+                    conv.summary.closes_at = None;
                     conv.unread = 0;
                 });
+            }
+            ServerFrame::Closing { conversation_id, closes_at } => {
+                self.update(conversation_id, |conv| conv.summary.closes_at = Some(closes_at));
             }
             ServerFrame::Note { note } => self.update(note.conversation_id, |conv| {
                 if !conv.notes.iter().any(|n| n.id == note.id) {
@@ -442,6 +446,10 @@ impl Desk {
         }
         self.update(id, |conv| {
             let was_waiting = conv.awaits_reply();
+            if from_shopper {
+                // The shopper answered the closing question: it stays open.
+                conv.summary.closes_at = None;
+            }
             conv.summary.last_message = Some(message.clone());
             conv.summary.last_seq = conv.summary.last_seq.max(message.seq);
             // Unloaded conversations fetch their whole history when opened.
@@ -616,11 +624,9 @@ impl Desk {
     }
 
     /// Closes a conversation, after a closing reply when one is given.
-    pub fn close(self, id: ConversationId, closing: Option<String>) {
-        if let Some(text) = closing.filter(|t| !t.trim().is_empty()) {
-            self.reply(id, text);
-        }
-        self.send_frame(&AgentFrame::Close { conversation_id: id });
+    pub fn close(self, id: ConversationId, closing: Option<String>, resolved: bool) {
+        let question = closing.filter(|t| !t.trim().is_empty());
+        self.send_frame(&AgentFrame::Close { conversation_id: id, question, resolved: Some(resolved) });
     }
 
     /// Opens a closed conversation again.

@@ -61,10 +61,20 @@ pub enum AgentFrame {
         conversation_id: ConversationId,
     },
     /// Ends a conversation: the assignee's (or, while it waits in the queue, any agent's of the
-    /// store). The shopper's next message starts a new one.
+    /// store). The shopper's next message starts a new one. With a `question` ("Is there
+    /// anything else I can help you with?") the relay sends it as the agent's reply and closes
+    /// only if the shopper does not answer within the store's closing wait (default 10
+    /// minutes); the store's agents get a `closing` frame meanwhile, and a shopper's answer
+    /// keeps the conversation open.
     Close {
         /// The conversation.
         conversation_id: ConversationId,
+        /// The closing question to send and wait on; closes at once when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        question: Option<String>,
+        /// Whether it counts as resolved (true when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolved: Option<bool>,
     },
     /// Opens a closed conversation again and gives it to this agent (or, when they are not
     /// online, to the queue). Refused while the shopper has a newer open conversation.

@@ -28,6 +28,29 @@ pub struct StoreSettings {
     /// Days conversations are kept after their last message (`None`, or absent: for ever).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u32>,
+    /// How long the closing question waits for the shopper's answer before the conversation
+    /// closes, in seconds (default 600).
+    #[serde(default = "default_closing_wait")]
+    pub closing_wait_secs: u32,
+    /// How long a conversation may go without a message before it closes by itself, in
+    /// seconds (default 86400; 0: never).
+    #[serde(default = "default_idle_close")]
+    pub idle_close_secs: u32,
+    /// Whether the widget asks the shopper to rate a closed conversation (default on).
+    #[serde(default = "default_true")]
+    pub csat: bool,
+}
+
+fn default_closing_wait() -> u32 {
+    600
+}
+
+fn default_idle_close() -> u32 {
+    86_400
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// What an agent may do in their store. One list for the relay, the console and the CLI.

@@ -87,6 +87,14 @@ pub struct ConversationSummary {
     /// When it was closed; absent while open.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<Millis>,
+    /// While an agent's closing question waits for the shopper: when it closes unless they
+    /// answer (see the `closing` frame).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<Millis>,
+    /// Once closed: whether it counts as resolved (the agent's choice; a conversation
+    /// reopened within 7 days of a close never does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<bool>,
 }
 
 /// A private note an agent left on a conversation. Only the store's agents ever see it: it is

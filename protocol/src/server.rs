@@ -124,6 +124,15 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         by_agent_id: Option<i64>,
     },
+    /// An agent asked the closing question: the conversation closes at `closes_at` unless the
+    /// shopper writes before then (sent to the store's agents; a shopper's message in the
+    /// conversation ends the wait, with no further frame).
+    Closing {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// When it closes (ms since the epoch).
+        closes_at: Millis,
+    },
     /// A private note was left on a conversation (sent to the store's agents only).
     Note {
         /// The note.
@@ -176,6 +185,7 @@ impl ServerFrame {
         "assignment",
         "presence",
         "closed",
+        "closing",
         "note",
         "visitor_page",
         "attendance",
@@ -198,6 +208,7 @@ impl ServerFrame {
             ServerFrame::Assignment { .. } => "assignment",
             ServerFrame::Presence { .. } => "presence",
             ServerFrame::Closed { .. } => "closed",
+            ServerFrame::Closing { .. } => "closing",
             ServerFrame::Note { .. } => "note",
             ServerFrame::VisitorPage { .. } => "visitor_page",
             ServerFrame::Attendance { .. } => "attendance",

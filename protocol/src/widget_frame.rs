@@ -236,6 +236,8 @@ mod tests {
             unread_from_shopper: 1,
             visitor_read_seq: 0,
             closed_at: None,
+            closes_at: None,
+            resolved: None,
         };
         let frames = [
             ServerFrame::Conversation { conversation: summary },

@@ -52,8 +52,9 @@ pub struct RelayConfig {
     /// How long a request's headers may take to arrive, and an idle connection may wait for its
     /// next request (`serve::HEADER_READ_TIMEOUT`; tests shorten it).
     pub header_read_timeout: Duration,
-    /// Whether first-reply deadlines are swept on their own, four times a second. Tests turn
-    /// it off and call `bot::deadline::sweep` with the times they want instead of waiting.
+    /// Whether first-reply deadlines (four times a second), unanswered closing questions (each
+    /// second) and idle conversations (each minute) are swept on their own. Tests turn it off
+    /// and call `bot::deadline::sweep` and `chat::closing::sweep_*` with the times they want.
     pub sweep_deadlines: bool,
     /// How late the async workers may run before new messages are refused as `busy`
     /// (`pulse::LATE_BOUND`; tests that share a busy machine with browsers raise it).
@@ -189,6 +190,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     });
     if config.sweep_deadlines {
         tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));
+        tokio::spawn(crate::chat::closing::watch(state.chat.clone(), shutdown.clone()));
     }
     tokio::spawn(forget_idle_limits(state.clone()));
     tokio::spawn(crate::faq::follow_changes(faq, store.clone(), shutdown.clone()));

@@ -102,7 +102,7 @@ async fn closing_tells_the_shopper_and_the_team_and_frees_the_agent() {
     s.recorder.take();
 
     let first = s.store.conversation(first.id).await.unwrap().unwrap();
-    s.chat.close(ann.id, &first).await.unwrap();
+    s.chat.close(ann.id, &first, true).await.unwrap();
     let sent = s.recorder.take();
     let closed = |f: &ServerFrame| matches!(f, ServerFrame::Closed { .. });
     assert!(frames_to(&sent, &Audience::StoreAgents(ann.store_id)).iter().any(closed), "{sent:?}");

@@ -57,6 +57,8 @@ fn Opened(id: i64) -> impl IntoView {
     let my_id = desk.my_id();
     let closing = RwSignal::new(false);
     let closing_text = RwSignal::new(text("closing-reply"));
+    let resolved = RwSignal::new(true);
+    let closes_at = move || conv.with(|c| c.as_ref().filter(|c| !c.is_closed()).and_then(|c| c.summary.closes_at));
     let transferring = RwSignal::new(false);
     let team = RwSignal::new(Vec::<Member>::new());
     let open_transfer = move |_| {
@@ -114,6 +116,11 @@ fn Opened(id: i64) -> impl IntoView {
                     }}
                 </div>
             </header>
+            {move || closes_at().map(|at| view! {
+                <p class="closing-wait" role="status">
+                    {crate::i18n::text_with("closes-at", &[("time", clock(at as f64))])}
+                </p>
+            })}
             <Show when=move || transferring.get()>
                 <div class="dialog" role="dialog" aria-label=text("transfer")>
                     <p>{text("transfer-to")}</p>
@@ -147,12 +154,17 @@ fn Opened(id: i64) -> impl IntoView {
                         <textarea rows="2" prop:value=move || closing_text.get()
                             on:input=move |ev| closing_text.set(event_target_value(&ev))></textarea>
                     </label>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || resolved.get()
+                            on:change=move |ev| resolved.set(event_target_checked(&ev))/>
+                        <span>{text("resolved")}</span>
+                    </label>
                     <button on:click=move |_| {
-                        desk.close(id, Some(closing_text.get_untracked()));
+                        desk.close(id, Some(closing_text.get_untracked()), resolved.get_untracked());
                         closing.set(false);
                     }>{text("send-and-close")}</button>
                     <button on:click=move |_| {
-                        desk.close(id, None);
+                        desk.close(id, None, resolved.get_untracked());
                         closing.set(false);
                     }>{text("close-silently")}</button>
                     <button class="link" on:click=move |_| closing.set(false)>{text("cancel")}</button>

@@ -194,6 +194,17 @@ pub struct StoreSet {
     /// name as unverified (false, the default).
     #[arg(long)]
     pub require_identity: Option<bool>,
+    /// Seconds the agent's closing question waits for the shopper's answer before the
+    /// conversation closes (default 600).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(10..=86_400))]
+    pub closing_wait_secs: Option<u32>,
+    /// Hours without a message after which a conversation closes by itself (default 24; 0:
+    /// never).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=2_160))]
+    pub idle_close_hours: Option<u32>,
+    /// Whether the widget asks shoppers to rate a closed conversation (default true).
+    #[arg(long)]
+    pub csat: Option<bool>,
     /// The shop's order source (docs/orders.md), an http(s) URL; `off` removes it.
     #[arg(long)]
     pub order_source_url: Option<String>,

@@ -6,6 +6,7 @@ use anyhow::{bail, Context};
 
 use super::visitor::Retention;
 use super::{check_store_key, StoreSet};
+use crate::store::{Store, StoreRecord};
 
 /// `relay store add`
 pub(super) async fn add(data_dir: &Path, key: &str, name: &str, origins: &[String]) -> anyhow::Result<()> {
@@ -18,6 +19,38 @@ pub(super) async fn add(data_dir: &Path, key: &str, name: &str, origins: &[Strin
     println!(
         "created store {key:?} allowing {}",
         if origins.is_empty() { "no origin yet".into() } else { origins.join(", ") }
+    );
+    Ok(())
+}
+
+/// `relay store set`'s closing options.
+struct Closing {
+    wait_secs: Option<u32>,
+    idle_hours: Option<u32>,
+    csat: Option<bool>,
+}
+
+impl Closing {
+    fn is_empty(&self) -> bool {
+        self.wait_secs.is_none() && self.idle_hours.is_none() && self.csat.is_none()
+    }
+}
+
+/// Applies the closing wait, idle time and rating question.
+async fn set_closing(store: &Store, record: &StoreRecord, closing: &Closing) -> anyhow::Result<()> {
+    let mut settings = store.settings(record.id).await?;
+    settings.closing_wait_secs = closing.wait_secs.unwrap_or(settings.closing_wait_secs);
+    settings.idle_close_secs = closing.idle_hours.map_or(settings.idle_close_secs, |h| h * 3_600);
+    settings.csat = closing.csat.unwrap_or(settings.csat);
+    store.save_settings(record.id, &settings).await?;
+    let idle = match settings.idle_close_secs {
+        0 => "never".to_owned(),
+        secs => format!("after {} h", secs / 3_600),
+    };
+    let csat = if settings.csat { "asked" } else { "not asked" };
+    println!(
+        "store {:?}: closing question waits {} s, idle conversations close {idle}, rating {csat}",
+        record.key, settings.closing_wait_secs
     );
     Ok(())
 }
@@ -40,14 +73,19 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
         position,
         retention_days,
         require_identity,
+        closing_wait_secs,
+        idle_close_hours,
+        csat,
         ..
     } = set;
+    let closing = Closing { wait_secs: closing_wait_secs, idle_hours: idle_close_hours, csat };
     let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
     let nothing_more = colour.is_none() && position.is_none() && retention_days.is_none() && require_identity.is_none();
-    if nothing.into_iter().all(|n| n) && nothing_more && orders.is_empty() {
+    if nothing.into_iter().all(|n| n) && nothing_more && orders.is_empty() && closing.is_empty() {
         bail!(
             "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position, \
-             --retention-days, --require-identity or an --order-source-… option"
+             --retention-days, --require-identity, --closing-wait-secs, --idle-close-hours, --csat \
+             or an --order-source-… option"
         );
     }
     let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
@@ -94,6 +132,9 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
     }
     if !orders.is_empty() {
         set_order_source(&store, &record, &orders).await?;
+    }
+    if !closing.is_empty() {
+        set_closing(&store, &record, &closing).await?;
     }
     if let Some(required) = require_identity {
         store.set_require_identity(&key, required).await?;

@@ -161,6 +161,12 @@ fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
     if !(1..=86_400).contains(&s.first_reply_secs) {
         return Err("the first-reply target must be 1 to 86400 seconds".into());
     }
+    if !(10..=86_400).contains(&s.closing_wait_secs) {
+        return Err("the closing question waits 10 to 86400 seconds".into());
+    }
+    if s.idle_close_secs != 0 && !(3_600..=90 * 86_400).contains(&s.idle_close_secs) {
+        return Err("idle conversations close after 1 hour to 90 days, or never (0)".into());
+    }
     s.hours = s.hours.map(|h| h.trim().to_owned()).filter(|h| !h.is_empty() && h != "always");
     match &s.hours {
         Some(spec) => {

@@ -334,7 +334,8 @@ impl Store {
     /// A store's settings.
     pub async fn settings(&self, store_id: i64) -> Result<StoreSettings, StoreError> {
         let row = sqlx::query(
-            "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone, retention_days
+            "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone, retention_days,
+               closing_wait_secs, idle_close_secs, csat_enabled
              FROM stores WHERE id = ?",
         )
         .bind(store_id)
@@ -357,6 +358,9 @@ impl Store {
             timezone: row.get("timezone"),
             origins,
             retention_days: row.get::<Option<i64>, _>("retention_days").and_then(|d| u32::try_from(d).ok()),
+            closing_wait_secs: u32::try_from(row.get::<i64, _>("closing_wait_secs")).unwrap_or(600),
+            idle_close_secs: u32::try_from(row.get::<i64, _>("idle_close_secs")).unwrap_or(86_400),
+            csat: row.get("csat_enabled"),
         })
     }
 
@@ -365,7 +369,8 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE stores SET name = ?, colour = ?, position = ?, greeting = ?, first_reply_secs = ?, hours = ?,
-             timezone = ?, retention_days = ? WHERE id = ?",
+             timezone = ?, retention_days = ?, closing_wait_secs = ?, idle_close_secs = ?, csat_enabled = ?
+             WHERE id = ?",
         )
         .bind(&settings.name)
         .bind(&settings.colour)
@@ -375,6 +380,9 @@ impl Store {
         .bind(settings.hours.as_deref())
         .bind(&settings.timezone)
         .bind(settings.retention_days.map(i64::from))
+        .bind(i64::from(settings.closing_wait_secs))
+        .bind(i64::from(settings.idle_close_secs))
+        .bind(settings.csat)
         .bind(store_id)
         .execute(&mut *tx)
         .await?;

@@ -203,8 +203,12 @@ impl Store {
         self.writes
             .write_then(move |conn| {
                 let reopened = conn
-                    .prepare_cached("UPDATE conversations SET closed_at = NULL WHERE id = ? AND closed_at IS NOT NULL")?
-                    .execute([conversation_id])
+                    .prepare_cached(
+                        "UPDATE conversations SET closed_at = NULL,
+                           reopened = CASE WHEN closed_at >= ?2 THEN 1 ELSE reopened END
+                         WHERE id = ?1 AND closed_at IS NOT NULL",
+                    )?
+                    .execute(rusqlite::params![conversation_id, now_millis() - super::closing::REOPEN_UNRESOLVES_MS])
                     .map_err(|e| match super::is_unique_violation(&e) {
                         true => StoreError::AlreadyExists("the shopper has started a newer conversation".into()),
                         false => e.into(),
@@ -240,7 +244,8 @@ impl Store {
         .next();
         // Unread counts only what the shopper wrote: the bot's and the system's lines need nobody.
         let row = sqlx::query(
-            "SELECT c.follow_up_email, c.agent_read_seq, c.visitor_read_seq, c.closed_at, \
+            "SELECT c.follow_up_email, c.agent_read_seq, c.visitor_read_seq, c.closed_at, c.closing_at, \
+             CASE WHEN c.closed_at IS NULL THEN NULL ELSE c.resolved = 1 AND c.reopened = 0 END AS resolved, \
              (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
               AND m.seq > c.agent_read_seq AND m.author_role = 'visitor') AS unread \
              FROM conversations c WHERE c.id = ?",
@@ -263,21 +268,29 @@ impl Store {
             unread_from_shopper: row.get::<i64, _>("unread").clamp(0, i64::from(u32::MAX)) as u32,
             visitor_read_seq: row.get::<i64, _>("visitor_read_seq").max(0) as Seq,
             closed_at: row.get("closed_at"),
+            closes_at: row.get("closing_at"),
+            resolved: row.get::<Option<bool>, _>("resolved"),
         })
     }
 
     /// Ends a conversation (its wait with it) and records `closed` in its timeline; returns
     /// false when it was already closed.
-    pub async fn close_conversation(&self, conversation_id: i64, by_agent_id: Option<i64>) -> Result<bool, StoreError> {
+    pub async fn close_conversation(
+        &self,
+        conversation_id: i64,
+        by_agent_id: Option<i64>,
+        resolved: bool,
+    ) -> Result<bool, StoreError> {
         let facts = self.facts.clone();
         self.writes
             .write_then(move |conn| {
                 let now = now_millis();
                 let closed = conn
                     .prepare_cached(
-                        "UPDATE conversations SET closed_at = ?, awaiting_since = NULL WHERE id = ? AND closed_at IS NULL",
+                        "UPDATE conversations SET closed_at = ?, awaiting_since = NULL, closing_at = NULL, resolved = ?
+                         WHERE id = ? AND closed_at IS NULL",
                     )?
-                    .execute(rusqlite::params![now, conversation_id])?
+                    .execute(rusqlite::params![now, resolved, conversation_id])?
                     == 1;
                 if closed {
                     conn.prepare_cached(

@@ -15,6 +15,7 @@ macro_rules! args {
     };
 }
 
+mod closing;
 mod console;
 mod conversations;
 mod customers;
@@ -38,6 +39,7 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+pub use closing::{DueClose, DEFAULT_CLOSING_WAIT_SECS, DEFAULT_IDLE_CLOSE_SECS};
 pub use console::{MemberChange, VisitorContext};
 pub use conversations::ConversationRecord;
 pub use customers::{CustomerRecord, IdentitySettings};

@@ -152,7 +152,9 @@ impl AgentSession {
                 Ok(c) => self.state.routing.release(self.signed_in_id(), c.id).await,
                 Err(refusal) => Err(refusal),
             },
-            AgentFrame::Close { conversation_id } => self.close(conversation_id).await,
+            AgentFrame::Close { conversation_id, question, resolved } => {
+                self.close(conversation_id, question.as_deref(), resolved.unwrap_or(true)).await
+            }
             AgentFrame::Reopen { conversation_id } => self.reopen(conversation_id).await,
             AgentFrame::Note { conversation_id, client_id, text } => {
                 match self.note(conversation_id, &client_id, &text).await {
@@ -366,10 +368,18 @@ impl AgentSession {
         Ok((conversation, pending))
     }
 
-    /// Ends a conversation (see [`crate::chat::Conversations::close`]).
-    async fn close(&mut self, conversation_id: i64) -> Result<()> {
+    /// Ends a conversation, at once or after the closing question (see
+    /// [`crate::chat::Conversations::close`] and [`crate::chat::Conversations::ask_to_close`]).
+    async fn close(&mut self, conversation_id: i64, question: Option<&str>, resolved: bool) -> Result<()> {
         let conversation = self.conversation(conversation_id).await?;
-        self.state.chat.close(self.signed_in_id(), &conversation).await
+        match question.filter(|q| !q.trim().is_empty()) {
+            Some(question) => {
+                check_message("closing", question)?;
+                let me = self.me.as_ref().ok_or_else(not_signed_in)?;
+                self.state.chat.ask_to_close(&me.agent, &conversation, question, resolved).await
+            }
+            None => self.state.chat.close(self.signed_in_id(), &conversation, resolved).await,
+        }
     }
 
     /// Opens a closed conversation again for this agent.

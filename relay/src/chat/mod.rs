@@ -14,6 +14,8 @@ use crate::routing::Routing;
 use crate::store::{AgentRecord, AppendOutcome, ConversationRecord, NewMessage, Store, StoreError};
 use crate::texts::{self, Lang};
 
+pub mod closing;
+
 /// What an agent wants to do with a conversation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Access {
@@ -170,6 +172,8 @@ impl Conversations {
             visitor_read_seq: 0,
             unread_from_shopper: u32::from(first.is_some_and(|m| m.author.role == protocol::Role::Visitor)),
             closed_at: None,
+            closes_at: None,
+            resolved: None,
         };
         let frame = ServerFrame::Conversation { conversation: summary };
         self.fanout.publish(&self.routing.agents_audience(store_id, conversation.id), &frame);
@@ -179,8 +183,20 @@ impl Conversations {
     /// Ends a conversation for `agent`: the shopper is told in the conversation itself, in the
     /// language they last wrote in (or their browser's), then everyone gets `closed`, and the agent's capacity goes
     /// to the next shopper in the queue. Closing one already closed does nothing.
-    pub async fn close(&self, agent: i64, conversation: &ConversationRecord) -> Result<()> {
+    /// `resolved` records whether it counts as resolved in the reports.
+    pub async fn close(&self, agent: i64, conversation: &ConversationRecord, resolved: bool) -> Result<()> {
         self.routing.may_close(agent, conversation).await?;
+        self.finish(conversation, Some(agent), resolved, "agent").await
+    }
+
+    /// The close itself: the notice, the stored close, routing, and `closed` to everyone.
+    async fn finish(
+        &self,
+        conversation: &ConversationRecord,
+        by: Option<i64>,
+        resolved: bool,
+        how: &'static str,
+    ) -> Result<()> {
         let recent = self.store.recent_messages(conversation.id, 10).await?;
         let said = recent.iter().rev().find(|m| m.author.role == Role::Visitor).map_or("", |m| m.text.as_str());
         let browser = self.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
@@ -197,11 +213,12 @@ impl Conversations {
             Err(error) if error.code == ErrorCode::NotFound => return Ok(()),
             result => result?,
         };
-        if !self.store.close_conversation(conversation.id, Some(agent)).await? {
+        if !self.store.close_conversation(conversation.id, by, resolved).await? {
             return Ok(());
         }
+        crate::metrics::closed(how);
         self.routing.close(conversation.store_id, conversation.id).await?;
-        let frame = ServerFrame::Closed { conversation_id: conversation.id, by_agent_id: Some(agent) };
+        let frame = ServerFrame::Closed { conversation_id: conversation.id, by_agent_id: by };
         self.fanout.publish(&Audience::StoreAgents(conversation.store_id), &frame);
         self.fanout.publish(&Audience::Visitor(conversation.visitor_id.clone()), &frame);
         Ok(())

@@ -1,0 +1,46 @@
+-- Closing a conversation properly: the closing question waits for the shopper's answer, idle
+-- conversations close by themselves, and each close records whether it was resolved.
+ALTER TABLE stores ADD COLUMN closing_wait_secs INTEGER NOT NULL DEFAULT 600;
+ALTER TABLE stores ADD COLUMN idle_close_secs INTEGER NOT NULL DEFAULT 86400;
+-- Whether the widget asks the shopper to rate a closed conversation.
+ALTER TABLE stores ADD COLUMN csat_enabled INTEGER NOT NULL DEFAULT 1;
+-- When the pending close happens unless the shopper answers (NULL: none pending), who asked,
+-- and whether that close counts as resolved.
+ALTER TABLE conversations ADD COLUMN closing_at INTEGER;
+ALTER TABLE conversations ADD COLUMN closing_by INTEGER;
+ALTER TABLE conversations ADD COLUMN closing_resolved INTEGER;
+-- The time of the latest message, for the idle close.
+ALTER TABLE conversations ADD COLUMN last_message_at INTEGER;
+-- Set at each close; `reopened` once it was reopened within 7 days of a close (it then counts
+-- as not resolved, whatever a later close says).
+ALTER TABLE conversations ADD COLUMN resolved INTEGER;
+ALTER TABLE conversations ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET last_message_at =
+    (SELECT MAX(created_at) FROM messages WHERE messages.conversation_id = conversations.id);
+CREATE INDEX conversations_closing ON conversations(closing_at) WHERE closing_at IS NOT NULL;
+CREATE INDEX conversations_idle ON conversations(store_id, last_message_at) WHERE closed_at IS NULL;
+
+-- The same bookkeeping as before, plus the latest message's time and, when the shopper
+-- answers, the end of a pending close.
+DROP TRIGGER messages_keep_conversation;
+CREATE TRIGGER messages_keep_conversation AFTER INSERT ON messages BEGIN
+    UPDATE conversations SET
+        last_seq = MAX(last_seq, NEW.seq),
+        last_message_at = NEW.created_at,
+        closing_at = CASE WHEN NEW.author_role = 'visitor' THEN NULL ELSE closing_at END,
+        first_visitor_message_at = CASE WHEN NEW.author_role = 'visitor'
+            THEN COALESCE(first_visitor_message_at, NEW.created_at) ELSE first_visitor_message_at END,
+        first_human_reply_at = CASE WHEN NEW.author_role = 'agent'
+            THEN COALESCE(first_human_reply_at, NEW.created_at) ELSE first_human_reply_at END,
+        first_bot_reply_at = CASE WHEN NEW.author_role IN ('bot', 'system')
+            THEN COALESCE(first_bot_reply_at, NEW.created_at) ELSE first_bot_reply_at END,
+        deadline_handled_at = CASE
+            WHEN NEW.author_role = 'visitor' AND awaiting_since IS NULL THEN NULL
+            WHEN NEW.author_role = 'agent' THEN NULL
+            ELSE deadline_handled_at END,
+        awaiting_since = CASE
+            WHEN NEW.author_role = 'visitor' THEN COALESCE(awaiting_since, NEW.created_at)
+            WHEN NEW.author_role = 'agent' THEN NULL
+            ELSE awaiting_since END
+    WHERE id = NEW.conversation_id;
+END;
