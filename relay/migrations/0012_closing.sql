@@ -1,5 +1,7 @@
--- Closing a conversation properly: the closing question waits for the shopper's answer, idle
--- conversations close by themselves, and each close records whether it was resolved.
+-- Measuring the promise. Closing a conversation properly: the closing question waits for the
+-- shopper's answer, idle conversations close by themselves, and each close records whether it
+-- was resolved. Reports: who answered first, whether the bot answered from the FAQ or with an
+-- order, the shoppers' ratings, and an index by start time.
 ALTER TABLE stores ADD COLUMN closing_wait_secs INTEGER NOT NULL DEFAULT 600;
 ALTER TABLE stores ADD COLUMN idle_close_secs INTEGER NOT NULL DEFAULT 86400;
 -- Whether the widget asks the shopper to rate a closed conversation.
@@ -17,6 +19,27 @@ ALTER TABLE conversations ADD COLUMN resolved INTEGER;
 ALTER TABLE conversations ADD COLUMN reopened INTEGER NOT NULL DEFAULT 0;
 UPDATE conversations SET last_message_at =
     (SELECT MAX(created_at) FROM messages WHERE messages.conversation_id = conversations.id);
+-- The agent whose reply was the first human one; how many FAQ answers the bot gave; whether
+-- it showed the shopper an order.
+ALTER TABLE conversations ADD COLUMN first_human_reply_by INTEGER;
+ALTER TABLE conversations ADD COLUMN faq_answers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN order_answered INTEGER NOT NULL DEFAULT 0;
+UPDATE conversations SET first_human_reply_by = (SELECT CAST(author_id AS INTEGER) FROM messages m
+    WHERE m.conversation_id = conversations.id AND m.author_role = 'agent' ORDER BY seq LIMIT 1);
+UPDATE conversations SET faq_answers = (SELECT COUNT(*) FROM messages m
+    WHERE m.conversation_id = conversations.id AND m.faq_article_id IS NOT NULL);
+CREATE INDEX conversations_by_start ON conversations(store_id, created_at);
+
+-- One rating per conversation (1 to 5, with an optional comment), changeable for 24 hours.
+CREATE TABLE ratings (
+    conversation_id  INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    store_id         INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    score            INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+    comment          TEXT,
+    rated_at         INTEGER NOT NULL,
+    changed_at       INTEGER NOT NULL
+);
+
 CREATE INDEX conversations_closing ON conversations(closing_at) WHERE closing_at IS NOT NULL;
 CREATE INDEX conversations_idle ON conversations(store_id, last_message_at) WHERE closed_at IS NULL;
 
@@ -32,8 +55,12 @@ CREATE TRIGGER messages_keep_conversation AFTER INSERT ON messages BEGIN
             THEN COALESCE(first_visitor_message_at, NEW.created_at) ELSE first_visitor_message_at END,
         first_human_reply_at = CASE WHEN NEW.author_role = 'agent'
             THEN COALESCE(first_human_reply_at, NEW.created_at) ELSE first_human_reply_at END,
-        first_bot_reply_at = CASE WHEN NEW.author_role IN ('bot', 'system')
+        first_human_reply_by = CASE WHEN NEW.author_role = 'agent' AND first_human_reply_at IS NULL
+            THEN CAST(NEW.author_id AS INTEGER) ELSE first_human_reply_by END,
+        -- The bot's own replies only (the relay's notices are not answers).
+        first_bot_reply_at = CASE WHEN NEW.author_role = 'bot'
             THEN COALESCE(first_bot_reply_at, NEW.created_at) ELSE first_bot_reply_at END,
+        faq_answers = faq_answers + (NEW.faq_article_id IS NOT NULL),
         deadline_handled_at = CASE
             WHEN NEW.author_role = 'visitor' AND awaiting_since IS NULL THEN NULL
             WHEN NEW.author_role = 'agent' THEN NULL

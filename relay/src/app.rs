@@ -187,6 +187,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         limits: Limits::new(config.limits),
         faq: faq.clone(),
         orders,
+        reports: Arc::new(crate::reports::Reports::new(store.clone())),
     });
     if config.sweep_deadlines {
         tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));

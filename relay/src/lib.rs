@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod orders;
 pub mod origin;
 pub mod pulse;
+pub mod reports;
 pub mod routing;
 pub mod serve;
 pub mod state;

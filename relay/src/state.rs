@@ -46,6 +46,8 @@ pub struct AppState {
     pub faq: Arc<Faq>,
     /// Orders from the shops' order sources.
     pub orders: Arc<crate::orders::Orders>,
+    /// Reports and the widget's reply-time line.
+    pub reports: Arc<crate::reports::Reports>,
 }
 
 /// Frames a socket's writer gathers before writing them out (it flushes after each batch

@@ -249,8 +249,10 @@ pub enum Said<'a> {
     Faq(&'a str),
     /// A keyword rule's reply.
     Rule,
-    /// Part of the order dialogue.
+    /// Part of the order dialogue (a question, a refusal).
     Order,
+    /// An order shown to the shopper: the reports count the conversation as answered by the bot.
+    OrderAnswer,
     /// Nobody is there: the away dialogue (email capture).
     Away,
     /// A person is on the way (the queue, an escalation).
@@ -264,7 +266,7 @@ impl Said<'_> {
         match self {
             Said::Faq(_) => "faq",
             Said::Rule => "rule",
-            Said::Order => "order",
+            Said::Order | Said::OrderAnswer => "order",
             Said::Away => "away",
             Said::Handover => "handover",
             Said::Feedback => "feedback",
@@ -306,6 +308,9 @@ pub async fn say(
     };
     bot.chat.post(conversation, &message).await?;
     crate::metrics::bot_reply(said.kind());
+    if matches!(said, Said::OrderAnswer) {
+        bot.store.mark_order_answered(conversation.id).await?;
+    }
     if settles {
         bot.store.settle_wait(conversation.id, now_millis()).await?;
     }

@@ -140,7 +140,7 @@ pub(super) async fn answer(
             find_order_number(text).and_then(|n| dialog.listed.iter().find(|o| o.number == n).cloned())
         {
             bot.order_desk.set(conversation.id, None);
-            say(bot, conversation, &say_::one_order(lang, &picked), Said::Order, true).await?;
+            say(bot, conversation, &say_::one_order(lang, &picked), Said::OrderAnswer, true).await?;
             return Ok(true);
         }
         if asks {
@@ -176,7 +176,7 @@ pub(super) async fn answer(
             Some(order) => {
                 bot.order_desk.set(conversation.id, None);
                 bot.store.add_conversation_order(conversation.id, &order.number, &email).await?;
-                say(bot, conversation, &say_::one_order(lang, order), Said::Order, true).await?;
+                say(bot, conversation, &say_::one_order(lang, order), Said::OrderAnswer, true).await?;
             }
             None => {
                 bot.order_desk.set(conversation.id, Some(Dialog { asked: true, ..dialog }));
@@ -209,12 +209,12 @@ async fn customer_orders(
                 say(bot, conversation, say_::no_orders(lang), Said::Order, false).await?;
             }
             [only] => {
-                say(bot, conversation, &say_::one_order(lang, only), Said::Order, true).await?;
+                say(bot, conversation, &say_::one_order(lang, only), Said::OrderAnswer, true).await?;
             }
             several => {
                 let listed = several.iter().take(5).cloned().collect();
                 bot.order_desk.set(conversation.id, Some(Dialog { listed, lang: Some(lang), ..Dialog::default() }));
-                say(bot, conversation, &say_::recent_orders(lang, several), Said::Order, true).await?;
+                say(bot, conversation, &say_::recent_orders(lang, several), Said::OrderAnswer, true).await?;
             }
         },
         Ok(None) => {}

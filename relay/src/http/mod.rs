@@ -12,6 +12,7 @@ mod integrations;
 pub mod metrics;
 mod orders;
 mod privacy;
+mod reports;
 mod session;
 mod tags;
 
@@ -66,6 +67,8 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/conversations/{id}/tags/{tag}", axum::routing::delete(tags::remove))
         .route("/api/stores/{key}/identity-secret", post(identity::secret))
         .route("/api/stores/{key}/integrations", get(integrations::get).put(integrations::put))
+        .route("/api/stores/{key}/reports", get(reports::report))
+        .route("/api/stores/{key}/reports/{table}", get(reports::table))
         .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
         .route("/api/stores/{key}/visitors/{id}/export", get(privacy::export))
         .merge(sockets)
@@ -111,12 +114,17 @@ async fn widget_settings(
     let store = known_store(&state, &key).await?;
     origin_allowed(&store, &headers)?;
     let look = state.store.settings(store.id).await?;
-    // Whether someone is there to answer now: the widget promises a reply only then.
-    let available = crate::bot::away::nobody_there(&state.bot, store.id).await?.is_none();
+    // Whether someone is there to answer now: the widget promises a reply only then, and
+    // otherwise says when the team is back.
+    let away = crate::bot::away::nobody_there(&state.bot, store.id).await?;
+    let back_at = away.as_ref().and_then(|b| b.next.as_ref()).map(|z| z.timestamp().as_millisecond());
+    // How fast the store really replies (cached in the relay, never computed per page view).
+    let claim = state.reports.reply_times.claim(store.id, crate::store::now_millis()).await?;
     let settings = serde_json::json!({
         "key": store.key, "name": look.name, "greeting": look.greeting,
         "colour": look.colour, "text_colour": chat_model::look::text_on(&look.colour),
-        "position": look.position, "available": available,
+        "position": look.position, "available": away.is_none(), "back_at": back_at,
+        "reply_time": claim.reply_time, "very_responsive": claim.very_responsive, "csat": look.csat,
     });
     Ok(with_cors(Json(settings).into_response(), &headers))
 }

@@ -1,0 +1,203 @@
+//! What the reports read: one row per conversation started in a period (its stored times,
+//! not its messages), the articles' votes and the unanswered questions; and, for tests and the
+//! report benchmark, finished conversations written with the times they give.
+
+use protocol::{ArticleVotes, Role, Unanswered};
+use sqlx::Row;
+
+use super::facts::read_one;
+use super::rows::role_name;
+use super::{Store, StoreError};
+
+/// One conversation as the reports see it (times in ms).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportRow {
+    /// When it began.
+    pub created_at: i64,
+    /// The shopper's first message.
+    pub first_visitor_at: Option<i64>,
+    /// The first human reply, and who gave it.
+    pub first_human_at: Option<i64>,
+    /// The agent who gave it.
+    pub first_human_by: Option<i64>,
+    /// The bot's first reply.
+    pub first_bot_at: Option<i64>,
+    /// When it was closed.
+    pub closed_at: Option<i64>,
+    /// Whether its close was resolved (and it was never reopened within 7 days of a close).
+    pub resolved: bool,
+    /// Its agent now (or when it closed).
+    pub assignee: Option<i64>,
+    /// Whether the bot answered from the FAQ with no answer voted unhelpful, or showed an order.
+    pub bot_answered: bool,
+    /// The shopper's rating.
+    pub rating: Option<u8>,
+}
+
+/// A finished conversation to write as it happened (tests, the report benchmark).
+#[derive(Debug, Clone, Default)]
+pub struct PastConversation {
+    /// The shopper (created when new).
+    pub visitor_id: String,
+    /// When it began.
+    pub created_at: i64,
+    /// Its messages: who (role and author id), what, when.
+    pub messages: Vec<(Role, String, String, i64)>,
+    /// The agent who had it.
+    pub assignee: Option<i64>,
+    /// When it was closed (open when absent), and whether resolved.
+    pub closed: Option<(i64, bool)>,
+    /// The shopper's rating.
+    pub rating: Option<u8>,
+    /// Whether the bot showed the shopper an order.
+    pub order_answered: bool,
+}
+
+impl Store {
+    /// Records that the bot showed the shopper an order in the conversation.
+    pub async fn mark_order_answered(&self, conversation_id: i64) -> Result<(), StoreError> {
+        self.writes
+            .execute("UPDATE conversations SET order_answered = 1 WHERE id = ?", args![conversation_id])
+            .await
+            .map(drop)
+    }
+
+    /// Every conversation of the store started in `[from, to)` (ms).
+    pub async fn report_rows(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<ReportRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.created_at, c.first_visitor_message_at, c.first_human_reply_at, c.first_human_reply_by,
+                    c.first_bot_reply_at, c.closed_at, COALESCE(c.resolved = 1 AND c.reopened = 0, 0),
+                    c.assigned_agent_id,
+                    (c.faq_answers > 0 AND NOT EXISTS (SELECT 1 FROM faq_feedback f
+                        WHERE f.conversation_id = c.id AND f.helpful = 0)) OR c.order_answered = 1,
+                    r.score
+             FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
+             WHERE c.store_id = ? AND c.created_at >= ? AND c.created_at < ?",
+        )
+        .bind(store_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ReportRow {
+                created_at: r.get(0),
+                first_visitor_at: r.get(1),
+                first_human_at: r.get(2),
+                first_human_by: r.get(3),
+                first_bot_at: r.get(4),
+                closed_at: r.get(5),
+                resolved: r.get(6),
+                assignee: r.get(7),
+                bot_answered: r.get(8),
+                rating: r.get::<Option<i64>, _>(9).and_then(|s| u8::try_from(s).ok()),
+            })
+            .collect())
+    }
+
+    /// The votes each article got in `[from, to)`, most voted first.
+    pub async fn article_votes(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<ArticleVotes>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT f.article_id, COALESCE(a.question, f.article_id), SUM(f.helpful), SUM(1 - f.helpful)
+             FROM faq_feedback f LEFT JOIN faq_articles a ON a.store_id = f.store_id AND a.id = f.article_id
+             WHERE f.store_id = ? AND f.at >= ? AND f.at < ?
+             GROUP BY f.article_id ORDER BY COUNT(*) DESC LIMIT 100",
+        )
+        .bind(store_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ArticleVotes {
+                id: r.get(0),
+                question: r.get(1),
+                helpful: u32::try_from(r.get::<i64, _>(2)).unwrap_or(0),
+                not_helpful: u32::try_from(r.get::<i64, _>(3)).unwrap_or(0),
+            })
+            .collect())
+    }
+
+    /// The most asked unanswered questions last asked in `[from, to)`.
+    pub async fn unanswered_between(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<Unanswered>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT query, count FROM faq_unanswered WHERE store_id = ? AND last_at >= ? AND last_at < ?
+             ORDER BY count DESC, last_at DESC LIMIT 100",
+        )
+        .bind(store_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Unanswered { question: r.get(0), count: u32::try_from(r.get::<i64, _>(1)).unwrap_or(0) })
+            .collect())
+    }
+
+    /// Writes conversations as they happened, with their own times, in one batch (for tests
+    /// and the report benchmark; a live relay's conversations come through the chat).
+    pub async fn import_past(&self, store_id: i64, past: Vec<PastConversation>) -> Result<(), StoreError> {
+        let facts = self.facts.clone();
+        self.writes
+            .write_then(
+                move |conn| {
+                    let mut open = Vec::new();
+                    for conversation in &past {
+                        let id = write_past(conn, store_id, conversation)?;
+                        if conversation.closed.is_none() {
+                            open.extend(read_one(conn, id)?.map(|f| (id, f)));
+                        }
+                    }
+                    Ok(open)
+                },
+                move |open| {
+                    for (id, opened) in open {
+                        facts.opened(*id, opened.clone());
+                    }
+                },
+            )
+            .await
+            .map(drop)
+    }
+}
+
+/// One past conversation, on the writer's connection; returns its id.
+fn write_past(conn: &rusqlite::Connection, store_id: i64, c: &PastConversation) -> Result<i64, StoreError> {
+    conn.prepare_cached("INSERT OR IGNORE INTO visitors (id, store_id, created_at) VALUES (?, ?, ?)")?
+        .execute(rusqlite::params![c.visitor_id, store_id, c.created_at])?;
+    let id: i64 = conn
+        .prepare_cached(
+            "INSERT INTO conversations (store_id, visitor_id, created_at, last_seq, closed_at) VALUES (?, ?, ?, 0, ?)
+             RETURNING id",
+        )?
+        .query_row(rusqlite::params![store_id, c.visitor_id, c.created_at, c.closed.map(|(at, _)| at)], |r| r.get(0))?;
+    let mut insert = conn.prepare_cached(
+        "INSERT INTO messages (conversation_id, seq, author_role, author_id, text, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )?;
+    for (seq, (role, author, text, at)) in c.messages.iter().enumerate() {
+        insert.execute(rusqlite::params![id, seq as i64 + 1, role_name(*role), author, text, at])?;
+    }
+    conn.prepare_cached(
+        "UPDATE conversations SET assigned_agent_id = ?, resolved = ?, order_answered = ?,
+           awaiting_since = CASE WHEN ? THEN NULL ELSE awaiting_since END WHERE id = ?",
+    )?
+    .execute(rusqlite::params![
+        c.assignee,
+        c.closed.map(|(_, resolved)| resolved),
+        c.order_answered,
+        c.closed.is_some(),
+        id
+    ])?;
+    if let Some(score) = c.rating {
+        let at = c.closed.map_or(c.created_at, |(at, _)| at);
+        conn.prepare_cached(
+            "INSERT INTO ratings (conversation_id, store_id, score, rated_at, changed_at) VALUES (?, ?, ?, ?, ?)",
+        )?
+        .execute(rusqlite::params![id, store_id, score, at, at])?;
+    }
+    Ok(id)
+}
