@@ -58,7 +58,8 @@ async fn a_shopper_chats_with_an_agent_on_the_demo_storefront_and_keeps_history_
         let header = in_widget(&client, ".pl-header").await?;
         eventually("the store name", || async { Ok(header.text().await?.contains("Maison Demo").then_some(())) })
             .await?;
-        ensure!(header.text().await?.contains("We typically reply within a minute"));
+        // A store with no figures yet makes no claim about its reply time.
+        ensure!(!header.text().await?.contains("Typically replies"), "{}", header.text().await?);
         let send = in_widget(&client, "button.pl-send").await?;
         ensure!(send.text().await? == "Send", "the send button is labelled Send");
 

@@ -1,7 +1,11 @@
 # واجهة الأداة باللغة العربية. ترجمة تحتاج إلى مراجعة من متحدث أصلي (انظر README).
 launcher-open = فتح المحادثة
 launcher-close = إغلاق المحادثة
-header-reply-time = نردّ عادةً خلال دقيقة
+header-reply-minute = يرد عادةً في أقل من دقيقة
+header-reply-minutes = يرد عادةً خلال { $n } دقائق تقريبًا
+header-reply-hours = يرد عادةً خلال بضع ساعات
+header-back-at = نحن غير متاحين · نعود في { $time } (بتوقيتك)
+badge-very-responsive = سريع الاستجابة
 header-away = فريقنا غير متاح الآن. اترك رسالة وسنردّ عليك عبر البريد الإلكتروني.
 loading = جارٍ تحميل المحادثة…
 message-log = المحادثة

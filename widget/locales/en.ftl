@@ -1,7 +1,11 @@
 # The widget's English UI. Every string a shopper sees or hears comes from here.
 launcher-open = Open chat
 launcher-close = Close chat
-header-reply-time = We typically reply within a minute
+header-reply-minute = Typically replies in under a minute
+header-reply-minutes = Typically replies in about { $n } minutes
+header-reply-hours = Typically replies in a few hours
+header-back-at = We're away · back at { $time } (your time)
+badge-very-responsive = Very responsive
 header-away = Our team is away. Leave a message and we will reply by email.
 loading = Loading the chat…
 message-log = Conversation

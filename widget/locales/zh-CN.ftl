@@ -1,7 +1,11 @@
 # 挂件的简体中文界面。
 launcher-open = 打开聊天
 launcher-close = 关闭聊天
-header-reply-time = 我们通常在一分钟内回复
+header-reply-minute = 通常在一分钟内回复
+header-reply-minutes = 通常约 { $n } 分钟内回复
+header-reply-hours = 通常在几小时内回复
+header-back-at = 我们暂时不在 · { $time }（您的时间）回来
+badge-very-responsive = 回复迅速
 header-away = 客服暂时不在线。请留言，我们会通过邮件回复您。
 loading = 正在加载聊天…
 message-log = 对话

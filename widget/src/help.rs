@@ -45,6 +45,13 @@ struct Settings {
     name: Option<String>,
     #[serde(default)]
     available: Option<bool>,
+    /// When the team is back, while it is away by its hours.
+    #[serde(default)]
+    back_at: Option<f64>,
+    #[serde(default)]
+    reply_time: Option<protocol::ReplyTime>,
+    #[serde(default)]
+    very_responsive: bool,
     greeting: Option<String>,
     #[serde(default)]
     colour: Option<String>,
@@ -102,6 +109,9 @@ pub struct Help {
     pub look: RwSignal<Option<(String, &'static str, String)>>,
     /// Whether an agent is there to answer now (the header promises a reply only then).
     pub available: RwSignal<Option<bool>>,
+    /// What the header may claim of the store's replies (the relay's figures), and when an
+    /// away team is back (ms).
+    pub claim: RwSignal<(Option<protocol::ReplyTime>, bool, Option<f64>)>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -118,6 +128,7 @@ impl Help {
             greeting: RwSignal::new(None),
             look: RwSignal::new(None),
             available: RwSignal::new(None),
+            claim: RwSignal::new((None, false, None)),
             store: StoredValue::new(store.to_owned()),
             settings_url: StoredValue::new(format!(
                 "{relay}/api/stores/{}/widget",
@@ -195,6 +206,7 @@ impl Help {
         spawn_local(async move {
             if let Some(settings) = get_json::<Settings>(&url).await {
                 self.available.set(settings.available);
+                self.claim.set((settings.reply_time, settings.very_responsive, settings.back_at));
                 if let Some(name) = settings.name.filter(|n| !n.trim().is_empty()) {
                     // The loader draws the panel's frame with it on a cold tap next time.
                     crate::storage::save(&self.store.get_value(), "name", &name);

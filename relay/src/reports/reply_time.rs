@@ -22,8 +22,8 @@ pub const MIN_CONVERSATIONS: usize = 20;
 /// How long a store's claim is used before it is computed again.
 pub const FRESH_FOR: Duration = Duration::from_secs(600);
 
-/// Each store's claim and when it was computed.
-type Cached = Arc<tokio::sync::Mutex<Option<(Instant, ReplyClaim)>>>;
+/// Each store's claim, when it was computed and under which business hours.
+type Cached = Arc<tokio::sync::Mutex<Option<(Instant, crate::store::Hours, ReplyClaim)>>>;
 
 /// The claims, per store.
 pub struct ReplyTimes {
@@ -37,20 +37,22 @@ impl ReplyTimes {
         ReplyTimes { store, claims: Mutex::new(HashMap::new()) }
     }
 
-    /// The store's claim: cached, or computed once however many pages ask at once.
+    /// The store's claim: cached, or computed once however many pages ask at once (and again
+    /// at once when the store's hours changed, since only open hours count).
     pub async fn claim(&self, store_id: i64, now_ms: i64) -> Result<ReplyClaim> {
         let cached = self.claims.lock().unwrap_or_else(|p| p.into_inner()).entry(store_id).or_default().clone();
+        let hours = self.store.hours(store_id).await?;
         let mut held = cached.lock().await;
-        if let Some((_, claim)) = held.as_ref().filter(|(at, _)| at.elapsed() < FRESH_FOR) {
+        if let Some((_, _, claim)) = held.as_ref().filter(|(at, under, _)| at.elapsed() < FRESH_FOR && *under == hours)
+        {
             return Ok(*claim);
         }
         let rows = self.store.report_rows(store_id, now_ms - WINDOW_MS, now_ms).await?;
-        let (hours, zone) = self.store.hours(store_id).await?;
-        let schedule = hours.as_deref().and_then(|h| Schedule::parse(h, &zone).ok());
+        let schedule = hours.0.as_deref().and_then(|h| Schedule::parse(h, &hours.1).ok());
         let claim = tokio::task::spawn_blocking(move || claim_of(&rows, schedule.as_ref()))
             .await
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))?;
-        *held = Some((Instant::now(), claim));
+        *held = Some((Instant::now(), hours, claim));
         Ok(claim)
     }
 

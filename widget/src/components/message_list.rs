@@ -128,7 +128,7 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
 }
 
 /// "14:05" or "9:38 PM" in the shopper's language and time zone (no leading zero on the hour).
-fn clock_time(at_millis: f64, locale: &str) -> String {
+pub fn clock_time(at_millis: f64, locale: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_f64(at_millis));
     let options = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());

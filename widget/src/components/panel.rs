@@ -2,6 +2,7 @@
 //! while the connection is down, the conversation and the composer.
 
 use leptos::prelude::*;
+use protocol::ReplyTime;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
@@ -22,13 +23,27 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let browsing = move || help.results.with(Option::is_some) || help.article.with(Option::is_some);
     let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
-    // A reply within a minute is promised only while someone is there to keep the promise.
-    let (promise, away) = (i18n.t("header-reply-time"), i18n.t("header-away"));
-    let subtitle = move || match help.available.get() {
-        Some(true) => promise.clone(),
-        Some(false) => away.clone(),
-        None => String::new(),
+    // The header says what the store's own figures support, and only while someone is there;
+    // an away team says when it is back, in the shopper's time.
+    let i18n_header = i18n.clone();
+    let subtitle = move || {
+        let (reply_time, _, back_at) = help.claim.get();
+        match (help.available.get(), reply_time, back_at) {
+            (Some(true), Some(ReplyTime::UnderAMinute), _) => i18n_header.t("header-reply-minute"),
+            (Some(true), Some(ReplyTime::Minutes { minutes }), _) => {
+                i18n_header.t_with("header-reply-minutes", &[("n", minutes.to_string())])
+            }
+            (Some(true), Some(ReplyTime::Hours), _) => i18n_header.t("header-reply-hours"),
+            (Some(false), _, Some(at)) => {
+                let time = super::message_list::clock_time(at, &i18n_header.locale());
+                i18n_header.t_with("header-back-at", &[("time", time)])
+            }
+            (Some(false), _, None) => i18n_header.t("header-away"),
+            _ => String::new(),
+        }
     };
+    let badge = i18n.t("badge-very-responsive");
+    let responsive = move || help.available.get() == Some(true) && help.claim.with(|c| c.1);
     let i18n_attendance = i18n.clone();
     let attendance = Memo::new(move |_| {
         connection.attendance.get().map(|a| match a {
@@ -56,7 +71,12 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             <header class="pl-header">
                 <div>
                     <h2 class="pl-title">{store_name}</h2>
-                    <p class="pl-subtitle">{subtitle}</p>
+                    <p class="pl-subtitle">
+                        {subtitle}
+                        <Show when=responsive>
+                            <span class="pl-badge">{badge.clone()}</span>
+                        </Show>
+                    </p>
                 </div>
                 <button type="button" class="pl-close" aria-label=i18n.t("launcher-close") on:click=move |_| open.set(false)>
                     <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
