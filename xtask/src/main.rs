@@ -223,6 +223,8 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     // Order answers as the shopper sees them, against the reference order source.
     run(cargo(root, tools).args(["build", "--release", "--example", "order-source"]))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "order_bench"]))?;
+    // Every report over 30 days of a store with 100,000 conversations and 1,000,000 messages.
+    run(cargo(root, tools).args(["run", "--release", "--example", "report_bench"]))?;
     // A victim store's latency while a stranger floods sign-ins, half-sent requests, long
     // messages to the bot and FAQ saves.
     run(cargo(root, tools).args(["run", "--release", "--example", "attack_bench"]))?;

@@ -104,6 +104,8 @@ pub struct Store {
     facts: std::sync::Arc<facts::Facts>,
     /// Each store's business hours and time zone, read at most every [`HOURS_FRESH`].
     hours: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Hours)>>>,
+    /// The database file, for the large reads that open a connection of their own (reports).
+    path: std::sync::Arc<std::path::PathBuf>,
 }
 
 /// A store's business hours (`None`: always open) and time zone.
@@ -136,7 +138,8 @@ impl Store {
         let facts = std::sync::Arc::new(facts::Facts::default());
         facts.replace(facts::read_open(&conn)?);
         let writes = writer::Writer::start(conn).map_err(sqlx::Error::Io)?;
-        Ok(Store { pool, writer, checkpointer, writes, facts, hours: Default::default() })
+        let path = std::sync::Arc::new(path);
+        Ok(Store { pool, writer, checkpointer, writes, facts, hours: Default::default(), path })
     }
 
     /// Copies what the write-ahead log holds into the database without blocking writers or

@@ -62,38 +62,14 @@ impl Store {
             .map(drop)
     }
 
-    /// Every conversation of the store started in `[from, to)` (ms).
+    /// Every conversation of the store started in `[from, to)` (ms). Read with a read-only
+    /// connection of its own on the blocking pool: a period holds up to hundreds of thousands
+    /// of rows, which rusqlite reads about three times faster than the shared pool.
     pub async fn report_rows(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<ReportRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT c.created_at, c.first_visitor_message_at, c.first_human_reply_at, c.first_human_reply_by,
-                    c.first_bot_reply_at, c.closed_at, COALESCE(c.resolved = 1 AND c.reopened = 0, 0),
-                    c.assigned_agent_id,
-                    (c.faq_answers > 0 AND NOT EXISTS (SELECT 1 FROM faq_feedback f
-                        WHERE f.conversation_id = c.id AND f.helpful = 0)) OR c.order_answered = 1,
-                    r.score
-             FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
-             WHERE c.store_id = ? AND c.created_at >= ? AND c.created_at < ?",
-        )
-        .bind(store_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ReportRow {
-                created_at: r.get(0),
-                first_visitor_at: r.get(1),
-                first_human_at: r.get(2),
-                first_human_by: r.get(3),
-                first_bot_at: r.get(4),
-                closed_at: r.get(5),
-                resolved: r.get(6),
-                assignee: r.get(7),
-                bot_answered: r.get(8),
-                rating: r.get::<Option<i64>, _>(9).and_then(|s| u8::try_from(s).ok()),
-            })
-            .collect())
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || read_rows(&path, store_id, from, to))
+            .await
+            .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e.to_string()))))?
     }
 
     /// The votes each article got in `[from, to)`, most voted first.
@@ -162,6 +138,37 @@ impl Store {
             .await
             .map(drop)
     }
+}
+
+/// The rows of [`Store::report_rows`], on a fresh read-only connection.
+fn read_rows(path: &std::path::Path, store_id: i64, from: i64, to: i64) -> Result<Vec<ReportRow>, StoreError> {
+    let conn = rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let mut statement = conn.prepare(
+        "SELECT c.created_at, c.first_visitor_message_at, c.first_human_reply_at, c.first_human_reply_by,
+                c.first_bot_reply_at, c.closed_at, COALESCE(c.resolved = 1 AND c.reopened = 0, 0),
+                c.assigned_agent_id,
+                (c.faq_answers > 0 AND NOT EXISTS (SELECT 1 FROM faq_feedback f
+                    WHERE f.conversation_id = c.id AND f.helpful = 0)) OR c.order_answered = 1,
+                r.score
+         FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
+         WHERE c.store_id = ? AND c.created_at >= ? AND c.created_at < ?",
+    )?;
+    let rows = statement.query_map(rusqlite::params![store_id, from, to], |r| {
+        Ok(ReportRow {
+            created_at: r.get(0)?,
+            first_visitor_at: r.get(1)?,
+            first_human_at: r.get(2)?,
+            first_human_by: r.get(3)?,
+            first_bot_at: r.get(4)?,
+            closed_at: r.get(5)?,
+            resolved: r.get(6)?,
+            assignee: r.get(7)?,
+            bot_answered: r.get(8)?,
+            rating: r.get::<_, Option<i64>>(9)?.and_then(|s| u8::try_from(s).ok()),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// One past conversation, on the writer's connection; returns its id.
