@@ -95,6 +95,12 @@ pub struct ConversationSummary {
     /// reopened within 7 days of a close never does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved: Option<bool>,
+    /// The shopper's rating (1–5) once closed, if they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    /// The comment that came with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_comment: Option<String>,
 }
 
 /// A private note an agent left on a conversation. Only the store's agents ever see it: it is

@@ -133,6 +133,16 @@ pub enum ServerFrame {
         /// When it closes (ms since the epoch).
         closes_at: Millis,
     },
+    /// A shopper rated a closed conversation (sent to their tabs and the store's agents).
+    Rated {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// 1 to 5.
+        score: u8,
+        /// The shopper's comment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
     /// A private note was left on a conversation (sent to the store's agents only).
     Note {
         /// The note.
@@ -186,6 +196,7 @@ impl ServerFrame {
         "presence",
         "closed",
         "closing",
+        "rated",
         "note",
         "visitor_page",
         "attendance",
@@ -209,6 +220,7 @@ impl ServerFrame {
             ServerFrame::Presence { .. } => "presence",
             ServerFrame::Closed { .. } => "closed",
             ServerFrame::Closing { .. } => "closing",
+            ServerFrame::Rated { .. } => "rated",
             ServerFrame::Note { .. } => "note",
             ServerFrame::VisitorPage { .. } => "visitor_page",
             ServerFrame::Attendance { .. } => "attendance",

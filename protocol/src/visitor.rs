@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{PageView, Seq};
+use crate::{ConversationId, PageView, Seq};
 
 /// Who the shop says the shopper is (`Parley.identify`). Only a `signature` made with the
 /// store's identity secret links the visitor to the customer; without one the visitor stays
@@ -82,6 +82,17 @@ pub enum VisitorFrame {
         /// Yes (the question is settled) or no (bring a person in).
         helpful: bool,
     },
+    /// The shopper's rating of a closed conversation of theirs (1 to 5, with an optional
+    /// comment), answered by `rated`; it may be changed for 24 hours after it was first given.
+    Rate {
+        /// The closed conversation.
+        conversation_id: ConversationId,
+        /// 1 (very bad) to 5 (very good).
+        score: u8,
+        /// What the shopper adds (up to 1000 characters).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
     /// The page the shopper is on: sent after `visitor_welcome` and whenever the address
     /// changes, so that agents see where the shopper is and what they looked at.
     Page {
@@ -109,7 +120,7 @@ pub enum VisitorFrame {
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
     pub const TYPES: &'static [&'static str] =
-        &["hello", "send", "ack", "sync", "typing", "feedback", "page", "attributes"];
+        &["hello", "send", "ack", "sync", "typing", "feedback", "rate", "page", "attributes"];
 }
 
 /// How often a client may report typing; the relay drops reports that come faster, and

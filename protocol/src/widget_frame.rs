@@ -1,4 +1,4 @@
-//! The relay's frames as the widget reads them. The widget acts on eight of the fifteen kinds
+//! The relay's frames as the widget reads them. The widget acts on ten of the eighteen kinds
 //! of [`ServerFrame`]; decoding the full enum would put the code for every agent-side shape
 //! (inbox summaries, notes, presence, page views) into the wasm on every product page, and
 //! serde's internally tagged enums buffer each frame into a generic tree and compile a second
@@ -23,6 +23,8 @@ pub enum WidgetFrame {
     Typing(Typing),
     Attendance(Attendance),
     Error(Refusal),
+    Closed(Closed),
+    Rated(Rated),
     /// Any other kind: nothing a widget acts on.
     Other,
 }
@@ -108,6 +110,25 @@ pub struct Refusal {
     pub retry_after_ms: Option<u64>,
 }
 
+/// `closed`'s fields (the widget needs only which conversation).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[allow(missing_docs)]
+pub struct Closed {
+    pub conversation_id: ConversationId,
+    #[serde(default)]
+    pub by_agent_id: Option<i64>,
+}
+
+/// `rated`'s fields.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[allow(missing_docs)]
+pub struct Rated {
+    pub conversation_id: ConversationId,
+    pub score: u8,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
 /// The `type` field alone (the others are skipped).
 #[derive(Deserialize)]
 struct Kind<'a> {
@@ -133,6 +154,8 @@ impl WidgetFrame {
             "typing" => WidgetFrame::Typing(fields(text)?),
             "attendance" => WidgetFrame::Attendance(fields(text)?),
             "error" => WidgetFrame::Error(fields(text)?),
+            "closed" => WidgetFrame::Closed(fields(text)?),
+            "rated" => WidgetFrame::Rated(fields(text)?),
             _ => WidgetFrame::Other,
         })
     }
@@ -160,6 +183,12 @@ impl WidgetFrame {
             }
             WidgetFrame::Error(Refusal { code, message, client_id, retry_after_ms }) => {
                 ServerFrame::Error { code, message, client_id, retry_after_ms }
+            }
+            WidgetFrame::Closed(Closed { conversation_id, by_agent_id }) => {
+                ServerFrame::Closed { conversation_id, by_agent_id }
+            }
+            WidgetFrame::Rated(Rated { conversation_id, score, comment }) => {
+                ServerFrame::Rated { conversation_id, score, comment }
             }
             WidgetFrame::Other => return None,
         })
@@ -208,6 +237,8 @@ mod tests {
                 client_id: Some("c1".into()),
                 retry_after_ms: Some(300),
             },
+            ServerFrame::Closed { conversation_id: 3, by_agent_id: Some(1) },
+            ServerFrame::Rated { conversation_id: 3, score: 4, comment: Some("Quick, thanks".into()) },
         ];
         for frame in frames {
             let read = WidgetFrame::decode(&encode(&frame)).expect("a widget frame");
@@ -238,11 +269,12 @@ mod tests {
             closed_at: None,
             closes_at: None,
             resolved: None,
+            rating: None,
+            rating_comment: None,
         };
         let frames = [
             ServerFrame::Conversation { conversation: summary },
             ServerFrame::Presence { agent_id: 1, status: AgentStatus::Online, capacity: 5, load: 1 },
-            ServerFrame::Closed { conversation_id: 3, by_agent_id: Some(1) },
         ];
         for frame in frames {
             let read = WidgetFrame::decode(&encode(&frame)).expect("read as other");

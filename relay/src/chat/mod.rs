@@ -15,6 +15,7 @@ use crate::store::{AgentRecord, AppendOutcome, ConversationRecord, NewMessage, S
 use crate::texts::{self, Lang};
 
 pub mod closing;
+pub mod rating;
 
 /// What an agent wants to do with a conversation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -174,6 +175,8 @@ impl Conversations {
             closed_at: None,
             closes_at: None,
             resolved: None,
+            rating: None,
+            rating_comment: None,
         };
         let frame = ServerFrame::Conversation { conversation: summary };
         self.fanout.publish(&self.routing.agents_audience(store_id, conversation.id), &frame);

@@ -245,10 +245,11 @@ impl Store {
         // Unread counts only what the shopper wrote: the bot's and the system's lines need nobody.
         let row = sqlx::query(
             "SELECT c.follow_up_email, c.agent_read_seq, c.visitor_read_seq, c.closed_at, c.closing_at, \
+             r.score AS rating, r.comment AS rating_comment, \
              CASE WHEN c.closed_at IS NULL THEN NULL ELSE c.resolved = 1 AND c.reopened = 0 END AS resolved, \
              (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
               AND m.seq > c.agent_read_seq AND m.author_role = 'visitor') AS unread \
-             FROM conversations c WHERE c.id = ?",
+             FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id WHERE c.id = ?",
         )
         .bind(record.id)
         .fetch_all(&self.pool)
@@ -270,6 +271,8 @@ impl Store {
             closed_at: row.get("closed_at"),
             closes_at: row.get("closing_at"),
             resolved: row.get::<Option<bool>, _>("resolved"),
+            rating: row.get::<Option<i64>, _>("rating").and_then(|s| u8::try_from(s).ok()),
+            rating_comment: row.get("rating_comment"),
         })
     }
 

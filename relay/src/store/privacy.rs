@@ -86,6 +86,13 @@ impl Store {
         .bind(visitor_id)
         .fetch_all(&self.pool)
         .await?;
+        let ratings = sqlx::query(
+            "SELECT r.conversation_id, r.score, r.comment, r.changed_at FROM ratings r
+             JOIN conversations c ON c.id = r.conversation_id WHERE c.visitor_id = ? ORDER BY r.conversation_id",
+        )
+        .bind(visitor_id)
+        .fetch_all(&self.pool)
+        .await?;
         let customer = self.customer(visitor_id).await?;
         let claimed = self.claimed_contact(visitor_id).await?;
         let attributes = self.attributes(visitor_id).await?;
@@ -108,6 +115,10 @@ impl Store {
             "faq_feedback": feedback.iter().map(|f| json!({
                 "conversation_id": f.get::<i64, _>("conversation_id"), "article_id": f.get::<String, _>("article_id"),
                 "helpful": f.get::<bool, _>("helpful"), "at": f.get::<i64, _>("at"),
+            })).collect::<Vec<_>>(),
+            "ratings": ratings.iter().map(|r| json!({
+                "conversation_id": r.get::<i64, _>("conversation_id"), "score": r.get::<i64, _>("score"),
+                "comment": r.get::<Option<String>, _>("comment"), "at": r.get::<i64, _>("changed_at"),
             })).collect::<Vec<_>>(),
         }))
     }

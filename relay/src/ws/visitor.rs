@@ -143,6 +143,13 @@ impl Session for VisitorSession {
             VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text, out).await),
             VisitorFrame::Ack { seq } => self.ack(seq).await,
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
+            VisitorFrame::Rate { conversation_id, score, comment } => match self.me.as_ref() {
+                Some(me) => {
+                    let now = crate::store::now_millis();
+                    self.state.chat.rate(&me.id, conversation_id, score, comment.as_deref(), now).await
+                }
+                None => Err(not_introduced()),
+            },
             VisitorFrame::Typing => {
                 let conversation = self.me.as_ref().and_then(|m| m.conversation.as_ref());
                 if let Some(c) = conversation.filter(|_| self.typing.pass()) {
