@@ -376,6 +376,10 @@ impl Desk {
                     conv.unread = 0;
                 });
             }
+            ServerFrame::Rated { conversation_id, score, comment } => self.update(conversation_id, |conv| {
+                conv.summary.rating = Some(score);
+                conv.summary.rating_comment = comment;
+            }),
             ServerFrame::Closing { conversation_id, closes_at } => {
                 self.update(conversation_id, |conv| conv.summary.closes_at = Some(closes_at));
             }

@@ -49,9 +49,11 @@ struct Settings {
     #[serde(default)]
     back_at: Option<f64>,
     #[serde(default)]
-    reply_time: Option<protocol::ReplyTime>,
+    reply_time: Option<ReplyTimeFields>,
     #[serde(default)]
     very_responsive: bool,
+    #[serde(default = "asks_ratings")]
+    csat: bool,
     greeting: Option<String>,
     #[serde(default)]
     colour: Option<String>,
@@ -59,6 +61,30 @@ struct Settings {
     text_colour: Option<String>,
     #[serde(default)]
     position: Option<String>,
+}
+
+/// `protocol::ReplyTime` read as a plain struct: decoding its internally tagged enum would
+/// compile serde's buffering decoder into the widget (see `protocol::WidgetFrame`).
+#[derive(Deserialize)]
+struct ReplyTimeFields {
+    kind: String,
+    #[serde(default)]
+    minutes: u32,
+}
+
+impl ReplyTimeFields {
+    fn read(self) -> Option<protocol::ReplyTime> {
+        match self.kind.as_str() {
+            "under_a_minute" => Some(protocol::ReplyTime::UnderAMinute),
+            "minutes" => Some(protocol::ReplyTime::Minutes { minutes: self.minutes }),
+            "hours" => Some(protocol::ReplyTime::Hours),
+            _ => None,
+        }
+    }
+}
+
+fn asks_ratings() -> bool {
+    true
 }
 
 /// A colour the widget accepts from the relay: `#rrggbb` and nothing that could break out of
@@ -112,6 +138,8 @@ pub struct Help {
     /// What the header may claim of the store's replies (the relay's figures), and when an
     /// away team is back (ms).
     pub claim: RwSignal<(Option<protocol::ReplyTime>, bool, Option<f64>)>,
+    /// Whether the store asks shoppers to rate a closed conversation.
+    pub csat: RwSignal<bool>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -129,6 +157,7 @@ impl Help {
             look: RwSignal::new(None),
             available: RwSignal::new(None),
             claim: RwSignal::new((None, false, None)),
+            csat: RwSignal::new(true),
             store: StoredValue::new(store.to_owned()),
             settings_url: StoredValue::new(format!(
                 "{relay}/api/stores/{}/widget",
@@ -206,7 +235,9 @@ impl Help {
         spawn_local(async move {
             if let Some(settings) = get_json::<Settings>(&url).await {
                 self.available.set(settings.available);
-                self.claim.set((settings.reply_time, settings.very_responsive, settings.back_at));
+                let reply_time = settings.reply_time.and_then(ReplyTimeFields::read);
+                self.claim.set((reply_time, settings.very_responsive, settings.back_at));
+                self.csat.set(settings.csat);
                 if let Some(name) = settings.name.filter(|n| !n.trim().is_empty()) {
                     // The loader draws the panel's frame with it on a cold tap next time.
                     crate::storage::save(&self.store.get_value(), "name", &name);

@@ -116,6 +116,12 @@ fn Opened(id: i64) -> impl IntoView {
                     }}
                 </div>
             </header>
+            {move || conv.with(|c| c.as_ref().and_then(|c| c.summary.rating.map(|score| (score, c.summary.rating_comment.clone())))).map(|(score, comment)| view! {
+                <p class="rating-line">
+                    <strong>{crate::i18n::text_with("rated", &[("score", score.to_string())])}</strong>
+                    {comment.map(|c| view! { " · " <span dir="auto">{c}</span> })}
+                </p>
+            })}
             {move || closes_at().map(|at| view! {
                 <p class="closing-wait" role="status">
                     {crate::i18n::text_with("closes-at", &[("time", clock(at as f64))])}

@@ -173,7 +173,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
                 {move || store_tags.get().into_iter().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
             </select>
             <ul class="conversations">
-                <For each=list key=|c| (c.summary.id, c.unread, c.preview(), c.summary.assigned_agent_id, c.is_closed(), c.summary.follow_up_email.clone()) let:conv>
+                <For each=list key=|c| (c.summary.id, c.unread, c.preview(), c.summary.assigned_agent_id, c.is_closed(), c.summary.follow_up_email.clone(), c.summary.rating) let:conv>
                     {
                         let id = conv.summary.id;
                         let waiting = !conv.is_closed() && conv.awaits_reply();
@@ -193,6 +193,11 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
                                         </span>
                                     })}
                                     {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                                    {conv.summary.rating.map(|score| view! {
+                                        <span class="pill rating" aria-label=crate::i18n::text_with("rated", &[("score", score.to_string())])>
+                                            {format!("★ {score}")}
+                                        </span>
+                                    })}
                                 </button>
                             </li>
                         }

@@ -9,6 +9,7 @@ mod install;
 mod integrations;
 mod orders_panel;
 mod preview;
+mod reports;
 mod settings;
 mod shortcuts;
 mod sign_in;

@@ -1,6 +1,6 @@
 //! The signed-in screen: the top bar (presence, load, notifications, pages, sign-out) and the
-//! page in view: the inbox for everyone; team, settings, canned replies and install for owners
-//! and admins.
+//! page in view: the inbox for everyone; team, settings, canned replies, install and reports
+//! for owners and admins.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -10,6 +10,7 @@ use super::canned::CannedPage;
 use super::conversation::ConversationView;
 use super::inbox::{Inbox, Tab};
 use super::install::InstallPage;
+use super::reports::ReportsPage;
 use super::settings::SettingsPage;
 use super::shortcuts::Shortcuts;
 use super::team::TeamPage;
@@ -26,6 +27,7 @@ enum Page {
     Settings,
     Canned,
     Install,
+    Reports,
 }
 
 /// What the pages share beyond the desk: the store's settings and canned replies.
@@ -155,6 +157,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                         {nav(Page::Settings, "page-settings")}
                         {nav(Page::Canned, "page-canned")}
                         {nav(Page::Install, "page-install")}
+                        {nav(Page::Reports, "page-reports")}
                     })}
                 </nav>
                 <span class="spacer"></span>
@@ -185,6 +188,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                 Page::Settings => view! { <SettingsPage/> }.into_any(),
                 Page::Canned => view! { <CannedPage/> }.into_any(),
                 Page::Install => view! { <InstallPage/> }.into_any(),
+                Page::Reports => view! { <ReportsPage/> }.into_any(),
             }}
         </div>
     }

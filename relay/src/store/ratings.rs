@@ -25,7 +25,14 @@ impl Store {
                  ON CONFLICT (conversation_id) DO UPDATE SET score = excluded.score, comment = excluded.comment,
                    changed_at = excluded.changed_at
                  WHERE ratings.rated_at > ?5 - ?6",
-                args![conversation_id, store_id, i64::from(score), comment.map(str::to_owned), now, RATING_CHANGEABLE_MS],
+                args![
+                    conversation_id,
+                    store_id,
+                    i64::from(score),
+                    comment.map(str::to_owned),
+                    now,
+                    RATING_CHANGEABLE_MS
+                ],
             )
             .await?;
         Ok(changed == 1)

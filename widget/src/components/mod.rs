@@ -5,6 +5,7 @@ mod composer;
 mod launcher;
 mod message_list;
 mod panel;
+mod rating;
 mod search;
 
 pub use launcher::Launcher;

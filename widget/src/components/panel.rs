@@ -8,6 +8,7 @@ use web_sys::KeyboardEvent;
 
 use super::composer::Composer;
 use super::message_list::MessageList;
+use super::rating::Rating;
 use super::search::HelpSearch;
 use crate::connection::{Attendance, Connection, LinkStatus};
 use crate::help::Help;
@@ -93,6 +94,7 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             <HelpSearch/>
             <div class="pl-chat" hidden=browsing>
                 <MessageList/>
+                <Rating/>
             </div>
             <Composer open=open/>
         </section>

@@ -83,6 +83,9 @@ pub struct Connection {
     pub typing: RwSignal<Option<String>>,
     /// Messages from the team that arrived while the panel was closed.
     pub unread: RwSignal<u32>,
+    /// The conversation that closed while the widget watched, and the shopper's rating of it
+    /// once the relay stored one: the panel then asks how it went.
+    pub rating: RwSignal<Option<(protocol::ConversationId, Option<u8>)>>,
     welcomed: StoredValue<Welcomed, LocalStorage>,
     store: StoredValue<String>,
     url: StoredValue<String>,
@@ -100,6 +103,7 @@ impl Connection {
             attendance: RwSignal::new(None),
             typing: RwSignal::new(None),
             unread: RwSignal::new(0),
+            rating: RwSignal::new(None),
             welcomed: StoredValue::new_local(Welcomed::default()),
             store: StoredValue::new(store),
             url: StoredValue::new(url),
@@ -230,7 +234,20 @@ impl Connection {
                 };
                 self.attendance.set(attendance);
             }
-            ServerFrame::Accepted { .. } => {
+            ServerFrame::Closed { conversation_id, .. } => {
+                self.attendance.set(None);
+                self.rating.set(Some((conversation_id, None)));
+            }
+            ServerFrame::Rated { conversation_id, score, .. } => self.rating.update(|r| {
+                if let Some((_, given)) = r.as_mut().filter(|(id, _)| *id == conversation_id) {
+                    *given = Some(score);
+                }
+            }),
+            ServerFrame::Accepted { conversation_id, .. } => {
+                // Writing again starts a new conversation: the rating question goes.
+                if self.rating.with_untracked(|r| r.is_some_and(|(id, _)| id != conversation_id)) {
+                    self.rating.set(None);
+                }
                 storage::save(&self.store.get_value(), "conversation", "1");
                 self.messages.update(|chat| {
                     chat.apply(&frame);
@@ -329,6 +346,12 @@ impl Connection {
     /// Answers "Did this answer your question?" under a bot's FAQ answer.
     pub fn feedback(self, message_id: i64, helpful: bool) {
         self.send_frame(&VisitorFrame::Feedback { message_id, helpful });
+    }
+
+    /// Rates the conversation that closed (1 to 5, with an optional comment).
+    pub fn rate(self, conversation_id: protocol::ConversationId, score: u8, comment: String) {
+        let comment = Some(comment).filter(|c| !c.trim().is_empty());
+        self.send_frame(&VisitorFrame::Rate { conversation_id, score, comment });
     }
 
     /// Tells the agent the shopper is typing, at most once every 2 s.
