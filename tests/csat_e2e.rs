@@ -4,7 +4,7 @@
 mod browser;
 mod common;
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{ensure, Context};
 use browser::console::{find, open_tab, sign_in};
 use browser::{assert_accessible, eventually, in_widget, open_chat, require_built_widget, with_browser};
 use common::TestRelay;

@@ -4,7 +4,7 @@
 mod browser;
 mod common;
 
-use anyhow::{ensure, Result};
+use anyhow::ensure;
 use browser::console::{find, require_built_console, sign_in};
 use browser::{assert_accessible, eventually, with_browser};
 use common::TestRelay;
