@@ -140,3 +140,41 @@ async fn every_table_exports_as_csv_and_a_shoppers_formula_stays_text() {
     assert_eq!(admin.call("GET", "/api/stores/demo/reports/secrets.csv", None).await.unwrap().status, 404);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn time_online_comes_from_presence_and_gives_conversations_per_online_hour() {
+    let t = TestRelay::start().await;
+    let (kim, _) = a_day_of_chats(&t).await;
+    let store = t.relay.state().store.clone();
+    let demo = store.store_by_key("demo").await.unwrap().unwrap();
+    // Kim was online from 09:00 to 13:00 that day: two conversations in four hours.
+    store.agent_online(kim, demo.id, true, at(9, 0)).await.unwrap();
+    store.agent_online(kim, demo.id, false, at(13, 0)).await.unwrap();
+    let admin = signed_in(&t, "demo", "Ada", "admin").await;
+    let report: Report = serde_json::from_slice(&admin.call("GET", DAY, None).await.unwrap().body).unwrap();
+    let kims = report.agents.iter().find(|a| a.agent_id == kim).unwrap();
+    assert_eq!((kims.online_secs, kims.per_online_hour), (4.0 * 3600.0, Some(0.5)));
+
+    // Signing in opens an interval, going away closes it.
+    let (email, password) = t.add_agent("demo", "Lea").await;
+    let mut lea = parley::AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let lea_id = lea.agent.id;
+    // The relay announces her presence once it has recorded it.
+    lea.socket
+        .wait_for(|f| matches!(f, protocol::ServerFrame::Presence { status: protocol::AgentStatus::Online, .. }))
+        .await
+        .unwrap();
+    let now = relay::store::now_millis();
+    let hour_later = store.online_time(demo.id, 0, i64::MAX, now + 3_600_000).await.unwrap();
+    let online = hour_later.iter().find(|(id, _)| *id == lea_id).map(|(_, ms)| *ms).unwrap_or(0);
+    assert!(online >= 3_600_000, "still online an hour later: {online} ms");
+    lea.socket.send(&protocol::AgentFrame::SetStatus { status: protocol::AgentStatus::Away }).await.unwrap();
+    lea.socket
+        .wait_for(|f| matches!(f, protocol::ServerFrame::Presence { status: protocol::AgentStatus::Away, .. }))
+        .await
+        .unwrap();
+    let later = store.online_time(demo.id, 0, i64::MAX, now + 3_600_000).await.unwrap();
+    let online = later.iter().find(|(id, _)| *id == lea_id).map(|(_, ms)| *ms).unwrap_or(0);
+    assert!(online < 60_000, "away stops the clock: {online} ms");
+    t.stop().await;
+}

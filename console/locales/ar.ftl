@@ -234,3 +234,5 @@ report-csat = الرضا
 report-csat-value = { $average } / 5 من { $count } تقييمات ({ $good } بتقييم 4 أو 5)
 report-deflection = حلها الروبوت
 report-deflection-value = { $count } ({ $share } من المغلقة)
+report-online = وقت الاتصال
+report-per-hour = لكل ساعة اتصال

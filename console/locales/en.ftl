@@ -234,3 +234,5 @@ report-csat = Satisfaction
 report-csat-value = { $average } / 5 from { $count } ratings ({ $good } rated 4 or 5)
 report-deflection = Solved by the bot
 report-deflection-value = { $count } ({ $share } of closed)
+report-online = Time online
+report-per-hour = Per online hour

@@ -234,3 +234,5 @@ report-csat = 满意度
 report-csat-value = { $average } / 5，共 { $count } 个评分（{ $good } 为 4 或 5 分）
 report-deflection = 机器人解决
 report-deflection-value = { $count }（占已结束的 { $share }）
+report-online = 在线时长
+report-per-hour = 每在线小时

@@ -81,8 +81,8 @@ pub struct Figures {
 pub struct Day {
     /// `YYYY-MM-DD` in the store's time zone.
     pub date: String,
-    /// The figures of the conversations started that day.
-    #[serde(flatten)]
+    /// The figures of the conversations started that day (nested, not flattened: serde's
+    /// flatten would compile a buffering decoder into the console).
     pub figures: Figures,
 }
 
@@ -107,6 +107,12 @@ pub struct AgentFigures {
     /// Their conversations' average rating.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csat_average: Option<f64>,
+    /// How long they were online (taking conversations) in the period, in seconds.
+    #[serde(default)]
+    pub online_secs: f64,
+    /// Conversations assigned to them per hour online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_online_hour: Option<f64>,
 }
 
 /// A help article's votes.

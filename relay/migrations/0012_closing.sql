@@ -71,3 +71,17 @@ CREATE TRIGGER messages_keep_conversation AFTER INSERT ON messages BEGIN
             ELSE awaiting_since END
     WHERE id = NEW.conversation_id;
 END;
+
+-- When each agent was online (taking conversations), for the reports' time online. An open
+-- interval has no `to_at`; `seen_at` moves each minute while it is open, so an interval a
+-- stopped relay left open is closed at the last time it was seen.
+CREATE TABLE agent_online (
+    id        INTEGER PRIMARY KEY,
+    agent_id  INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    store_id  INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    from_at   INTEGER NOT NULL,
+    to_at     INTEGER,
+    seen_at   INTEGER NOT NULL
+);
+CREATE INDEX agent_online_by_store ON agent_online(store_id, from_at);
+CREATE INDEX agent_online_open ON agent_online(agent_id) WHERE to_at IS NULL;

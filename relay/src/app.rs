@@ -151,6 +151,7 @@ const DEMO_FAQ: &str = include_str!("../faq/demo.json");
 /// Opens the data dir and starts serving.
 pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let store = open_data_dir(&config.data_dir).await?;
+    store.close_stale_online().await?;
     let key = store.secret("visitor_token_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
@@ -240,13 +241,19 @@ async fn serve_metrics(at: SocketAddr, state: Arc<AppState>) -> anyhow::Result<S
     Ok(addr)
 }
 
-/// Every minute, drops the limiter state of visitors and addresses that are back to full.
+/// Every minute, drops the limiter state of visitors and addresses that are back to full, and
+/// marks the agents online now as seen (see `Store::touch_online`).
 async fn forget_idle_limits(state: Arc<AppState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tokio::select! {
             _ = state.shutdown.cancelled() => return,
-            _ = tick.tick() => state.limits.forget_idle(),
+            _ = tick.tick() => {
+                state.limits.forget_idle();
+                if let Err(error) = state.store.touch_online(crate::store::now_millis()).await {
+                    tracing::warn!(%error, "could not mark agents' time online");
+                }
+            }
         }
     }
 }

@@ -191,11 +191,14 @@ fn tables(desk: Desk, report: Report, query: String) -> impl IntoView {
                     <th scope="col">{text("report-agent")}</th><th scope="col">{text("report-conversations")}</th>
                     <th scope="col">{text("report-first-replies")}</th><th scope="col">{text("report-frt-median")}</th>
                     <th scope="col">{text("report-resolution")}</th><th scope="col">{text("report-csat")}</th>
+                    <th scope="col">{text("report-online")}</th><th scope="col">{text("report-per-hour")}</th>
                 </tr></thead>
                 <tbody>{agents.into_iter().map(|a| view! {
                     <tr><td>{a.name}</td><td>{a.conversations}</td><td>{a.first_replies}</td>
                         <td>{duration(a.first_response_median_secs)}</td><td>{percent(a.resolution_rate)}</td>
-                        <td>{a.csat_average.map_or_else(|| "—".into(), |c| format!("{c:.1}"))}</td></tr>
+                        <td>{a.csat_average.map_or_else(|| "—".into(), |c| format!("{c:.1}"))}</td>
+                        <td>{duration(Some(a.online_secs))}</td>
+                        <td>{a.per_online_hour.map_or_else(|| "—".into(), |c| format!("{c:.1}"))}</td></tr>
                 }).collect_view()}</tbody>
             </table></section>
         <section aria-labelledby="report-articles"><h2 id="report-articles">{text("report-articles")}</h2>

@@ -89,6 +89,8 @@ pub fn table(report: &Report, name: &str) -> Option<String> {
                 "first_response_median_secs",
                 "resolution_rate",
                 "csat_average",
+                "online_hours",
+                "per_online_hour",
             ]));
             for a in &report.agents {
                 rows.push(vec![
@@ -99,6 +101,8 @@ pub fn table(report: &Report, name: &str) -> Option<String> {
                     number(a.first_response_median_secs),
                     number(a.resolution_rate),
                     number(a.csat_average),
+                    number(Some(a.online_secs / 3_600.0)),
+                    number(a.per_online_hour),
                 ]);
             }
         }

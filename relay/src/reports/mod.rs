@@ -68,8 +68,9 @@ impl Reports {
         let team = self.store.team(store_id).await?;
         let articles = self.store.article_votes(store_id, from, to).await?;
         let unanswered = self.store.unanswered_between(store_id, from, to).await?;
+        let online = self.store.online_time(store_id, from, to, crate::store::now_millis()).await?;
         let names: Vec<(i64, String)> = team.into_iter().map(|m| (m.id, m.name)).collect();
-        let computed = tokio::task::spawn_blocking(move || compute(&rows, &period, target_secs, &names))
+        let computed = tokio::task::spawn_blocking(move || compute(&rows, &period, target_secs, &names, &online))
             .await
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))??;
         Ok(Report { articles, unanswered, ..computed })
@@ -77,7 +78,14 @@ impl Reports {
 }
 
 /// Every computed table of a report (the articles and questions are filled in by the caller).
-pub fn compute(rows: &[ReportRow], period: &Period, target_secs: u32, names: &[(i64, String)]) -> Result<Report> {
+/// `online` is each agent's time online in the period (ms).
+pub fn compute(
+    rows: &[ReportRow],
+    period: &Period,
+    target_secs: u32,
+    names: &[(i64, String)],
+    online: &[(i64, i64)],
+) -> Result<Report> {
     let target_ms = i64::from(target_secs) * 1000;
     let days = period.days().map_err(Error::invalid)?;
     let mut by_day: Vec<Vec<&ReportRow>> = vec![Vec::new(); days.len()];
@@ -95,11 +103,19 @@ pub fn compute(rows: &[ReportRow], period: &Period, target_secs: u32, names: &[(
         .zip(by_day)
         .map(|((date, _, _), rows)| Day { date: date.to_string(), figures: figures::figures(rows, target_ms) })
         .collect();
-    let agents = figures::by_agent(rows)
+    let mut shares = figures::by_agent(rows);
+    for (agent, _) in online {
+        shares.entry(*agent).or_insert_with(|| figures::AgentRows { assigned: Vec::new(), first_replies: Vec::new() });
+    }
+    let agents = shares
         .into_iter()
         .map(|(agent_id, share)| {
             let of_theirs = figures::figures(share.assigned.iter().copied(), target_ms);
+            let online_ms = online.iter().find(|(id, _)| *id == agent_id).map_or(0, |(_, ms)| *ms);
+            let hours = online_ms as f64 / 3_600_000.0;
             AgentFigures {
+                online_secs: online_ms as f64 / 1000.0,
+                per_online_hour: (online_ms > 0).then(|| share.assigned.len() as f64 / hours),
                 agent_id,
                 name: names
                     .iter()

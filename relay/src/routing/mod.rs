@@ -165,9 +165,11 @@ impl Routing {
 
     /// An agent opened a connection with the given status.
     pub async fn agent_connected(&self, agent: &AgentRecord, status: Presence) -> Result<()> {
+        // The status they had (offline when new): `set_status` sees the change from it.
+        let had = self.meta(agent.id).map_or(Presence::Offline, |m| m.status);
         self.agents.lock().unwrap_or_else(|p| p.into_inner()).insert(
             agent.id,
-            AgentMeta { store_id: agent.store_id, name: agent.name.clone(), status, capacity: agent.capacity },
+            AgentMeta { store_id: agent.store_id, name: agent.name.clone(), status: had, capacity: agent.capacity },
         );
         self.connections.connected(agent.id);
         self.set_status(agent.id, status).await
@@ -183,11 +185,17 @@ impl Routing {
         if status == Presence::Offline {
             self.connections.forget(agent);
         }
+        let had = self.meta(agent).map(|m| m.status);
         let Some(meta) = self.update_meta(agent, |m| m.status = status) else { return Ok(()) };
         self.decide(meta.store_id, EventKind::Offline, |desk, now| {
             Ok(desk.set_agent(agent, status, meta.capacity, now))
         })
         .await?;
+        let online = status == Presence::Online;
+        if had.is_some_and(|had| (had == Presence::Online) != online) {
+            // Time online, for the reports.
+            self.store.agent_online(agent, meta.store_id, online, crate::store::now_millis()).await?;
+        }
         self.announce_presence(agent).await;
         Ok(())
     }

@@ -24,6 +24,7 @@ mod facts;
 mod faq;
 mod figures;
 mod messages;
+mod online;
 mod order_source;
 mod privacy;
 mod ratings;
