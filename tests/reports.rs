@@ -122,7 +122,7 @@ async fn every_table_exports_as_csv_and_a_shoppers_formula_stays_text() {
     let demo = store.store_by_key("demo").await.unwrap().unwrap();
     store.record_unanswered(demo.id, "=HYPERLINK(\"http://evil.example\",\"refund\")", "someone").await.unwrap();
     let admin = signed_in(&t, "demo", "Ada", "admin").await;
-    for table in ["summary", "daily", "agents", "hours", "articles", "unanswered"] {
+    for table in ["summary", "daily", "agents", "hours", "articles", "searches", "unanswered"] {
         let response =
             admin.call("GET", &format!("/api/stores/demo/reports/{table}.csv?period=7d"), None).await.unwrap();
         assert_eq!(response.status, 200, "{table}");
@@ -176,5 +176,36 @@ async fn time_online_comes_from_presence_and_gives_conversations_per_online_hour
     let later = store.online_time(demo.id, 0, i64::MAX, now + 3_600_000).await.unwrap();
     let online = later.iter().find(|(id, _)| *id == lea_id).map(|(_, ms)| *ms).unwrap_or(0);
     assert!(online < 60_000, "away stops the clock: {online} ms");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn help_searches_and_article_views_count_each_shopper_once_a_day() {
+    let t = TestRelay::start().await;
+    let origin = [("Origin", t.base.as_str())];
+    for _ in 0..2 {
+        let found = common::http_get(&t.base, "/api/stores/demo/faq/search?q=Return%20policy", &origin).await.unwrap();
+        assert_eq!(found.status, 200);
+    }
+    let hits: Vec<serde_json::Value> = serde_json::from_slice(
+        &common::http_get(&t.base, "/api/stores/demo/faq/search?q=delivery", &origin).await.unwrap().body,
+    )
+    .unwrap();
+    let id = hits[0]["id"].to_string().trim_matches('"').to_owned();
+    assert_eq!(
+        common::http_get(&t.base, &format!("/api/stores/demo/faq/articles/{id}"), &origin).await.unwrap().status,
+        200
+    );
+    let admin = signed_in(&t, "demo", "Ada", "admin").await;
+    let report: Report =
+        serde_json::from_slice(&admin.call("GET", "/api/stores/demo/reports?period=today", None).await.unwrap().body)
+            .unwrap();
+    let terms: Vec<(&str, u32)> = report.search_terms.iter().map(|t| (t.term.as_str(), t.count)).collect();
+    assert!(terms.contains(&("return policy", 1)), "searched twice by one shopper: {terms:?}");
+    assert!(terms.contains(&("delivery", 1)), "{terms:?}");
+    let viewed = report.articles.iter().find(|a| a.id == id).expect("the article opened");
+    assert_eq!(viewed.views, 1);
+    let csv = admin.call("GET", "/api/stores/demo/reports/searches.csv?period=today", None).await.unwrap().text();
+    assert!(csv.starts_with("term,shoppers\n") && csv.contains("return policy,1"), "{csv}");
     t.stop().await;
 }

@@ -236,3 +236,6 @@ report-deflection = حلها الروبوت
 report-deflection-value = { $count } ({ $share } من المغلقة)
 report-online = وقت الاتصال
 report-per-hour = لكل ساعة اتصال
+report-views = المشاهدات
+report-searches = الأكثر بحثًا
+report-searched = { $count } متسوقين

@@ -236,3 +236,6 @@ report-deflection = Solved by the bot
 report-deflection-value = { $count } ({ $share } of closed)
 report-online = Time online
 report-per-hour = Per online hour
+report-views = Views
+report-searches = Most searched
+report-searched = { $count } shoppers

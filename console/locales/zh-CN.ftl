@@ -236,3 +236,6 @@ report-deflection = 机器人解决
 report-deflection-value = { $count }（占已结束的 { $share }）
 report-online = 在线时长
 report-per-hour = 每在线小时
+report-views = 浏览
+report-searches = 最常搜索
+report-searched = { $count } 位顾客

@@ -23,8 +23,12 @@ pub struct Report {
     pub agents: Vec<AgentFigures>,
     /// Conversations started per weekday (0 = Monday) and hour (0–23), in the store's time.
     pub hours: Vec<Vec<u32>>,
-    /// Help articles with their helpful and not-helpful votes in the period.
+    /// Help articles with their views and helpful and not-helpful votes in the period, most
+    /// viewed first.
     pub articles: Vec<ArticleVotes>,
+    /// The most searched help terms, by how many shoppers searched each.
+    #[serde(default)]
+    pub search_terms: Vec<TermCount>,
     /// What shoppers asked that no article answered, most asked first.
     pub unanswered: Vec<Unanswered>,
 }
@@ -122,10 +126,22 @@ pub struct ArticleVotes {
     pub id: String,
     /// Its question.
     pub question: String,
+    /// Shoppers who opened it.
+    #[serde(default)]
+    pub views: u32,
     /// "Yes, it helped" votes.
     pub helpful: u32,
     /// "No" votes.
     pub not_helpful: u32,
+}
+
+/// A help search term and how many shoppers searched it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermCount {
+    /// What was searched (normalised).
+    pub term: String,
+    /// How many shoppers searched it (each once a day).
+    pub count: u32,
 }
 
 /// A question no article answered.

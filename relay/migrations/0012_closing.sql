@@ -85,3 +85,22 @@ CREATE TABLE agent_online (
 );
 CREATE INDEX agent_online_by_store ON agent_online(store_id, from_at);
 CREATE INDEX agent_online_open ON agent_online(agent_id) WHERE to_at IS NULL;
+
+-- Help searches and article views, once per asker (client address) a day, for the reports'
+-- most searched terms and most viewed articles; `at` is the first time that day.
+CREATE TABLE faq_search_terms (
+    store_id  INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    day       INTEGER NOT NULL,
+    term      TEXT    NOT NULL,
+    who       TEXT    NOT NULL,
+    at        INTEGER NOT NULL,
+    PRIMARY KEY (store_id, day, term, who)
+) WITHOUT ROWID;
+CREATE TABLE faq_article_views (
+    store_id    INTEGER NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+    day         INTEGER NOT NULL,
+    article_id  TEXT    NOT NULL,
+    who         TEXT    NOT NULL,
+    at          INTEGER NOT NULL,
+    PRIMARY KEY (store_id, day, article_id, who)
+) WITHOUT ROWID;

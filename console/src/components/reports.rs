@@ -176,6 +176,7 @@ fn csv_link(desk: Desk, table: &'static str, query: &str) -> impl IntoView {
 fn tables(desk: Desk, report: Report, query: String) -> impl IntoView {
     let agents = report.agents.clone();
     let articles = report.articles.clone();
+    let searches = report.search_terms.clone();
     let unanswered = report.unanswered.clone();
     view! {
         <section aria-labelledby="report-summary"><h2 id="report-summary">{text("report-summary")}</h2>
@@ -204,11 +205,18 @@ fn tables(desk: Desk, report: Report, query: String) -> impl IntoView {
         <section aria-labelledby="report-articles"><h2 id="report-articles">{text("report-articles")}</h2>
             {csv_link(desk, "articles", &query)}
             <table class="data">
-                <thead><tr><th scope="col">{text("report-article")}</th><th scope="col">{text("report-helpful")}</th><th scope="col">{text("report-not-helpful")}</th></tr></thead>
+                <thead><tr><th scope="col">{text("report-article")}</th><th scope="col">{text("report-views")}</th>
+                    <th scope="col">{text("report-helpful")}</th><th scope="col">{text("report-not-helpful")}</th></tr></thead>
                 <tbody>{articles.into_iter().map(|a| view! {
-                    <tr><td dir="auto">{a.question}</td><td>{a.helpful}</td><td>{a.not_helpful}</td></tr>
+                    <tr><td dir="auto">{a.question}</td><td>{a.views}</td><td>{a.helpful}</td><td>{a.not_helpful}</td></tr>
                 }).collect_view()}</tbody>
             </table></section>
+        <section aria-labelledby="report-searches"><h2 id="report-searches">{text("report-searches")}</h2>
+            {csv_link(desk, "searches", &query)}
+            <ol class="searches">{searches.into_iter().map(|s| view! {
+                <li><span dir="auto">{s.term}</span> " " <span class="muted">{text_with("report-searched", &[("count", s.count.to_string())])}</span></li>
+            }).collect_view()}</ol>
+        </section>
         <section aria-labelledby="report-unanswered"><h2 id="report-unanswered">{text("report-unanswered")}</h2>
             {csv_link(desk, "unanswered", &query)}
             <ul class="unanswered">{unanswered.into_iter().map(|q| view! { <Unanswered question=q.question count=q.count/> }).collect_view()}</ul>

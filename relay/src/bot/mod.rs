@@ -182,6 +182,16 @@ pub async fn note_search(bot: &Bot, store_id: i64, query: &str, who: &str) -> Re
     Ok(bot.store.record_unanswered(store_id, &question, who).await?)
 }
 
+/// Records a help search for the reports' most searched terms: the query as the widget sent it
+/// after the shopper paused typing, normalised, when it has a word that says something.
+pub async fn note_search_term(bot: &Bot, store_id: i64, query: &str, who: &str) -> Result<(), Error> {
+    if bot.faq.informative_words(query) == 0 {
+        return Ok(());
+    }
+    let term: String = rules::normalize(query).chars().take(UNANSWERED_CHARS).collect();
+    Ok(bot.store.record_search_term(store_id, term.trim(), who, now_millis()).await?)
+}
+
 /// Each store's keyword rules, read at most once a second: rules change rarely (`relay bot
 /// rule`, from another process too), and every shopper message consults them.
 #[derive(Default)]

@@ -48,7 +48,14 @@ pub async fn article(
     let store = allowed_store(&state, &key, peer, &headers).await?;
     let found = state.store.article(store.id, &id).await.map_err(Error::from);
     let response = match found.and_then(|a| a.ok_or_else(|| Error::not_found(format!("no article {id:?}")))) {
-        Ok(article) => Json(crate::faq::article_json(&article)).into_response(),
+        Ok(article) => {
+            let who = format!("ip:{}", state.limits.key(peer.ip()));
+            let now = crate::store::now_millis();
+            if let Err(error) = state.store.record_article_view(store.id, &article.id, &who, now).await {
+                tracing::warn!(%error, "an article view was not recorded");
+            }
+            Json(crate::faq::article_json(&article)).into_response()
+        }
         Err(error) => error.into_response(),
     };
     Ok(with_cors(response, &headers))
@@ -73,6 +80,9 @@ pub async fn search(
     let who = format!("ip:{}", state.limits.key(peer.ip()));
     if let Err(error) = crate::bot::note_search(&state.bot, store.id, &query, &who).await {
         tracing::warn!(%error, "an unanswered search was not recorded");
+    }
+    if let Err(error) = crate::bot::note_search_term(&state.bot, store.id, &query, &who).await {
+        tracing::warn!(%error, "a search term was not recorded");
     }
     Ok(with_cors(Json(hits).into_response(), &headers))
 }

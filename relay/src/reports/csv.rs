@@ -6,7 +6,7 @@
 use protocol::{Figures, Report};
 
 /// The tables a report exports.
-pub const TABLES: &[&str] = &["summary", "daily", "agents", "hours", "articles", "unanswered"];
+pub const TABLES: &[&str] = &["summary", "daily", "agents", "hours", "articles", "searches", "unanswered"];
 
 /// A cell as text a spreadsheet shows and never evaluates.
 fn cell(text: &str) -> String {
@@ -116,9 +116,16 @@ pub fn table(report: &Report, name: &str) -> Option<String> {
             }
         }
         "articles" => {
-            rows.push(head(&["article_id", "question", "helpful", "not_helpful"]));
+            rows.push(head(&["article_id", "question", "views", "helpful", "not_helpful"]));
             for a in &report.articles {
-                rows.push(vec![cell(&a.id), cell(&a.question), a.helpful.to_string(), a.not_helpful.to_string()]);
+                let counts = [a.views, a.helpful, a.not_helpful].map(|n| n.to_string());
+                rows.push([cell(&a.id), cell(&a.question)].into_iter().chain(counts).collect());
+            }
+        }
+        "searches" => {
+            rows.push(head(&["term", "shoppers"]));
+            for t in &report.search_terms {
+                rows.push(vec![cell(&t.term), t.count.to_string()]);
             }
         }
         "unanswered" => {
@@ -156,6 +163,7 @@ mod tests {
             agents: Vec::new(),
             hours: vec![vec![0; 24]; 7],
             articles: Vec::new(),
+            search_terms: Vec::new(),
             unanswered: vec![protocol::Unanswered { question: "=1+1, \"really\"".into(), count: 3 }],
         };
         let text = table(&report, "unanswered").unwrap();

@@ -66,14 +66,15 @@ impl Reports {
         let (from, to) = period.bounds().map_err(Error::invalid)?;
         let rows = self.store.report_rows(store_id, from, to).await?;
         let team = self.store.team(store_id).await?;
-        let articles = self.store.article_votes(store_id, from, to).await?;
+        let articles = self.store.article_stats(store_id, from, to).await?;
+        let search_terms = self.store.top_search_terms(store_id, from, to).await?;
         let unanswered = self.store.unanswered_between(store_id, from, to).await?;
         let online = self.store.online_time(store_id, from, to, crate::store::now_millis()).await?;
         let names: Vec<(i64, String)> = team.into_iter().map(|m| (m.id, m.name)).collect();
         let computed = tokio::task::spawn_blocking(move || compute(&rows, &period, target_secs, &names, &online))
             .await
             .map_err(|e| Error::new(ErrorCode::Internal, e.to_string()))??;
-        Ok(Report { articles, unanswered, ..computed })
+        Ok(Report { articles, unanswered, search_terms, ..computed })
     }
 }
 
@@ -139,6 +140,7 @@ pub fn compute(
         agents,
         hours,
         articles: Vec::new(),
+        search_terms: Vec::new(),
         unanswered: Vec::new(),
     })
 }

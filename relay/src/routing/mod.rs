@@ -187,15 +187,15 @@ impl Routing {
         }
         let had = self.meta(agent).map(|m| m.status);
         let Some(meta) = self.update_meta(agent, |m| m.status = status) else { return Ok(()) };
+        let online = status == Presence::Online;
+        if had.is_some_and(|had| (had == Presence::Online) != online) {
+            // Time online, for the reports; recorded before anyone hears of the change.
+            self.store.agent_online(agent, meta.store_id, online, crate::store::now_millis()).await?;
+        }
         self.decide(meta.store_id, EventKind::Offline, |desk, now| {
             Ok(desk.set_agent(agent, status, meta.capacity, now))
         })
         .await?;
-        let online = status == Presence::Online;
-        if had.is_some_and(|had| (had == Presence::Online) != online) {
-            // Time online, for the reports.
-            self.store.agent_online(agent, meta.store_id, online, crate::store::now_millis()).await?;
-        }
         self.announce_presence(agent).await;
         Ok(())
     }

@@ -23,6 +23,7 @@ mod directory;
 mod facts;
 mod faq;
 mod figures;
+mod help_use;
 mod messages;
 mod online;
 mod order_source;

@@ -236,6 +236,7 @@ impl Store {
             self.reload_facts().await?;
         }
         self.prune_unanswered(now).await?;
+        self.prune_help_use(now).await?;
         Ok(deleted)
     }
 }

@@ -2,7 +2,7 @@
 //! not its messages), the articles' votes and the unanswered questions; and, for tests and the
 //! report benchmark, finished conversations written with the times they give.
 
-use protocol::{ArticleVotes, Role, Unanswered};
+use protocol::{Role, Unanswered};
 use sqlx::Row;
 
 use super::facts::read_one;
@@ -70,30 +70,6 @@ impl Store {
         tokio::task::spawn_blocking(move || read_rows(&path, store_id, from, to))
             .await
             .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e.to_string()))))?
-    }
-
-    /// The votes each article got in `[from, to)`, most voted first.
-    pub async fn article_votes(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<ArticleVotes>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT f.article_id, COALESCE(a.question, f.article_id), SUM(f.helpful), SUM(1 - f.helpful)
-             FROM faq_feedback f LEFT JOIN faq_articles a ON a.store_id = f.store_id AND a.id = f.article_id
-             WHERE f.store_id = ? AND f.at >= ? AND f.at < ?
-             GROUP BY f.article_id ORDER BY COUNT(*) DESC LIMIT 100",
-        )
-        .bind(store_id)
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| ArticleVotes {
-                id: r.get(0),
-                question: r.get(1),
-                helpful: u32::try_from(r.get::<i64, _>(2)).unwrap_or(0),
-                not_helpful: u32::try_from(r.get::<i64, _>(3)).unwrap_or(0),
-            })
-            .collect())
     }
 
     /// The most asked unanswered questions last asked in `[from, to)`.
