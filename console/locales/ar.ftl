@@ -239,3 +239,7 @@ report-per-hour = لكل ساعة اتصال
 report-views = المشاهدات
 report-searches = الأكثر بحثًا
 report-searched = { $count } متسوقين
+settings-closing-wait = انتظار سؤال الختام (بالدقائق)
+settings-idle-close = إغلاق المحادثات الخاملة بعد (بالساعات)
+settings-idle-close-hint = 0 يبقيها مفتوحة حتى يغلقها أحد.
+settings-csat = اطلب من المتسوقين تقييم المحادثات المغلقة

@@ -239,3 +239,7 @@ report-per-hour = Per online hour
 report-views = Views
 report-searches = Most searched
 report-searched = { $count } shoppers
+settings-closing-wait = Closing question waits (minutes)
+settings-idle-close = Idle conversations close after (hours)
+settings-idle-close-hint = 0 keeps them open until someone closes them.
+settings-csat = Ask shoppers to rate closed conversations

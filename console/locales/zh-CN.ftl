@@ -239,3 +239,7 @@ report-per-hour = 每在线小时
 report-views = 浏览
 report-searches = 最常搜索
 report-searched = { $count } 位顾客
+settings-closing-wait = 结束提问等待（分钟）
+settings-idle-close = 闲置对话自动结束（小时）
+settings-idle-close-hint = 填 0 则一直保持开启，直到有人结束。
+settings-csat = 请顾客为已结束的对话评分

@@ -115,6 +115,25 @@ pub fn SettingsPage() -> impl IntoView {
                             form.update(|f| f.retention_days = days);
                         }/></label>
                 <p class="hint">{text("settings-retention-hint")}</p>
+                <label><span>{text("settings-closing-wait")}</span>
+                    <input type="number" min="1" max="1440" prop:value=move || form.with(|f| (f.closing_wait_secs / 60).to_string())
+                        on:input=move |ev| {
+                            if let Ok(minutes) = event_target_value(&ev).trim().parse::<u32>() {
+                                form.update(|f| f.closing_wait_secs = minutes.saturating_mul(60));
+                            }
+                        }/></label>
+                <label><span>{text("settings-idle-close")}</span>
+                    <input type="number" min="0" max="2160" prop:value=move || form.with(|f| (f.idle_close_secs / 3_600).to_string())
+                        on:input=move |ev| {
+                            if let Ok(hours) = event_target_value(&ev).trim().parse::<u32>() {
+                                form.update(|f| f.idle_close_secs = hours.saturating_mul(3_600));
+                            }
+                        }/></label>
+                <p class="hint">{text("settings-idle-close-hint")}</p>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || form.with(|f| f.csat)
+                        on:change=move |ev| form.update(|f| f.csat = event_target_checked(&ev))/>
+                    <span>{text("settings-csat")}</span></label>
                 <label><span>{text("settings-origins")}</span>
                     <textarea rows="3" prop:value=move || origins.get()
                         on:input=move |ev| origins.set(event_target_value(&ev))></textarea></label>
