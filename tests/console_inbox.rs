@@ -8,7 +8,7 @@ mod common;
 use common::console::{code, signed_in};
 use common::TestRelay;
 use parley::{AgentClient, VisitorClient};
-use protocol::{AgentFrame, ConversationSummary, Role, ServerFrame};
+use protocol::{AgentFrame, AgentStatus, ConversationSummary, Role, ServerFrame};
 
 /// Waits for the bot's next message to the shopper.
 async fn bot_answers(shopper: &mut VisitorClient) {
@@ -125,6 +125,8 @@ async fn an_agent_who_receives_a_transfer_learns_how_far_the_shopper_read() {
     let bo_console = signed_in(&t, "demo", "Bo", "agent").await;
     let mut bo = AgentClient::login(&t.base, "bo@demo.test", "Bo-secret-pw").await.unwrap();
     assert!(bo.conversations.iter().all(|c| c.id != conversation), "another agent's chat in Bo's welcome");
+    // He can take it once the relay has him online.
+    bo.socket.wait_for(|f| matches!(f, ServerFrame::Presence { status: AgentStatus::Online, .. })).await.unwrap();
     ann.socket.send(&AgentFrame::Transfer { conversation_id: conversation, to_agent_id: bo.agent.id }).await.unwrap();
     let bo_id = bo.agent.id;
     bo.socket
