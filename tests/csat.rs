@@ -96,3 +96,14 @@ async fn a_store_that_turned_ratings_off_gets_none() {
     assert_eq!(settings["csat"], false, "the widget does not ask");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn ratings_share_the_shoppers_message_budget() {
+    let t = TestRelay::start().await;
+    let (mut shopper, _kim, id) = closed_chat(&t).await;
+    for n in 0..15u8 {
+        shopper.socket.send(&rate(id, n % 5 + 1, None)).await.unwrap();
+    }
+    assert_eq!(refused(&mut shopper).await, ErrorCode::RateLimited, "fifteen ratings at once are too many");
+    t.stop().await;
+}

@@ -143,11 +143,15 @@ impl Session for VisitorSession {
             VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text, out).await),
             VisitorFrame::Ack { seq } => self.ack(seq).await,
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
+            // A rating is a write: it shares the shopper's message budget.
             VisitorFrame::Rate { conversation_id, score, comment } => match self.me.as_ref() {
-                Some(me) => {
-                    let now = crate::store::now_millis();
-                    self.state.chat.rate(&me.id, conversation_id, score, comment.as_deref(), now).await
-                }
+                Some(me) => match self.state.limits.message(&me.id) {
+                    Ok(()) => {
+                        let now = crate::store::now_millis();
+                        self.state.chat.rate(&me.id, conversation_id, score, comment.as_deref(), now).await
+                    }
+                    Err(wait) => Err(Error::rate_limited("ratings", wait)),
+                },
                 None => Err(not_introduced()),
             },
             VisitorFrame::Typing => {
