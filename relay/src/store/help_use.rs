@@ -13,18 +13,19 @@ pub const MAX_PER_DAY: i64 = 5_000;
 pub const KEPT_DAYS: i64 = 90;
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// A search, unless this asker searched the same that day or the store's day is full.
+const RECORD_SEARCH: &str = "INSERT OR IGNORE INTO faq_search_terms (store_id, day, term, who, at)
+     SELECT ?1, ?2, ?3, ?4, ?5
+     WHERE (SELECT COUNT(*) FROM faq_search_terms WHERE store_id = ?1 AND day = ?2) < ?6";
+/// An article view, the same way.
+const RECORD_VIEW: &str = "INSERT OR IGNORE INTO faq_article_views (store_id, day, article_id, who, at)
+     SELECT ?1, ?2, ?3, ?4, ?5
+     WHERE (SELECT COUNT(*) FROM faq_article_views WHERE store_id = ?1 AND day = ?2) < ?6";
+
 impl Store {
     /// Records that `who` searched the help for `term` at `now`.
     pub async fn record_search_term(&self, store_id: i64, term: &str, who: &str, now: i64) -> Result<(), StoreError> {
-        self.writes
-            .execute(
-                "INSERT OR IGNORE INTO faq_search_terms (store_id, day, term, who, at)
-                 SELECT ?1, ?2, ?3, ?4, ?5
-                 WHERE (SELECT COUNT(*) FROM faq_search_terms WHERE store_id = ?1 AND day = ?2) < ?6",
-                args![store_id, now / DAY_MS, term.to_owned(), who.to_owned(), now, MAX_PER_DAY],
-            )
-            .await
-            .map(drop)
+        self.once_a_day(RECORD_SEARCH, store_id, term, who, now).await
     }
 
     /// Records that `who` opened an article at `now`.
@@ -35,15 +36,20 @@ impl Store {
         who: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.writes
-            .execute(
-                "INSERT OR IGNORE INTO faq_article_views (store_id, day, article_id, who, at)
-                 SELECT ?1, ?2, ?3, ?4, ?5
-                 WHERE (SELECT COUNT(*) FROM faq_article_views WHERE store_id = ?1 AND day = ?2) < ?6",
-                args![store_id, now / DAY_MS, article.to_owned(), who.to_owned(), now, MAX_PER_DAY],
-            )
-            .await
-            .map(drop)
+        self.once_a_day(RECORD_VIEW, store_id, article, who, now).await
+    }
+
+    /// Runs one of the recording statements: once per `who` and thing a day, within the cap.
+    async fn once_a_day(
+        &self,
+        sql: &'static str,
+        store_id: i64,
+        what: &str,
+        who: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let values = args![store_id, now / DAY_MS, what.to_owned(), who.to_owned(), now, MAX_PER_DAY];
+        self.writes.execute(sql, values).await.map(drop)
     }
 
     /// Forgets searches and views older than [`KEPT_DAYS`].
