@@ -32,6 +32,27 @@ fn admin_endpoints() -> Vec<(&'static str, String, Option<Value>)> {
         ("GET", "/api/stores/demo/faq/feedback".into(), None),
         ("GET", "/api/stores/demo/integrations".into(), None),
         ("PUT", "/api/stores/demo/integrations".into(), Some(json!({ "bot_answers_orders": true }))),
+        ("GET", "/api/stores/demo/bot/rules".into(), None),
+        (
+            "POST",
+            "/api/stores/demo/bot/rules".into(),
+            Some(json!({ "match": "exact", "pattern": "hi", "reply": "Hello!" })),
+        ),
+        (
+            "PUT",
+            "/api/stores/demo/bot/rules/1".into(),
+            Some(json!({ "match": "exact", "pattern": "hi", "reply": "Hi!" })),
+        ),
+        ("DELETE", "/api/stores/demo/bot/rules/1".into(), None),
+        ("PUT", "/api/stores/demo/bot/rules/order".into(), Some(json!({ "ids": [] }))),
+        ("POST", "/api/stores/demo/bot/test".into(), Some(json!({ "text": "hi" }))),
+        ("GET", "/api/stores/demo/webhooks".into(), None),
+        (
+            "POST",
+            "/api/stores/demo/webhooks".into(),
+            Some(json!({ "url": "https://hooks.example.com/x", "events": ["message.created"] })),
+        ),
+        ("DELETE", "/api/stores/demo/webhooks/1".into(), None),
     ]
 }
 

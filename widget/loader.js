@@ -145,11 +145,13 @@
   }
   if ('hideLauncher' in data) P.hide();
   for (const [m, a] of (stub && stub.q) || []) if (P[m]) P[m](...a);
+  // A link from an email (`#parley=<visitor token>`) opens the chat; the widget takes the token.
+  const back = /[#&]parley=/.test(location.hash);
   const mount = () => {
     d.body.append(host);
     P.ready = 1;
     P._emit('ready');
-    if ('open' in data) P.open();
+    if ('open' in data || back) P.open();
     // A conversation already going: start straight away so it reconnects.
     if (remembered('conversation')) start();
     else if (w.requestIdleCallback) requestIdleCallback(fetchWidget, { timeout: 5000 });

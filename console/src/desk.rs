@@ -60,6 +60,8 @@ pub struct Conv {
     pub live_page: Option<PageView>,
     /// When the latest shopper message came (ms): the waiting time runs from there.
     pub waiting_since: f64,
+    /// The emails sent to the shopper about it, as the relay last told.
+    pub emails: Vec<protocol::EmailNotice>,
 }
 
 impl Conv {
@@ -82,6 +84,7 @@ impl Conv {
             loaded: false,
             live_page: None,
             waiting_since,
+            emails: Vec::new(),
         }
     }
 
@@ -386,6 +389,16 @@ impl Desk {
             ServerFrame::Note { note } => self.update(note.conversation_id, |conv| {
                 if !conv.notes.iter().any(|n| n.id == note.id) {
                     conv.notes.push(note);
+                }
+            }),
+            ServerFrame::EmailStatus { email } => self.update(email.conversation_id, |conv| {
+                let same = |e: &protocol::EmailNotice| {
+                    (e.kind, e.first_seq, e.last_seq) == (email.kind, email.first_seq, email.last_seq)
+                        && e.to == email.to
+                };
+                match conv.emails.iter_mut().find(|e| same(e)) {
+                    Some(known) => *known = email,
+                    None => conv.emails.push(email),
                 }
             }),
             ServerFrame::VisitorPage { conversation_id, page } => {

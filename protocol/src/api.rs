@@ -39,6 +39,13 @@ pub struct StoreSettings {
     /// Whether the widget asks the shopper to rate a closed conversation (default on).
     #[serde(default = "default_true")]
     pub csat: bool,
+    /// The sender of the store's emails, `Name <address>` or an address (absent: the relay's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_from: Option<String>,
+    /// The bot sends the same automatic reply to a conversation at most once in this many
+    /// seconds (absent: the relay's `--bot-repeat-secs`, an hour by default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bot_repeat_secs: Option<u32>,
 }
 
 fn default_closing_wait() -> u32 {
@@ -133,4 +140,154 @@ pub struct CannedReply {
     pub shortcut: String,
     /// The text, with `{shopper_name}`, `{agent_name}` and `{store_name}` placeholders.
     pub text: String,
+}
+
+/// The events a webhook may subscribe to, as named in its deliveries (docs/webhooks.md).
+pub const WEBHOOK_EVENTS: &[&str] = &[
+    "conversation.created",
+    "message.created",
+    "conversation.assigned",
+    "conversation.closed",
+    "csat.submitted",
+    "email.captured",
+];
+
+/// A store's webhook endpoint, as the console's Webhooks page shows it
+/// (`GET /api/stores/{key}/webhooks`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// Its id.
+    pub id: i64,
+    /// Where deliveries go (https).
+    pub url: String,
+    /// The events it receives (from [`WEBHOOK_EVENTS`]).
+    pub events: Vec<String>,
+    /// Whether deliveries are made.
+    pub active: bool,
+    /// The secret deliveries are signed with.
+    pub secret: String,
+    /// When the latest delivery was tried (ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_attempt_at: Option<i64>,
+    /// The HTTP status it answered, if it answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<u16>,
+    /// Why the latest delivery failed, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// What `POST …/webhooks` and `PUT …/webhooks/{id}` take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookForm {
+    /// Where deliveries go.
+    pub url: String,
+    /// The events to receive.
+    pub events: Vec<String>,
+    /// Whether deliveries are made (default on).
+    #[serde(default = "default_true")]
+    pub active: bool,
+}
+
+/// One delivery of an event to an endpoint (`GET …/webhooks/{id}/deliveries`, newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookDelivery {
+    /// The event's id, also in the body and the `X-Parley-Event-Id` header (for deduplication).
+    pub event_id: String,
+    /// The event's name.
+    pub event: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// When it was made (ms).
+    pub created_at: i64,
+    /// The HTTP status of the latest attempt, if the endpoint answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_status: Option<u16>,
+    /// Why the latest attempt failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// How a bot rule matches a shopper's message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleMatch {
+    /// The whole message is the pattern (case, spaces and punctuation aside).
+    Exact,
+    /// The pattern occurs anywhere in the message.
+    Contains,
+    /// Words of the message are the pattern's, with up to one typo.
+    Fuzzy,
+}
+
+impl RuleMatch {
+    /// Its name in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleMatch::Exact => "exact",
+            RuleMatch::Contains => "contains",
+            RuleMatch::Fuzzy => "fuzzy",
+        }
+    }
+}
+
+/// A keyword rule of the bot, as the console's Bot rules page lists them
+/// (`GET /api/stores/{key}/bot/rules`, in the order they are tried: the first that matches
+/// answers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotRuleView {
+    /// Its id.
+    pub id: i64,
+    /// How it matches.
+    #[serde(rename = "match")]
+    pub kind: RuleMatch,
+    /// What it looks for.
+    pub pattern: String,
+    /// What the bot answers.
+    pub reply: String,
+}
+
+/// What `POST …/bot/rules` and `PUT …/bot/rules/{id}` take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotRuleForm {
+    /// How it matches.
+    #[serde(rename = "match")]
+    pub kind: RuleMatch,
+    /// What it looks for (at most [`MAX_RULE_PATTERN_CHARS`]).
+    pub pattern: String,
+    /// What the bot answers (at most [`MAX_RULE_REPLY_CHARS`]).
+    pub reply: String,
+}
+
+/// The longest pattern a rule may have.
+pub const MAX_RULE_PATTERN_CHARS: usize = 200;
+/// The longest reply a rule may have.
+pub const MAX_RULE_REPLY_CHARS: usize = 2_000;
+/// The most rules a store may have.
+pub const MAX_RULES_PER_STORE: usize = 200;
+
+/// What `PUT …/bot/rules/order` takes: every rule's id, in the order they are to be tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleOrder {
+    /// The ids, first tried first.
+    pub ids: Vec<i64>,
+}
+
+/// What `POST …/bot/test` takes: a message as a shopper might write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTest {
+    /// The message.
+    pub text: String,
+}
+
+/// What the bot's rules make of a message (`POST …/bot/test`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTestResult {
+    /// The message asks for a person: the bot brings one in before any rule is tried.
+    pub wants_a_person: bool,
+    /// The rule that answers, if one does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<BotRuleView>,
 }

@@ -168,3 +168,45 @@ pub struct StoreInfo {
     /// The store's display name.
     pub name: String,
 }
+
+/// An email the relay sends a shopper about a conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailNotice {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Why it is sent.
+    pub kind: EmailKind,
+    /// The address it goes to.
+    pub to: String,
+    /// The first message it carries.
+    pub first_seq: Seq,
+    /// The last message it carries (the console shows the state under this one).
+    pub last_seq: Seq,
+    /// Where it stands.
+    pub state: EmailState,
+    /// Why it failed, in English, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Why an email goes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    /// Agents' replies to a shopper who had left.
+    Reply,
+    /// The transcript the shopper asked for.
+    Transcript,
+}
+
+/// Where an email stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailState {
+    /// In the outbox, being tried (the SMTP server was not reached yet or asked to retry).
+    Pending,
+    /// The SMTP server took it.
+    Sent,
+    /// Given up: refused for good, or 24 hours of retries failed.
+    Failed,
+}

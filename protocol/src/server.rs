@@ -3,8 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AgentInfo, AgentStatus, ConversationId, ConversationSummary, ErrorCode, Message, Millis, Note, PageView, Role, Seq,
-    StoreInfo,
+    AgentInfo, AgentStatus, ConversationId, ConversationSummary, EmailNotice, ErrorCode, Message, Millis, Note,
+    PageView, Role, Seq, StoreInfo,
 };
 
 /// Frames the relay sends.
@@ -165,6 +165,18 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         queue_position: Option<u32>,
     },
+    /// The transcript a shopper asked for is in the outbox, on its way to `email`.
+    TranscriptQueued {
+        /// The address it goes to.
+        email: String,
+    },
+    /// What became of an email of a conversation (sent to the store's agents who see it, and
+    /// after each `history` an agent asks for): the shopper is being, was, or could not be
+    /// emailed the messages `first_seq` to `last_seq`.
+    EmailStatus {
+        /// The email.
+        email: EmailNotice,
+    },
     /// Something the client sent was refused. The connection stays open unless the relay
     /// closes it right after (it then says so with a close frame).
     Error {
@@ -201,6 +213,8 @@ impl ServerFrame {
         "visitor_page",
         "attendance",
         "error",
+        "transcript_queued",
+        "email_status",
     ];
 
     /// This frame's `type`. The match is exhaustive: a new frame cannot be added without
@@ -225,6 +239,8 @@ impl ServerFrame {
             ServerFrame::VisitorPage { .. } => "visitor_page",
             ServerFrame::Attendance { .. } => "attendance",
             ServerFrame::Error { .. } => "error",
+            ServerFrame::TranscriptQueued { .. } => "transcript_queued",
+            ServerFrame::EmailStatus { .. } => "email_status",
         }
     }
 }

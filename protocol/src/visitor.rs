@@ -93,6 +93,13 @@ pub enum VisitorFrame {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         comment: Option<String>,
     },
+    /// "Email me this conversation": the relay sends the transcript of the shopper's current
+    /// (or latest) conversation to `email`, answered by `transcript_queued` (or an error:
+    /// `invalid_value` for an address it cannot use, `rate_limited` past a few an hour).
+    EmailTranscript {
+        /// Where to send it.
+        email: String,
+    },
     /// The page the shopper is on: sent after `visitor_welcome` and whenever the address
     /// changes, so that agents see where the shopper is and what they looked at.
     Page {
@@ -120,7 +127,7 @@ pub enum VisitorFrame {
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
     pub const TYPES: &'static [&'static str] =
-        &["hello", "send", "ack", "sync", "typing", "feedback", "rate", "page", "attributes"];
+        &["hello", "send", "ack", "sync", "typing", "feedback", "rate", "page", "attributes", "email_transcript"];
 }
 
 /// How often a client may report typing; the relay drops reports that come faster, and

@@ -1,4 +1,4 @@
-//! The relay's frames as the widget reads them. The widget acts on ten of the eighteen kinds
+//! The relay's frames as the widget reads them. The widget acts on eleven of the twenty kinds
 //! of [`ServerFrame`]; decoding the full enum would put the code for every agent-side shape
 //! (inbox summaries, notes, presence, page views) into the wasm on every product page, and
 //! serde's internally tagged enums buffer each frame into a generic tree and compile a second
@@ -25,6 +25,7 @@ pub enum WidgetFrame {
     Error(Refusal),
     Closed(Closed),
     Rated(Rated),
+    TranscriptQueued(TranscriptQueued),
     /// Any other kind: nothing a widget acts on.
     Other,
 }
@@ -56,6 +57,13 @@ pub struct History {
     pub conversation_id: ConversationId,
     pub messages: Vec<Message>,
     pub more: bool,
+}
+
+/// `transcript_queued`'s fields.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[allow(missing_docs)]
+pub struct TranscriptQueued {
+    pub email: String,
 }
 
 /// `accepted`'s fields.
@@ -156,6 +164,7 @@ impl WidgetFrame {
             "error" => WidgetFrame::Error(fields(text)?),
             "closed" => WidgetFrame::Closed(fields(text)?),
             "rated" => WidgetFrame::Rated(fields(text)?),
+            "transcript_queued" => WidgetFrame::TranscriptQueued(fields(text)?),
             _ => WidgetFrame::Other,
         })
     }
@@ -190,6 +199,7 @@ impl WidgetFrame {
             WidgetFrame::Rated(Rated { conversation_id, score, comment }) => {
                 ServerFrame::Rated { conversation_id, score, comment }
             }
+            WidgetFrame::TranscriptQueued(TranscriptQueued { email }) => ServerFrame::TranscriptQueued { email },
             WidgetFrame::Other => return None,
         })
     }
@@ -239,6 +249,7 @@ mod tests {
             },
             ServerFrame::Closed { conversation_id: 3, by_agent_id: Some(1) },
             ServerFrame::Rated { conversation_id: 3, score: 4, comment: Some("Quick, thanks".into()) },
+            ServerFrame::TranscriptQueued { email: "ana@example.com".into() },
         ];
         for frame in frames {
             let read = WidgetFrame::decode(&encode(&frame)).expect("a widget frame");

@@ -61,6 +61,16 @@ pub struct RelayConfig {
     pub late_bound: Duration,
     /// Where `GET /metrics` answers (`--metrics-listen`); no metrics when absent.
     pub metrics_listen: Option<SocketAddr>,
+    /// The SMTP server email goes through (`--smtp-url`); no email when absent.
+    pub smtp_url: Option<String>,
+    /// The sender of emails from stores that set no address of their own (`--mail-from`;
+    /// by default `noreply@` the public URL's host).
+    pub mail_from: Option<String>,
+    /// The relay's address as shoppers reach it, for links in emails (`--public-url`; by
+    /// default `http://` the listening address).
+    pub public_url: Option<String>,
+    /// How long a webhook delivery may take (`webhooks::TIMEOUT`; tests shorten it).
+    pub webhook_timeout: Duration,
 }
 
 impl RelayConfig {
@@ -77,6 +87,10 @@ impl RelayConfig {
             header_read_timeout: crate::serve::HEADER_READ_TIMEOUT,
             bot_repeat_window: crate::bot::DEFAULT_REPEAT_WINDOW,
             metrics_listen: None,
+            smtp_url: None,
+            mail_from: None,
+            public_url: None,
+            webhook_timeout: crate::webhooks::TIMEOUT,
         }
     }
 }
@@ -167,6 +181,11 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
     let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone()));
     let orders = Arc::new(Orders::new(store.clone()).context("setting up the order-source client")?);
+    let mail = Arc::new(mailer(&config, &store, fanout.clone(), addr).await?);
+    let webhooks = Arc::new(
+        crate::webhooks::Webhooks::new(store.clone(), config.webhook_timeout)
+            .context("setting up the webhook client")?,
+    );
     let bot = Arc::new(Bot::new(
         store.clone(),
         faq.clone(),
@@ -189,10 +208,14 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         faq: faq.clone(),
         orders,
         reports: Arc::new(crate::reports::Reports::new(store.clone())),
+        mail: mail.clone(),
+        webhooks: webhooks.clone(),
     });
     if config.sweep_deadlines {
         tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));
         tokio::spawn(crate::chat::closing::watch(state.chat.clone(), shutdown.clone()));
+        tokio::spawn(crate::mail::watch(mail, shutdown.clone()));
+        tokio::spawn(crate::webhooks::watch(webhooks, shutdown.clone()));
     }
     tokio::spawn(forget_idle_limits(state.clone()));
     tokio::spawn(crate::faq::follow_changes(faq, store.clone(), shutdown.clone()));
@@ -222,6 +245,31 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         Ok(())
     });
     Ok(RunningRelay { addr, shutdown, task, state, pulse, metrics_addr })
+}
+
+/// The email service: SMTP when `--smtp-url` is given, links signed under a relay-wide secret.
+/// No socket survived the last run, so every shopper counts as gone from now.
+async fn mailer(
+    config: &RelayConfig,
+    store: &Store,
+    fanout: Arc<dyn Fanout>,
+    addr: SocketAddr,
+) -> anyhow::Result<crate::mail::Mailer> {
+    store.nobody_here(crate::store::now_millis()).await?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let host = url::Url::parse(&public_url)
+        .with_context(|| format!("--public-url {public_url:?} is not a URL"))?
+        .host_str()
+        .filter(|h| h.contains('.') && h.parse::<std::net::IpAddr>().is_err())
+        .unwrap_or("parley.invalid")
+        .to_owned();
+    let from = config.mail_from.clone().unwrap_or_else(|| format!("noreply@{host}"));
+    let smtp = match &config.smtp_url {
+        Some(url) => Some(crate::mail::Smtp::new(url, &from).map_err(anyhow::Error::msg)?),
+        None => None,
+    };
+    let key = store.secret("email_link_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
+    Ok(crate::mail::Mailer::new(store.clone(), fanout, smtp, crate::mail::Links::new(key), &public_url))
 }
 
 /// Installs the metrics recorder and serves `GET /metrics` on `at`, its own address (never the

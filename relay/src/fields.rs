@@ -79,6 +79,21 @@ pub fn colour(text: &str) -> Result<String, String> {
     Ok(text.to_ascii_lowercase())
 }
 
+/// Checks a store's email sender, `Name <address>` or an address (trimmed; blank means the
+/// relay's).
+pub fn email_from(text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let mailbox: lettre::message::Mailbox =
+        text.parse().map_err(|_| format!("{text:?} is not a sender like Shop <help@shop.example>"))?;
+    if !mailbox.email.domain().contains('.') {
+        return Err(format!("{text:?}: the sender's domain must be a full domain name"));
+    }
+    Ok(Some(mailbox.to_string()))
+}
+
 /// Checks a launcher corner: `right` or `left`.
 pub fn position(text: &str) -> Result<String, String> {
     match text {

@@ -198,6 +198,11 @@ impl Hub {
         rooms.visitors.values().chain(rooms.store_agents.values()).map(Vec::len).sum()
     }
 
+    /// Whether any socket of the visitor is registered here.
+    pub fn visitor_connected(&self, visitor_id: &str) -> bool {
+        self.lock().visitors.contains_key(visitor_id)
+    }
+
     /// A fresh peer id.
     pub fn next_peer_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)

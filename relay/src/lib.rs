@@ -20,6 +20,7 @@ pub mod http;
 pub mod hub;
 pub mod limits;
 pub mod logging;
+pub mod mail;
 pub mod metrics;
 pub mod orders;
 pub mod origin;
@@ -30,6 +31,8 @@ pub mod serve;
 pub mod state;
 pub mod store;
 pub mod texts;
+pub mod ticker;
+pub mod webhooks;
 pub mod ws;
 
 pub use app::{start, AppState, RelayConfig, RunningRelay, DEMO_STORE_KEY};

@@ -48,6 +48,10 @@ pub struct AppState {
     pub orders: Arc<crate::orders::Orders>,
     /// Reports and the widget's reply-time line.
     pub reports: Arc<crate::reports::Reports>,
+    /// Email to shoppers (follow-up replies, transcripts) and its links.
+    pub mail: Arc<crate::mail::Mailer>,
+    /// The stores' webhook endpoints and their deliveries.
+    pub webhooks: Arc<crate::webhooks::Webhooks>,
 }
 
 /// Frames a socket's writer gathers before writing them out (it flushes after each batch

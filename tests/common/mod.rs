@@ -5,6 +5,8 @@
 
 pub mod console;
 pub mod order_source;
+pub mod smtp;
+pub mod webhook_receiver;
 
 use std::path::{Path, PathBuf};
 

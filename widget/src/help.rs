@@ -54,6 +54,8 @@ struct Settings {
     very_responsive: bool,
     #[serde(default = "asks_ratings")]
     csat: bool,
+    #[serde(default)]
+    email: bool,
     greeting: Option<String>,
     #[serde(default)]
     colour: Option<String>,
@@ -140,6 +142,8 @@ pub struct Help {
     pub claim: RwSignal<(Option<protocol::ReplyTime>, bool, Option<f64>)>,
     /// Whether the store asks shoppers to rate a closed conversation.
     pub csat: RwSignal<bool>,
+    /// Whether the relay sends email (the transcript may be asked for).
+    pub email: RwSignal<bool>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -158,6 +162,7 @@ impl Help {
             available: RwSignal::new(None),
             claim: RwSignal::new((None, false, None)),
             csat: RwSignal::new(true),
+            email: RwSignal::new(false),
             store: StoredValue::new(store.to_owned()),
             settings_url: StoredValue::new(format!(
                 "{relay}/api/stores/{}/widget",
@@ -238,6 +243,7 @@ impl Help {
                 let reply_time = settings.reply_time.and_then(ReplyTimeFields::read);
                 self.claim.set((reply_time, settings.very_responsive, settings.back_at));
                 self.csat.set(settings.csat);
+                self.email.set(settings.email);
                 if let Some(name) = settings.name.filter(|n| !n.trim().is_empty()) {
                     // The loader draws the panel's frame with it on a cold tap next time.
                     crate::storage::save(&self.store.get_value(), "name", &name);

@@ -36,6 +36,7 @@ fn Widget(
     start_open: bool,
     worn: Option<(String, &'static str, String)>,
 ) -> impl IntoView {
+    storage::take_link_token(&store);
     let help = Help::new(&relay, &store);
     provide_context(help);
     let connection = Connection::new(store, socket_url);

@@ -82,6 +82,13 @@ fn Opened(id: i64) -> impl IntoView {
     let scroller = NodeRef::<leptos::html::Div>::new();
     follow_newest(scroller, Signal::derive(move || entries().len()));
     let read_seq = move || conv.with(|c| c.as_ref().map_or(0, |c| c.visitor_read_seq));
+    // The latest reply email ending at a message: shown under it.
+    let emailed = move |seq: u64| {
+        conv.with(|c| {
+            let emails = c.as_ref().map(|c| c.emails.as_slice()).unwrap_or_default();
+            emails.iter().rev().find(|e| e.kind == protocol::EmailKind::Reply && e.last_seq == seq).cloned()
+        })
+    };
     let typing = move || conv.with(|c| c.as_ref().is_some_and(|c| c.typing_until > desk.now.get()));
     let state = move || conv.with(|c| c.as_ref().map(|c| (c.is_closed(), c.summary.assigned_agent_id)));
     // Claiming never goes past the agent's capacity (the relay refuses it too).
@@ -180,7 +187,7 @@ fn Opened(id: i64) -> impl IntoView {
             <div class="messages" node_ref=scroller tabindex="0" role="log" aria-label=text("messages")>
                 <ol class="lines">
                     <For each=entries key=Entry::key let:entry>
-                        {render(entry, read_seq, id)}
+                        {render(entry, read_seq, emailed, id)}
                     </For>
                 </ol>
             </div>
@@ -210,7 +217,24 @@ fn follow_newest(scroller: NodeRef<leptos::html::Div>, count: Signal<usize>) {
     });
 }
 
-fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'static, id: i64) -> AnyView {
+/// Under an agent's reply: whether the shopper was emailed it.
+fn email_state(email: Option<protocol::EmailNotice>) -> Option<String> {
+    let email = email?;
+    Some(match email.state {
+        protocol::EmailState::Pending => text("email-pending"),
+        protocol::EmailState::Sent => format!("{} {}", text("email-sent"), email.to),
+        protocol::EmailState::Failed => {
+            format!("{}: {}", text("email-failed"), email.error.unwrap_or_default())
+        }
+    })
+}
+
+fn render(
+    entry: Entry,
+    read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'static,
+    emailed: impl Fn(u64) -> Option<protocol::EmailNotice> + Send + Sync + Copy + 'static,
+    id: i64,
+) -> AnyView {
     let desk = expect_context::<Desk>();
     match entry {
         Entry::Note(note) => view! {
@@ -251,6 +275,10 @@ fn render(entry: Entry, read_seq: impl Fn() -> u64 + Send + Sync + Copy + 'stati
                     <span class="meta">
                         {clock(line.at)}
                         {mine.then(|| view! { " · " <span class="delivery">{state}</span> })}
+                        {move || {
+                            let email = seq.and_then(|s| email_state(emailed(s)))?;
+                            Some(view! { " · " <span class="emailed">{email}</span> })
+                        }}
                         {failed.then(|| view! {
                             " " <button class="link" on:click=move |_| desk.retry(id, key.clone())>{text("retry")}</button>
                         })}

@@ -52,6 +52,7 @@ pub fn InstallPage() -> impl IntoView {
             <p class="hint">{text("install-origins")}</p>
             {desk.me.with_value(|m| m.is_owner()).then(|| view! { <IdentitySecret/> })}
             {desk.me.with_value(|m| m.is_admin()).then(|| view! { <super::integrations::IntegrationsForm/> })}
+            {desk.me.with_value(|m| m.is_admin()).then(|| view! { <super::webhooks::WebhooksSection/> })}
         </main>
     }
 }

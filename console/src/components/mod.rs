@@ -1,5 +1,6 @@
 //! The console's screens and their parts, one component per file.
 
+mod bot_rules;
 mod canned;
 mod composer;
 mod context_panel;
@@ -15,6 +16,7 @@ mod shortcuts;
 mod sign_in;
 mod tags;
 mod team;
+mod webhooks;
 mod week_editor;
 mod workspace;
 

@@ -134,6 +134,11 @@ pub fn SettingsPage() -> impl IntoView {
                     <input type="checkbox" prop:checked=move || form.with(|f| f.csat)
                         on:change=move |ev| form.update(|f| f.csat = event_target_checked(&ev))/>
                     <span>{text("settings-csat")}</span></label>
+                <label><span>{text("settings-email-from")}</span>
+                    <input type="text" autocomplete="off" placeholder="Maison <help@maison.example>"
+                        prop:value=move || form.with(|f| f.email_from.clone().unwrap_or_default())
+                        on:input=move |ev| form.update(|f| f.email_from = Some(event_target_value(&ev)))/></label>
+                <p class="hint">{text("settings-email-from-hint")}</p>
                 <label><span>{text("settings-origins")}</span>
                     <textarea rows="3" prop:value=move || origins.get()
                         on:input=move |ev| origins.set(event_target_value(&ev))></textarea></label>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use protocol::AgentStatus;
 
+use super::bot_rules::BotRulesPage;
 use super::canned::CannedPage;
 use super::conversation::ConversationView;
 use super::inbox::{Inbox, Tab};
@@ -26,6 +27,7 @@ enum Page {
     Team,
     Settings,
     Canned,
+    Rules,
     Install,
     Reports,
 }
@@ -156,6 +158,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                         {nav(Page::Team, "page-team")}
                         {nav(Page::Settings, "page-settings")}
                         {nav(Page::Canned, "page-canned")}
+                        {nav(Page::Rules, "page-rules")}
                         {nav(Page::Install, "page-install")}
                         {nav(Page::Reports, "page-reports")}
                     })}
@@ -187,6 +190,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                 Page::Team => view! { <TeamPage/> }.into_any(),
                 Page::Settings => view! { <SettingsPage/> }.into_any(),
                 Page::Canned => view! { <CannedPage/> }.into_any(),
+                Page::Rules => view! { <BotRulesPage/> }.into_any(),
                 Page::Install => view! { <InstallPage/> }.into_any(),
                 Page::Reports => view! { <ReportsPage/> }.into_any(),
             }}

@@ -21,13 +21,8 @@ pub const SWEEP_EVERY: Duration = Duration::from_millis(250);
 
 /// Sweeps until the relay shuts down.
 pub async fn watch(bot: Arc<Bot>, shutdown: tokio_util::sync::CancellationToken) {
-    let mut tick = tokio::time::interval(SWEEP_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
+    let mut ticker = crate::ticker::Ticker::new(SWEEP_EVERY, shutdown);
+    while ticker.next(None).await {
         if let Err(error) = sweep(&bot, now_millis()).await {
             tracing::error!(%error, "first-reply sweep failed");
         }

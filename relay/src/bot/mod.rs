@@ -86,6 +86,24 @@ impl Bot {
         let order_desk = orders::OrderDesk::default();
         Bot { store, faq, routing, chat, orders, order_desk, rules: RuleCache::default(), repeat_window }
     }
+
+    /// The store's rules changed here (the console): the next message reads them again.
+    pub fn rules_changed(&self, store_id: i64) {
+        self.rules.stores.lock().unwrap_or_else(|p| p.into_inner()).remove(&store_id);
+    }
+
+    /// What the store's rules make of a message, as the bot would read it: whether it asks
+    /// for a person (which comes before any rule) and the rule that answers.
+    pub async fn test_rules(&self, store_id: i64, text: &str) -> Result<(bool, Option<BotRule>), Error> {
+        let text = analysed(text);
+        let rules = self.rules.get(&self.store, store_id).await?;
+        Ok((rules::wants_a_person(&text), rules::first_match(&rules, &text).cloned()))
+    }
+
+    /// The relay's repeat window (`--bot-repeat-secs`), for stores that set none.
+    pub fn default_repeat_window(&self) -> Duration {
+        self.repeat_window
+    }
 }
 
 /// Reacts to a shopper message that was just stored in `conversation`.
@@ -304,7 +322,10 @@ pub async fn say(
     if in_a_row >= MAX_IN_A_ROW {
         return Ok(false);
     }
-    let window = i64::try_from(bot.repeat_window.as_millis()).unwrap_or(i64::MAX);
+    let window = match bot.store.bot_repeat_secs(conversation.store_id).await? {
+        Some(secs) => i64::from(secs) * 1_000,
+        None => i64::try_from(bot.repeat_window.as_millis()).unwrap_or(i64::MAX),
+    };
     if bot.store.bot_said_since(conversation.id, text, now_millis().saturating_sub(window)).await? {
         return Ok(false);
     }

@@ -28,6 +28,18 @@ pub struct Cli {
     /// one; docs/operations.md lists them). Off when absent.
     #[arg(long, env = "RELAY_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Send email through this SMTP server: `smtp://USER:PASS@HOST:PORT` (STARTTLS when the
+    /// server offers it; `?tls=required` insists) or `smtps://…` (TLS). No email when absent.
+    #[arg(long, env = "RELAY_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of emails from stores that set no address of their own
+    /// (default `noreply@` the public URL's host).
+    #[arg(long, env = "RELAY_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// The relay's address as shoppers reach it, for the links in emails, for example
+    /// `https://chat.example.com` (default `http://` the listening address).
+    #[arg(long, env = "RELAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Abuse limits.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -205,6 +217,18 @@ pub struct StoreSet {
     /// Whether the widget asks shoppers to rate a closed conversation (default true).
     #[arg(long)]
     pub csat: Option<bool>,
+    /// Let the store's webhooks call private and loopback addresses, over http too (false by
+    /// default: the guard against request forgery; only the relay's operator can change it).
+    #[arg(long)]
+    pub webhooks_allow_private: Option<bool>,
+    /// The sender of the store's emails, for example "Maison <help@maison.example>"
+    /// ("" for the relay's `--mail-from`).
+    #[arg(long)]
+    pub email_from: Option<String>,
+    /// The bot sends the same automatic reply to a conversation at most once in this many
+    /// seconds (0: no limit; by default the relay's `--bot-repeat-secs`).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=604_800))]
+    pub bot_repeat_secs: Option<u32>,
     /// The shop's order source (docs/orders.md), an http(s) URL; `off` removes it.
     #[arg(long)]
     pub order_source_url: Option<String>,
@@ -283,6 +307,9 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     raise_open_file_limit();
     config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
     config.metrics_listen = cli.metrics_listen;
+    config.smtp_url = cli.smtp_url.clone();
+    config.mail_from = cli.mail_from.clone();
+    config.public_url = cli.public_url.clone();
     let relay = start(config).await?;
     // Written, not printed: a supervisor that stops reading must not end the relay.
     use std::io::Write as _;

@@ -76,15 +76,20 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
         closing_wait_secs,
         idle_close_hours,
         csat,
+        email_from,
+        webhooks_allow_private,
+        bot_repeat_secs,
         ..
     } = set;
     let closing = Closing { wait_secs: closing_wait_secs, idle_hours: idle_close_hours, csat };
     let nothing = [first_reply_secs.is_none(), hours.is_none(), timezone.is_none(), greeting.is_none()];
     let nothing_more = colour.is_none() && position.is_none() && retention_days.is_none() && require_identity.is_none();
+    let nothing_more =
+        nothing_more && email_from.is_none() && webhooks_allow_private.is_none() && bot_repeat_secs.is_none();
     if nothing.into_iter().all(|n| n) && nothing_more && orders.is_empty() && closing.is_empty() {
         bail!(
             "nothing to change: give --first-reply-secs, --hours, --timezone, --greeting, --colour, --position, \
-             --retention-days, --require-identity, --closing-wait-secs, --idle-close-hours, --csat \
+             --retention-days, --require-identity, --closing-wait-secs, --idle-close-hours, --csat, --email-from, --webhooks-allow-private, --bot-repeat-secs \
              or an --order-source-… option"
         );
     }
@@ -135,6 +140,22 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
     }
     if !closing.is_empty() {
         set_closing(&store, &record, &closing).await?;
+    }
+    if let Some(allow) = webhooks_allow_private {
+        store.set_webhooks_allow_private(&key, allow).await?;
+        println!("store {key:?}: webhooks {} private addresses", if allow { "may call" } else { "may not call" });
+    }
+    if let Some(from) = email_from {
+        let mut settings = store.settings(record.id).await?;
+        settings.email_from = crate::fields::email_from(&from).map_err(anyhow::Error::msg)?;
+        store.save_settings(record.id, &settings).await?;
+        println!("store {key:?}: emails from {}", settings.email_from.as_deref().unwrap_or("the relay's --mail-from"));
+    }
+    if let Some(secs) = bot_repeat_secs {
+        let mut settings = store.settings(record.id).await?;
+        settings.bot_repeat_secs = Some(secs);
+        store.save_settings(record.id, &settings).await?;
+        println!("store {key:?}: the bot repeats a reply in a conversation at most once in {secs} s");
     }
     if let Some(required) = require_identity {
         store.set_require_identity(&key, required).await?;

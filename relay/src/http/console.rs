@@ -164,6 +164,9 @@ fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
     if !(10..=86_400).contains(&s.closing_wait_secs) {
         return Err("the closing question waits 10 to 86400 seconds".into());
     }
+    if s.bot_repeat_secs.is_some_and(|r| r > 7 * 86_400) {
+        return Err("the bot's repeat window is 0 to 604800 seconds (a week)".into());
+    }
     if s.idle_close_secs != 0 && !(3_600..=90 * 86_400).contains(&s.idle_close_secs) {
         return Err("idle conversations close after 1 hour to 90 days, or never (0)".into());
     }
@@ -177,6 +180,7 @@ fn validated(mut s: StoreSettings) -> Result<StoreSettings, String> {
         }
     }
     s.origins = s.origins.iter().map(|o| fields::origin(o.trim())).collect::<Result<Vec<_>, _>>()?;
+    s.email_from = s.email_from.as_deref().map(fields::email_from).transpose()?.flatten();
     Ok(s)
 }
 

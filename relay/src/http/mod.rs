@@ -4,8 +4,10 @@
 mod admin;
 mod assets;
 mod body;
+mod bot_rules;
 mod caller;
 mod console;
+mod email_links;
 mod faq;
 mod identity;
 mod integrations;
@@ -15,6 +17,7 @@ mod privacy;
 mod reports;
 mod session;
 mod tags;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -53,6 +56,8 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/console", get(|| async { Redirect::permanent("/console/") }))
         .route("/console/", get(assets::console_index))
         .route("/console/{*path}", get(assets::console_file))
+        .route("/e/r/{token}", get(email_links::reopen))
+        .route("/e/u/{token}", get(email_links::ask_unsubscribe).post(email_links::unsubscribe))
         .route("/api/session", get(session::current).post(session::sign_in).delete(session::sign_out))
         .route("/api/stores/{key}/team", get(console::team).post(console::add_member))
         .route("/api/stores/{key}/team/{id}", patch(console::change_member))
@@ -67,6 +72,13 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/conversations/{id}/tags/{tag}", axum::routing::delete(tags::remove))
         .route("/api/stores/{key}/identity-secret", post(identity::secret))
         .route("/api/stores/{key}/integrations", get(integrations::get).put(integrations::put))
+        .route("/api/stores/{key}/bot/rules", get(bot_rules::list).post(bot_rules::add))
+        .route("/api/stores/{key}/bot/rules/order", put(bot_rules::reorder))
+        .route("/api/stores/{key}/bot/rules/{id}", put(bot_rules::change).delete(bot_rules::remove))
+        .route("/api/stores/{key}/bot/test", post(bot_rules::test))
+        .route("/api/stores/{key}/webhooks", get(webhooks::list).post(webhooks::add))
+        .route("/api/stores/{key}/webhooks/{id}", put(webhooks::change).delete(webhooks::remove))
+        .route("/api/stores/{key}/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/api/stores/{key}/reports", get(reports::report))
         .route("/api/stores/{key}/reports/{table}", get(reports::table))
         .route("/api/stores/{key}/visitors/{id}", axum::routing::delete(privacy::delete))
@@ -125,6 +137,7 @@ async fn widget_settings(
         "colour": look.colour, "text_colour": chat_model::look::text_on(&look.colour),
         "position": look.position, "available": away.is_none(), "back_at": back_at,
         "reply_time": claim.reply_time, "very_responsive": claim.very_responsive, "csat": look.csat,
+        "email": state.mail.enabled(),
     });
     Ok(with_cors(Json(settings).into_response(), &headers))
 }

@@ -8,7 +8,7 @@
 //! store allowed private ones).
 
 pub mod clean;
-mod client;
+pub mod client;
 pub mod guard;
 
 use std::collections::HashMap;

@@ -15,6 +15,7 @@ macro_rules! args {
     };
 }
 
+mod bot_rules;
 mod closing;
 mod console;
 mod conversations;
@@ -24,6 +25,7 @@ mod facts;
 mod faq;
 mod figures;
 mod help_use;
+mod mail;
 mod messages;
 mod online;
 mod order_source;
@@ -32,8 +34,10 @@ mod ratings;
 mod reports;
 mod rows;
 mod search;
+mod settings;
 mod tags;
 mod timeline;
+mod webhooks;
 mod writer;
 
 use std::path::Path;
@@ -51,6 +55,7 @@ pub use directory::{AgentRecord, StoreRecord};
 pub use facts::ConversationFacts;
 pub use faq::{Article, BotRule, MAX_UNANSWERED};
 pub use figures::QueueFigure;
+pub use mail::{NewEmail, OutboxEmail, WaitingReplies};
 pub use messages::{AppendOutcome, NewMessage};
 pub use order_source::{OrderSourceChange, OrderSourceSettings};
 pub use privacy::Shopper;
@@ -60,6 +65,7 @@ pub use reports::{PastConversation, ReportRow};
 pub use search::{Scope, MAX_SEARCH_CHARS};
 pub use tags::MAX_TAGS_PER_VISITOR;
 pub use timeline::{BotContext, EventKind, Overdue, RoutingEvent};
+pub use webhooks::{DueDelivery, WebhookEvent};
 pub use writer::BEHIND_BOUND;
 
 /// Errors a store operation can end with.

@@ -218,6 +218,16 @@ impl Store {
         .await?
         .rows_affected();
         sqlx::query("DELETE FROM visitor_pages WHERE at < ?").bind(now - 7 * DAY_MS).execute(&mut *tx).await?;
+        // Webhook deliveries carry what shoppers wrote: kept 30 days, for the console's log.
+        sqlx::query("DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?")
+            .bind(now - 30 * DAY_MS)
+            .execute(&mut *tx)
+            .await?;
+        // So do sent emails: their state shows in the console for 30 days.
+        sqlx::query("DELETE FROM email_outbox WHERE status != 'pending' AND created_at < ?")
+            .bind(now - 30 * DAY_MS)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "DELETE FROM visitors WHERE id IN (
                SELECT v.id FROM visitors v JOIN stores s ON s.id = v.store_id

@@ -185,7 +185,10 @@ impl AgentSession {
             AgentFrame::Ack { conversation_id, seq } => self.ack(conversation_id, seq).await,
             AgentFrame::Sync { conversation_id, after_seq } => {
                 match self.conversation_for(conversation_id, Access::Read).await {
-                    Ok(c) => send_history(&self.state.store, out, c.id, after_seq).await,
+                    Ok(c) => match send_history(&self.state.store, out, c.id, after_seq).await {
+                        Ok(()) => super::send_emails(&self.state, out, c.id).await,
+                        Err(refusal) => Err(refusal),
+                    },
                     Err(refusal) => Err(refusal),
                 }
             }

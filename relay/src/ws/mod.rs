@@ -5,6 +5,7 @@
 //! directly.
 
 pub mod agent;
+mod away;
 mod identity;
 pub mod socket;
 pub mod visitor;
@@ -120,6 +121,14 @@ pub(crate) fn check_message(client_id: &str, text: &str) -> Result<()> {
 pub(crate) async fn send_history(store: &Store, out: &Out, conversation_id: i64, after_seq: Seq) -> Result<()> {
     let (messages, more) = store.messages_after(conversation_id, after_seq, HISTORY_PAGE).await?;
     out.send(&ServerFrame::History { conversation_id, messages, more }).await;
+    Ok(())
+}
+
+/// Tells an agent what became of the conversation's emails (after its history).
+pub(crate) async fn send_emails(state: &AppState, out: &Out, conversation_id: i64) -> Result<()> {
+    for email in state.mail.emails_of(conversation_id).await? {
+        out.send(&ServerFrame::EmailStatus { email }).await;
+    }
     Ok(())
 }
 

@@ -78,6 +78,8 @@ struct Visitor {
     id: String,
     conversation: Option<ConversationRecord>,
     _registration: Registration,
+    /// Dropped after the registration: records when the shopper's last socket closed.
+    _here: super::away::Here,
 }
 
 /// A shopper's send on its way to the disk.
@@ -152,6 +154,10 @@ impl Session for VisitorSession {
                     }
                     Err(wait) => Err(Error::rate_limited("ratings", wait)),
                 },
+                None => Err(not_introduced()),
+            },
+            VisitorFrame::EmailTranscript { email } => match self.me.as_ref() {
+                Some(me) => super::away::email_transcript(&self.state, self.store.id, &me.id, &email, out).await,
                 None => Err(not_introduced()),
             },
             VisitorFrame::Typing => {
@@ -234,6 +240,8 @@ impl VisitorSession {
         let (visitor_id, customer_id) = (resolved.visitor_id, resolved.customer_id);
         let conversation = store.open_conversation_of(&visitor_id).await?;
         let registration = self.state.hub.join_visitor(&visitor_id, out.peer());
+        store.visitor_here(&visitor_id, crate::store::now_millis()).await?;
+        let here = super::away::Here::new(self.state.clone(), &visitor_id);
         out.send(&ServerFrame::VisitorWelcome {
             visitor_id: visitor_id.clone(),
             token: self.state.tokens.sign(self.store.id, &visitor_id),
@@ -248,7 +256,7 @@ impl VisitorSession {
                 out.send(&frame).await;
             }
         }
-        self.me = Some(Visitor { id: visitor_id, conversation, _registration: registration });
+        self.me = Some(Visitor { id: visitor_id, conversation, _registration: registration, _here: here });
         Ok(())
     }
 

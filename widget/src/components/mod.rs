@@ -7,6 +7,7 @@ mod message_list;
 mod panel;
 mod rating;
 mod search;
+mod transcript;
 
 pub use launcher::Launcher;
 pub use panel::Panel;

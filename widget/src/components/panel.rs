@@ -10,6 +10,7 @@ use super::composer::Composer;
 use super::message_list::MessageList;
 use super::rating::Rating;
 use super::search::HelpSearch;
+use super::transcript::Transcript;
 use crate::connection::{Attendance, Connection, LinkStatus};
 use crate::help::Help;
 use crate::i18n::I18n;
@@ -95,6 +96,7 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             <div class="pl-chat" hidden=browsing>
                 <MessageList/>
                 <Rating/>
+                <Transcript/>
             </div>
             <Composer open=open/>
         </section>

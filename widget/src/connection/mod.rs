@@ -58,6 +58,8 @@ struct Link {
     reported_url: Option<String>,
     /// The page address last seen (reported or not).
     seen_url: Option<String>,
+    /// A transcript was asked for and not answered yet (the next error is its answer).
+    asked_transcript: bool,
 }
 
 /// The visitor this widget last was welcomed as, to notice when that changed.
@@ -86,6 +88,8 @@ pub struct Connection {
     /// The conversation that closed while the widget watched, and the shopper's rating of it
     /// once the relay stored one: the panel then asks how it went.
     pub rating: RwSignal<Option<(protocol::ConversationId, Option<u8>)>>,
+    /// Where the transcript went, once the relay queued it; or why it could not.
+    pub transcript: RwSignal<Option<Result<String, protocol::ErrorCode>>>,
     welcomed: StoredValue<Welcomed, LocalStorage>,
     store: StoredValue<String>,
     url: StoredValue<String>,
@@ -104,6 +108,7 @@ impl Connection {
             typing: RwSignal::new(None),
             unread: RwSignal::new(0),
             rating: RwSignal::new(None),
+            transcript: RwSignal::new(None),
             welcomed: StoredValue::new_local(Welcomed::default()),
             store: StoredValue::new(store),
             url: StoredValue::new(url),
@@ -256,8 +261,16 @@ impl Connection {
             ServerFrame::Read { .. } => self.messages.update(|chat| {
                 chat.apply(&frame);
             }),
-            ServerFrame::Error { ref message, .. } => {
+            ServerFrame::TranscriptQueued { email } => {
+                self.link.update_value(|l| l.asked_transcript = false);
+                self.transcript.set(Some(Ok(email)));
+            }
+            ServerFrame::Error { ref message, ref client_id, code, .. } => {
                 web_sys::console::warn_1(&format!("Parley: {message}").into());
+                if client_id.is_none() && self.link.with_value(|l| l.asked_transcript) {
+                    self.link.update_value(|l| l.asked_transcript = false);
+                    self.transcript.set(Some(Err(code)));
+                }
                 let effects = self.messages.try_update(|chat| chat.apply(&frame)).unwrap_or_default();
                 if let Some(resend) = effects.resend {
                     // The relay was busy (or we were too fast): the same message, after its wait.
@@ -349,6 +362,13 @@ impl Connection {
     }
 
     /// Rates the conversation that closed (1 to 5, with an optional comment).
+    pub fn email_transcript(self, email: String) {
+        self.transcript.set(None);
+        self.link.update_value(|l| l.asked_transcript = true);
+        self.send_frame(&VisitorFrame::EmailTranscript { email });
+    }
+
+    /// Sends the shopper's rating of a closed conversation.
     pub fn rate(self, conversation_id: protocol::ConversationId, score: u8, comment: String) {
         let comment = Some(comment).filter(|c| !c.trim().is_empty());
         self.send_frame(&VisitorFrame::Rate { conversation_id, score, comment });

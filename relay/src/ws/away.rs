@@ -1,0 +1,54 @@
+//! What a shopper's socket does for the time they are away: it records when their last
+//! socket closed (an agent's replies are emailed only to a shopper who left), and takes
+//! "Email me this conversation".
+
+use std::sync::Arc;
+
+use protocol::ServerFrame;
+
+use super::socket::Out;
+use crate::error::{Error, Result};
+use crate::state::AppState;
+
+/// Held by a shopper's socket after `hello`; dropped after its hub registration, it records
+/// when the shopper's last socket closed.
+pub(super) struct Here {
+    state: Arc<AppState>,
+    visitor_id: String,
+}
+
+impl Here {
+    /// Holds the shopper's presence for one socket.
+    pub(super) fn new(state: Arc<AppState>, visitor_id: &str) -> Here {
+        Here { state, visitor_id: visitor_id.to_owned() }
+    }
+}
+
+impl Drop for Here {
+    fn drop(&mut self) {
+        if self.state.hub.visitor_connected(&self.visitor_id) {
+            return;
+        }
+        let (store, visitor_id) = (self.state.store.clone(), std::mem::take(&mut self.visitor_id));
+        tokio::spawn(async move {
+            if let Err(error) = store.visitor_left(&visitor_id, crate::store::now_millis()).await {
+                tracing::debug!(%error, "could not record that a shopper left");
+            }
+        });
+    }
+}
+
+/// `email_transcript`: shares the shopper's message budget, then the mailer checks the
+/// address and its own hourly cap.
+pub(super) async fn email_transcript(
+    state: &AppState,
+    store_id: i64,
+    visitor_id: &str,
+    email: &str,
+    out: &Out,
+) -> Result<()> {
+    state.limits.message(visitor_id).map_err(|wait| Error::rate_limited("transcripts", wait))?;
+    let email = state.mail.transcript(store_id, visitor_id, email, crate::store::now_millis()).await?;
+    out.send(&ServerFrame::TranscriptQueued { email }).await;
+    Ok(())
+}
