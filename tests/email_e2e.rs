@@ -56,7 +56,13 @@ async fn the_email_link_brings_a_shopper_back_to_the_conversation_and_the_widget
         shows(&client, "Leave your email address").await?;
         say(&client, "ana@example.com").await?;
         shows(&client, "We will reply to ana@example.com").await?;
-        client.goto("about:blank").await?;
+        // The shopper closes the tab (a page left for about:blank may stay alive, socket and all,
+        // in the browser's back/forward cache).
+        let shop_tab = client.window().await?;
+        let fresh = client.new_window(true).await?;
+        client.switch_to_window(shop_tab).await?;
+        client.close_window().await?;
+        client.switch_to_window(fresh.handle).await?;
 
         let mut agent = AgentClient::login(&base, &login, &password).await?;
         let conversation_id = agent.conversations[0].id;

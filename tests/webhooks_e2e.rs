@@ -66,6 +66,7 @@ async fn an_owner_adds_a_webhook_sees_its_deliveries_and_pauses_it() {
         // A shopper writes: the endpoint hears of it and the page says so.
         let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
         shopper.send("a", "Is the linen shirt in stock?").await?;
+        shopper.socket.wait_for(|f| matches!(f, protocol::ServerFrame::Accepted { .. })).await?;
         ensure!(sweep().await >= 1, "nothing delivered");
         let hit = endpoint.next().await;
         ensure!(hit.json()["type"] == "message.created", "{}", hit.body);
@@ -79,6 +80,10 @@ async fn an_owner_adds_a_webhook_sees_its_deliveries_and_pauses_it() {
         find(&client, "//li[@class='webhook']//button[normalize-space()='Resume']").await?;
         status_reads(&client, "Paused: no events are sent").await?;
         shopper.send("b", "Hello?").await?;
+        shopper
+            .socket
+            .wait_for(|f| matches!(f, protocol::ServerFrame::Accepted { client_id, .. } if client_id == "b"))
+            .await?;
         ensure!(sweep().await == 0, "a paused endpoint was called");
         ensure!(endpoint.drain().is_empty(), "a paused endpoint was called");
         let left = client.find_all(Locator::Css("li.webhook")).await?.len();
