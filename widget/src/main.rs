@@ -67,7 +67,11 @@ fn Widget(
         on_cleanup(move || listener.remove());
     }
     // The shop's calls (`Parley.open()`, `identify`…), once the widget runs.
-    let calls: [(&str, ShopCall); 5] = [
+    // Leaving the page closes the socket (the back/forward cache would keep it open); a page
+    // brought back reconnects.
+    let calls: [(&str, ShopCall); 7] = [
+        ("pagehide", Box::new(move || connection.pause())),
+        ("pageshow", Box::new(move || connection.resume())),
         ("parley:open", Box::new(move || open.set(true))),
         ("parley:close", Box::new(move || open.set(false))),
         ("parley:identify", Box::new(move || connection.restart())),

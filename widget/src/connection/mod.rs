@@ -60,6 +60,9 @@ struct Link {
     seen_url: Option<String>,
     /// A transcript was asked for and not answered yet (the next error is its answer).
     asked_transcript: bool,
+    /// The socket was closed because the page was hidden (`pagehide`); it reopens if the page
+    /// comes back from the browser's back/forward cache.
+    paused: bool,
 }
 
 /// The visitor this widget last was welcomed as, to notice when that changed.

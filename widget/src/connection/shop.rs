@@ -48,6 +48,30 @@ impl Connection {
         }
     }
 
+    /// The page is being left (`pagehide`): the socket closes at once, even when the browser
+    /// keeps the page in its back/forward cache, so the relay knows the shopper is gone (an
+    /// agent's replies are emailed only to a shopper who left).
+    pub fn pause(self) {
+        if self.status.get_untracked() == LinkStatus::Idle {
+            return;
+        }
+        self.link.update_value(|l| {
+            l.socket.close();
+            l.socket.connected();
+            l.introduced = false;
+            l.paused = true;
+        });
+        self.status.set(LinkStatus::Idle);
+    }
+
+    /// The page came back from the back/forward cache (`pageshow`): a socket closed by
+    /// [`Connection::pause`] opens again.
+    pub fn resume(self) {
+        if self.link.try_update_value(|l| std::mem::take(&mut l.paused)).unwrap_or(false) {
+            self.connect();
+        }
+    }
+
     fn forget_chat(self) {
         self.messages.set(Chat::new(Role::Visitor));
         self.attendance.set(None);
