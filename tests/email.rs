@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::smtp::{self, Mail, Mailbox};
 use common::{http_get, http_request_raw, TestRelay};
 use parley::{AgentClient, VisitorClient};
@@ -25,25 +23,8 @@ async fn relay_mailing_to(smtp_url: &str) -> TestRelay {
     .await
 }
 
-/// Retries `probe` until it yields a value (the relay records a shopper's leaving as their
-/// socket's task ends, with no event a test could wait on).
-async fn until<T, F, Fut>(what: &str, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = probe().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// A shopper on a product page who found nobody there, left `email`, and went away; then an
-/// agent came online and has the conversation.
+/// A shopper on a product page who found nobody there and left `email`; an agent came online
+/// and has the conversation; then the shopper went away.
 struct Scene {
     agent: AgentClient,
     conversation_id: i64,
@@ -69,21 +50,30 @@ async fn shopper_leaves_an_email(t: &TestRelay, email: &str) -> Scene {
     let thanks = shopper.socket.wait_for(bot).await.unwrap();
     assert!(matches!(&thanks, ServerFrame::Message { message } if message.text.contains(email)), "{thanks:?}");
     let visitor_id = shopper.welcome.visitor_id.clone();
-    drop(shopper);
-    let agent = AgentClient::login(&t.base, &login, &password).await.unwrap();
+    let mut agent = AgentClient::login(&t.base, &login, &password).await.unwrap();
     let conversation_id = agent.conversations[0].id;
+    drop(shopper);
+    gone(&mut agent, conversation_id).await;
     Scene { agent, conversation_id, visitor_id }
 }
 
-/// Waits until the relay has recorded that the shopper left, by which the sweep at `at`
-/// queues an email; returns how many it queued.
+/// Waits until the agent hears that the conversation's shopper left (the relay has recorded
+/// it by then).
+async fn gone(agent: &mut AgentClient, conversation_id: i64) {
+    let left = |f: &ServerFrame| matches!(f, ServerFrame::ShopperPresence { conversation_id: c, here: false } if *c == conversation_id);
+    agent.socket.wait_for(left).await.unwrap();
+}
+
+/// The agent replies, and the relay has stored it.
+async fn reply(agent: &mut AgentClient, conversation_id: i64, client_id: &str, text: &str) {
+    agent.send(conversation_id, client_id, text).await.unwrap();
+    let stored = |f: &ServerFrame| matches!(f, ServerFrame::Accepted { client_id: c, .. } if c == client_id);
+    agent.socket.wait_for(stored).await.unwrap();
+}
+
+/// Gathers the replies waiting at `at`; returns how many emails it queued.
 async fn gather_once_gone(t: &TestRelay, at: i64) -> usize {
-    let mail = t.relay.state().mail.clone();
-    until("the replies to be gathered", || {
-        let mail = mail.clone();
-        async move { mail.gather_replies(at).await.ok().filter(|n| *n > 0) }
-    })
-    .await
+    t.relay.state().mail.gather_replies(at).await.unwrap()
 }
 
 async fn email_status(agent: &mut AgentClient, state: EmailState) -> protocol::EmailNotice {
@@ -109,8 +99,8 @@ async fn replies_to_a_shopper_who_left_are_emailed_together_with_a_link_back() {
     let t = relay_mailing_to(&mailbox.url()).await;
     let mut scene = shopper_leaves_an_email(&t, "ana@example.com").await;
     let id = scene.conversation_id;
-    scene.agent.send(id, "r1", "Hi Ana, yes we ship to Spain.").await.unwrap();
-    scene.agent.send(id, "r2", "Delivery takes 3 <working> days & costs 5 €.").await.unwrap();
+    reply(&mut scene.agent, id, "r1", "Hi Ana, yes we ship to Spain.").await;
+    reply(&mut scene.agent, id, "r2", "Delivery takes 3 <working> days & costs 5 €.").await;
     let mail = t.relay.state().mail.clone();
     let now = relay::store::now_millis();
     assert_eq!(mail.gather_replies(now).await.unwrap(), 0, "replies gather for 5 minutes first");
@@ -155,9 +145,10 @@ async fn replies_to_a_shopper_who_left_are_emailed_together_with_a_link_back() {
     let forged = http_get(&t.base, &format!("{}x", reopen.trim_start_matches(&t.base)), &[]).await.unwrap();
     assert_eq!(forged.status, 404);
     drop(back);
+    gone(&mut scene.agent, id).await;
 
     // A later reply goes in an email of its own, with only itself.
-    scene.agent.send(id, "r3", "Your parcel left today.").await.unwrap();
+    reply(&mut scene.agent, id, "r3", "Your parcel left today.").await;
     assert_eq!(gather_once_gone(&t, later + 6 * MINUTE).await, 1);
     assert_eq!(mail.deliver(later + 6 * MINUTE).await.unwrap(), 1);
     let second = mailbox.wait_for(2).await[1].part("text/plain");
@@ -170,7 +161,7 @@ async fn the_outbox_survives_restarts_sends_nothing_twice_and_waits_for_a_server
     let down = smtp::reserve();
     let t = relay_mailing_to(&format!("smtp://{down}")).await;
     let mut scene = shopper_leaves_an_email(&t, "ana@example.com").await;
-    scene.agent.send(scene.conversation_id, "r1", "We have it in XL.").await.unwrap();
+    reply(&mut scene.agent, scene.conversation_id, "r1", "We have it in XL.").await;
     let later = relay::store::now_millis() + 6 * MINUTE;
     assert_eq!(gather_once_gone(&t, later).await, 1);
     assert_eq!(t.relay.state().mail.deliver(later).await.unwrap(), 0, "the server is down");
@@ -212,7 +203,7 @@ async fn a_refused_address_shows_as_failed_to_the_agent() {
     let mailbox = Mailbox::start_refusing("bounce");
     let t = relay_mailing_to(&mailbox.url()).await;
     let mut scene = shopper_leaves_an_email(&t, "bounce@example.com").await;
-    scene.agent.send(scene.conversation_id, "r1", "Here is your answer.").await.unwrap();
+    reply(&mut scene.agent, scene.conversation_id, "r1", "Here is your answer.").await;
     let later = relay::store::now_millis() + 6 * MINUTE;
     assert_eq!(gather_once_gone(&t, later).await, 1);
     assert_eq!(t.relay.state().mail.deliver(later).await.unwrap(), 0);
@@ -234,7 +225,7 @@ async fn an_unsubscribed_address_gets_no_more_email() {
     let t = relay_mailing_to(&mailbox.url()).await;
     let mut scene = shopper_leaves_an_email(&t, "ana@example.com").await;
     let id = scene.conversation_id;
-    scene.agent.send(id, "r1", "First answer.").await.unwrap();
+    reply(&mut scene.agent, id, "r1", "First answer.").await;
     let later = relay::store::now_millis() + 6 * MINUTE;
     gather_once_gone(&t, later).await;
     t.relay.state().mail.deliver(later).await.unwrap();
@@ -249,7 +240,7 @@ async fn an_unsubscribed_address_gets_no_more_email() {
     assert_eq!(done.status, 200);
     assert!(done.text().contains("will send no more emails to ana@example.com"));
 
-    scene.agent.send(id, "r2", "Second answer.").await.unwrap();
+    reply(&mut scene.agent, id, "r2", "Second answer.").await;
     let mail = t.relay.state().mail.clone();
     assert_eq!(mail.gather_replies(later + 6 * MINUTE).await.unwrap(), 0);
     assert_eq!(mail.deliver(later + 6 * MINUTE).await.unwrap(), 0);

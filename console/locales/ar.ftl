@@ -287,3 +287,5 @@ rules-test-none = لا تجيب أي قاعدة: تأتي بعدها مقالا�
 rules-repeat = التكرار
 rules-repeat-minutes = الردّ نفسه مرة واحدة على الأكثر كل (دقائق)
 rules-repeat-hint = لكل محادثة. 0: بلا حد. فارغ: الإعداد الافتراضي للمرحّل (ساعة).
+shopper-here = على صفحة المتجر
+shopper-left = غادر المتجر

@@ -287,3 +287,5 @@ rules-test-none = No rule answers: the help articles, or the away message, come 
 rules-repeat = Repeats
 rules-repeat-minutes = The same reply at most once in (minutes)
 rules-repeat-hint = Per conversation. 0: no limit. Empty: the relay's default (an hour).
+shopper-here = On the shop's page
+shopper-left = Left the shop

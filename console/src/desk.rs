@@ -62,6 +62,8 @@ pub struct Conv {
     pub waiting_since: f64,
     /// The emails sent to the shopper about it, as the relay last told.
     pub emails: Vec<protocol::EmailNotice>,
+    /// Whether the shopper has the shop open, once the relay said (`shopper_presence`).
+    pub shopper_here: Option<bool>,
 }
 
 impl Conv {
@@ -85,6 +87,7 @@ impl Conv {
             live_page: None,
             waiting_since,
             emails: Vec::new(),
+            shopper_here: None,
         }
     }
 
@@ -401,6 +404,9 @@ impl Desk {
                     None => conv.emails.push(email),
                 }
             }),
+            ServerFrame::ShopperPresence { conversation_id, here } => {
+                self.update(conversation_id, |conv| conv.shopper_here = Some(here));
+            }
             ServerFrame::VisitorPage { conversation_id, page } => {
                 self.update(conversation_id, |conv| conv.live_page = Some(page));
             }

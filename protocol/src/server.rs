@@ -155,6 +155,15 @@ pub enum ServerFrame {
         /// The page.
         page: PageView,
     },
+    /// Whether the shopper of a conversation has the shop open (a socket connected) or left
+    /// (their last one closed): an agent's replies to a shopper who left are emailed (sent to
+    /// the conversation's agents as it changes).
+    ShopperPresence {
+        /// The shopper's open conversation.
+        conversation_id: ConversationId,
+        /// On the page now.
+        here: bool,
+    },
     /// Tells the shopper where their conversation stands: an agent's name once one has joined,
     /// else the place in the queue.
     Attendance {
@@ -215,6 +224,7 @@ impl ServerFrame {
         "error",
         "transcript_queued",
         "email_status",
+        "shopper_presence",
     ];
 
     /// This frame's `type`. The match is exhaustive: a new frame cannot be added without
@@ -241,6 +251,7 @@ impl ServerFrame {
             ServerFrame::Error { .. } => "error",
             ServerFrame::TranscriptQueued { .. } => "transcript_queued",
             ServerFrame::EmailStatus { .. } => "email_status",
+            ServerFrame::ShopperPresence { .. } => "shopper_presence",
         }
     }
 }

@@ -100,6 +100,11 @@ fn Opened(id: i64) -> impl IntoView {
         <section class="conversation-view" aria-label=move || conv.with(|c| c.as_ref().map(|c| shopper_label(&c.summary)))>
             <header class="conversation-head">
                 <h2>{move || conv.with(|c| c.as_ref().map(|c| shopper_label(&c.summary)))}</h2>
+                {move || conv.with(|c| c.as_ref().and_then(|c| c.shopper_here)).map(|here| view! {
+                    <span class="shopper-presence muted" role="status">
+                        {text(if here { "shopper-here" } else { "shopper-left" })}
+                    </span>
+                })}
                 <div class="actions">
                     {move || match state() {
                         None => ().into_any(),

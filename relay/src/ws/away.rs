@@ -8,7 +8,9 @@ use protocol::ServerFrame;
 
 use super::socket::Out;
 use crate::error::{Error, Result};
+use crate::fanout::Audience;
 use crate::state::AppState;
+use crate::store::ConversationRecord;
 
 /// Held by a shopper's socket after `hello`; dropped after its hub registration, it records
 /// when the shopper's last socket closed.
@@ -18,10 +20,20 @@ pub(super) struct Here {
 }
 
 impl Here {
-    /// Holds the shopper's presence for one socket.
-    pub(super) fn new(state: Arc<AppState>, visitor_id: &str) -> Here {
+    /// Holds the shopper's presence for one socket; the agents of their open conversation
+    /// hear that they are here.
+    pub(super) fn new(state: Arc<AppState>, visitor_id: &str, conversation: Option<&ConversationRecord>) -> Here {
+        if let Some(c) = conversation {
+            tell_agents(&state, c, true);
+        }
         Here { state, visitor_id: visitor_id.to_owned() }
     }
+}
+
+/// Tells a conversation's agents whether its shopper is on the page.
+fn tell_agents(state: &AppState, conversation: &ConversationRecord, here: bool) {
+    let to = Audience::ConversationAgents { store_id: conversation.store_id, assignee: conversation.assigned_agent_id };
+    state.fanout.publish(&to, &ServerFrame::ShopperPresence { conversation_id: conversation.id, here });
 }
 
 impl Drop for Here {
@@ -29,10 +41,14 @@ impl Drop for Here {
         if self.state.hub.visitor_connected(&self.visitor_id) {
             return;
         }
-        let (store, visitor_id) = (self.state.store.clone(), std::mem::take(&mut self.visitor_id));
+        let (state, visitor_id) = (self.state.clone(), std::mem::take(&mut self.visitor_id));
         tokio::spawn(async move {
-            if let Err(error) = store.visitor_left(&visitor_id, crate::store::now_millis()).await {
+            if let Err(error) = state.store.visitor_left(&visitor_id, crate::store::now_millis()).await {
                 tracing::debug!(%error, "could not record that a shopper left");
+                return;
+            }
+            if let Ok(Some(conversation)) = state.store.open_conversation_of(&visitor_id).await {
+                tell_agents(&state, &conversation, false);
             }
         });
     }
