@@ -114,6 +114,10 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         shopper.socket.send(&VisitorFrame::Ack { seq: received.seq }).await?;
         find(&client, &format!("//li[contains(@class,'mine')][p[normalize-space()='{answer}']]//span[@class='delivery'][normalize-space()='Read']")).await?;
         save_screenshot(&client, "console").await?;
+
+        // The shopper leaves the shop: the conversation's header says so.
+        drop(shopper);
+        find(&client, "//header[@class='conversation-head']//span[contains(@class,'shopper-presence')][normalize-space()='Left the shop']").await?;
         Ok(())
     })
     .await;

@@ -36,11 +36,7 @@ impl Connection {
         if self.status.get_untracked() == LinkStatus::Idle {
             return;
         }
-        self.link.update_value(|l| {
-            l.socket.close();
-            l.socket.connected();
-            l.introduced = false;
-        });
+        self.hang_up(false);
         if self.visible.get_untracked() || self.has_conversation() {
             self.connect();
         } else {
@@ -55,13 +51,19 @@ impl Connection {
         if self.status.get_untracked() == LinkStatus::Idle {
             return;
         }
+        self.hang_up(true);
+        self.status.set(LinkStatus::Idle);
+    }
+
+    /// Closes the socket on purpose, ready to say hello afresh on the next one; `paused` when
+    /// it is to reopen once the page is shown again.
+    fn hang_up(self, paused: bool) {
         self.link.update_value(|l| {
             l.socket.close();
             l.socket.connected();
             l.introduced = false;
-            l.paused = true;
+            l.paused = paused;
         });
-        self.status.set(LinkStatus::Idle);
     }
 
     /// The page came back from the back/forward cache (`pageshow`): a socket closed by
