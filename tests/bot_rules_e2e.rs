@@ -42,7 +42,7 @@ async fn an_admin_manages_the_bots_rules_and_a_shopper_gets_the_edited_reply() {
     let base = t.base.clone();
     with_browser(|client| async move {
         sign_in(&client, &base, &email, &password).await?;
-        find(&client, "//nav/button[normalize-space()='Bot rules']").await?.click().await?;
+        find(&client, "//nav/button[normalize-space()='Bot']").await?.click().await?;
         find(&client, "//h1[normalize-space()='Bot rules']").await?;
         add_rule(&client, "Message contains", "gift card", "Gift cards come in 25 and 50 EUR.").await?;
         ensure!(listed(&client, 1).await? == ["gift card"]);

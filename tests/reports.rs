@@ -64,7 +64,7 @@ const DAY: &str = "/api/stores/demo/reports?period=custom&from=2026-11-10&to=202
 
 #[tokio::test]
 async fn a_days_figures_come_from_the_stored_times() {
-    let t = TestRelay::start().await;
+    let t = TestRelay::start_with(|c| c.sweep_deadlines = false).await;
     let (kim, lou) = a_day_of_chats(&t).await;
     let admin = signed_in(&t, "demo", "Ada", "admin").await;
     let response = admin.call("GET", DAY, None).await.unwrap();
@@ -96,7 +96,7 @@ async fn a_days_figures_come_from_the_stored_times() {
 
 #[tokio::test]
 async fn reports_are_for_owners_and_admins_of_their_own_store() {
-    let t = TestRelay::start().await;
+    let t = TestRelay::start_with(|c| c.sweep_deadlines = false).await;
     t.add_store("other", &["https://other.example"]).await;
     let nobody = common::console::Console::new(&t.base);
     assert_eq!(nobody.call("GET", DAY, None).await.unwrap().status, 401);
@@ -116,7 +116,7 @@ async fn reports_are_for_owners_and_admins_of_their_own_store() {
 
 #[tokio::test]
 async fn every_table_exports_as_csv_and_a_shoppers_formula_stays_text() {
-    let t = TestRelay::start().await;
+    let t = TestRelay::start_with(|c| c.sweep_deadlines = false).await;
     a_day_of_chats(&t).await;
     let store = &t.relay.state().store;
     let demo = store.store_by_key("demo").await.unwrap().unwrap();
@@ -143,7 +143,7 @@ async fn every_table_exports_as_csv_and_a_shoppers_formula_stays_text() {
 
 #[tokio::test]
 async fn time_online_comes_from_presence_and_gives_conversations_per_online_hour() {
-    let t = TestRelay::start().await;
+    let t = TestRelay::start_with(|c| c.sweep_deadlines = false).await;
     let (kim, _) = a_day_of_chats(&t).await;
     let store = t.relay.state().store.clone();
     let demo = store.store_by_key("demo").await.unwrap().unwrap();
@@ -181,7 +181,7 @@ async fn time_online_comes_from_presence_and_gives_conversations_per_online_hour
 
 #[tokio::test]
 async fn help_searches_and_article_views_count_each_shopper_once_a_day() {
-    let t = TestRelay::start().await;
+    let t = TestRelay::start_with(|c| c.sweep_deadlines = false).await;
     let origin = [("Origin", t.base.as_str())];
     for _ in 0..2 {
         let found = common::http_get(&t.base, "/api/stores/demo/faq/search?q=Return%20policy", &origin).await.unwrap();

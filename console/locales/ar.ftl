@@ -289,3 +289,4 @@ rules-repeat-minutes = الردّ نفسه مرة واحدة على الأكثر
 rules-repeat-hint = لكل محادثة. 0: بلا حد. فارغ: الإعداد الافتراضي للمرحّل (ساعة).
 shopper-here = على صفحة المتجر
 shopper-left = غادر المتجر
+nav-rules = الروبوت

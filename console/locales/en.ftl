@@ -289,3 +289,4 @@ rules-repeat-minutes = The same reply at most once in (minutes)
 rules-repeat-hint = Per conversation. 0: no limit. Empty: the relay's default (an hour).
 shopper-here = On the shop's page
 shopper-left = Left the shop
+nav-rules = Bot

@@ -289,3 +289,4 @@ rules-repeat-minutes = 同一回复至多每隔（分钟）发送一次
 rules-repeat-hint = 按对话计算。0：不限。留空：使用中继的默认值（一小时）。
 shopper-here = 正在浏览店铺页面
 shopper-left = 已离开店铺
+nav-rules = 机器人

@@ -158,7 +158,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
                         {nav(Page::Team, "page-team")}
                         {nav(Page::Settings, "page-settings")}
                         {nav(Page::Canned, "page-canned")}
-                        {nav(Page::Rules, "page-rules")}
+                        {nav(Page::Rules, "nav-rules")}
                         {nav(Page::Install, "page-install")}
                         {nav(Page::Reports, "page-reports")}
                     })}

@@ -38,7 +38,9 @@ fn tell_agents(state: &AppState, conversation: &ConversationRecord, here: bool) 
 
 impl Drop for Here {
     fn drop(&mut self) {
-        if self.state.hub.visitor_connected(&self.visitor_id) {
+        // At shutdown every socket closes; the next start marks everyone gone anyway, and a
+        // write now would hold the store open past the relay's end.
+        if self.state.shutdown.is_cancelled() || self.state.hub.visitor_connected(&self.visitor_id) {
             return;
         }
         let (state, visitor_id) = (self.state.clone(), std::mem::take(&mut self.visitor_id));
