@@ -12,6 +12,8 @@
 //! No browser, no runtime: `cargo test` runs the model on the host.
 
 pub mod look;
+pub mod proactive;
+pub mod texts;
 
 use protocol::{ErrorCode, Message, Role, ServerFrame};
 

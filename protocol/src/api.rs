@@ -46,6 +46,10 @@ pub struct StoreSettings {
     /// seconds (absent: the relay's `--bot-repeat-secs`, an hour by default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bot_repeat_secs: Option<u32>,
+    /// Whether the bot acknowledges a shopper's first message at once while agents are online
+    /// (the `instant_ack` text, "usually within {reply_time}"); off when absent.
+    #[serde(default)]
+    pub instant_ack: bool,
 }
 
 fn default_closing_wait() -> u32 {
@@ -291,3 +295,68 @@ pub struct RuleTestResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<BotRuleView>,
 }
+
+/// One of the bot's texts in one language, as the console's Settings list them
+/// (`GET /api/stores/{key}/bot/texts`): the default, the store's own version if it wrote one,
+/// and the placeholders it may use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotText {
+    /// The text's name: `greeting`, `away`, `acknowledgement_queue`, …
+    pub name: String,
+    /// Its language: `en` or `zh`.
+    pub lang: String,
+    /// What it is without a version of the store's (for the greeting: the one in Settings).
+    pub default: String,
+    /// The store's own version, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The placeholders it may use, without braces: `store_name`, `queue_place`, …
+    pub placeholders: Vec<String>,
+}
+
+/// A store's version of a text (`PUT /api/stores/{key}/bot/texts/{name}/{lang}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotTextForm {
+    /// The text, with placeholders like `{store_name}`; at most 1,000 characters.
+    pub text: String,
+}
+
+/// A proactive message rule as the console lists it and the widget gets it with its settings
+/// (`GET /api/stores/{key}/proactive`): its id and what [`ProactiveForm`] says, flattened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProactiveRule {
+    /// Its id.
+    pub id: i64,
+    /// The rule itself.
+    #[serde(flatten)]
+    pub rule: ProactiveForm,
+}
+
+/// A proactive message rule (`POST /api/stores/{key}/proactive`, `PUT …/proactive/{id}`): on
+/// pages whose address matches `pattern`, after `after_secs` on the page or once the shopper
+/// scrolled past `scroll_percent`, the widget shows `message` in a small bubble above the
+/// launcher; at most once per rule per day per browser, one per visit, never while a
+/// conversation is going.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProactiveForm {
+    /// The page's path (and query) to match: `*` stands for any characters, so
+    /// `/products/*` is every product page; without `*` the whole path must match.
+    pub pattern: String,
+    /// Seconds on the page before it shows (absent: not by time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_secs: Option<u32>,
+    /// How far down the page, in per cent, the shopper must scroll (absent: not by scrolling).
+    /// With both, whichever comes first; with neither, at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scroll_percent: Option<u8>,
+    /// What the bubble says, as text.
+    pub message: String,
+    /// Whether it is in use.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+/// Most proactive rules a store may have.
+pub const MAX_PROACTIVE_RULES: usize = 20;
+/// Most characters of a proactive message.
+pub const MAX_PROACTIVE_CHARS: usize = 300;

@@ -179,21 +179,24 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let hub = Arc::new(Hub::default());
     let fanout: Arc<dyn Fanout> = hub.clone();
     let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
-    let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone()));
+    let words = Arc::new(crate::texts::Words::new(store.clone()));
+    let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone(), words.clone()));
     let orders = Arc::new(Orders::new(store.clone()).context("setting up the order-source client")?);
     let mail = Arc::new(mailer(&config, &store, fanout.clone(), addr).await?);
     let webhooks = Arc::new(
         crate::webhooks::Webhooks::new(store.clone(), config.webhook_timeout)
             .context("setting up the webhook client")?,
     );
-    let bot = Arc::new(Bot::new(
-        store.clone(),
-        faq.clone(),
-        routing.clone(),
-        chat.clone(),
-        orders.clone(),
-        config.bot_repeat_window,
-    ));
+    let reports = Arc::new(crate::reports::Reports::new(store.clone()));
+    let parts = crate::bot::BotParts {
+        faq: faq.clone(),
+        routing: routing.clone(),
+        chat: chat.clone(),
+        orders: orders.clone(),
+        words,
+        reply_times: reports.reply_times.clone(),
+    };
+    let bot = Arc::new(Bot::new(store.clone(), parts, config.bot_repeat_window));
     let state = Arc::new(AppState {
         store: store.clone(),
         hub,
@@ -207,7 +210,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         limits: Limits::new(config.limits),
         faq: faq.clone(),
         orders,
-        reports: Arc::new(crate::reports::Reports::new(store.clone())),
+        reports,
         mail: mail.clone(),
         webhooks: webhooks.clone(),
     });

@@ -32,7 +32,8 @@ async fn services() -> Services {
     let fanout: Arc<dyn Fanout> = recorder.clone();
     let shutdown = CancellationToken::new();
     let routing = Routing::start(store.clone(), fanout.clone(), Duration::from_secs(30), shutdown.clone());
-    let chat = Conversations::new(store.clone(), fanout, routing.clone());
+    let words = Arc::new(relay::texts::Words::new(store.clone()));
+    let chat = Conversations::new(store.clone(), fanout, routing.clone(), words);
     Services { store, recorder, routing, chat, shutdown, _dir: dir }
 }
 

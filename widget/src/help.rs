@@ -150,6 +150,11 @@ pub struct Help {
     pending: StoredValue<Pending, LocalStorage>,
 }
 
+/// The browser's language (`navigator.language`), `en` when it has none.
+fn browser_language() -> String {
+    web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".to_owned())
+}
+
 impl Help {
     /// Help for a store, on the relay at `relay` (its origin).
     pub fn new(relay: &str, store: &str) -> Help {
@@ -164,9 +169,11 @@ impl Help {
             csat: RwSignal::new(true),
             email: RwSignal::new(false),
             store: StoredValue::new(store.to_owned()),
+            // The browser's language picks the store's greeting in that language.
             settings_url: StoredValue::new(format!(
-                "{relay}/api/stores/{}/widget",
-                js_sys::encode_uri_component(store)
+                "{relay}/api/stores/{}/widget?lang={}",
+                js_sys::encode_uri_component(store),
+                js_sys::encode_uri_component(&browser_language())
             )),
             base: StoredValue::new(format!("{relay}/api/stores/{}/faq", js_sys::encode_uri_component(store))),
             pending: StoredValue::new_local(Pending::default()),

@@ -57,6 +57,18 @@ fn Opened(id: i64) -> impl IntoView {
     let my_id = desk.my_id();
     let closing = RwSignal::new(false);
     let closing_text = RwSignal::new(text("closing-reply"));
+    // Asking to close: the store's closing question, in the language the shopper writes.
+    let shared = expect_context::<super::workspace::Shared>();
+    let ask_to_close = move || {
+        let said = conv.with_untracked(|c| {
+            let lines = c.as_ref().map(|c| c.chat.lines.clone()).unwrap_or_default();
+            lines.into_iter().rev().find(|l| l.role == protocol::Role::Visitor).map(|l| l.text).unwrap_or_default()
+        });
+        if let Some(question) = shared.text("closing_question", chat_model::texts::language_of(&said)) {
+            closing_text.set(question);
+        }
+        closing.set(true);
+    };
     let resolved = RwSignal::new(true);
     let closes_at = move || conv.with(|c| c.as_ref().filter(|c| !c.is_closed()).and_then(|c| c.summary.closes_at));
     let transferring = RwSignal::new(false);
@@ -117,12 +129,12 @@ fn Opened(id: i64) -> impl IntoView {
                             <Show when=full>
                                 <span id="claim-full" class="muted">{text("claim-full")}</span>
                             </Show>
-                            <button data-shortcut="x" on:click=move |_| closing.set(true)>{text("close")}</button>
+                            <button data-shortcut="x" on:click=move |_| ask_to_close()>{text("close")}</button>
                         }.into_any(),
                         Some((false, Some(owner))) if owner == my_id => view! {
                             <button on:click=open_transfer>{text("transfer")}</button>
                             <button on:click=move |_| desk.release(id)>{text("release")}</button>
-                            <button data-shortcut="x" on:click=move |_| closing.set(true)>{text("close")}</button>
+                            <button data-shortcut="x" on:click=move |_| ask_to_close()>{text("close")}</button>
                         }.into_any(),
                         Some((false, Some(_))) => view! { <span class="muted">{text("assigned-elsewhere")}</span> }.into_any(),
                     }}

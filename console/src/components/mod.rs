@@ -1,6 +1,7 @@
 //! The console's screens and their parts, one component per file.
 
 mod bot_rules;
+mod bot_texts;
 mod canned;
 mod composer;
 mod context_panel;

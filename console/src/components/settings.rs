@@ -1,10 +1,11 @@
 //! The store's settings (owners and admins): name, the widget's colour, corner and greeting,
 //! the first-reply target, business hours and time zone, and the page origins allowed to embed
-//! the widget.
+//! the widget; below them, the bot's texts in the shop's own words.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::bot_texts::BotTexts;
 use super::preview::WidgetPreview;
 use super::week_editor::WeekEditor;
 use super::workspace::Shared;
@@ -134,6 +135,10 @@ pub fn SettingsPage() -> impl IntoView {
                     <input type="checkbox" prop:checked=move || form.with(|f| f.csat)
                         on:change=move |ev| form.update(|f| f.csat = event_target_checked(&ev))/>
                     <span>{text("settings-csat")}</span></label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || form.with(|f| f.instant_ack)
+                        on:change=move |ev| form.update(|f| f.instant_ack = event_target_checked(&ev))/>
+                    <span>{text("settings-instant-ack")}</span></label>
                 <label><span>{text("settings-email-from")}</span>
                     <input type="text" autocomplete="off" placeholder="Maison <help@maison.example>"
                         prop:value=move || form.with(|f| f.email_from.clone().unwrap_or_default())
@@ -151,6 +156,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <button type="submit">{text("save")}</button>
             </form>
             </div>
+            <BotTexts/>
         </main>
     }
 }

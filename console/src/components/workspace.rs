@@ -39,9 +39,28 @@ pub struct Shared {
     pub settings: RwSignal<Option<Settings>>,
     /// The canned replies, for `/` in the composer.
     pub canned: RwSignal<Vec<Canned>>,
+    /// The bot's texts in the store's own words (the closing question is prefilled from them).
+    pub texts: RwSignal<Vec<protocol::BotText>>,
 }
 
 impl Shared {
+    /// Reads the store's texts again (after an admin changed one).
+    pub fn reload_texts(self, me: &Me) {
+        let url = me.store_url("bot/texts");
+        spawn_local(async move {
+            if let Ok(list) = api::get::<Vec<protocol::BotText>>(&url).await {
+                self.texts.set(list);
+            }
+        });
+    }
+
+    /// A text as the store says it in `lang` (`en`, `zh`): its own version, else the default.
+    pub fn text(self, name: &str, lang: &str) -> Option<String> {
+        self.texts.with(|all| {
+            all.iter().find(|t| t.name == name && t.lang == lang).map(|t| t.text.clone().unwrap_or(t.default.clone()))
+        })
+    }
+
     /// Reads the canned replies again (after an admin changed them).
     pub fn reload_canned(self, me: &Me) {
         let url = me.store_url("canned");
@@ -110,7 +129,8 @@ fn StatusControls() -> impl IntoView {
 pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
     let desk = Desk::new(me.clone());
     provide_context(desk);
-    let shared = Shared { settings: RwSignal::new(None), canned: RwSignal::new(Vec::new()) };
+    let shared =
+        Shared { settings: RwSignal::new(None), canned: RwSignal::new(Vec::new()), texts: RwSignal::new(Vec::new()) };
     provide_context(shared);
     desk.connect();
     let settings_url = me.store_url("settings");
@@ -120,6 +140,7 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
         }
     });
     shared.reload_canned(&me);
+    shared.reload_texts(&me);
 
     let page = RwSignal::new(Page::Inbox);
     let tab = RwSignal::new(Tab::Mine);

@@ -7,7 +7,7 @@ use super::{find_email, say, Bot, Said};
 use crate::error::Error;
 use crate::hours::Schedule;
 use crate::store::ConversationRecord;
-use crate::texts::{self, Back, Lang};
+use crate::texts::{back_at, Back, Key, Voice};
 
 const ASKED: &str = "asked_email";
 const LEFT: &str = "email_left";
@@ -37,7 +37,7 @@ pub async fn take_email(
     bot: &Bot,
     conversation: &ConversationRecord,
     text: &str,
-    lang: Lang,
+    voice: &Voice,
     away_state: Option<&str>,
 ) -> Result<bool, Error> {
     if away_state != Some(ASKED) {
@@ -46,9 +46,9 @@ pub async fn take_email(
     let reply = match find_email(text) {
         Some(email) => {
             bot.store.set_away_state(conversation.id, LEFT, Some(&email)).await?;
-            texts::email_thanks(lang, &email)
+            voice.with(Key::EmailThanks, &[("email", &email)])
         }
-        None if tries_an_email(text) => texts::email_hint(lang).to_owned(),
+        None if tries_an_email(text) => voice.say(Key::EmailHint),
         None => return Ok(false),
     };
     say(bot, conversation, &reply, Said::Away, true).await?;
@@ -62,16 +62,16 @@ pub async fn ask_for_email(
     conversation: &ConversationRecord,
     back: &Back,
     lead: &str,
-    lang: Lang,
+    voice: &Voice,
 ) -> Result<(), Error> {
-    let back = texts::back(lang, back);
+    let back = back_at(voice.lang, back);
     if bot.store.away_state(conversation.id).await?.as_deref() == Some(LEFT) {
-        let text = texts::email_noted(lang, lead, &back);
+        let text = voice.after(lead, &voice.with(Key::EmailNoted, &[("back_at", &back)]));
         say(bot, conversation, &text, Said::Away, true).await?;
         return Ok(());
     }
     bot.store.set_away_state(conversation.id, ASKED, None).await?;
-    let text = texts::away(lang, lead, &back);
+    let text = voice.after(lead, &voice.with(Key::Away, &[("back_at", &back)]));
     say(bot, conversation, &text, Said::Away, true).await?;
     Ok(())
 }
@@ -88,11 +88,11 @@ pub async fn offer_to_take_email(
     bot: &Bot,
     conversation: &ConversationRecord,
     back: &Back,
-    lang: Lang,
+    voice: &Voice,
 ) -> Result<(), Error> {
     match bot.store.away_state(conversation.id).await?.as_deref() {
-        None => ask_for_email(bot, conversation, back, "", lang).await,
-        Some(ASKED) => say(bot, conversation, texts::no_answer(lang), Said::Away, true).await.map(drop),
+        None => ask_for_email(bot, conversation, back, "", voice).await,
+        Some(ASKED) => say(bot, conversation, &voice.say(Key::NoAnswer), Said::Away, true).await.map(drop),
         Some(_) => Ok(()),
     }
 }

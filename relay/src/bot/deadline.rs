@@ -14,7 +14,7 @@ use protocol::Role;
 use super::{Bot, BOT_NAME};
 use crate::error::Error;
 use crate::store::{now_millis, NewMessage};
-use crate::texts::{self, Lang};
+use crate::texts::{Key, Lang};
 
 /// How often overdue waits are looked for.
 pub const SWEEP_EVERY: Duration = Duration::from_millis(250);
@@ -44,13 +44,16 @@ pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
         let question: Vec<&str> =
             asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
         let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
-        let lang = Lang::for_shopper(&question.join(" "), browser.as_deref());
-        let mut text = texts::acknowledgement(lang, position);
+        let voice = bot.voice(&conversation, Lang::for_shopper(&question.join(" "), browser.as_deref())).await?;
+        let mut text = match position {
+            Some(place) => voice.with(Key::AcknowledgementQueue, &[("queue_place", &place.to_string())]),
+            None => voice.say(Key::Acknowledgement),
+        };
         let asked = crate::bot::analysed(&question.join(" "));
         let hits = bot.faq.search_off(overdue.store_id, asked, 2).await;
         if !hits.is_empty() {
             let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
-            text.push_str(&texts::meanwhile(lang, &titles));
+            text.push_str(&format!("\n\n{}\n{}", voice.say(Key::Meanwhile), titles.join("\n")));
         }
         let client_id = format!("deadline-{}", overdue.awaiting_since);
         let acknowledgement = NewMessage {

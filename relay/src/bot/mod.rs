@@ -42,9 +42,10 @@ use crate::chat::Conversations;
 use crate::error::Error;
 use crate::faq::Faq;
 use crate::orders::Orders;
+use crate::reports::reply_time::ReplyTimes;
 use crate::routing::Routing;
 use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store};
-use crate::texts::{self, Back, Lang};
+use crate::texts::{Back, Key, Lang, Voice, Words};
 
 /// The author name of every automatic message.
 pub const BOT_NAME: &str = "Bot";
@@ -70,21 +71,40 @@ pub struct Bot {
     order_desk: orders::OrderDesk,
     rules: RuleCache,
     repeat_window: Duration,
+    /// Each store's own words for what the bot says.
+    pub words: Arc<Words>,
+    reply_times: Arc<ReplyTimes>,
+}
+
+/// What the bot works with besides the store: the services it answers through.
+pub struct BotParts {
+    /// FAQ search.
+    pub faq: Arc<Faq>,
+    /// Who is online, the queue.
+    pub routing: Arc<Routing>,
+    /// Posting messages.
+    pub chat: Arc<Conversations>,
+    /// The shops' order sources.
+    pub orders: Arc<Orders>,
+    /// The shops' own words.
+    pub words: Arc<Words>,
+    /// How fast each store replies, for `{reply_time}`.
+    pub reply_times: Arc<ReplyTimes>,
 }
 
 impl Bot {
     /// A bot answering from this store's FAQ and rules, through the conversation service; it
     /// does not repeat the same reply in a conversation within `repeat_window`.
-    pub fn new(
-        store: Store,
-        faq: Arc<Faq>,
-        routing: Arc<Routing>,
-        chat: Arc<Conversations>,
-        orders: Arc<Orders>,
-        repeat_window: Duration,
-    ) -> Self {
+    pub fn new(store: Store, parts: BotParts, repeat_window: Duration) -> Self {
+        let BotParts { faq, routing, chat, orders, words, reply_times } = parts;
         let order_desk = orders::OrderDesk::default();
-        Bot { store, faq, routing, chat, orders, order_desk, rules: RuleCache::default(), repeat_window }
+        let rules = RuleCache::default();
+        Bot { store, faq, routing, chat, orders, order_desk, rules, repeat_window, words, reply_times }
+    }
+
+    /// How the bot speaks to the shopper of `conversation` in `lang`.
+    pub async fn voice(&self, conversation: &ConversationRecord, lang: Lang) -> Result<Voice, Error> {
+        Ok(self.words.voice(conversation.store_id, &conversation.visitor_id, lang).await?)
     }
 
     /// The store's rules changed here (the console): the next message reads them again.
@@ -123,11 +143,12 @@ pub async fn after_shopper_message(
         return Ok(());
     }
     let lang = Lang::for_shopper(text, context.language.as_deref());
+    let voice = bot.voice(conversation, lang).await?;
     let nobody = away::nobody_there_in(bot, conversation.store_id, context.hours, context.timezone);
     if rules::wants_a_person(text) {
-        return bring_a_person(bot, conversation, nobody.as_ref(), "", lang).await;
+        return bring_a_person(bot, conversation, nobody.as_ref(), "", &voice).await;
     }
-    if away::take_email(bot, conversation, text, lang, context.away_state.as_deref()).await? {
+    if away::take_email(bot, conversation, text, &voice, context.away_state.as_deref()).await? {
         return Ok(());
     }
     let store_rules = bot.rules.get(&bot.store, conversation.store_id).await?;
@@ -135,12 +156,13 @@ pub async fn after_shopper_message(
         say(bot, conversation, &rule.reply, Said::Rule, nobody.is_some()).await?;
         return Ok(());
     }
-    if orders::answer(bot, conversation, text, lang, nobody.as_ref(), ip).await? {
+    if orders::answer(bot, conversation, text, &voice, nobody.as_ref(), ip).await? {
         return Ok(());
     }
-    let Some(back) = nobody else { return Ok(()) };
+    let Some(back) = nobody else { return instant_ack(bot, conversation, &voice, context.human_replied).await };
     if let Some(article) = faq_answer(bot, conversation.store_id, text).await? {
-        let reply = texts::faq_answer(lang, &article.answer, &article.question);
+        let source = voice.with(Key::FaqSource, &[("article", &article.question)]);
+        let reply = format!("{}\n\n{source}", article.answer);
         say(bot, conversation, &reply, Said::Faq(&article.id), true).await?;
         return Ok(());
     }
@@ -148,7 +170,29 @@ pub async fn after_shopper_message(
     if !question.is_empty() {
         bot.store.record_unanswered(conversation.store_id, &question, &conversation.visitor_id).await?;
     }
-    away::offer_to_take_email(bot, conversation, &back, lang).await
+    away::offer_to_take_email(bot, conversation, &back, &voice).await
+}
+
+/// The store's instant acknowledgement, when it turned it on: said once, to the first message
+/// of a conversation that goes to a person, with how fast the store usually replies. It does
+/// not count as an answer: the first-reply deadline still runs.
+async fn instant_ack(
+    bot: &Bot,
+    conversation: &ConversationRecord,
+    voice: &Voice,
+    human_replied: bool,
+) -> Result<(), Error> {
+    if human_replied || !bot.store.instant_ack(conversation.store_id).await? {
+        return Ok(());
+    }
+    let recent = bot.store.recent_messages(conversation.id, 20).await?;
+    if recent.len() >= 20 || recent.iter().filter(|m| m.author.role == Role::Visitor).count() != 1 {
+        return Ok(());
+    }
+    let claim = bot.reply_times.claim(conversation.store_id, now_millis()).await?;
+    let within = crate::texts::reply_time(voice.lang, claim.reply_time);
+    let text = voice.with(Key::InstantAck, &[("reply_time", &within)]);
+    say(bot, conversation, &text, Said::Ack, false).await.map(drop)
 }
 
 /// The shopper answered "Did this answer your question?" under a FAQ answer (whose text
@@ -160,13 +204,13 @@ pub async fn after_feedback(
     helpful: bool,
 ) -> Result<(), Error> {
     let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
-    let lang = Lang::for_shopper(answer, browser.as_deref());
+    let voice = bot.voice(conversation, Lang::for_shopper(answer, browser.as_deref())).await?;
     if helpful {
-        say(bot, conversation, texts::glad(lang), Said::Feedback, true).await?;
+        say(bot, conversation, &voice.say(Key::Glad), Said::Feedback, true).await?;
         return Ok(());
     }
     let nobody = away::nobody_there(bot, conversation.store_id).await?;
-    bring_a_person(bot, conversation, nobody.as_ref(), texts::sorry(lang), lang).await
+    bring_a_person(bot, conversation, nobody.as_ref(), &voice.say(Key::Sorry), &voice).await
 }
 
 /// Brings a person in: the conversation is already with an agent or in the queue, so the bot
@@ -176,13 +220,17 @@ async fn bring_a_person(
     conversation: &ConversationRecord,
     nobody: Option<&Back>,
     lead: &str,
-    lang: Lang,
+    voice: &Voice,
 ) -> Result<(), Error> {
     if let Some(back) = nobody {
-        return away::ask_for_email(bot, conversation, back, lead, lang).await;
+        return away::ask_for_email(bot, conversation, back, lead, voice).await;
     }
     let position = bot.routing.queue_position(conversation.store_id, conversation.id).await;
-    let text = texts::bringing_a_person(lang, lead, position);
+    let text = match position {
+        Some(place) => voice.with(Key::HandoverQueue, &[("queue_place", &place.to_string())]),
+        None => voice.say(Key::Handover),
+    };
+    let text = voice.after(lead, &text);
     say(bot, conversation, &text, Said::Handover, false).await?;
     Ok(())
 }
@@ -287,6 +335,8 @@ pub enum Said<'a> {
     Handover,
     /// Thanks for the shopper's feedback on an answer.
     Feedback,
+    /// The store's instant acknowledgement of a first message.
+    Ack,
 }
 
 impl Said<'_> {
@@ -298,6 +348,7 @@ impl Said<'_> {
             Said::Away => "away",
             Said::Handover => "handover",
             Said::Feedback => "feedback",
+            Said::Ack => "ack",
         }
     }
 }

@@ -1,9 +1,10 @@
-//! What the bot says about orders, in English and Chinese. Everything from the shop's source
-//! goes into plain text; the widget and the console show it as text.
+//! What the bot says about orders, in English and Chinese: the order lines here, the
+//! sentences around them in the store's own words (`crate::texts`). Everything from the
+//! shop's source goes into plain text; the widget and the console show it as text.
 
 use protocol::{Order, OrderStatus};
 
-use crate::texts::Lang;
+use crate::texts::{Key, Lang, Voice};
 
 fn status(lang: Lang, status: OrderStatus) -> &'static str {
     use OrderStatus::*;
@@ -52,7 +53,8 @@ pub fn status_line(lang: Lang, order: &Order) -> String {
 }
 
 /// The full answer about one order, then the offer of a person.
-pub fn one_order(lang: Lang, order: &Order) -> String {
+pub fn one_order(voice: &Voice, order: &Order) -> String {
+    let lang = voice.lang;
     let mut text = status_line(lang, order);
     let items: Vec<String> = order.items.iter().take(5).map(|i| format!("{} × {}", i.quantity, i.title)).collect();
     if !items.is_empty() {
@@ -64,72 +66,13 @@ pub fn one_order(lang: Lang, order: &Order) -> String {
             Lang::Zh => format!("\n订单页面：{url}"),
         });
     }
-    text.push_str(offer_a_person(lang));
+    text.push('\n');
+    text.push_str(&voice.say(Key::OrderMore));
     text
 }
 
 /// A customer's recent orders to pick from.
-pub fn recent_orders(lang: Lang, orders: &[Order]) -> String {
-    let lines: Vec<String> = orders.iter().take(5).map(|o| format!("• {}", status_line(lang, o))).collect();
-    match lang {
-        Lang::En => format!("Your recent orders:\n{}\nReply with an order number for its details.", lines.join("\n")),
-        Lang::Zh => format!("您最近的订单：\n{}\n回复订单号查看详情。", lines.join("\n")),
-    }
-}
-
-fn offer_a_person(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "\nAnything else? Write \"agent\" to talk to a person.",
-        Lang::Zh => "\n还有其他问题吗？回复“人工”联系客服。",
-    }
-}
-
-/// Asking an anonymous shopper for what proves the order.
-pub fn ask_number_and_email(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "I can look that up. Please send your order number and the email address you used for the order.",
-        Lang::Zh => "我可以帮您查询。请发送您的订单号和下单时使用的邮箱。",
-    }
-}
-
-/// One of the two is missing.
-pub fn need_both(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "Please send both the order number and the email address used for the order.",
-        Lang::Zh => "请同时发送订单号和下单时使用的邮箱。",
-    }
-}
-
-/// Nothing matched both; never says which one was wrong.
-pub fn no_match(lang: Lang, number: &str) -> String {
-    match lang {
-        Lang::En => {
-            format!("I could not find order {number} with that email address. Please check both and send them again.")
-        }
-        Lang::Zh => format!("没有找到与该邮箱匹配的订单 {number}。请核对订单号和邮箱后重新发送。"),
-    }
-}
-
-/// A verified customer with no orders at the source.
-pub fn no_orders(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "I cannot find any orders on your account. If you ordered as a guest, send the order number and the email address used for it.",
-        Lang::Zh => "您的账户下没有找到订单。如果您是以访客身份下单的，请发送订单号和下单邮箱。",
-    }
-}
-
-/// The source failed, or too many tries: said before a person is brought in.
-pub fn cannot_look_up(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "I can't look that up right now, a person will help. ",
-        Lang::Zh => "暂时无法查询订单，将由客服为您处理。",
-    }
-}
-
-/// Too many tries with number and email.
-pub fn too_many_tries(lang: Lang) -> &'static str {
-    match lang {
-        Lang::En => "That did not match several times, so a person will help. ",
-        Lang::Zh => "多次核对未能匹配，将由客服为您处理。",
-    }
+pub fn recent_orders(voice: &Voice, orders: &[Order]) -> String {
+    let lines: Vec<String> = orders.iter().take(5).map(|o| format!("• {}", status_line(voice.lang, o))).collect();
+    format!("{}\n{}\n{}", voice.say(Key::OrderRecent), lines.join("\n"), voice.say(Key::OrderPick))
 }

@@ -21,7 +21,7 @@ use super::{bring_a_person, find_email, say, Bot, Said};
 use crate::error::Error;
 use crate::orders::Lookup;
 use crate::store::ConversationRecord;
-use crate::texts::{Back, Lang};
+use crate::texts::{Back, Key, Lang, Voice};
 
 /// Tries with number and email per conversation, and per client address, an hour.
 pub const TRIES_PER_HOUR: u32 = 5;
@@ -122,7 +122,7 @@ pub(super) async fn answer(
     bot: &Bot,
     conversation: &ConversationRecord,
     text: &str,
-    lang: Lang,
+    voice: &Voice,
     nobody: Option<&Back>,
     ip: Option<IpAddr>,
 ) -> Result<bool, Error> {
@@ -133,18 +133,19 @@ pub(super) async fn answer(
     let normalized = super::rules::normalize(text);
     let asks = is_order_question(&normalized);
     let mut dialog = bot.order_desk.dialog(conversation.id);
-    let lang = if Lang::written(text).is_some() { lang } else { dialog.lang.unwrap_or(lang) };
+    let lang = if Lang::written(text).is_some() { voice.lang } else { dialog.lang.unwrap_or(voice.lang) };
     dialog.lang = Some(lang);
+    let voice = &voice.in_lang(lang);
     if let Some(customer) = bot.store.customer_of(&conversation.visitor_id).await? {
         if let Some(picked) =
             find_order_number(text).and_then(|n| dialog.listed.iter().find(|o| o.number == n).cloned())
         {
             bot.order_desk.set(conversation.id, None);
-            say(bot, conversation, &say_::one_order(lang, &picked), Said::OrderAnswer, true).await?;
+            say(bot, conversation, &say_::one_order(voice, &picked), Said::OrderAnswer, true).await?;
             return Ok(true);
         }
         if asks {
-            return customer_orders(bot, conversation, &customer, lang, nobody).await.map(|()| true);
+            return customer_orders(bot, conversation, &customer, voice, nobody).await.map(|()| true);
         }
     }
     let (number, email) = (find_order_number(text), find_email(text));
@@ -153,21 +154,21 @@ pub(super) async fn answer(
     }
     let (Some(number), Some(email)) = (number.clone(), email.clone()) else {
         let reply = if dialog.asked && (number.is_some() || email.is_some()) {
-            say_::need_both(lang)
+            voice.say(Key::OrderNeedBoth)
         } else if asks {
-            say_::ask_number_and_email(lang)
+            voice.say(Key::OrderAsk)
         } else {
             // Asked, and this message is about something else.
             bot.order_desk.set(conversation.id, None);
             return Ok(false);
         };
         bot.order_desk.set(conversation.id, Some(Dialog { asked: true, ..dialog }));
-        say(bot, conversation, reply, Said::Order, false).await?;
+        say(bot, conversation, &reply, Said::Order, false).await?;
         return Ok(true);
     };
     if !bot.order_desk.may_try(conversation.id, ip) {
         bot.order_desk.set(conversation.id, None);
-        bring_a_person(bot, conversation, nobody, say_::too_many_tries(lang), lang).await?;
+        bring_a_person(bot, conversation, nobody, &voice.say(Key::OrderTooManyTries), voice).await?;
         return Ok(true);
     }
     let lookup = Lookup::Order { number: number.clone(), email: email.clone() };
@@ -176,18 +177,25 @@ pub(super) async fn answer(
             Some(order) => {
                 bot.order_desk.set(conversation.id, None);
                 bot.store.add_conversation_order(conversation.id, &order.number, &email).await?;
-                say(bot, conversation, &say_::one_order(lang, order), Said::OrderAnswer, true).await?;
+                say(bot, conversation, &say_::one_order(voice, order), Said::OrderAnswer, true).await?;
             }
             None => {
                 bot.order_desk.set(conversation.id, Some(Dialog { asked: true, ..dialog }));
-                say(bot, conversation, &say_::no_match(lang, &number), Said::Order, false).await?;
+                say(
+                    bot,
+                    conversation,
+                    &voice.with(Key::OrderNoMatch, &[("order_number", &number)]),
+                    Said::Order,
+                    false,
+                )
+                .await?;
             }
         },
         Ok(None) => return Ok(false),
         Err(failure) => {
             tracing::warn!(store = conversation.store_id, %failure, "order lookup failed");
             bot.order_desk.set(conversation.id, None);
-            bring_a_person(bot, conversation, nobody, say_::cannot_look_up(lang), lang).await?;
+            bring_a_person(bot, conversation, nobody, &voice.say(Key::OrderUnavailable), voice).await?;
         }
     }
     Ok(true)
@@ -198,29 +206,30 @@ async fn customer_orders(
     bot: &Bot,
     conversation: &ConversationRecord,
     customer: &str,
-    lang: Lang,
+    voice: &Voice,
     nobody: Option<&Back>,
 ) -> Result<(), Error> {
     match bot.orders.lookup(conversation.store_id, &Lookup::Customer(customer.to_owned())).await {
         Ok(Some(orders)) => match orders.as_slice() {
             [] => {
                 bot.order_desk
-                    .set(conversation.id, Some(Dialog { asked: true, lang: Some(lang), ..Dialog::default() }));
-                say(bot, conversation, say_::no_orders(lang), Said::Order, false).await?;
+                    .set(conversation.id, Some(Dialog { asked: true, lang: Some(voice.lang), ..Dialog::default() }));
+                say(bot, conversation, &voice.say(Key::OrderNone), Said::Order, false).await?;
             }
             [only] => {
-                say(bot, conversation, &say_::one_order(lang, only), Said::OrderAnswer, true).await?;
+                say(bot, conversation, &say_::one_order(voice, only), Said::OrderAnswer, true).await?;
             }
             several => {
                 let listed = several.iter().take(5).cloned().collect();
-                bot.order_desk.set(conversation.id, Some(Dialog { listed, lang: Some(lang), ..Dialog::default() }));
-                say(bot, conversation, &say_::recent_orders(lang, several), Said::OrderAnswer, true).await?;
+                bot.order_desk
+                    .set(conversation.id, Some(Dialog { listed, lang: Some(voice.lang), ..Dialog::default() }));
+                say(bot, conversation, &say_::recent_orders(voice, several), Said::OrderAnswer, true).await?;
             }
         },
         Ok(None) => {}
         Err(failure) => {
             tracing::warn!(store = conversation.store_id, %failure, "order lookup failed");
-            bring_a_person(bot, conversation, nobody, say_::cannot_look_up(lang), lang).await?;
+            bring_a_person(bot, conversation, nobody, &voice.say(Key::OrderUnavailable), voice).await?;
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::fanout::{Audience, Fanout};
 use crate::routing::Routing;
 use crate::store::{AgentRecord, AppendOutcome, ConversationRecord, NewMessage, Store, StoreError};
-use crate::texts::{self, Lang};
+use crate::texts::{Key, Lang, Words};
 
 pub mod closing;
 pub mod rating;
@@ -53,12 +53,14 @@ pub struct Conversations {
     store: Store,
     fanout: Arc<dyn Fanout>,
     routing: Arc<Routing>,
+    words: Arc<Words>,
 }
 
 impl Conversations {
-    /// The service over this store, delivering through `fanout` to the sides `routing` names.
-    pub fn new(store: Store, fanout: Arc<dyn Fanout>, routing: Arc<Routing>) -> Self {
-        Conversations { store, fanout, routing }
+    /// The service over this store, delivering through `fanout` to the sides `routing` names;
+    /// its notices in each store's own `words`.
+    pub fn new(store: Store, fanout: Arc<dyn Fanout>, routing: Arc<Routing>, words: Arc<Words>) -> Self {
+        Conversations { store, fanout, routing, words }
     }
 
     /// Stores `new` in `conversation` and delivers it to both sides. A resend (same author and
@@ -203,11 +205,14 @@ impl Conversations {
         let recent = self.store.recent_messages(conversation.id, 10).await?;
         let said = recent.iter().rev().find(|m| m.author.role == Role::Visitor).map_or("", |m| m.text.as_str());
         let browser = self.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
+        let lang = Lang::for_shopper(said, browser.as_deref());
+        let voice = self.words.voice(conversation.store_id, &conversation.visitor_id, lang).await?;
+        let closed = voice.say(Key::Closed);
         let notice = NewMessage {
             role: Role::System,
             author_id: "system",
             author_name: None,
-            text: texts::closed(Lang::for_shopper(said, browser.as_deref())),
+            text: &closed,
             client_id: Some("closed"),
             faq_article: None,
         };

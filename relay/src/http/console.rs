@@ -192,6 +192,8 @@ pub async fn save_settings(
 ) -> Result<Json<StoreSettings>> {
     let settings = validated(body).map_err(Error::invalid)?;
     state.store.save_settings(caller.store.id, &settings).await?;
+    // The name and greeting fill the bot's texts.
+    state.bot.words.changed(caller.store.id);
     Ok(Json(settings))
 }
 

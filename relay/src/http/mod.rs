@@ -5,6 +5,7 @@ mod admin;
 mod assets;
 mod body;
 mod bot_rules;
+mod bot_texts;
 mod caller;
 mod console;
 mod email_links;
@@ -21,7 +22,7 @@ mod webhooks;
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, patch, post, put};
@@ -76,6 +77,8 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/bot/rules/order", put(bot_rules::reorder))
         .route("/api/stores/{key}/bot/rules/{id}", put(bot_rules::change).delete(bot_rules::remove))
         .route("/api/stores/{key}/bot/test", post(bot_rules::test))
+        .route("/api/stores/{key}/bot/texts", get(bot_texts::list))
+        .route("/api/stores/{key}/bot/texts/{name}/{lang}", put(bot_texts::set).delete(bot_texts::reset))
         .route("/api/stores/{key}/webhooks", get(webhooks::list).post(webhooks::add))
         .route("/api/stores/{key}/webhooks/{id}", put(webhooks::change).delete(webhooks::remove))
         .route("/api/stores/{key}/webhooks/{id}/deliveries", get(webhooks::deliveries))
@@ -116,16 +119,26 @@ fn with_cors(mut response: Response, headers: &HeaderMap) -> Response {
     response
 }
 
-/// What the widget needs before any socket exists: `GET /api/stores/{key}/widget`.
-/// Answered only to pages the store allows (CORS echoes the origin).
+/// The widget's language, for the texts in the shop's own words.
+#[derive(serde::Deserialize)]
+struct WidgetQuery {
+    lang: Option<String>,
+}
+
+/// What the widget needs before any socket exists: `GET /api/stores/{key}/widget?lang=…`
+/// (the browser's language picks the greeting). Answered only to pages the store allows (CORS
+/// echoes the origin).
 async fn widget_settings(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
+    Query(query): Query<WidgetQuery>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let store = known_store(&state, &key).await?;
     origin_allowed(&store, &headers)?;
     let look = state.store.settings(store.id).await?;
+    let lang = crate::texts::Lang::of_browser(query.lang.as_deref().unwrap_or("en"));
+    let greeting = state.bot.words.of(store.id).await?.greeting(lang);
     // Whether someone is there to answer now: the widget promises a reply only then, and
     // otherwise says when the team is back.
     let away = crate::bot::away::nobody_there(&state.bot, store.id).await?;
@@ -133,7 +146,7 @@ async fn widget_settings(
     // How fast the store really replies (cached in the relay, never computed per page view).
     let claim = state.reports.reply_times.claim(store.id, crate::store::now_millis()).await?;
     let settings = serde_json::json!({
-        "key": store.key, "name": look.name, "greeting": look.greeting,
+        "key": store.key, "name": look.name, "greeting": greeting,
         "colour": look.colour, "text_colour": chat_model::look::text_on(&look.colour),
         "position": look.position, "available": away.is_none(), "back_at": back_at,
         "reply_time": claim.reply_time, "very_responsive": claim.very_responsive, "csat": look.csat,

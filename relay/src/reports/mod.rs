@@ -13,7 +13,7 @@ pub mod period;
 pub mod reply_time;
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use protocol::{AgentFigures, Day, Report};
 use tokio::sync::Semaphore;
@@ -32,7 +32,7 @@ pub struct Reports {
     running: Mutex<HashSet<i64>>,
     slots: Semaphore,
     /// The widget's reply-time lines, cached per store.
-    pub reply_times: reply_time::ReplyTimes,
+    pub reply_times: Arc<reply_time::ReplyTimes>,
 }
 
 /// Frees the store's turn when its report ends, however it ends.
@@ -48,7 +48,7 @@ impl Reports {
     /// Reports over `store`.
     pub fn new(store: Store) -> Reports {
         Reports {
-            reply_times: reply_time::ReplyTimes::new(store.clone()),
+            reply_times: Arc::new(reply_time::ReplyTimes::new(store.clone())),
             store,
             running: Mutex::new(HashSet::new()),
             slots: Semaphore::new(AT_ONCE),

@@ -36,6 +36,7 @@ mod rows;
 mod search;
 mod settings;
 mod tags;
+mod texts;
 mod timeline;
 mod webhooks;
 mod writer;

@@ -11,7 +11,7 @@ impl Store {
     pub async fn settings(&self, store_id: i64) -> Result<StoreSettings, StoreError> {
         let row = sqlx::query(
             "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone, retention_days,
-               closing_wait_secs, idle_close_secs, csat_enabled, email_from, bot_repeat_secs
+               closing_wait_secs, idle_close_secs, csat_enabled, email_from, bot_repeat_secs, instant_ack
              FROM stores WHERE id = ?",
         )
         .bind(store_id)
@@ -39,6 +39,7 @@ impl Store {
             csat: row.get("csat_enabled"),
             email_from: row.get("email_from"),
             bot_repeat_secs: row.get::<Option<i64>, _>("bot_repeat_secs").and_then(|s| u32::try_from(s).ok()),
+            instant_ack: row.get("instant_ack"),
         })
     }
 
@@ -48,7 +49,7 @@ impl Store {
         sqlx::query(
             "UPDATE stores SET name = ?, colour = ?, position = ?, greeting = ?, first_reply_secs = ?, hours = ?,
              timezone = ?, retention_days = ?, closing_wait_secs = ?, idle_close_secs = ?, csat_enabled = ?,
-             email_from = ?, bot_repeat_secs = ? WHERE id = ?",
+             email_from = ?, bot_repeat_secs = ?, instant_ack = ? WHERE id = ?",
         )
         .bind(&settings.name)
         .bind(&settings.colour)
@@ -63,6 +64,7 @@ impl Store {
         .bind(settings.csat)
         .bind(settings.email_from.as_deref())
         .bind(settings.bot_repeat_secs.map(i64::from))
+        .bind(settings.instant_ack)
         .bind(store_id)
         .execute(&mut *tx)
         .await?;
