@@ -40,7 +40,8 @@ pub struct Figures {
     pub started: u32,
     /// Of them, started by the shopper's message.
     pub by_shoppers: u32,
-    /// Of them, started by the team (an agent wrote before the shopper).
+    /// Of them, started by the team: an agent wrote before the shopper, or the shopper answered
+    /// a proactive message.
     pub proactive: u32,
     /// Median time from the shopper's first message to the first human reply.
     #[serde(default, skip_serializing_if = "Option::is_none")]

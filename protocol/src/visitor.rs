@@ -63,6 +63,14 @@ pub enum VisitorFrame {
         /// The message text.
         text: String,
     },
+    /// The shopper answers a proactive message (sent before the `send` that does): the
+    /// conversation that message opens starts with the rule's message, as the bot's, and the
+    /// reports count it as started by the store. Refused (`not_found`) for a rule the store
+    /// does not have or has turned off; no effect when a conversation is already open.
+    Proactive {
+        /// The rule whose message the shopper saw.
+        rule_id: i64,
+    },
     /// The shopper's widget has shown every message up to `seq`.
     Ack {
         /// The highest sequence number shown.
@@ -126,8 +134,19 @@ pub enum VisitorFrame {
 
 impl VisitorFrame {
     /// Every `type` a visitor may send, to tell an unknown type from a malformed frame.
-    pub const TYPES: &'static [&'static str] =
-        &["hello", "send", "ack", "sync", "typing", "feedback", "rate", "page", "attributes", "email_transcript"];
+    pub const TYPES: &'static [&'static str] = &[
+        "hello",
+        "send",
+        "ack",
+        "sync",
+        "typing",
+        "feedback",
+        "rate",
+        "page",
+        "attributes",
+        "email_transcript",
+        "proactive",
+    ];
 }
 
 /// How often a client may report typing; the relay drops reports that come faster, and

@@ -49,3 +49,4 @@ transcript-sent = في طريقها إلى { $email }.
 transcript-bad-address = يرجى إدخال عنوان بريد إلكتروني صالح.
 transcript-limited = لقد طلبت ذلك عدة مرات. يرجى المحاولة لاحقًا.
 transcript-failed = تعذر إرسال البريد الإلكتروني. يرجى المحاولة لاحقًا.
+nudge-dismiss = إغلاق الرسالة

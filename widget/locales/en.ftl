@@ -49,3 +49,4 @@ transcript-sent = On its way to { $email }.
 transcript-bad-address = Please enter a valid email address.
 transcript-limited = You asked several times already. Please try again later.
 transcript-failed = The email could not be sent. Please try again later.
+nudge-dismiss = Dismiss message

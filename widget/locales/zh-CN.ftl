@@ -49,3 +49,4 @@ transcript-sent = 已发送至 { $email }。
 transcript-bad-address = 请输入有效的邮箱地址。
 transcript-limited = 您已请求多次，请稍后再试。
 transcript-failed = 邮件无法发送，请稍后再试。
+nudge-dismiss = 关闭消息

@@ -63,6 +63,29 @@ struct Settings {
     text_colour: Option<String>,
     #[serde(default)]
     position: Option<String>,
+    #[serde(default)]
+    proactive: Vec<ProactiveFields>,
+}
+
+/// `protocol::ProactiveRule` read field by field: its flattened form would compile serde's
+/// buffering decoder into the widget.
+#[derive(Deserialize)]
+struct ProactiveFields {
+    id: i64,
+    pattern: String,
+    #[serde(default)]
+    after_secs: Option<u32>,
+    #[serde(default)]
+    scroll_percent: Option<u8>,
+    message: String,
+}
+
+impl ProactiveFields {
+    fn rule(self) -> protocol::ProactiveRule {
+        let ProactiveFields { id, pattern, after_secs, scroll_percent, message } = self;
+        let rule = protocol::ProactiveForm { pattern, after_secs, scroll_percent, message, enabled: true };
+        protocol::ProactiveRule { id, rule }
+    }
 }
 
 /// `protocol::ReplyTime` read as a plain struct: decoding its internally tagged enum would
@@ -144,6 +167,8 @@ pub struct Help {
     pub csat: RwSignal<bool>,
     /// Whether the relay sends email (the transcript may be asked for).
     pub email: RwSignal<bool>,
+    /// The store's proactive message rules (enabled ones), once fetched.
+    pub proactive: RwSignal<Vec<protocol::ProactiveRule>>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -168,6 +193,7 @@ impl Help {
             claim: RwSignal::new((None, false, None)),
             csat: RwSignal::new(true),
             email: RwSignal::new(false),
+            proactive: RwSignal::new(Vec::new()),
             store: StoredValue::new(store.to_owned()),
             // The browser's language picks the store's greeting in that language.
             settings_url: StoredValue::new(format!(
@@ -251,6 +277,9 @@ impl Help {
                 self.claim.set((reply_time, settings.very_responsive, settings.back_at));
                 self.csat.set(settings.csat);
                 self.email.set(settings.email);
+                if self.proactive.with_untracked(Vec::is_empty) && !settings.proactive.is_empty() {
+                    self.proactive.set(settings.proactive.into_iter().map(ProactiveFields::rule).collect());
+                }
                 if let Some(name) = settings.name.filter(|n| !n.trim().is_empty()) {
                     // The loader draws the panel's frame with it on a cold tap next time.
                     crate::storage::save(&self.store.get_value(), "name", &name);

@@ -10,13 +10,14 @@ mod connection;
 mod help;
 mod host;
 mod i18n;
+mod proactive;
 mod storage;
 mod visit;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use components::{Launcher, Panel};
+use components::{Launcher, NudgeBubble, Panel};
 use connection::Connection;
 use help::Help;
 use host::Host;
@@ -39,7 +40,9 @@ fn Widget(
     storage::take_link_token(&store);
     let help = Help::new(&relay, &store);
     provide_context(help);
-    let connection = Connection::new(store, socket_url);
+    let nudge = proactive::Nudge::new();
+    provide_context(nudge);
+    let connection = Connection::new(store.clone(), socket_url);
     provide_context(connection);
     let i18n = i18n::from_browser();
     let (lang, dir) = (i18n.locale(), i18n.dir());
@@ -48,6 +51,7 @@ fn Widget(
     if connection.has_conversation() {
         connection.connect();
     }
+    proactive::watch(nudge, help.proactive, store, open, move || connection.has_conversation());
     // The page is noted at once; single-page shops change the address without a load: the
     // loader turns every History API change into `parley:navigate`, and back/forward is
     // `popstate`. Nothing runs while the shopper stays on a page.
@@ -108,6 +112,7 @@ fn Widget(
         // must not half-mirror an English widget, nor the reverse).
         <div class="pl-root" lang=lang dir=dir class:is-open=move || open.get() class:is-left=left style=style>
             <Panel open=open/>
+            <NudgeBubble open=open/>
             <Launcher open=open/>
         </div>
     }

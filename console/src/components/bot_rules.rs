@@ -107,6 +107,7 @@ pub fn BotRulesPage() -> impl IntoView {
             })/>
             <RuleTester url=desk.me.with_value(|m| m.store_url("bot/test"))/>
             <RepeatWindow/>
+            <super::proactive::ProactiveRules/>
         </main>
     }
 }

@@ -11,6 +11,7 @@ mod install;
 mod integrations;
 mod orders_panel;
 mod preview;
+mod proactive;
 mod reports;
 mod settings;
 mod shortcuts;

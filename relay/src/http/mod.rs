@@ -15,6 +15,7 @@ mod integrations;
 pub mod metrics;
 mod orders;
 mod privacy;
+mod proactive;
 mod reports;
 mod session;
 mod tags;
@@ -78,6 +79,8 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/bot/rules/{id}", put(bot_rules::change).delete(bot_rules::remove))
         .route("/api/stores/{key}/bot/test", post(bot_rules::test))
         .route("/api/stores/{key}/bot/texts", get(bot_texts::list))
+        .route("/api/stores/{key}/proactive", get(proactive::list).post(proactive::add))
+        .route("/api/stores/{key}/proactive/{id}", put(proactive::change).delete(proactive::remove))
         .route("/api/stores/{key}/bot/texts/{name}/{lang}", put(bot_texts::set).delete(bot_texts::reset))
         .route("/api/stores/{key}/webhooks", get(webhooks::list).post(webhooks::add))
         .route("/api/stores/{key}/webhooks/{id}", put(webhooks::change).delete(webhooks::remove))
@@ -139,6 +142,9 @@ async fn widget_settings(
     let look = state.store.settings(store.id).await?;
     let lang = crate::texts::Lang::of_browser(query.lang.as_deref().unwrap_or("en"));
     let greeting = state.bot.words.of(store.id).await?.greeting(lang);
+    // The widget decides on the page which proactive message, if any, to show.
+    let mut proactive = state.store.proactive_rules(store.id).await?;
+    proactive.retain(|r| r.rule.enabled);
     // Whether someone is there to answer now: the widget promises a reply only then, and
     // otherwise says when the team is back.
     let away = crate::bot::away::nobody_there(&state.bot, store.id).await?;
@@ -150,7 +156,7 @@ async fn widget_settings(
         "colour": look.colour, "text_colour": chat_model::look::text_on(&look.colour),
         "position": look.position, "available": away.is_none(), "back_at": back_at,
         "reply_time": claim.reply_time, "very_responsive": claim.very_responsive, "csat": look.csat,
-        "email": state.mail.enabled(),
+        "email": state.mail.enabled(), "proactive": proactive,
     });
     Ok(with_cors(Json(settings).into_response(), &headers))
 }

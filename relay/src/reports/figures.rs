@@ -12,6 +12,10 @@ pub const FIFTEEN_MINUTES_MS: i64 = 15 * 60 * 1000;
 
 /// Whether the shopper started it (wrote before any agent).
 fn by_shopper(row: &ReportRow) -> bool {
+    if row.proactive_rule {
+        // The shopper answered the store's proactive message: the store started it.
+        return false;
+    }
     match (row.first_visitor_at, row.first_human_at) {
         (Some(shopper), Some(agent)) => shopper <= agent,
         (Some(_), None) => true,
@@ -59,7 +63,7 @@ pub fn figures<'a>(rows: impl IntoIterator<Item = &'a ReportRow>, target_ms: i64
                 within_15 += usize::from(ms <= FIFTEEN_MINUTES_MS);
                 within_target += usize::from(ms <= target_ms);
             }
-        } else if row.first_human_at.is_some() {
+        } else if row.first_human_at.is_some() || row.proactive_rule {
             f.proactive += 1;
         }
         if row.closed_at.is_some() {
@@ -165,6 +169,15 @@ mod tests {
         assert_eq!((f.started, f.by_shoppers, f.proactive), (1, 0, 1));
         assert_eq!(f.first_response_median_secs, None);
         assert_eq!(f.response_rate, None, "nothing to measure");
+        // A shopper answering the store's proactive message: the store started it too.
+        let answered = ReportRow {
+            first_visitor_at: Some(5 * S),
+            first_bot_at: Some(0),
+            proactive_rule: true,
+            ..Default::default()
+        };
+        let f = figures(&[answered], 60 * S);
+        assert_eq!((f.started, f.by_shoppers, f.proactive), (1, 0, 1));
     }
 
     #[test]

@@ -30,6 +30,7 @@ mod messages;
 mod online;
 mod order_source;
 mod privacy;
+mod proactive;
 mod ratings;
 mod reports;
 mod rows;

@@ -32,6 +32,8 @@ pub struct ReportRow {
     pub bot_answered: bool,
     /// The shopper's rating.
     pub rating: Option<u8>,
+    /// Whether the shopper started it by answering a proactive message.
+    pub proactive_rule: bool,
 }
 
 /// A finished conversation to write as it happened (tests, the report benchmark).
@@ -126,7 +128,7 @@ fn read_rows(path: &std::path::Path, store_id: i64, from: i64, to: i64) -> Resul
                 c.assigned_agent_id,
                 (c.faq_answers > 0 AND NOT EXISTS (SELECT 1 FROM faq_feedback f
                     WHERE f.conversation_id = c.id AND f.helpful = 0)) OR c.order_answered = 1,
-                r.score
+                r.score, c.proactive_rule_id IS NOT NULL
          FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id
          WHERE c.store_id = ? AND c.created_at >= ? AND c.created_at < ?",
     )?;
@@ -142,6 +144,7 @@ fn read_rows(path: &std::path::Path, store_id: i64, from: i64, to: i64) -> Resul
             assignee: r.get(7)?,
             bot_answered: r.get(8)?,
             rating: r.get::<_, Option<i64>>(9)?.and_then(|s| u8::try_from(s).ok()),
+            proactive_rule: r.get(10)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -7,6 +7,7 @@
 pub mod agent;
 mod away;
 mod identity;
+mod proactive;
 pub mod socket;
 pub mod visitor;
 

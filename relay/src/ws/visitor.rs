@@ -47,6 +47,7 @@ pub async fn upgrade(
         me: None,
         typing: Default::default(),
         ignored_waits: Default::default(),
+        proactive: None,
     };
     Ok(upgrade_into(&state, ws, session))
 }
@@ -59,6 +60,8 @@ struct VisitorSession {
     typing: TypingThrottle,
     /// Refusals for going over a limit since the last frame that was served.
     ignored_waits: IgnoredWaits,
+    /// The proactive message the shopper's next new conversation answers.
+    proactive: Option<protocol::ProactiveRule>,
 }
 
 /// How many pages seen before the widget connected one report may carry.
@@ -144,6 +147,16 @@ impl Session for VisitorSession {
             VisitorFrame::Attributes { attributes } => self.attributes(attributes).await,
             VisitorFrame::Send { client_id, text } => return Handled::Later(self.send(client_id, text, out).await),
             VisitorFrame::Ack { seq } => self.ack(seq).await,
+            // Reading the store's rules shares the shopper's message budget.
+            VisitorFrame::Proactive { rule_id } => match self.me.as_ref().map(|me| self.state.limits.message(&me.id)) {
+                // Their conversation is open: the answer goes there, nothing to start.
+                Some(Ok(())) if self.me.as_ref().is_some_and(|me| me.conversation.is_some()) => Ok(()),
+                Some(Ok(())) => super::proactive::answered(&self.state, self.store.id, rule_id)
+                    .await
+                    .map(|rule| self.proactive = Some(rule)),
+                Some(Err(wait)) => Err(Error::rate_limited("messages", wait)),
+                None => Err(not_introduced()),
+            },
             VisitorFrame::Feedback { message_id, helpful } => self.feedback(message_id, helpful).await,
             // A rating is a write: it shares the shopper's message budget.
             VisitorFrame::Rate { conversation_id, score, comment } => match self.me.as_ref() {
@@ -312,6 +325,9 @@ impl VisitorSession {
         let me = self.me.as_ref().ok_or_else(not_introduced)?;
         let state = &self.state;
         let may_open = || state.limits.conversation(self.ip).map_err(|w| Error::rate_limited("new conversations", w));
+        if let Some(rule) = self.proactive.take() {
+            super::proactive::open(state, self.store.id, &me.id, &rule, may_open).await?;
+        }
         let new = visitor_message(&me.id, client_id, text);
         let opened = state.chat.open_with(self.store.id, &me.id, may_open, &new).await?;
         if let Some(me) = self.me.as_mut() {

@@ -44,7 +44,10 @@ pub fn MessageList() -> impl IntoView {
             <Show when=move || connection.messages.with(|chat| chat.lines.is_empty())>
                 {
                     let (greeting, bot) = (greeting.clone(), bot.clone());
-                    move || match help.greeting.get() {
+                    let nudge = expect_context::<crate::proactive::Nudge>();
+                    // Opened from a proactive message: it stands where the greeting would.
+                    let answered = move || nudge.answered.with(|r| r.as_ref().map(|r| r.rule.message.clone()));
+                    move || match answered().or_else(|| help.greeting.get()) {
                         // The store's own greeting comes from its bot.
                         Some(text) => view! {
                             <li class="pl-message theirs automatic">

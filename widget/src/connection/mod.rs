@@ -97,6 +97,8 @@ pub struct Connection {
     store: StoredValue<String>,
     url: StoredValue<String>,
     link: StoredValue<Link, LocalStorage>,
+    /// The proactive message the shopper answers, until their conversation exists.
+    proactive: StoredValue<Option<i64>>,
 }
 
 impl Connection {
@@ -116,6 +118,20 @@ impl Connection {
             store: StoredValue::new(store),
             url: StoredValue::new(url),
             link: StoredValue::new_local(Link::default()),
+            proactive: StoredValue::new(None),
+        }
+    }
+
+    /// The shopper opened the chat from a proactive message: the conversation their first
+    /// message opens starts with it (the relay hears `proactive` before that message).
+    pub fn answering(self, rule_id: i64) {
+        self.proactive.set_value(Some(rule_id));
+    }
+
+    /// Tells the relay which proactive message the next message answers, if any.
+    fn announce_proactive(self) {
+        if let Some(rule_id) = self.proactive.get_value() {
+            self.send_frame(&VisitorFrame::Proactive { rule_id });
         }
     }
 
@@ -257,6 +273,7 @@ impl Connection {
                     self.rating.set(None);
                 }
                 storage::save(&self.store.get_value(), "conversation", "1");
+                self.proactive.set_value(None);
                 self.messages.update(|chat| {
                     chat.apply(&frame);
                 });
@@ -315,6 +332,9 @@ impl Connection {
 
     fn resend_pending(self) {
         let pending = self.messages.try_update(Chat::resend).unwrap_or_default();
+        if !pending.is_empty() {
+            self.announce_proactive();
+        }
         for (client_id, text) in pending {
             self.send_frame(&VisitorFrame::Send { client_id, text });
         }
@@ -327,6 +347,7 @@ impl Connection {
         self.link.update_value(|l| l.typing_sent_at = 0.0);
         let client_id = format!("w{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e9) as u64);
         self.messages.update(|chat| chat.add_pending(&client_id, &text, None, js_sys::Date::now()));
+        self.announce_proactive();
         if !self.send_frame(&VisitorFrame::Send { client_id: client_id.clone(), text }) {
             self.connect();
         }
