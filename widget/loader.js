@@ -1,7 +1,7 @@
 /* Parley loader. Draws the launcher at once. When the browser is idle it downloads and compiles
    the widget (streaming compilation, off the main thread) but runs none of it; the widget starts
    when the shopper reaches for it (hover, focus, touch), on Parley.open(), at once when a
-   conversation is going, or at idle when the store has proactive messages. A cold tap shows a spinner and the panel's frame before the widget is
+   conversation is going, or at idle when the store has proactive messages or shows agents who is on the site. A cold tap shows a spinner and the panel's frame before the widget is
    ready. Adds one global, window.Parley: the shop's JavaScript API (docs/embedding.md). Calls a
    snippet queued in `Parley.q` before this ran are replayed; calls before the widget runs are
    kept on `Parley` for it (`_id`, `_attrs`, `wantOpen`) and told to it as `parley:*` window
@@ -65,8 +65,8 @@
     fetch(`${base}/api/stores/${encodeURIComponent(store)}/widget`).then((r) => r.json())
       .then((s) => {
         dress([s.colour, s.position, s.text_colour]);
-        // The store greets shoppers proactively: the widget runs to watch for the moment.
-        if (s.proactive && s.proactive[0]) start();
+        // Proactive messages, or agents who see who is here: the widget runs from now.
+        if (s.live || s.proactive && s.proactive[0]) start();
       }, () => {});
     glue = import(at + js);
     module = WebAssembly.compileStreaming(fetch(at + wasm)).catch(() => at + wasm);

@@ -50,6 +50,14 @@ pub struct StoreSettings {
     /// (the `instant_ack` text, "usually within {reply_time}"); off when absent.
     #[serde(default)]
     pub instant_ack: bool,
+    /// Whether agents see the shoppers on the site now ("Visitors now") and may start a chat
+    /// with them: the widget then connects on every page, not only once the chat is used.
+    #[serde(default)]
+    pub live_visitors: bool,
+    /// Whether a chat an agent starts opens the shopper's panel (otherwise a bubble above the
+    /// launcher shows the agent's message).
+    #[serde(default)]
+    pub agent_chat_opens: bool,
 }
 
 fn default_closing_wait() -> u32 {
@@ -360,3 +368,40 @@ pub struct ProactiveForm {
 pub const MAX_PROACTIVE_RULES: usize = 20;
 /// Most characters of a proactive message.
 pub const MAX_PROACTIVE_CHARS: usize = 300;
+
+/// A shopper on the store's site now, as the console's "Visitors now" lists them
+/// (`GET /api/stores/{key}/visitors/live`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveVisitor {
+    /// The visitor.
+    pub visitor_id: String,
+    /// Their name, when the shop identified them (`Parley.identify`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The page they are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<crate::PageView>,
+    /// When this visit began (ms): its first page.
+    pub since: crate::Millis,
+    /// Their browser's language (`fr-FR`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Their browser's time zone (`Europe/Paris`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Their country as their browser says it (the region of the language, `FR`), if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Whether they came before this visit (an earlier visit, or a conversation).
+    pub returning: bool,
+    /// Their open conversation, if they are in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<crate::ConversationId>,
+}
+
+/// What `POST /api/stores/{key}/visitors/{id}/chat` takes: the agent's first message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartChat {
+    /// The message, as text.
+    pub text: String,
+}

@@ -213,6 +213,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         reports,
         mail: mail.clone(),
         webhooks: webhooks.clone(),
+        live: crate::live::Live::default(),
     });
     if config.sweep_deadlines {
         tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));

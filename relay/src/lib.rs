@@ -19,6 +19,7 @@ pub mod hours;
 pub mod http;
 pub mod hub;
 pub mod limits;
+pub mod live;
 pub mod logging;
 pub mod mail;
 pub mod metrics;

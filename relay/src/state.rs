@@ -52,6 +52,8 @@ pub struct AppState {
     pub mail: Arc<crate::mail::Mailer>,
     /// The stores' webhook endpoints and their deliveries.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
+    /// Who is on each store's site now (the console's "Visitors now").
+    pub live: crate::live::Live,
 }
 
 /// Frames a socket's writer gathers before writing them out (it flushes after each batch

@@ -65,6 +65,10 @@ struct Settings {
     position: Option<String>,
     #[serde(default)]
     proactive: Vec<ProactiveFields>,
+    #[serde(default)]
+    live: bool,
+    #[serde(default)]
+    agent_chat_opens: bool,
 }
 
 /// `protocol::ProactiveRule` read field by field: its flattened form would compile serde's
@@ -169,6 +173,10 @@ pub struct Help {
     pub email: RwSignal<bool>,
     /// The store's proactive message rules (enabled ones), once fetched.
     pub proactive: RwSignal<Vec<protocol::ProactiveRule>>,
+    /// Whether the store's agents see who is on the site (the widget then stays connected).
+    pub live: RwSignal<bool>,
+    /// Whether a chat an agent starts opens the panel (otherwise the bubble shows it).
+    pub agent_chat_opens: RwSignal<bool>,
     store: StoredValue<String>,
     settings_url: StoredValue<String>,
     base: StoredValue<String>,
@@ -194,6 +202,8 @@ impl Help {
             csat: RwSignal::new(true),
             email: RwSignal::new(false),
             proactive: RwSignal::new(Vec::new()),
+            live: RwSignal::new(false),
+            agent_chat_opens: RwSignal::new(false),
             store: StoredValue::new(store.to_owned()),
             // The browser's language picks the store's greeting in that language.
             settings_url: StoredValue::new(format!(
@@ -277,6 +287,8 @@ impl Help {
                 self.claim.set((reply_time, settings.very_responsive, settings.back_at));
                 self.csat.set(settings.csat);
                 self.email.set(settings.email);
+                self.live.set(settings.live);
+                self.agent_chat_opens.set(settings.agent_chat_opens);
                 if self.proactive.with_untracked(Vec::is_empty) && !settings.proactive.is_empty() {
                     self.proactive.set(settings.proactive.into_iter().map(ProactiveFields::rule).collect());
                 }

@@ -52,6 +52,22 @@ fn Widget(
         connection.connect();
     }
     proactive::watch(nudge, help.proactive, store, open, move || connection.has_conversation());
+    // A store whose agents see who is on the site: the widget stays connected on every page.
+    Effect::new(move |_| {
+        if help.live.get() {
+            connection.connect();
+        }
+    });
+    // A chat an agent started: the panel opens when the store allows it, else the bubble says it.
+    Effect::new(move |_| {
+        let Some((name, text)) = connection.started_by_agent.get() else { return };
+        if help.agent_chat_opens.get_untracked() {
+            open.set(true);
+        } else if !open.get_untracked() {
+            let author = Some(name).filter(|n| !n.is_empty());
+            nudge.shown.set(Some(proactive::Bubble { rule: None, author, text }));
+        }
+    });
     // The page is noted at once; single-page shops change the address without a load: the
     // loader turns every History API change into `parley:navigate`, and back/forward is
     // `popstate`. Nothing runs while the shopper stays on a page.

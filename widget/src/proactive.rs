@@ -11,14 +11,26 @@ use protocol::ProactiveRule;
 
 use crate::storage;
 
-/// The proactive message on screen, and the one the shopper answered (the conversation their
+/// What the bubble above the launcher says: a proactive rule's message, or the first message
+/// of a chat an agent started.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bubble {
+    /// The proactive rule, when it is one.
+    pub rule: Option<i64>,
+    /// Who says it (the agent's name; the bot's when absent).
+    pub author: Option<String>,
+    /// What it says, as text.
+    pub text: String,
+}
+
+/// The bubble on screen, and the proactive message the shopper answered (the conversation their
 /// first message opens starts with it).
 #[derive(Clone, Copy)]
 pub struct Nudge {
-    /// The bubble's rule, while it shows.
-    pub shown: RwSignal<Option<ProactiveRule>>,
-    /// The rule the shopper opened the chat from, until their conversation exists.
-    pub answered: RwSignal<Option<ProactiveRule>>,
+    /// The bubble, while it shows.
+    pub shown: RwSignal<Option<Bubble>>,
+    /// The proactive message the shopper opened the chat from, until their conversation exists.
+    pub answered: RwSignal<Option<Bubble>>,
 }
 
 impl Nudge {
@@ -29,7 +41,7 @@ impl Nudge {
 
     /// The shopper opened the chat from the bubble.
     pub fn answer(self) {
-        self.answered.set(self.shown.get_untracked());
+        self.answered.set(self.shown.get_untracked().filter(|b| b.rule.is_some()));
         self.shown.set(None);
     }
 }
@@ -87,7 +99,8 @@ pub fn watch(
             shown.note(rule.with_value(|r| r.id), js_sys::Date::now());
             storage::save(&store.get_value(), "proactive", &shown.remembered(js_sys::Date::now()));
             storage::save_for_visit(&store.get_value(), "proactive", "1");
-            nudge.shown.set(Some(rule.get_value()));
+            let (id, text) = rule.with_value(|r| (r.id, r.rule.message.clone()));
+            nudge.shown.set(Some(Bubble { rule: Some(id), author: None, text }));
         };
         let due_now = move || rule.with_value(|r| due(r, on_page_ms(), scrolled()));
         if due_now() {

@@ -23,6 +23,8 @@ pub enum Tab {
     All,
     /// Closed.
     Closed,
+    /// The shoppers on the site now (no conversations: its own list).
+    Visitors,
 }
 
 impl Tab {
@@ -32,6 +34,7 @@ impl Tab {
             Tab::Mine => !conv.is_closed() && conv.summary.assigned_agent_id == Some(me),
             Tab::All => !conv.is_closed(),
             Tab::Closed => conv.is_closed(),
+            Tab::Visitors => false,
         }
     }
 
@@ -41,6 +44,7 @@ impl Tab {
             Tab::Mine => "tab-mine",
             Tab::All => "tab-all",
             Tab::Closed => "tab-closed",
+            Tab::Visitors => "tab-visitors",
         }
     }
 }
@@ -107,8 +111,10 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
     let shared = expect_context::<Shared>();
     let is_admin = desk.me.with_value(|m| m.is_admin());
     let my_id = desk.my_id();
-    let tabs: Vec<Tab> =
-        [Tab::Mine, Tab::Queue, Tab::All, Tab::Closed].into_iter().filter(|t| *t != Tab::All || is_admin).collect();
+    let tabs: Vec<Tab> = [Tab::Mine, Tab::Queue, Tab::All, Tab::Closed, Tab::Visitors]
+        .into_iter()
+        .filter(|t| *t != Tab::All || is_admin)
+        .collect();
     let load_closed = move || {
         let url = desk.me.with_value(|m| m.store_url("conversations?state=closed&limit=100"));
         spawn_local(async move {
@@ -163,6 +169,10 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
+            <Show when=move || tab.get() == Tab::Visitors>
+                <super::visitors::VisitorsNow/>
+            </Show>
+            <Show when=move || tab.get() != Tab::Visitors>
             <input type="search" class="conversation-search" aria-label=text("search-conversations")
                 placeholder=text("search-conversations-placeholder")
                 on:input=move |ev| search.run(event_target_value(&ev))/>
@@ -206,6 +216,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
             </ul>
             <Show when=move || list().is_empty()>
                 <p class="empty">{move || text(if search.found.with(Option::is_some) { "search-none" } else { "inbox-empty" })}</p>
+            </Show>
             </Show>
         </section>
     }

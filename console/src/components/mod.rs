@@ -18,6 +18,7 @@ mod shortcuts;
 mod sign_in;
 mod tags;
 mod team;
+mod visitors;
 mod webhooks;
 mod week_editor;
 mod workspace;

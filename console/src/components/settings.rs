@@ -139,6 +139,14 @@ pub fn SettingsPage() -> impl IntoView {
                     <input type="checkbox" prop:checked=move || form.with(|f| f.instant_ack)
                         on:change=move |ev| form.update(|f| f.instant_ack = event_target_checked(&ev))/>
                     <span>{text("settings-instant-ack")}</span></label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || form.with(|f| f.live_visitors)
+                        on:change=move |ev| form.update(|f| f.live_visitors = event_target_checked(&ev))/>
+                    <span>{text("settings-live-visitors")}</span></label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || form.with(|f| f.agent_chat_opens)
+                        on:change=move |ev| form.update(|f| f.agent_chat_opens = event_target_checked(&ev))/>
+                    <span>{text("settings-agent-chat-opens")}</span></label>
                 <label><span>{text("settings-email-from")}</span>
                     <input type="text" autocomplete="off" placeholder="Maison <help@maison.example>"
                         prop:value=move || form.with(|f| f.email_from.clone().unwrap_or_default())

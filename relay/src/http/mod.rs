@@ -19,6 +19,7 @@ mod proactive;
 mod reports;
 mod session;
 mod tags;
+mod visitors_now;
 mod webhooks;
 
 use std::sync::Arc;
@@ -80,6 +81,8 @@ pub fn router(state: Arc<AppState>, assets: Assets, sockets: Router<Arc<AppState
         .route("/api/stores/{key}/bot/test", post(bot_rules::test))
         .route("/api/stores/{key}/bot/texts", get(bot_texts::list))
         .route("/api/stores/{key}/proactive", get(proactive::list).post(proactive::add))
+        .route("/api/stores/{key}/visitors/live", get(visitors_now::live))
+        .route("/api/stores/{key}/visitors/{id}/chat", post(visitors_now::start))
         .route("/api/stores/{key}/proactive/{id}", put(proactive::change).delete(proactive::remove))
         .route("/api/stores/{key}/bot/texts/{name}/{lang}", put(bot_texts::set).delete(bot_texts::reset))
         .route("/api/stores/{key}/webhooks", get(webhooks::list).post(webhooks::add))
@@ -157,6 +160,7 @@ async fn widget_settings(
         "position": look.position, "available": away.is_none(), "back_at": back_at,
         "reply_time": claim.reply_time, "very_responsive": claim.very_responsive, "csat": look.csat,
         "email": state.mail.enabled(), "proactive": proactive,
+        "live": look.live_visitors, "agent_chat_opens": look.agent_chat_opens,
     });
     Ok(with_cors(Json(settings).into_response(), &headers))
 }

@@ -39,6 +39,7 @@ mod settings;
 mod tags;
 mod texts;
 mod timeline;
+mod visitors_now;
 mod webhooks;
 mod writer;
 

@@ -11,7 +11,7 @@ impl Store {
     pub async fn settings(&self, store_id: i64) -> Result<StoreSettings, StoreError> {
         let row = sqlx::query(
             "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone, retention_days,
-               closing_wait_secs, idle_close_secs, csat_enabled, email_from, bot_repeat_secs, instant_ack
+               closing_wait_secs, idle_close_secs, csat_enabled, email_from, bot_repeat_secs, instant_ack, live_visitors, agent_chat_opens
              FROM stores WHERE id = ?",
         )
         .bind(store_id)
@@ -40,6 +40,8 @@ impl Store {
             email_from: row.get("email_from"),
             bot_repeat_secs: row.get::<Option<i64>, _>("bot_repeat_secs").and_then(|s| u32::try_from(s).ok()),
             instant_ack: row.get("instant_ack"),
+            live_visitors: row.get("live_visitors"),
+            agent_chat_opens: row.get("agent_chat_opens"),
         })
     }
 
@@ -49,7 +51,8 @@ impl Store {
         sqlx::query(
             "UPDATE stores SET name = ?, colour = ?, position = ?, greeting = ?, first_reply_secs = ?, hours = ?,
              timezone = ?, retention_days = ?, closing_wait_secs = ?, idle_close_secs = ?, csat_enabled = ?,
-             email_from = ?, bot_repeat_secs = ?, instant_ack = ? WHERE id = ?",
+             email_from = ?, bot_repeat_secs = ?, instant_ack = ?, live_visitors = ?,
+             agent_chat_opens = ? WHERE id = ?",
         )
         .bind(&settings.name)
         .bind(&settings.colour)
@@ -65,6 +68,8 @@ impl Store {
         .bind(settings.email_from.as_deref())
         .bind(settings.bot_repeat_secs.map(i64::from))
         .bind(settings.instant_ack)
+        .bind(settings.live_visitors)
+        .bind(settings.agent_chat_opens)
         .bind(store_id)
         .execute(&mut *tx)
         .await?;

@@ -16,17 +16,24 @@ use crate::store::ConversationRecord;
 /// when the shopper's last socket closed.
 pub(super) struct Here {
     state: Arc<AppState>,
+    store_id: i64,
     visitor_id: String,
 }
 
 impl Here {
-    /// Holds the shopper's presence for one socket; the agents of their open conversation
-    /// hear that they are here.
-    pub(super) fn new(state: Arc<AppState>, visitor_id: &str, conversation: Option<&ConversationRecord>) -> Here {
+    /// Holds the shopper's presence for one socket: they are on the store's site (its agents'
+    /// "Visitors now"), and the agents of their open conversation hear that they are here.
+    pub(super) fn new(
+        state: Arc<AppState>,
+        store_id: i64,
+        visitor_id: &str,
+        conversation: Option<&ConversationRecord>,
+    ) -> Here {
+        state.live.arrived(store_id, visitor_id, crate::store::now_millis());
         if let Some(c) = conversation {
             tell_agents(&state, c, true);
         }
-        Here { state, visitor_id: visitor_id.to_owned() }
+        Here { state, store_id, visitor_id: visitor_id.to_owned() }
     }
 }
 
@@ -38,6 +45,7 @@ fn tell_agents(state: &AppState, conversation: &ConversationRecord, here: bool) 
 
 impl Drop for Here {
     fn drop(&mut self) {
+        self.state.live.left(self.store_id, &self.visitor_id, crate::store::now_millis());
         // At shutdown every socket closes; the next start marks everyone gone anyway, and a
         // write now would hold the store open past the relay's end.
         if self.state.shutdown.is_cancelled() || self.state.hub.visitor_connected(&self.visitor_id) {

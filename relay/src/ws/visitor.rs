@@ -254,7 +254,7 @@ impl VisitorSession {
         let conversation = store.open_conversation_of(&visitor_id).await?;
         let registration = self.state.hub.join_visitor(&visitor_id, out.peer());
         store.visitor_here(&visitor_id, crate::store::now_millis()).await?;
-        let here = super::away::Here::new(self.state.clone(), &visitor_id, conversation.as_ref());
+        let here = super::away::Here::new(self.state.clone(), self.store.id, &visitor_id, conversation.as_ref());
         out.send(&ServerFrame::VisitorWelcome {
             visitor_id: visitor_id.clone(),
             token: self.state.tokens.sign(self.store.id, &visitor_id),

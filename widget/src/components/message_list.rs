@@ -46,7 +46,7 @@ pub fn MessageList() -> impl IntoView {
                     let (greeting, bot) = (greeting.clone(), bot.clone());
                     let nudge = expect_context::<crate::proactive::Nudge>();
                     // Opened from a proactive message: it stands where the greeting would.
-                    let answered = move || nudge.answered.with(|r| r.as_ref().map(|r| r.rule.message.clone()));
+                    let answered = move || nudge.answered.with(|b| b.as_ref().map(|b| b.text.clone()));
                     move || match answered().or_else(|| help.greeting.get()) {
                         // The store's own greeting comes from its bot.
                         Some(text) => view! {

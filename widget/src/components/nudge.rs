@@ -1,6 +1,6 @@
-//! The proactive message's bubble above the launcher: the store's words as text, a press opens
-//! the chat with them (the shopper's answer starts a conversation that begins with them), and a
-//! close button puts it away.
+//! The bubble above the launcher: a proactive message (the store's words, as text; the
+//! shopper's answer starts a conversation that begins with them) or the first message of a chat
+//! an agent started. A press opens the chat, a close button puts it away.
 
 use leptos::prelude::*;
 
@@ -15,10 +15,13 @@ pub fn NudgeBubble(open: RwSignal<bool>) -> impl IntoView {
     let connection = expect_context::<Connection>();
     let i18n = expect_context::<I18n>();
     let (bot, dismiss) = (i18n.t("author-bot"), i18n.t("nudge-dismiss"));
-    let message = move || nudge.shown.with(|r| r.as_ref().map(|r| r.rule.message.clone()).unwrap_or_default());
+    let message = move || nudge.shown.with(|b| b.as_ref().map(|b| b.text.clone()).unwrap_or_default());
+    let bot = StoredValue::new(bot);
+    let author =
+        move || nudge.shown.with(|b| b.as_ref().and_then(|b| b.author.clone())).unwrap_or_else(|| bot.get_value());
     let answer = move |_| {
-        if let Some(rule) = nudge.shown.get_untracked() {
-            connection.answering(rule.id);
+        if let Some(rule) = nudge.shown.with_untracked(|b| b.as_ref().and_then(|b| b.rule)) {
+            connection.answering(rule);
         }
         nudge.answer();
         open.set(true);
@@ -27,7 +30,7 @@ pub fn NudgeBubble(open: RwSignal<bool>) -> impl IntoView {
         <Show when=move || nudge.shown.with(Option::is_some) && !open.get()>
             <div class="pl-nudge" role="status">
                 <button type="button" class="pl-nudge-open" on:click=answer>
-                    <span class="pl-author">{bot.clone()}</span>
+                    <span class="pl-author">{author}</span>
                     <span class="pl-nudge-text" dir="auto">{message}</span>
                 </button>
                 <button type="button" class="pl-nudge-close" aria-label=dismiss.clone()

@@ -93,6 +93,8 @@ pub struct Connection {
     pub rating: RwSignal<Option<(protocol::ConversationId, Option<u8>)>>,
     /// Where the transcript went, once the relay queued it; or why it could not.
     pub transcript: RwSignal<Option<Result<String, protocol::ErrorCode>>>,
+    /// An agent started a chat with the shopper: their name and first message.
+    pub started_by_agent: RwSignal<Option<(String, String)>>,
     welcomed: StoredValue<Welcomed, LocalStorage>,
     store: StoredValue<String>,
     url: StoredValue<String>,
@@ -114,6 +116,7 @@ impl Connection {
             unread: RwSignal::new(0),
             rating: RwSignal::new(None),
             transcript: RwSignal::new(None),
+            started_by_agent: RwSignal::new(None),
             welcomed: StoredValue::new_local(Welcomed::default()),
             store: StoredValue::new(store),
             url: StoredValue::new(url),
@@ -231,6 +234,12 @@ impl Connection {
             ServerFrame::Message { ref message } => {
                 if message.author.role == Role::Agent {
                     self.typing.set(None);
+                    if !self.has_conversation() {
+                        // A chat an agent started ("Visitors now"): it is the shopper's now.
+                        storage::save(&self.store.get_value(), "conversation", "1");
+                        let name = message.author.name.clone().unwrap_or_default();
+                        self.started_by_agent.set(Some((name, message.text.clone())));
+                    }
                 }
                 if message.author.role != Role::Visitor {
                     self.heard(message);
