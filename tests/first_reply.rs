@@ -118,3 +118,23 @@ async fn a_wait_that_began_before_a_restart_is_acknowledged_after_it() {
     t.stop().await;
     drop(dir);
 }
+
+#[tokio::test]
+async fn a_wait_found_overdue_hours_late_moves_on_without_a_late_acknowledgement() {
+    let t = TestRelay::start_with(|config| config.sweep_deadlines = false).await;
+    let (email, password) = t.add_agent("demo", "Nia").await;
+    let _agent = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "Is anyone there?").await.unwrap();
+    let accepted = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let ServerFrame::Accepted { at: asked_at, conversation_id, .. } = accepted else { unreachable!() };
+
+    // The relay first looks three hours later (it was down): the wait is handled, nothing said.
+    let state = t.relay.state();
+    let late = asked_at + relay::bot::deadline::ACKNOWLEDGE_WITHIN_MS + 3 * 3_600_000;
+    assert_eq!(sweep(&state.bot, late).await.unwrap(), 1);
+    assert_eq!(sweep(&state.bot, late + 1_000).await.unwrap(), 0, "handled once");
+    let said = state.store.recent_messages(conversation_id, 10).await.unwrap();
+    assert!(said.iter().all(|m| m.author.role != Role::Bot), "no acknowledgement hours late: {said:?}");
+    t.stop().await;
+}

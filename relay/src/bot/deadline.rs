@@ -29,6 +29,12 @@ pub async fn watch(bot: Arc<Bot>, shutdown: tokio_util::sync::CancellationToken)
     }
 }
 
+/// A wait first found overdue longer ago than this (the relay was down for hours, or the
+/// conversation came from an import) gets no acknowledgement: "a member of our team will reply
+/// in a moment" would not be true, and the reports would count a reply days late as the bot's.
+/// It still moves to a free agent.
+pub const ACKNOWLEDGE_WITHIN_MS: i64 = 60 * 60 * 1000;
+
 /// Handles every wait overdue at `now` (ms); returns how many it handled.
 pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
     let mut handled = 0;
@@ -38,35 +44,10 @@ pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
             continue;
         }
         let Some(conversation) = bot.store.conversation(overdue.conversation_id).await? else { continue };
-        let position = bot.routing.queue_position(overdue.store_id, conversation.id).await;
-        // In the shopper's language, with articles that may answer the question meanwhile.
-        let asked = bot.store.recent_messages(conversation.id, 5).await?;
-        let question: Vec<&str> =
-            asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
-        let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
-        let voice = bot.voice(&conversation, Lang::for_shopper(&question.join(" "), browser.as_deref())).await?;
-        let mut text = match position {
-            Some(place) => voice.with(Key::AcknowledgementQueue, &[("queue_place", &place.to_string())]),
-            None => voice.say(Key::Acknowledgement),
-        };
-        let asked = crate::bot::analysed(&question.join(" "));
-        let hits = bot.faq.search_off(overdue.store_id, asked, 2).await;
-        if !hits.is_empty() {
-            let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
-            text.push_str(&format!("\n\n{}\n{}", voice.say(Key::Meanwhile), titles.join("\n")));
+        if now - overdue.awaiting_since <= ACKNOWLEDGE_WITHIN_MS {
+            acknowledge(bot, &conversation, overdue.store_id, overdue.awaiting_since).await?;
         }
-        let client_id = format!("deadline-{}", overdue.awaiting_since);
-        let acknowledgement = NewMessage {
-            role: Role::Bot,
-            author_id: "bot",
-            author_name: Some(BOT_NAME),
-            text: &text,
-            client_id: Some(&client_id),
-            faq_article: None,
-        };
-        bot.chat.post(&conversation, &acknowledgement).await?;
         crate::metrics::deadline_missed();
-        crate::metrics::bot_reply("deadline");
         if !overdue.answered_before {
             if let Err(refusal) = bot.routing.reroute(overdue.store_id, conversation.id).await {
                 tracing::warn!(conversation = conversation.id, code = ?refusal.code, "re-route failed");
@@ -75,4 +56,42 @@ pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
         handled += 1;
     }
     Ok(handled)
+}
+
+/// Tells the waiting shopper they were heard and how long it may take, in their language, with
+/// articles that may answer the question meanwhile.
+async fn acknowledge(
+    bot: &Bot,
+    conversation: &crate::store::ConversationRecord,
+    store_id: i64,
+    awaiting_since: i64,
+) -> Result<(), Error> {
+    let position = bot.routing.queue_position(store_id, conversation.id).await;
+    let asked = bot.store.recent_messages(conversation.id, 5).await?;
+    let question: Vec<&str> =
+        asked.iter().filter(|m| m.author.role == Role::Visitor).map(|m| m.text.as_str()).collect();
+    let browser = bot.store.bot_context(conversation.id).await.ok().and_then(|c| c.language);
+    let voice = bot.voice(conversation, Lang::for_shopper(&question.join(" "), browser.as_deref())).await?;
+    let mut text = match position {
+        Some(place) => voice.with(Key::AcknowledgementQueue, &[("queue_place", &place.to_string())]),
+        None => voice.say(Key::Acknowledgement),
+    };
+    let asked = crate::bot::analysed(&question.join(" "));
+    let hits = bot.faq.search_off(store_id, asked, 2).await;
+    if !hits.is_empty() {
+        let titles: Vec<String> = hits.iter().map(|h| format!("• {}", h.question)).collect();
+        text.push_str(&format!("\n\n{}\n{}", voice.say(Key::Meanwhile), titles.join("\n")));
+    }
+    let client_id = format!("deadline-{awaiting_since}");
+    let acknowledgement = NewMessage {
+        role: Role::Bot,
+        author_id: "bot",
+        author_name: Some(BOT_NAME),
+        text: &text,
+        client_id: Some(&client_id),
+        faq_article: None,
+    };
+    bot.chat.post(conversation, &acknowledgement).await?;
+    crate::metrics::bot_reply("deadline");
+    Ok(())
 }
