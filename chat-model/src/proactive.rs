@@ -7,13 +7,14 @@
 use protocol::ProactiveRule;
 
 /// A day, in milliseconds: a rule shows at most once in it.
-pub const DAY_MS: f64 = 86_400_000.0;
+pub const DAY_MS: i64 = 86_400_000;
 
 /// What this browser remembers of the proactive messages it showed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Shown {
-    /// Each rule's last showing (ms since the epoch).
-    pub last: Vec<(i64, f64)>,
+    /// Each rule's last showing (ms since the epoch). Whole milliseconds: the widget then
+    /// carries no floating-point parsing or printing.
+    pub last: Vec<(i64, i64)>,
     /// Whether one was shown in this visit (the tab's session) already.
     pub this_visit: bool,
 }
@@ -32,20 +33,20 @@ impl Shown {
     }
 
     /// What to keep in the browser's storage; showings older than a day are dropped.
-    pub fn remembered(&self, now: f64) -> String {
+    pub fn remembered(&self, now: i64) -> String {
         let kept: Vec<String> =
             self.last.iter().filter(|(_, at)| now - at < DAY_MS).map(|(id, at)| format!("{id}:{at}")).collect();
         kept.join(",")
     }
 
     /// Notes that `rule` was shown at `now`.
-    pub fn note(&mut self, rule: i64, now: f64) {
+    pub fn note(&mut self, rule: i64, now: i64) {
         self.last.retain(|(id, _)| *id != rule);
         self.last.push((rule, now));
         self.this_visit = true;
     }
 
-    fn shown_today(&self, rule: i64, now: f64) -> bool {
+    fn shown_today(&self, rule: i64, now: i64) -> bool {
         self.last.iter().any(|(id, at)| *id == rule && now - at < DAY_MS)
     }
 }
@@ -81,7 +82,7 @@ pub fn pick<'a>(
     path: &str,
     shown: &Shown,
     conversation_going: bool,
-    now: f64,
+    now: i64,
 ) -> Option<&'a ProactiveRule> {
     if conversation_going || shown.this_visit {
         return None;
@@ -140,7 +141,7 @@ mod tests {
     #[test]
     fn a_rule_shows_once_a_day_one_per_visit_and_never_during_a_conversation() {
         let rules = [rule(1, "/products/*", Some(5), None), rule(2, "*", None, Some(50))];
-        let noon = 1_800_000_000_000.0;
+        let noon = 1_800_000_000_000;
         let mut shown = Shown::default();
         assert_eq!(pick(&rules, "/products/tee", &shown, false, noon).map(|r| r.id), Some(1));
         assert_eq!(pick(&rules, "/products/tee", &shown, true, noon), None, "a conversation is going");
@@ -148,10 +149,10 @@ mod tests {
         assert_eq!(pick(&rules, "/cart", &shown, false, noon), None, "one per visit");
 
         // The next visit the same day: rule 1 is done for the day, rule 2 may show.
-        let next_visit = Shown::read(&shown.remembered(noon + 3_600_000.0), false);
-        assert_eq!(pick(&rules, "/products/tee", &next_visit, false, noon + 3_600_000.0).map(|r| r.id), Some(2));
+        let next_visit = Shown::read(&shown.remembered(noon + 3_600_000), false);
+        assert_eq!(pick(&rules, "/products/tee", &next_visit, false, noon + 3_600_000).map(|r| r.id), Some(2));
         let only_first = [rules[0].clone()];
-        assert_eq!(pick(&only_first, "/products/tee", &next_visit, false, noon + 3_600_000.0), None);
+        assert_eq!(pick(&only_first, "/products/tee", &next_visit, false, noon + 3_600_000), None);
         // A day later it may show again.
         let tomorrow = noon + DAY_MS;
         let later = Shown::read(&shown.remembered(tomorrow), false);
@@ -162,6 +163,6 @@ mod tests {
     #[test]
     fn what_the_browser_kept_is_read_leniently() {
         let shown = Shown::read("3:1000,junk,4:x,5:2000", false);
-        assert_eq!(shown.last, vec![(3, 1000.0), (5, 2000.0)]);
+        assert_eq!(shown.last, vec![(3, 1000), (5, 2000)]);
     }
 }

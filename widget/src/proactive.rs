@@ -87,7 +87,7 @@ pub fn watch(
             &storage::load(&store.get_value(), "proactive").unwrap_or_default(),
             storage::load_for_visit(&store.get_value(), "proactive").is_some(),
         );
-        let now = js_sys::Date::now();
+        let now = js_sys::Date::now() as i64;
         let Some(rule) = pick(&rules, &path(), &shown, going(), now).cloned() else { return };
         let (after_secs, scroll_percent) = (rule.rule.after_secs, rule.rule.scroll_percent);
         let rule = StoredValue::new(rule);
@@ -96,8 +96,8 @@ pub fn watch(
                 return;
             }
             let mut shown = shown.clone();
-            shown.note(rule.with_value(|r| r.id), js_sys::Date::now());
-            storage::save(&store.get_value(), "proactive", &shown.remembered(js_sys::Date::now()));
+            shown.note(rule.with_value(|r| r.id), js_sys::Date::now() as i64);
+            storage::save(&store.get_value(), "proactive", &shown.remembered(js_sys::Date::now() as i64));
             storage::save_for_visit(&store.get_value(), "proactive", "1");
             let (id, text) = rule.with_value(|r| (r.id, r.rule.message.clone()));
             nudge.shown.set(Some(Bubble { rule: Some(id), author: None, text }));
