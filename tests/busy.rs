@@ -17,9 +17,14 @@ async fn a_writer_held_back_refuses_new_messages_with_busy_and_a_resend_is_store
     })
     .await;
     let store = t.relay.state().store.clone();
+    // An agent online: the bot stays quiet, so once the agent has the first message (routed and
+    // recorded), nothing else is being written when the disk slows down.
+    let (email, password) = t.add_agent("demo", "Ivy").await;
+    let mut ivy = parley::AgentClient::login(&t.base, &email, &password).await.unwrap();
     let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
     shopper.send("open", "Hello").await.unwrap();
     shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    ivy.socket.wait_for(|f| matches!(f, ServerFrame::Message { message } if message.text == "Hello")).await.unwrap();
 
     // A slow disk: every commit takes half a second, and nothing may wait in the queue at all.
     store.hold_commits(Duration::from_millis(500));
