@@ -6,6 +6,7 @@
 //! cargo xtask build
 //! cargo run --release --example loadgen -- first-replies --shoppers 10000 --agents 100
 //! cargo run --release --example loadgen -- throughput
+//! cargo run --release --example loadgen -- --nats nats://127.0.0.1:4222 throughput --scenarios ramp
 //! ```
 //!
 //! - `first-replies`: shoppers each open a conversation, agents answer after a delay or not
@@ -30,6 +31,10 @@ struct Cli {
     /// others, so that on a small machine the generator can offer more than the relay takes.
     #[arg(long, global = true)]
     relay_cpus: Option<String>,
+    /// Start the relay on the bus between relays (`--nats URL`): every frame is also published
+    /// on NATS, so the figures show what the bus costs a node.
+    #[arg(long, global = true)]
+    nats: Option<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -47,6 +52,9 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     if let Some(cpus) = &cli.relay_cpus {
         process::split_cpus(cpus)?;
+    }
+    if let Some(url) = &cli.nats {
+        process::join_bus(url);
     }
     match cli.scenario {
         Scenario::FirstReplies(args) => first_replies::run(&cli.relay_bin, args).await,

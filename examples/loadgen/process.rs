@@ -31,6 +31,14 @@ pub fn split_cpus(relay_cpus: &str) -> Result<()> {
     Ok(())
 }
 
+/// The NATS server relays join, when [`join_bus`] was called.
+static NATS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Starts every relay from now on with `--nats url` (what the bus between relays costs).
+pub fn join_bus(url: &str) {
+    NATS.set(url.to_owned()).ok();
+}
+
 /// The agents' password in every run.
 pub const PASSWORD: &str = "load-password";
 
@@ -84,6 +92,7 @@ impl RelayProcess {
             .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
             .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
             .args(["--message-burst", big])
+            .args(NATS.get().into_iter().flat_map(|url| ["--nats", url.as_str()]))
             // Every simulated shopper and agent connects from this one address.
             .args([
                 "--connections-per-address",

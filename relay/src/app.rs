@@ -71,6 +71,9 @@ pub struct RelayConfig {
     pub public_url: Option<String>,
     /// How long a webhook delivery may take (`webhooks::TIMEOUT`; tests shorten it).
     pub webhook_timeout: Duration,
+    /// The NATS server(s) of the bus between relays (`--nats`); frames stay in this process
+    /// when absent.
+    pub nats_url: Option<String>,
 }
 
 impl RelayConfig {
@@ -91,6 +94,7 @@ impl RelayConfig {
             mail_from: None,
             public_url: None,
             webhook_timeout: crate::webhooks::TIMEOUT,
+            nats_url: None,
         }
     }
 }
@@ -177,7 +181,10 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     store.set_late_bound(config.late_bound);
     store.watch(pulse.clone());
     let hub = Arc::new(Hub::default());
-    let fanout: Arc<dyn Fanout> = hub.clone();
+    let fanout: Arc<dyn Fanout> = match &config.nats_url {
+        Some(url) => crate::bus::Bus::connect(url, hub.clone(), shutdown.clone()).await?,
+        None => hub.clone(),
+    };
     let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
     let words = Arc::new(crate::texts::Words::new(store.clone()));
     let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone(), words.clone()));

@@ -10,8 +10,8 @@
 
 use protocol::ServerFrame;
 
-/// Who a frame is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who a frame is for (serializable: the bus between relays carries it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Audience {
     /// Every open tab of one shopper.
     Visitor(String),

@@ -142,16 +142,35 @@ struct Rooms {
 pub struct Hub {
     next_id: AtomicU64,
     rooms: Mutex<Rooms>,
+    /// Told which rooms have sockets here (the bus between relays subscribes to them).
+    interest: std::sync::OnceLock<Arc<dyn Interest>>,
 }
 
-/// Which room a registration is in.
-#[derive(Debug, Clone)]
-enum Room {
+/// A group of sockets the hub delivers to: what a bus between relays subscribes to for this
+/// node while a socket of the room is here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Room {
+    /// A shopper's tabs.
     Visitor(String),
+    /// Every agent of a store.
     StoreAgents(i64),
+    /// One agent's sockets.
     Agent(i64),
+    /// A store's owners and admins (also in [`Room::StoreAgents`]).
     Supervisors(i64),
+    /// The sockets signed in with one session (by its token's hash).
     Session(Vec<u8>),
+}
+
+/// Learns when a room gains its first socket on this node and loses its last, so that frames
+/// published on other nodes reach it (`bus.rs`). Calls never wait.
+pub trait Interest: Send + Sync {
+    /// A socket of `room` joined (counted: every join is matched by one [`Interest::unwatch`]).
+    fn watch(&self, room: &Room);
+    /// A socket of `room` left.
+    fn unwatch(&self, room: &Room);
+    /// Resolves once every room watched so far receives what other nodes publish.
+    fn settled(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 }
 
 /// Keeps a peer registered; dropping it unregisters the peer.
@@ -163,6 +182,9 @@ pub struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
+        if let Some(interest) = self.hub.interest.get() {
+            self.rooms.iter().for_each(|room| interest.unwatch(room));
+        }
         let mut rooms = self.hub.lock();
         let id = self.peer_id;
         for room in &self.rooms {
@@ -203,6 +225,35 @@ impl Hub {
         self.lock().visitors.contains_key(visitor_id)
     }
 
+    /// From now on tells `interest` which rooms have sockets here (once; the relay sets it at
+    /// start, before any socket joins).
+    pub fn set_interest(&self, interest: Arc<dyn Interest>) {
+        let _ = self.interest.set(interest);
+    }
+
+    /// Waits until what other nodes publish reaches the rooms joined so far (at once without a
+    /// bus). A socket calls it after joining and before it reads its backlog, so no frame falls
+    /// between the two.
+    pub async fn settled(&self) {
+        if let Some(interest) = self.interest.get() {
+            interest.settled().await;
+        }
+    }
+
+    fn joined(self: &Arc<Self>, rooms: Vec<Room>, peer_id: u64) -> Registration {
+        if let Some(interest) = self.interest.get() {
+            rooms.iter().for_each(|room| interest.watch(room));
+        }
+        Registration { hub: self.clone(), rooms, peer_id }
+    }
+
+    /// Queues already encoded text to every socket of the audience here (what another node
+    /// published).
+    pub fn deliver(&self, to: &Audience, text: &Utf8Bytes) {
+        let rooms = self.lock();
+        Hub::peers(&rooms, to, &mut |peer| peer.offer(text));
+    }
+
     /// A fresh peer id.
     pub fn next_peer_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)
@@ -212,7 +263,7 @@ impl Hub {
     pub fn join_visitor(self: &Arc<Self>, visitor_id: &str, peer: Peer) -> Registration {
         let peer_id = peer.id;
         self.lock().visitors.entry(visitor_id.to_owned()).or_default().push(peer);
-        Registration { hub: self.clone(), rooms: vec![Room::Visitor(visitor_id.to_owned())], peer_id }
+        self.joined(vec![Room::Visitor(visitor_id.to_owned())], peer_id)
     }
 
     /// Registers one of an agent's sockets, with their store and as that agent.
@@ -236,15 +287,14 @@ impl Hub {
             joined.push(Room::Supervisors(store_id));
         }
         rooms.agents.entry(agent_id).or_default().push(peer);
-        Registration { hub: self.clone(), rooms: joined, peer_id }
+        drop(rooms);
+        self.joined(joined, peer_id)
     }
 }
 
 impl Fanout for Hub {
     fn publish(&self, to: &Audience, frame: &ServerFrame) {
-        let text = Utf8Bytes::from(protocol::encode(frame));
-        let rooms = self.lock();
-        Hub::peers(&rooms, to, &mut |peer| peer.offer(&text));
+        self.deliver(to, &Utf8Bytes::from(protocol::encode(frame)));
     }
 
     fn close(&self, to: &Audience, code: u16, reason: &str) {

@@ -9,6 +9,7 @@
 pub mod app;
 pub mod auth;
 pub mod bot;
+pub mod bus;
 pub mod chat;
 pub mod cli;
 pub mod error;

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 pub mod console;
+pub mod nats;
 pub mod order_source;
+pub mod postgres;
 pub mod smtp;
 pub mod webhook_receiver;
 

@@ -161,6 +161,8 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
     tools.ensure_wasm_toolchain(root)?;
     let driver = tools.ensure_chromium()?;
     let axe = tools.ensure_axe()?;
+    let nats = tools.ensure_nats_server()?;
+    let pg_bin = tools.ensure_postgres()?;
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     widget::build(root, tools)?;
     widget::build_console(root, tools)?;
@@ -169,7 +171,9 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
         cargo(root, tools)
             .args(["test", "--workspace", "--no-fail-fast"])
             .env("CHROMEDRIVER", &driver)
-            .env("PARLEY_AXE", &axe),
+            .env("PARLEY_AXE", &axe)
+            .env("NATS_SERVER", &nats)
+            .env("PG_BIN", &pg_bin),
     )?;
     // One plain closing line, whatever order cargo printed its per-binary summaries in.
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
@@ -182,6 +186,8 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
 
 /// `cargo xtask test --quick`: what can be checked without a browser, in a minute or two.
 fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
+    let nats = tools.ensure_nats_server()?;
+    let pg_bin = tools.ensure_postgres()?;
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     run(cargo(root, tools).args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
     // The terminal agent's test runs the example as a program: build it as one.
@@ -195,7 +201,7 @@ fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
             }
         }
     }
-    let totals = run::run_tests(cargo(root, tools).args(&args))?;
+    let totals = run::run_tests(cargo(root, tools).args(&args).env("NATS_SERVER", &nats).env("PG_BIN", &pg_bin))?;
     println!(
         "tests: {} passed, {} failed (browser tests skipped: run `cargo xtask test`)",
         totals.passed, totals.failed
@@ -249,7 +255,30 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
         "ramp",
         "--rates",
         "2000,5000,10000",
-    ]))
+    ]))?;
+    // The same ramp with the relay on the bus between relays: what publishing every frame on
+    // NATS costs a node.
+    let nats = tools.ensure_nats_server()?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let mut server = std::process::Command::new(&nats)
+        .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .context("starting nats-server")?;
+    let url = format!("nats://127.0.0.1:{port}");
+    // It listens within milliseconds; the relay refuses to start without it.
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let ramp = run(cargo(root, tools)
+        .args(["run", "--release", "--example", "loadgen", "--", "--relay-cpus", "0", "--nats", &url])
+        .args(["throughput", "--parts", "ramp", "--rates", "2000,5000,10000"]));
+    let _ = server.kill();
+    let _ = server.wait();
+    ramp
 }
 
 /// Prints the raw, gzip and brotli sizes of one app's JS, wasm and CSS, and their total.

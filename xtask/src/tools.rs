@@ -153,25 +153,66 @@ impl Tools {
         if browser.exists() && driver.exists() {
             return Ok(driver.to_owned());
         }
-        eprintln!("xtask: installing chromium and chromium-driver from Debian's packages");
-        let sudo = |args: &[&str]| {
-            let root = output_of(Command::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0");
-            let mut command = if root { Command::new(args[0]) } else { Command::new("sudo") };
-            if root {
-                command.args(&args[1..]);
-            } else {
-                command.args(args);
-            }
-            command.env("DEBIAN_FRONTEND", "noninteractive");
-            command
-        };
-        run(&mut sudo(&["apt-get", "update", "-q"]))?;
-        run(&mut sudo(&["apt-get", "install", "-y", "-q", "chromium", "chromium-driver"]))?;
+        apt_install(&["chromium", "chromium-driver"])?;
         if !driver.exists() {
             bail!("chromium-driver was installed but {} is missing", driver.display());
         }
         Ok(driver.to_owned())
     }
+
+    /// Debian's `nats-server` (the bus between relays, for the tests and `cargo xtask
+    /// cluster`); returns its path.
+    pub fn ensure_nats_server(&self) -> Result<PathBuf> {
+        let server = Path::new("/usr/sbin/nats-server");
+        if !server.exists() {
+            apt_install(&["nats-server"])?;
+        }
+        if !server.exists() {
+            bail!("nats-server was installed but {} is missing", server.display());
+        }
+        Ok(server.to_owned())
+    }
+}
+
+impl Tools {
+    /// PostgreSQL's server binaries from Debian (for the tests of the PostgreSQL backend and
+    /// `cargo xtask cluster`); returns the directory that holds `initdb`, `pg_ctl` and `psql`.
+    pub fn ensure_postgres(&self) -> Result<PathBuf> {
+        let newest = || -> Option<PathBuf> {
+            let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                .ok()?
+                .flatten()
+                .map(|e| e.path().join("bin"))
+                .filter(|bin| bin.join("initdb").exists() && bin.join("psql").exists())
+                .collect();
+            dirs.sort();
+            dirs.pop()
+        };
+        if let Some(bin) = newest() {
+            return Ok(bin);
+        }
+        apt_install(&["postgresql"])?;
+        newest().context("postgresql was installed but no /usr/lib/postgresql/*/bin/initdb is there")
+    }
+}
+
+/// Installs Debian packages (as root, or through sudo).
+fn apt_install(packages: &[&str]) -> Result<()> {
+    eprintln!("xtask: installing {} from Debian's packages", packages.join(", "));
+    let sudo = |args: &[&str]| {
+        let root = output_of(Command::new("id").arg("-u")).is_ok_and(|u| u.trim() == "0");
+        let mut command = if root { Command::new(args[0]) } else { Command::new("sudo") };
+        if root {
+            command.args(&args[1..]);
+        } else {
+            command.args(args);
+        }
+        command.env("DEBIAN_FRONTEND", "noninteractive");
+        command
+    };
+    run(&mut sudo(&["apt-get", "update", "-q"]))?;
+    let mut install = sudo(&["apt-get", "install", "-y", "-q"]);
+    run(install.args(packages))
 }
 
 fn home() -> PathBuf {

@@ -40,6 +40,11 @@ pub struct Cli {
     /// `https://chat.example.com` (default `http://` the listening address).
     #[arg(long, env = "RELAY_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Join the bus between relays on this NATS server (`nats://HOST:PORT`; several,
+    /// comma-separated, for a NATS cluster): frames reach sockets held by the other relays.
+    /// docs/operations.md explains running several relays.
+    #[arg(long, env = "RELAY_NATS")]
+    pub nats: Option<String>,
     /// Abuse limits.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -308,6 +313,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     config.bot_repeat_window = std::time::Duration::from_secs(cli.bot_repeat_secs);
     config.metrics_listen = cli.metrics_listen;
     config.smtp_url = cli.smtp_url.clone();
+    config.nats_url = cli.nats.clone();
     config.mail_from = cli.mail_from.clone();
     config.public_url = cli.public_url.clone();
     let relay = start(config).await?;

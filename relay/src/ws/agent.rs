@@ -297,6 +297,7 @@ impl AgentSession {
         let supervises = agent.role.supervises();
         let session = session_token_hash(&session_token);
         let registration = self.state.hub.join_agent(store.id, agent.id, supervises, session, out.peer());
+        self.state.hub.settled().await;
         // A plain agent sees the queue's conversations and their own, never a colleague's.
         let scope = if supervises { Scope::Store } else { Scope::QueueAnd(agent.id) };
         let conversations = store_db.open_conversations(store.id, scope, WELCOME_CONVERSATIONS).await?;

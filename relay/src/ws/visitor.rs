@@ -253,6 +253,7 @@ impl VisitorSession {
         let (visitor_id, customer_id) = (resolved.visitor_id, resolved.customer_id);
         let conversation = store.open_conversation_of(&visitor_id).await?;
         let registration = self.state.hub.join_visitor(&visitor_id, out.peer());
+        self.state.hub.settled().await;
         store.visitor_here(&visitor_id, crate::store::now_millis()).await?;
         let here = super::away::Here::new(self.state.clone(), self.store.id, &visitor_id, conversation.as_ref());
         out.send(&ServerFrame::VisitorWelcome {
