@@ -217,3 +217,27 @@ async fn a_desk_has_one_owner_and_passes_to_another_node_when_its_owner_stops_re
     assert!(on_a.try_take(1).await.unwrap());
     stop.cancel();
 }
+
+#[tokio::test]
+async fn a_relay_on_the_bus_reports_its_connection_and_its_frames() {
+    let nats = Nats::start();
+    let url = nats.url();
+    let t = TestRelay::start_with(move |config| {
+        config.nats_url = Some(url);
+        config.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let at = t.relay.metrics_addr().expect("a metrics address");
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("c1", "Hello?").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let text = common::http_get(&format!("http://{at}"), "/metrics", &[]).await.unwrap().text();
+    let figure = |name: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert_eq!(figure("parley_bus_connected"), 1.0);
+    assert!(figure("parley_bus_subjects") >= 1.0, "the shopper's subject");
+    assert!(figure("parley_bus_frames_total{direction=\"out\"}") >= 1.0, "the new conversation, for agents anywhere");
+    t.stop().await;
+}

@@ -180,6 +180,8 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     pulse.start(shutdown.clone());
     store.set_late_bound(config.late_bound);
     store.watch(pulse.clone());
+    // Before the services start, so that what they record from the first moment is kept.
+    let metrics = config.metrics_listen.map(|at| crate::metrics::install().map(|handle| (at, handle))).transpose()?;
     let hub = Arc::new(Hub::default());
     let fanout: Arc<dyn Fanout> = match &config.nats_url {
         Some(url) => crate::bus::Bus::connect(url, hub.clone(), shutdown.clone()).await?,
@@ -232,8 +234,8 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     tokio::spawn(crate::faq::follow_changes(faq, store.clone(), shutdown.clone()));
     tokio::spawn(checkpoint_often(store.clone(), shutdown.clone()));
     tokio::spawn(clean_up_daily(store.clone(), shutdown.clone()));
-    let metrics_addr = match config.metrics_listen {
-        Some(at) => Some(serve_metrics(at, state.clone()).await?),
+    let metrics_addr = match metrics {
+        Some((at, handle)) => Some(serve_metrics(at, handle, state.clone()).await?),
         None => None,
     };
     let router = http::router(state.clone(), Assets::load(), crate::ws::routes());
@@ -285,8 +287,11 @@ async fn mailer(
 
 /// Installs the metrics recorder and serves `GET /metrics` on `at`, its own address (never the
 /// public one), until the relay shuts down; returns the address it listens on.
-async fn serve_metrics(at: SocketAddr, state: Arc<AppState>) -> anyhow::Result<SocketAddr> {
-    let handle = crate::metrics::install()?;
+async fn serve_metrics(
+    at: SocketAddr,
+    handle: metrics_exporter_prometheus::PrometheusHandle,
+    state: Arc<AppState>,
+) -> anyhow::Result<SocketAddr> {
     let listener = TcpListener::bind(at).await.with_context(|| format!("listening for metrics on {at}"))?;
     let addr = listener.local_addr()?;
     let stop = state.shutdown.clone();

@@ -37,6 +37,16 @@ pub const HTTP_RESPONSES: &str = "parley_http_responses_total";
 /// Conversations closed, by `how` (agent, question, idle).
 pub const CLOSED: &str = "parley_conversations_closed_total";
 
+/// Whether this relay's connection to the NATS bus is up (1) or not (0); only with `--nats`.
+pub const BUS_CONNECTED: &str = "parley_bus_connected";
+/// Frames carried over the bus, by `direction` (out: published here; in: from other relays,
+/// delivered here).
+pub const BUS_FRAMES: &str = "parley_bus_frames_total";
+/// Publications the NATS client refused (the bus lost them).
+pub const BUS_ERRORS: &str = "parley_bus_publish_errors_total";
+/// NATS subjects this relay listens on (one per shopper, agent, store and session here).
+pub const BUS_SUBJECTS: &str = "parley_bus_subjects";
+
 /// The installed recorder's handle, once `install` ran.
 static HANDLE: Mutex<Option<PrometheusHandle>> = Mutex::new(None);
 
@@ -87,6 +97,10 @@ fn describe() {
     describe_histogram!(ORDER_SOURCE_CALLS, Unit::Seconds, "Order-source calls by outcome");
     describe_counter!(HTTP_RESPONSES, "HTTP responses by status code");
     describe_counter!(CLOSED, "Conversations closed, by how");
+    describe_gauge!(BUS_CONNECTED, "Whether the connection to the NATS bus is up");
+    describe_counter!(BUS_FRAMES, "Frames carried over the NATS bus, by direction");
+    describe_counter!(BUS_ERRORS, "Publications on the NATS bus that failed");
+    describe_gauge!(BUS_SUBJECTS, "NATS subjects this relay listens on");
 }
 
 /// An open socket, counted until it is dropped.
@@ -158,4 +172,24 @@ pub fn closed(how: &'static str) {
 pub fn queue(store_key: &str, waiting: u64, longest: Duration) {
     metrics::gauge!(QUEUE_LENGTH, "store" => store_key.to_owned()).set(waiting as f64);
     metrics::gauge!(QUEUE_LONGEST_WAIT, "store" => store_key.to_owned()).set(longest.as_secs_f64());
+}
+
+/// The bus's connection went up or down.
+pub fn bus_connected(up: bool) {
+    metrics::gauge!(BUS_CONNECTED).set(if up { 1.0 } else { 0.0 });
+}
+
+/// A frame crossed the bus; `direction` is out or in.
+pub fn bus_frame(direction: &'static str) {
+    metrics::counter!(BUS_FRAMES, "direction" => direction).increment(1);
+}
+
+/// A publication on the bus failed.
+pub fn bus_error() {
+    metrics::counter!(BUS_ERRORS).increment(1);
+}
+
+/// This relay listens on `count` subjects.
+pub fn bus_subjects(count: usize) {
+    metrics::gauge!(BUS_SUBJECTS).set(count as f64);
 }

@@ -26,7 +26,7 @@ pub struct AppState {
     pub store: Store,
     /// This relay's live sockets (sessions join it).
     pub hub: Arc<Hub>,
-    /// Delivery to everyone else (today the hub itself).
+    /// Delivery to everyone else (the hub, or the bus between relays with `--nats`).
     pub fanout: Arc<dyn Fanout>,
     /// Signs and checks visitor tokens.
     pub tokens: VisitorTokens,

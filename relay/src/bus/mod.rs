@@ -70,10 +70,18 @@ impl Bus {
             .name(format!("parley-relay-{node:016x}"))
             .connection_timeout(Duration::from_secs(5))
             .reconnect_delay_callback(|attempts| Duration::from_millis((attempts as u64 * 100).min(2_000)))
-            .event_callback(|event| async move { tracing::info!(%event, "NATS") })
+            .event_callback(|event| async move {
+                match event {
+                    async_nats::Event::Connected => crate::metrics::bus_connected(true),
+                    async_nats::Event::Disconnected | async_nats::Event::Closed => crate::metrics::bus_connected(false),
+                    _ => {}
+                }
+                tracing::info!(%event, "NATS")
+            })
             .connect(url)
             .await
             .with_context(|| format!("connecting to NATS at {url}"))?;
+        crate::metrics::bus_connected(true);
         let (outgoing, queued) = unbounded_channel();
         tokio::spawn(publish_all(client.clone(), queued, shutdown.clone()));
         let subjects = subscriptions::Count::default();
@@ -197,8 +205,12 @@ async fn publish_all(
             next = queued.recv() => match next { Some(item) => item, None => break },
             () = stop.cancelled() => break,
         };
-        if let Err(error) = client.publish(subject, payload).await {
-            tracing::warn!(%error, "could not publish on NATS");
+        match client.publish(subject, payload).await {
+            Ok(()) => crate::metrics::bus_frame("out"),
+            Err(error) => {
+                crate::metrics::bus_error();
+                tracing::warn!(%error, "could not publish on NATS");
+            }
         }
     }
     let _ = tokio::time::timeout(Duration::from_secs(2), client.flush()).await;
@@ -219,6 +231,7 @@ fn envelope_from(node: u64, payload: &[u8]) -> Option<Envelope> {
 
 /// Hands what another node published to this node's sockets.
 fn deliver(hub: &Hub, envelope: Envelope) {
+    crate::metrics::bus_frame("in");
     match envelope.what {
         What::Frame(text) => hub.deliver(&envelope.to, &Utf8Bytes::from(text)),
         What::Close { code, reason } => hub.close(&envelope.to, code, &reason),

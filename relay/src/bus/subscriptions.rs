@@ -152,6 +152,7 @@ impl Subjects {
 
     fn count(&self) {
         self.node.count.store(self.listening.len(), std::sync::atomic::Ordering::Relaxed);
+        crate::metrics::bus_subjects(self.listening.len());
     }
 }
 
