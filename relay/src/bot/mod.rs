@@ -182,7 +182,7 @@ async fn instant_ack(
     voice: &Voice,
     human_replied: bool,
 ) -> Result<(), Error> {
-    if human_replied || !bot.store.instant_ack(conversation.store_id).await? {
+    if human_replied || !voice.instant_ack() {
         return Ok(());
     }
     let recent = bot.store.recent_messages(conversation.id, 20).await?;

@@ -5,13 +5,22 @@ use sqlx::Row;
 
 use super::{Store, StoreError};
 
-/// A store's name, the greeting in its Settings, and its own texts as (name, language, text).
-pub type StoreTexts = (String, Option<String>, Vec<(String, String, String)>);
+/// What the bot speaks with for a store: its name, greeting, own texts and acknowledgement flag.
+pub struct StoreTexts {
+    /// The store's display name.
+    pub name: String,
+    /// The greeting in Settings.
+    pub greeting: Option<String>,
+    /// Whether the store acknowledges a first message at once (`instant_ack`).
+    pub instant_ack: bool,
+    /// Its own texts: (name, language, text).
+    pub own: Vec<(String, String, String)>,
+}
 
 impl Store {
     /// The store's name and greeting, and every text it rewrote.
     pub async fn store_texts(&self, store_id: i64) -> Result<StoreTexts, StoreError> {
-        let row = sqlx::query("SELECT name, greeting FROM stores WHERE id = ?")
+        let row = sqlx::query("SELECT name, greeting, instant_ack FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?
@@ -25,7 +34,12 @@ impl Store {
             .into_iter()
             .map(|r| (r.get("name"), r.get("lang"), r.get("text")))
             .collect();
-        Ok((row.get("name"), row.get("greeting"), own))
+        Ok(StoreTexts {
+            name: row.get("name"),
+            greeting: row.get("greeting"),
+            instant_ack: row.get("instant_ack"),
+            own,
+        })
     }
 
     /// Sets the store's version of a text in a language (already checked), or with `None`
@@ -63,14 +77,5 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(names.into_iter().next().flatten().filter(|n| !n.trim().is_empty()))
-    }
-
-    /// Whether the store acknowledges a first message at once while agents are online.
-    pub async fn instant_ack(&self, store_id: i64) -> Result<bool, StoreError> {
-        let on: Vec<bool> = sqlx::query_scalar("SELECT instant_ack FROM stores WHERE id = ?")
-            .bind(store_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(on.into_iter().next().unwrap_or(false))
     }
 }

@@ -21,6 +21,9 @@ pub struct StoreWords {
     pub store_name: String,
     /// The greeting in Settings, for every language without its own.
     greeting: Option<String>,
+    /// Whether the store acknowledges a first message at once (read with the texts, so the
+    /// bot's hot path asks the database nothing more).
+    pub instant_ack: bool,
     own: HashMap<(Key, Lang), String>,
 }
 
@@ -80,12 +83,14 @@ impl Words {
         if let Some((_, words)) = cached.filter(|(at, _)| at.elapsed() < FRESH_FOR) {
             return Ok(words);
         }
-        let (store_name, greeting, rows) = self.store.store_texts(store_id).await?;
-        let own = rows
+        let texts = self.store.store_texts(store_id).await?;
+        let (store_name, greeting, instant_ack) = (texts.name, texts.greeting, texts.instant_ack);
+        let own = texts
+            .own
             .into_iter()
             .filter_map(|(name, lang, text)| Some(((Key::from_name(&name)?, Lang::from_code(&lang)?), text)))
             .collect();
-        let words = Arc::new(StoreWords { store_name, greeting, own });
+        let words = Arc::new(StoreWords { store_name, greeting, instant_ack, own });
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, (Instant::now(), words.clone()));
         Ok(words)
     }
@@ -114,6 +119,11 @@ pub struct Voice {
 }
 
 impl Voice {
+    /// Whether the store acknowledges a first message at once.
+    pub fn instant_ack(&self) -> bool {
+        self.words.instant_ack
+    }
+
     /// A text with no values of its own.
     pub fn say(&self, key: Key) -> String {
         self.with(key, &[])
@@ -148,7 +158,7 @@ mod tests {
     fn a_stores_text_replaces_the_default_in_its_language_only() {
         let mut own = HashMap::new();
         own.insert((Key::Glad, Lang::En), "Happy to help, {shopper_name}! — {store_name}".to_owned());
-        let words = Arc::new(StoreWords { store_name: "Maison".into(), greeting: None, own });
+        let words = Arc::new(StoreWords { store_name: "Maison".into(), greeting: None, instant_ack: false, own });
         let voice = Voice { lang: Lang::En, words, shopper: Some("Ana".into()) };
         assert_eq!(voice.say(Key::Glad), "Happy to help, Ana! — Maison");
         assert_eq!(voice.in_lang(Lang::Zh).say(Key::Glad), Key::Glad.default_text(Lang::Zh));
@@ -160,7 +170,8 @@ mod tests {
     fn the_greeting_in_settings_serves_languages_without_their_own() {
         let mut own = HashMap::new();
         own.insert((Key::Greeting, Lang::Zh), "欢迎光临{store_name}！".to_owned());
-        let words = StoreWords { store_name: "Maison".into(), greeting: Some("Welcome!".into()), own };
+        let words =
+            StoreWords { store_name: "Maison".into(), greeting: Some("Welcome!".into()), instant_ack: false, own };
         assert_eq!(words.greeting(Lang::Zh).as_deref(), Some("欢迎光临Maison！"));
         assert_eq!(words.greeting(Lang::En).as_deref(), Some("Welcome!"));
         assert_eq!(StoreWords::default().greeting(Lang::En), None);
