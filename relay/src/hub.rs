@@ -254,6 +254,13 @@ impl Hub {
         Hub::peers(&rooms, to, &mut |peer| peer.offer(text));
     }
 
+    /// Closes every socket here with `code` and `reason` (after a cut from the bus between
+    /// relays: they reconnect and catch up by sequence number).
+    pub fn close_everyone(&self, code: u16, reason: &str) {
+        let rooms = self.lock();
+        rooms.visitors.values().chain(rooms.store_agents.values()).flatten().for_each(|peer| peer.close(code, reason));
+    }
+
     /// A fresh peer id.
     pub fn next_peer_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed)

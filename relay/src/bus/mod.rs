@@ -8,13 +8,16 @@
 //! itself (it has delivered that already).
 //!
 //! NATS carries frames at most once. A node that loses its connection keeps serving its own
-//! sockets; the client reconnects on its own and subscribes again, and frames published on the
-//! way are lost to remote sockets, which catch up by sequence number when they reconnect (what
-//! the store holds is the truth, the bus only makes it quick).
+//! sockets; the client reconnects on its own and subscribes again. What other nodes published
+//! meanwhile never reached this node, so once back it closes its sockets with "reconnect" and
+//! they catch up by sequence number (what the store holds is the truth; the bus only makes it
+//! quick). What this node published while cut off waits in the client and goes out on
+//! reconnect.
 
 pub mod lease;
 mod subscriptions;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,11 +26,15 @@ use axum::extract::ws::Utf8Bytes;
 use bytes::Bytes;
 use protocol::ServerFrame;
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::{channel, Receiver, Sender};
 use tokio_util::sync::CancellationToken;
 
 use crate::fanout::{Audience, Fanout};
 use crate::hub::{Hub, Room};
+
+/// How many envelopes may wait for NATS (while it is away, the client holds what it can and
+/// the rest waits here); past it frames for other relays are dropped and counted.
+const OUTGOING_CAPACITY: usize = 65_536;
 
 /// What crosses between nodes: one audience and what to do to its sockets.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
@@ -54,7 +61,7 @@ pub struct Bus {
     /// This process's id on the bus (random at start).
     node: u64,
     /// Envelopes for the publishing task, in the order services published them.
-    outgoing: UnboundedSender<(String, Bytes)>,
+    outgoing: Sender<(String, Bytes)>,
     client: async_nats::Client,
     /// How many subjects this node listens on.
     subjects: subscriptions::Count,
@@ -70,19 +77,18 @@ impl Bus {
             .name(format!("parley-relay-{node:016x}"))
             .connection_timeout(Duration::from_secs(5))
             .reconnect_delay_callback(|attempts| Duration::from_millis((attempts as u64 * 100).min(2_000)))
-            .event_callback(|event| async move {
-                match event {
-                    async_nats::Event::Connected => crate::metrics::bus_connected(true),
-                    async_nats::Event::Disconnected | async_nats::Event::Closed => crate::metrics::bus_connected(false),
-                    _ => {}
+            .event_callback({
+                let (hub, cut_off) = (hub.clone(), Arc::new(AtomicBool::new(false)));
+                move |event| {
+                    on_event(&hub, &cut_off, &event);
+                    async move { tracing::info!(%event, "NATS") }
                 }
-                tracing::info!(%event, "NATS")
             })
             .connect(url)
             .await
             .with_context(|| format!("connecting to NATS at {url}"))?;
         crate::metrics::bus_connected(true);
-        let (outgoing, queued) = unbounded_channel();
+        let (outgoing, queued) = channel(OUTGOING_CAPACITY);
         tokio::spawn(publish_all(client.clone(), queued, shutdown.clone()));
         let subjects = subscriptions::Count::default();
         let serves = subscriptions::Node { hub: hub.clone(), id: node, count: subjects.clone() };
@@ -117,8 +123,11 @@ impl Bus {
         let envelope = Envelope { node: self.node, to, what };
         match serde_json::to_vec(&envelope) {
             Ok(bytes) => {
-                // Gone only at shutdown.
-                let _ = self.outgoing.send((subject, bytes.into()));
+                if self.outgoing.try_send((subject, bytes.into())).is_err() {
+                    // NATS has been away a long while (or it is shutdown): memory stays bounded.
+                    crate::metrics::bus_error();
+                    tracing::debug!("the bus's queue is full; a frame for other relays was dropped");
+                }
             }
             Err(error) => tracing::error!(%error, "could not encode a frame for the bus"),
         }
@@ -139,6 +148,25 @@ impl Fanout for Bus {
         for part in split(to) {
             self.send(part, What::Close { code, reason: reason.to_owned() });
         }
+    }
+}
+
+/// Keeps the connection gauge, and after a cut makes this node's sockets resync: what other
+/// relays published meanwhile never reached them.
+fn on_event(hub: &Hub, cut_off: &AtomicBool, event: &async_nats::Event) {
+    match event {
+        async_nats::Event::Connected => {
+            crate::metrics::bus_connected(true);
+            if cut_off.swap(false, Ordering::Relaxed) {
+                tracing::info!("back on the NATS bus: the sockets here reconnect to catch up");
+                hub.close_everyone(crate::fanout::close_code::TRY_AGAIN_LATER, "reconnect");
+            }
+        }
+        async_nats::Event::Disconnected | async_nats::Event::Closed => {
+            crate::metrics::bus_connected(false);
+            cut_off.store(true, Ordering::Relaxed);
+        }
+        _ => {}
     }
 }
 
@@ -195,11 +223,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Publishes envelopes in order until shutdown. A failed publish (the client closed) is
 /// logged; while NATS is away the client holds what it can and sends it on reconnect.
-async fn publish_all(
-    client: async_nats::Client,
-    mut queued: UnboundedReceiver<(String, Bytes)>,
-    stop: CancellationToken,
-) {
+async fn publish_all(client: async_nats::Client, mut queued: Receiver<(String, Bytes)>, stop: CancellationToken) {
     loop {
         let (subject, payload) = tokio::select! {
             next = queued.recv() => match next { Some(item) => item, None => break },
