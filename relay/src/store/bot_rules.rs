@@ -3,6 +3,7 @@
 //! as `relay bot rule --priority` sets it); reordering rewrites the priorities so that the list
 //! as given is the order.
 
+use super::db;
 use super::{BotRule, Store, StoreError};
 
 impl Store {
@@ -15,7 +16,7 @@ impl Store {
         reply: &str,
     ) -> Result<BotRule, StoreError> {
         let (kind, pattern, reply) = (kind.to_owned(), pattern.to_owned(), reply.to_owned());
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let priority: i64 = conn
                     .prepare_cached("SELECT COALESCE(MIN(priority), 1) - 1 FROM bot_rules WHERE store_id = ?1")?
@@ -41,7 +42,7 @@ impl Store {
         reply: &str,
     ) -> Result<Option<BotRule>, StoreError> {
         let (kind, pattern, reply) = (kind.to_owned(), pattern.to_owned(), reply.to_owned());
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let priority = conn
                     .prepare_cached(
@@ -60,15 +61,14 @@ impl Store {
 
     /// Removes a rule of the store; whether it had one.
     pub async fn delete_bot_rule(&self, store_id: i64, id: i64) -> Result<bool, StoreError> {
-        let done =
-            self.writes.execute("DELETE FROM bot_rules WHERE id = ?2 AND store_id = ?1", args![store_id, id]).await?;
+        let done = self.execute("DELETE FROM bot_rules WHERE id = ?2 AND store_id = ?1", args![store_id, id]).await?;
         Ok(done > 0)
     }
 
     /// Puts the store's rules in the order of `ids` (first tried first), which must name each
     /// of its rules once; `false` (and no change) when it does not.
     pub async fn reorder_bot_rules(&self, store_id: i64, ids: Vec<i64>) -> Result<bool, StoreError> {
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let mut have: Vec<i64> = conn
                     .prepare_cached("SELECT id FROM bot_rules WHERE store_id = ?1")?
@@ -94,7 +94,7 @@ impl Store {
 
     /// The store's own repeat window in seconds, if it set one.
     pub async fn bot_repeat_secs(&self, store_id: i64) -> Result<Option<u32>, StoreError> {
-        let secs: Option<Option<i64>> = sqlx::query_scalar("SELECT bot_repeat_secs FROM stores WHERE id = ?")
+        let secs: Option<Option<i64>> = db::query_scalar("SELECT bot_repeat_secs FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_optional(&self.pool)
             .await?;

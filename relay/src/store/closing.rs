@@ -5,8 +5,7 @@
 //! the sweep asks which are due. The shopper's next message clears it in the same statement
 //! that stores the message (the `messages_keep_conversation` trigger).
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 /// Default seconds the closing question waits for the shopper's answer.
@@ -39,7 +38,7 @@ impl Store {
         resolved: bool,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let at = conn
                     .prepare_cached(
@@ -60,7 +59,7 @@ impl Store {
 
     /// Open conversations whose closing question went unanswered until `now`.
     pub async fn due_closings(&self, now: i64) -> Result<Vec<DueClose>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, closing_by, COALESCE(closing_resolved, 1) FROM conversations
              WHERE closing_at IS NOT NULL AND closing_at <= ? AND closed_at IS NULL",
         )
@@ -76,7 +75,7 @@ impl Store {
     /// Open conversations with no message for their store's idle time at `now` (a few hundred
     /// at a time). Each counts as resolved unless the shopper's last message went unanswered.
     pub async fn idle_conversations(&self, now: i64) -> Result<Vec<DueClose>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT c.id, c.awaiting_since IS NULL FROM conversations c JOIN stores s ON s.id = c.store_id
              WHERE c.closed_at IS NULL AND s.idle_close_secs > 0
                AND COALESCE(c.last_message_at, c.created_at) <= ?1 - s.idle_close_secs * 1000
@@ -97,7 +96,7 @@ impl Store {
         wait_secs: Option<u32>,
         idle_secs: Option<u32>,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE stores SET closing_wait_secs = COALESCE(?, closing_wait_secs),
                idle_close_secs = COALESCE(?, idle_close_secs) WHERE key = ?",
         )

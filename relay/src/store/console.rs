@@ -1,10 +1,9 @@
 //! What the agents' console keeps beyond conversations: private notes, canned replies, the
 //! shopper's visit (pages, referrer, language, time zone), the team and the store's settings.
 
+use super::db::{self, Row};
 use protocol::{CannedReply, Note, PageView, TeamMember};
 use serde::{Deserialize, Serialize};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 use super::{now_millis, unique_violation, Store, StoreError};
 
@@ -54,7 +53,7 @@ impl Store {
     ) -> Result<Note, StoreError> {
         let (name, text, client) = (agent_name.to_owned(), text.to_owned(), client_id.to_owned());
         let inserted = self
-            .writes
+            .writes()?
             .write(move |conn| {
                 let mut statement = conn.prepare_cached(
                     "INSERT INTO notes (conversation_id, agent_id, agent_name, text, client_id, created_at)
@@ -78,7 +77,7 @@ impl Store {
         if let Some(note) = inserted {
             return Ok(note);
         }
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, conversation_id, agent_id, agent_name, text, client_id, created_at FROM notes
              WHERE conversation_id = ? AND agent_id = ? AND client_id = ?",
         )
@@ -92,7 +91,7 @@ impl Store {
 
     /// A conversation's notes, oldest first.
     pub async fn notes(&self, conversation_id: i64) -> Result<Vec<Note>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, conversation_id, agent_id, agent_name, text, client_id, created_at FROM notes
              WHERE conversation_id = ? ORDER BY id",
         )
@@ -104,7 +103,7 @@ impl Store {
 
     /// The store's canned replies, by shortcut.
     pub async fn canned_replies(&self, store_id: i64) -> Result<Vec<CannedReply>, StoreError> {
-        let rows = sqlx::query("SELECT id, shortcut, text FROM canned_replies WHERE store_id = ? ORDER BY shortcut")
+        let rows = db::query("SELECT id, shortcut, text FROM canned_replies WHERE store_id = ? ORDER BY shortcut")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?;
@@ -113,7 +112,7 @@ impl Store {
 
     /// Adds a canned reply; `AlreadyExists` when the shortcut is taken.
     pub async fn add_canned_reply(&self, store_id: i64, shortcut: &str, text: &str) -> Result<CannedReply, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "INSERT INTO canned_replies (store_id, shortcut, text, created_at) VALUES (?, ?, ?, ?)
              RETURNING id, shortcut, text",
         )
@@ -135,7 +134,7 @@ impl Store {
         shortcut: &str,
         text: &str,
     ) -> Result<CannedReply, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "UPDATE canned_replies SET shortcut = ?, text = ? WHERE id = ? AND store_id = ? RETURNING id, shortcut, text",
         )
         .bind(shortcut)
@@ -150,7 +149,7 @@ impl Store {
 
     /// Removes a canned reply; false when the store had no such reply.
     pub async fn remove_canned_reply(&self, store_id: i64, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM canned_replies WHERE id = ? AND store_id = ?")
+        let done = db::query("DELETE FROM canned_replies WHERE id = ? AND store_id = ?")
             .bind(id)
             .bind(store_id)
             .execute(&self.writer)
@@ -173,7 +172,7 @@ impl Store {
         let (referrer, language, time_zone) =
             (referrer.map(str::to_owned), language.map(str::to_owned), time_zone.map(str::to_owned));
         let (facts, reported) = (self.facts.clone(), (visitor.clone(), language.clone()));
-        self.writes
+        self.writes()?
             .write_then(
                 move |conn| {
                     conn.prepare_cached(
@@ -222,19 +221,18 @@ impl Store {
     /// The shopper's visit: referrer, language, time zone and the pages since their last
     /// 30-minute pause, latest first.
     pub async fn visitor_context(&self, visitor_id: &str) -> Result<VisitorContext, StoreError> {
-        let row = sqlx::query("SELECT referrer, language, time_zone FROM visitors WHERE id = ?")
+        let row = db::query("SELECT referrer, language, time_zone FROM visitors WHERE id = ?")
             .bind(visitor_id)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
             .next();
         let Some(row) = row else { return Ok(VisitorContext::default()) };
-        let rows =
-            sqlx::query("SELECT url, title, at FROM visitor_pages WHERE visitor_id = ? ORDER BY id DESC LIMIT ?")
-                .bind(visitor_id)
-                .bind(VISIT_PAGES)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = db::query("SELECT url, title, at FROM visitor_pages WHERE visitor_id = ? ORDER BY id DESC LIMIT ?")
+            .bind(visitor_id)
+            .bind(VISIT_PAGES)
+            .fetch_all(&self.pool)
+            .await?;
         let mut pages: Vec<PageView> = Vec::new();
         for r in &rows {
             let page = PageView { url: r.get("url"), title: r.get("title"), at: r.get("at") };
@@ -253,7 +251,7 @@ impl Store {
 
     /// The store's agents, by name.
     pub async fn team(&self, store_id: i64) -> Result<Vec<TeamMember>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, email, name, role, capacity, active FROM agents WHERE store_id = ? ORDER BY name, id",
         )
         .bind(store_id)
@@ -265,7 +263,7 @@ impl Store {
     /// One agent of the store.
     pub async fn team_member(&self, store_id: i64, agent_id: i64) -> Result<Option<TeamMember>, StoreError> {
         let rows =
-            sqlx::query("SELECT id, email, name, role, capacity, active FROM agents WHERE id = ? AND store_id = ?")
+            db::query("SELECT id, email, name, role, capacity, active FROM agents WHERE id = ? AND store_id = ?")
                 .bind(agent_id)
                 .bind(store_id)
                 .fetch_all(&self.pool)
@@ -281,7 +279,7 @@ impl Store {
         change: &MemberChange,
     ) -> Result<TeamMember, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let rows = sqlx::query(
+        let rows = db::query(
             "UPDATE agents SET name = COALESCE(?, name), role = COALESCE(?, role),
              capacity = COALESCE(?, capacity), active = COALESCE(?, active)
              WHERE id = ? AND store_id = ? RETURNING id, email, name, role, capacity, active",
@@ -292,12 +290,12 @@ impl Store {
         .bind(change.active)
         .bind(agent_id)
         .bind(store_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await?;
         let member =
             rows.first().map(member_from_row).ok_or_else(|| StoreError::NotFound(format!("no agent {agent_id}")))?;
         if !member.active {
-            sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ?").bind(agent_id).execute(&mut *tx).await?;
+            db::query("DELETE FROM agent_sessions WHERE agent_id = ?").bind(agent_id).execute(&mut tx).await?;
         }
         tx.commit().await?;
         Ok(member)
@@ -313,26 +311,26 @@ impl Store {
         keep: Option<&[u8]>,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        let done = sqlx::query("UPDATE agents SET password_hash = ? WHERE id = ? AND store_id = ?")
+        let done = db::query("UPDATE agents SET password_hash = ? WHERE id = ? AND store_id = ?")
             .bind(password_hash)
             .bind(agent_id)
             .bind(store_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!("no agent {agent_id}")));
         }
-        sqlx::query("DELETE FROM agent_sessions WHERE agent_id = ? AND token_hash IS NOT ?")
+        db::query("DELETE FROM agent_sessions WHERE agent_id = ? AND token_hash IS NOT ?")
             .bind(agent_id)
             .bind(keep)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-fn note_from_row(r: &SqliteRow) -> Note {
+fn note_from_row(r: &Row) -> Note {
     Note {
         id: r.get("id"),
         conversation_id: r.get("conversation_id"),
@@ -344,11 +342,11 @@ fn note_from_row(r: &SqliteRow) -> Note {
     }
 }
 
-fn canned_from_row(r: &SqliteRow) -> CannedReply {
+fn canned_from_row(r: &Row) -> CannedReply {
     CannedReply { id: r.get("id"), shortcut: r.get("shortcut"), text: r.get("text") }
 }
 
-fn member_from_row(r: &SqliteRow) -> TeamMember {
+fn member_from_row(r: &Row) -> TeamMember {
     TeamMember {
         id: r.get("id"),
         email: r.get("email"),

@@ -2,9 +2,8 @@
 //! reopening, and the summaries agents see. Their messages are in `messages.rs`, their routing
 //! timeline and waits in `timeline.rs`; rows become records in `rows.rs`.
 
+use super::db::{self, Row};
 use protocol::{ConversationSummary, Seq};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{FromRow, Row};
 
 use super::messages::{insert_message, OwnedMessage};
 use super::rows::{message_from_row, MESSAGE_COLUMNS};
@@ -60,7 +59,7 @@ impl Store {
         let first = first.map(OwnedMessage::from);
         let role = first.is_some().then_some(protocol::Role::Visitor);
         let facts = self.facts.clone();
-        self.writes
+        self.writes()?
             .write_then(
                 move |conn| {
                     let (conversation, created) = match insert_conversation(conn, store_id, &visitor)? {
@@ -109,7 +108,7 @@ impl Store {
         if let Some(facts) = self.facts.get(id) {
             return Ok(Some(facts.record(id)));
         }
-        let row = sqlx::query_as::<_, ConversationRecord>(
+        let row = db::query_as::<ConversationRecord>(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations WHERE id = ?",
         )
         .bind(id)
@@ -127,7 +126,7 @@ impl Store {
         scope: Scope,
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
              WHERE store_id = ?1 AND closed_at IS NULL
                AND (?2 IS NULL OR assigned_agent_id IS NULL OR assigned_agent_id = ?2)
@@ -140,7 +139,7 @@ impl Store {
         .await?;
         let mut summaries = Vec::with_capacity(rows.len());
         for row in rows {
-            let record = ConversationRecord::from_row(&row)?;
+            let record = row.read::<ConversationRecord>()?;
             summaries.push(self.summary(&record).await?);
         }
         Ok(summaries)
@@ -153,7 +152,7 @@ impl Store {
         scope: Scope,
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
              WHERE store_id = ?1 AND closed_at IS NOT NULL
                AND (?2 IS NULL OR assigned_agent_id IS NULL OR assigned_agent_id = ?2)
@@ -175,7 +174,7 @@ impl Store {
         except: i64,
         limit: u32,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
              WHERE visitor_id = ? AND id != ? ORDER BY id DESC LIMIT ?",
         )
@@ -187,10 +186,10 @@ impl Store {
         self.summaries(rows).await
     }
 
-    pub(super) async fn summaries(&self, rows: Vec<SqliteRow>) -> Result<Vec<ConversationSummary>, StoreError> {
+    pub(super) async fn summaries(&self, rows: Vec<Row>) -> Result<Vec<ConversationSummary>, StoreError> {
         let mut summaries = Vec::with_capacity(rows.len());
         for row in rows {
-            summaries.push(self.summary(&ConversationRecord::from_row(&row)?).await?);
+            summaries.push(self.summary(&row.read::<ConversationRecord>()?).await?);
         }
         Ok(summaries)
     }
@@ -200,7 +199,7 @@ impl Store {
     /// false when it was not closed.
     pub async fn reopen_conversation(&self, conversation_id: i64, agent_id: i64) -> Result<bool, StoreError> {
         let facts = self.facts.clone();
-        self.writes
+        self.writes()?
             .write_then(move |conn| {
                 let reopened = conn
                     .prepare_cached(
@@ -234,7 +233,7 @@ impl Store {
 
     /// The inbox summary of a conversation.
     pub async fn summary(&self, record: &ConversationRecord) -> Result<ConversationSummary, StoreError> {
-        let last = sqlx::query(&format!(
+        let last = db::query(format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1"
         ))
         .bind(record.id)
@@ -243,7 +242,7 @@ impl Store {
         .into_iter()
         .next();
         // Unread counts only what the shopper wrote: the bot's and the system's lines need nobody.
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT c.follow_up_email, c.agent_read_seq, c.visitor_read_seq, c.closed_at, c.closing_at, \
              r.score AS rating, r.comment AS rating_comment, \
              CASE WHEN c.closed_at IS NULL THEN NULL ELSE c.resolved = 1 AND c.reopened = 0 END AS resolved, \
@@ -270,7 +269,7 @@ impl Store {
             visitor_read_seq: row.get::<i64, _>("visitor_read_seq").max(0) as Seq,
             closed_at: row.get("closed_at"),
             closes_at: row.get("closing_at"),
-            resolved: row.get::<Option<bool>, _>("resolved"),
+            resolved: row.maybe_flag("resolved"),
             rating: row.get::<Option<i64>, _>("rating").and_then(|s| u8::try_from(s).ok()),
             rating_comment: row.get("rating_comment"),
         })
@@ -285,7 +284,7 @@ impl Store {
         resolved: bool,
     ) -> Result<bool, StoreError> {
         let facts = self.facts.clone();
-        self.writes
+        self.writes()?
             .write_then(move |conn| {
                 let now = now_millis();
                 let closed = conn
@@ -308,7 +307,7 @@ impl Store {
 
     /// When a conversation was closed (ms), if it was.
     pub async fn closed_at(&self, conversation_id: i64) -> Result<Option<i64>, StoreError> {
-        let at = sqlx::query_scalar("SELECT closed_at FROM conversations WHERE id = ?")
+        let at = db::query_scalar("SELECT closed_at FROM conversations WHERE id = ?")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?

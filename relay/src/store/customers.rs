@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::Row;
-
+use super::db;
 use super::{now_millis, Store, StoreError};
 
 /// A store's verified-identity settings, as the visitor socket needs them on `hello`.
@@ -46,7 +45,7 @@ pub(super) fn fresh_secret() -> Result<String, StoreError> {
 impl Store {
     /// The identity settings of a store, making its secret on first use.
     pub async fn identity_settings(&self, store_id: i64) -> Result<IdentitySettings, StoreError> {
-        let row = sqlx::query("SELECT identity_secret, require_identity FROM stores WHERE id = ?")
+        let row = db::query("SELECT identity_secret, require_identity FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_optional(&self.pool)
             .await?
@@ -56,12 +55,12 @@ impl Store {
             Some(secret) => secret,
             // A store made before identities: its secret is made now, once.
             None => {
-                sqlx::query("UPDATE stores SET identity_secret = COALESCE(identity_secret, ?) WHERE id = ?")
+                db::query("UPDATE stores SET identity_secret = COALESCE(identity_secret, ?) WHERE id = ?")
                     .bind(fresh_secret()?)
                     .bind(store_id)
                     .execute(&self.writer)
                     .await?;
-                sqlx::query_scalar("SELECT identity_secret FROM stores WHERE id = ?")
+                db::query_scalar("SELECT identity_secret FROM stores WHERE id = ?")
                     .bind(store_id)
                     .fetch_one(&self.writer)
                     .await?
@@ -78,9 +77,9 @@ impl Store {
         } else {
             "UPDATE stores SET identity_secret = COALESCE(identity_secret, ?) WHERE key = ?"
         };
-        let done = sqlx::query(sql).bind(fresh_secret()?).bind(key).execute(&self.writer).await?;
+        let done = db::query(sql).bind(fresh_secret()?).bind(key).execute(&self.writer).await?;
         super::directory::found_store(done.rows_affected(), key)?;
-        let secret = sqlx::query_scalar("SELECT identity_secret FROM stores WHERE key = ?")
+        let secret = db::query_scalar("SELECT identity_secret FROM stores WHERE key = ?")
             .bind(key)
             .fetch_one(&self.pool)
             .await?;
@@ -89,7 +88,7 @@ impl Store {
 
     /// Turns "only verified identities" on or off.
     pub async fn set_require_identity(&self, key: &str, required: bool) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE stores SET require_identity = ? WHERE key = ?")
+        let done = db::query("UPDATE stores SET require_identity = ? WHERE key = ?")
             .bind(i64::from(required))
             .bind(key)
             .execute(&self.writer)
@@ -99,7 +98,7 @@ impl Store {
 
     /// The customer a visitor is, if a verified `identify` made it theirs.
     pub async fn customer_of(&self, visitor_id: &str) -> Result<Option<String>, StoreError> {
-        let found = sqlx::query_scalar("SELECT customer_id FROM visitors WHERE id = ?")
+        let found = db::query_scalar("SELECT customer_id FROM visitors WHERE id = ?")
             .bind(visitor_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -108,7 +107,7 @@ impl Store {
 
     /// The visitor of a store's customer, if they have one.
     pub async fn customer_visitor(&self, store_id: i64, customer_id: &str) -> Result<Option<String>, StoreError> {
-        let found = sqlx::query_scalar("SELECT visitor_id FROM customers WHERE store_id = ? AND id = ?")
+        let found = db::query_scalar("SELECT visitor_id FROM customers WHERE store_id = ? AND id = ?")
             .bind(store_id)
             .bind(customer_id)
             .fetch_optional(&self.pool)
@@ -128,7 +127,7 @@ impl Store {
         name: Option<&str>,
     ) -> Result<String, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let visitor: String = sqlx::query_scalar(
+        let visitor: String = db::query_scalar(
             "INSERT INTO customers (store_id, id, email, name, visitor_id, verified_at) VALUES (?, ?, ?, ?, ?, ?)
              ON CONFLICT (store_id, id) DO UPDATE SET
                  email = COALESCE(excluded.email, customers.email), name = COALESCE(excluded.name, customers.name),
@@ -141,12 +140,12 @@ impl Store {
         .bind(name)
         .bind(candidate)
         .bind(now_millis())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut tx)
         .await?;
-        sqlx::query("UPDATE visitors SET customer_id = ? WHERE id = ?")
+        db::query("UPDATE visitors SET customer_id = ? WHERE id = ?")
             .bind(customer_id)
             .bind(&visitor)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         Ok(visitor)
@@ -154,7 +153,7 @@ impl Store {
 
     /// The customer record of a visitor, if they are one.
     pub async fn customer(&self, visitor_id: &str) -> Result<Option<CustomerRecord>, StoreError> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT c.id, c.email, c.name FROM visitors v JOIN customers c ON c.store_id = v.store_id AND c.id = v.customer_id
              WHERE v.id = ?",
         )
@@ -171,7 +170,7 @@ impl Store {
         email: Option<&str>,
         name: Option<&str>,
     ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE visitors SET claimed_email = COALESCE(?, claimed_email), claimed_name = COALESCE(?, claimed_name) WHERE id = ?")
+        db::query("UPDATE visitors SET claimed_email = COALESCE(?, claimed_email), claimed_name = COALESCE(?, claimed_name) WHERE id = ?")
             .bind(email)
             .bind(name)
             .bind(visitor_id)
@@ -182,7 +181,7 @@ impl Store {
 
     /// What an unsigned `identify` claimed: email and name.
     pub async fn claimed_contact(&self, visitor_id: &str) -> Result<(Option<String>, Option<String>), StoreError> {
-        let row = sqlx::query("SELECT claimed_email, claimed_name FROM visitors WHERE id = ?")
+        let row = db::query("SELECT claimed_email, claimed_name FROM visitors WHERE id = ?")
             .bind(visitor_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -191,7 +190,7 @@ impl Store {
 
     /// A visitor's attributes, by name.
     pub async fn attributes(&self, visitor_id: &str) -> Result<BTreeMap<String, String>, StoreError> {
-        let rows = sqlx::query("SELECT name, value FROM visitor_attributes WHERE visitor_id = ? ORDER BY name")
+        let rows = db::query("SELECT name, value FROM visitor_attributes WHERE visitor_id = ? ORDER BY name")
             .bind(visitor_id)
             .fetch_all(&self.pool)
             .await?;
@@ -209,11 +208,11 @@ impl Store {
         let mut tx = self.writer.begin().await?;
         for (name, value) in attributes {
             let query = if value.is_empty() {
-                sqlx::query("DELETE FROM visitor_attributes WHERE visitor_id = ? AND name = ?")
+                db::query("DELETE FROM visitor_attributes WHERE visitor_id = ? AND name = ?")
                     .bind(visitor_id)
                     .bind(name)
             } else {
-                sqlx::query(
+                db::query(
                     "INSERT INTO visitor_attributes (visitor_id, name, value) VALUES (?, ?, ?)
                      ON CONFLICT (visitor_id, name) DO UPDATE SET value = excluded.value",
                 )
@@ -221,11 +220,11 @@ impl Store {
                 .bind(name)
                 .bind(value)
             };
-            query.execute(&mut *tx).await?;
+            query.execute(&mut tx).await?;
         }
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visitor_attributes WHERE visitor_id = ?")
+        let count: i64 = db::query_scalar("SELECT COUNT(*) FROM visitor_attributes WHERE visitor_id = ?")
             .bind(visitor_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut tx)
             .await?;
         if count as usize > max {
             tx.rollback().await?;

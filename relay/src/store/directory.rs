@@ -1,8 +1,7 @@
 //! Who exists: stores and their allowed origins, agents and their sessions, visitors.
 
+use super::db::{self, Row};
 use protocol::AgentRole;
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 use super::{now_millis, unique_violation, Hours, Store, StoreError, HOURS_FRESH};
 
@@ -46,24 +45,24 @@ impl Store {
     /// Creates a store. Fails with `AlreadyExists` when the key is taken.
     pub async fn add_store(&self, key: &str, name: &str, origins: &[String]) -> Result<StoreRecord, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO stores (key, name, created_at, identity_secret) VALUES (?, ?, ?, ?) RETURNING id",
         )
         .bind(key)
         .bind(name)
         .bind(now_millis())
         .bind(super::customers::fresh_secret()?)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut tx)
         .await
         .map_err(|e| unique_violation(e, || format!("a store with key {key:?} already exists")))?
         .into_iter()
         .next()
         .ok_or(sqlx::Error::RowNotFound)?;
         for origin in origins {
-            sqlx::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
+            db::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
                 .bind(id)
                 .bind(origin)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         tx.commit().await?;
@@ -81,7 +80,7 @@ impl Store {
 
     /// Looks a store up by its public key.
     pub async fn store_by_key(&self, key: &str) -> Result<Option<StoreRecord>, StoreError> {
-        let row = sqlx::query("SELECT id, key, name FROM stores WHERE key = ?")
+        let row = db::query("SELECT id, key, name FROM stores WHERE key = ?")
             .bind(key)
             .fetch_all(&self.pool)
             .await?
@@ -89,7 +88,7 @@ impl Store {
             .next();
         let Some(row) = row else { return Ok(None) };
         let id: i64 = row.get("id");
-        let origins = sqlx::query_scalar("SELECT origin FROM store_origins WHERE store_id = ? ORDER BY origin")
+        let origins = db::query_scalar("SELECT origin FROM store_origins WHERE store_id = ? ORDER BY origin")
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
@@ -98,7 +97,7 @@ impl Store {
 
     /// Sets the first-reply deadline of a store, in seconds.
     pub async fn set_first_reply_secs(&self, key: &str, secs: u32) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE stores SET first_reply_secs = ? WHERE key = ?")
+        let done = db::query("UPDATE stores SET first_reply_secs = ? WHERE key = ?")
             .bind(i64::from(secs))
             .bind(key)
             .execute(&self.writer)
@@ -108,7 +107,7 @@ impl Store {
 
     /// Sets a store's business hours (`None`: always open) and time zone, both already checked.
     pub async fn set_hours(&self, key: &str, hours: Option<&str>, timezone: &str) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE stores SET hours = ?, timezone = ? WHERE key = ?")
+        let done = db::query("UPDATE stores SET hours = ?, timezone = ? WHERE key = ?")
             .bind(hours)
             .bind(timezone)
             .bind(key)
@@ -120,7 +119,7 @@ impl Store {
 
     /// Sets (or with `None` removes) the bot's greeting for shoppers who open the chat.
     pub async fn set_greeting(&self, key: &str, greeting: Option<&str>) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE stores SET greeting = ? WHERE key = ?")
+        let done = db::query("UPDATE stores SET greeting = ? WHERE key = ?")
             .bind(greeting)
             .bind(key)
             .execute(&self.writer)
@@ -131,7 +130,7 @@ impl Store {
     /// The bot's greeting, if the store has one.
     pub async fn greeting(&self, store_id: i64) -> Result<Option<String>, StoreError> {
         let rows: Vec<Option<String>> =
-            sqlx::query_scalar("SELECT greeting FROM stores WHERE id = ?").bind(store_id).fetch_all(&self.pool).await?;
+            db::query_scalar("SELECT greeting FROM stores WHERE id = ?").bind(store_id).fetch_all(&self.pool).await?;
         Ok(rows.into_iter().next().flatten())
     }
 
@@ -144,7 +143,7 @@ impl Store {
                 return Ok(hours.clone());
             }
         }
-        let row = sqlx::query("SELECT hours, timezone FROM stores WHERE id = ?")
+        let row = db::query("SELECT hours, timezone FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?
@@ -163,7 +162,7 @@ impl Store {
 
     /// A store's first-reply deadline, in seconds.
     pub async fn first_reply_secs(&self, store_id: i64) -> Result<u32, StoreError> {
-        let secs: i64 = sqlx::query_scalar("SELECT first_reply_secs FROM stores WHERE id = ?")
+        let secs: i64 = db::query_scalar("SELECT first_reply_secs FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?
@@ -175,7 +174,7 @@ impl Store {
 
     /// Looks a store up by its internal id.
     pub async fn store_by_id(&self, id: i64) -> Result<Option<StoreRecord>, StoreError> {
-        let key: Option<String> = sqlx::query_scalar("SELECT key FROM stores WHERE id = ?")
+        let key: Option<String> = db::query_scalar("SELECT key FROM stores WHERE id = ?")
             .bind(id)
             .fetch_all(&self.pool)
             .await?
@@ -200,7 +199,7 @@ impl Store {
             .store_by_key(store_key)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("no store has the key {store_key:?}")))?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = db::query_scalar(
             "INSERT INTO agents (store_id, email, name, password_hash, role, created_at)
              VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         )
@@ -230,9 +229,9 @@ impl Store {
     /// The active agents with this email (case-insensitive), one per store, at most
     /// [`MAX_STORES_PER_EMAIL`] (oldest first).
     pub async fn agents_by_email(&self, email: &str) -> Result<Vec<AgentRecord>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, store_id, email, name, role, password_hash, capacity FROM agents
-             WHERE email = ? AND active = 1 ORDER BY id LIMIT ?",
+             WHERE email = ? COLLATE NOCASE AND active = 1 ORDER BY id LIMIT ?",
         )
         .bind(email)
         .bind(MAX_STORES_PER_EMAIL)
@@ -244,7 +243,7 @@ impl Store {
     /// Records a new session for an agent under the hash of its token.
     pub async fn add_session(&self, agent_id: i64, token_hash: &[u8]) -> Result<(), StoreError> {
         let now = now_millis();
-        sqlx::query("INSERT INTO agent_sessions (token_hash, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
+        db::query("INSERT INTO agent_sessions (token_hash, agent_id, created_at, last_used_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
             .bind(agent_id)
             .bind(now)
@@ -261,7 +260,7 @@ impl Store {
         max_idle_ms: i64,
     ) -> Result<Option<AgentRecord>, StoreError> {
         let now = now_millis();
-        let row = sqlx::query(
+        let row = db::query(
             "UPDATE agent_sessions SET last_used_at = ?1
              WHERE token_hash = ?2 AND last_used_at >= ?3
              RETURNING agent_id",
@@ -275,7 +274,7 @@ impl Store {
         .next();
         let Some(row) = row else { return Ok(None) };
         let agent_id: i64 = row.get("agent_id");
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT id, store_id, email, name, role, password_hash, capacity FROM agents WHERE id = ? AND active = 1",
         )
         .bind(agent_id)
@@ -288,7 +287,7 @@ impl Store {
 
     /// Sets how many conversations an agent handles at once.
     pub async fn set_agent_capacity(&self, agent_id: i64, capacity: usize) -> Result<(), StoreError> {
-        sqlx::query("UPDATE agents SET capacity = ? WHERE id = ?")
+        db::query("UPDATE agents SET capacity = ? WHERE id = ?")
             .bind(i64::try_from(capacity).unwrap_or(i64::MAX))
             .bind(agent_id)
             .execute(&self.writer)
@@ -298,20 +297,20 @@ impl Store {
 
     /// Ends a session (logout).
     pub async fn remove_session(&self, token_hash: &[u8]) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.writer).await?;
+        db::query("DELETE FROM agent_sessions WHERE token_hash = ?").bind(token_hash).execute(&self.writer).await?;
         Ok(())
     }
 
     /// Creates a visitor of a store.
     pub async fn add_visitor(&self, store_id: i64, visitor_id: &str) -> Result<(), StoreError> {
         let sql = "INSERT INTO visitors (id, store_id, created_at) VALUES (?, ?, ?)";
-        self.writes.execute(sql, args![visitor_id.to_owned(), store_id, now_millis()]).await?;
+        self.execute(sql, args![visitor_id.to_owned(), store_id, now_millis()]).await?;
         Ok(())
     }
 
     /// Whether a visitor exists in the given store.
     pub async fn visitor_exists(&self, store_id: i64, visitor_id: &str) -> Result<bool, StoreError> {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM visitors WHERE id = ? AND store_id = ?")
+        let found: Option<i64> = db::query_scalar("SELECT 1 FROM visitors WHERE id = ? AND store_id = ?")
             .bind(visitor_id)
             .bind(store_id)
             .fetch_all(&self.pool)
@@ -330,7 +329,7 @@ pub(super) fn found_store(rows_affected: u64, key: &str) -> Result<(), StoreErro
     Ok(())
 }
 
-fn agent_from_row(r: &SqliteRow) -> AgentRecord {
+fn agent_from_row(r: &Row) -> AgentRecord {
     AgentRecord {
         id: r.get("id"),
         store_id: r.get("store_id"),
@@ -343,6 +342,6 @@ fn agent_from_row(r: &SqliteRow) -> AgentRecord {
 }
 
 /// The role stored in a row; an unknown name (written by hand) gets the least power.
-pub(super) fn role_of(r: &SqliteRow) -> AgentRole {
+pub(super) fn role_of(r: &Row) -> AgentRole {
     r.get::<String, _>("role").parse().unwrap_or_default()
 }

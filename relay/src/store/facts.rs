@@ -196,7 +196,7 @@ impl super::Store {
     /// made on another connection).
     pub(super) async fn reload_facts(&self) -> Result<(), super::StoreError> {
         let facts = self.facts.clone();
-        self.writes.write_then(|conn| Ok(read_open(conn)?), move |open| facts.replace(open.clone())).await.map(drop)
+        self.writes()?.write_then(|conn| Ok(read_open(conn)?), move |open| facts.replace(open.clone())).await.map(drop)
     }
 
     /// The open conversations as memory has them, by id.
@@ -207,7 +207,7 @@ impl super::Store {
     /// The open conversations as the database has them, by id (to compare with
     /// [`super::Store::open_facts`]).
     pub async fn open_facts_on_disk(&self) -> Result<Vec<(i64, ConversationFacts)>, super::StoreError> {
-        let open = self.writes.write(|conn| Ok(read_open(conn)?)).await?;
+        let open = self.writes()?.write(|conn| Ok(read_open(conn)?)).await?;
         let mut all: Vec<_> = open.by_id.into_iter().collect();
         all.sort_by_key(|(id, _)| *id);
         Ok(all)

@@ -1,8 +1,7 @@
 //! The FAQ's rows: articles, the unanswered questions, the shoppers' feedback, the bot's rules.
 //! Search itself lives in the `faq` module, which indexes what this module stores.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Connection, Row};
+use super::db::{self, Row};
 
 use super::{now_millis, Store, StoreError};
 
@@ -52,11 +51,10 @@ impl Store {
     /// Adds or replaces articles (by id) in one transaction: all of them or none. Articles
     /// without an id get a fresh one. Returns how many were written.
     pub async fn upsert_articles(&self, store_id: i64, articles: Vec<Article>) -> Result<usize, StoreError> {
-        let mut conn = self.writer.acquire().await?;
-        let mut tx = conn.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let count = articles.len();
         for article in articles {
-            sqlx::query(&format!(
+            db::query(format!(
                 "INSERT INTO faq_articles (store_id, {ARTICLE_COLUMNS}, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (store_id, id) DO UPDATE SET id_json = excluded.id_json, question = excluded.question,
                    answer = excluded.answer, category = excluded.category, tags = excluded.tags,
@@ -71,7 +69,7 @@ impl Store {
             .bind(serde_json::to_string(&article.tags).unwrap_or_else(|_| "[]".into()))
             .bind(&article.language)
             .bind(now_millis())
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         }
         bump_faq_version(&mut tx, store_id).await?;
@@ -81,12 +79,11 @@ impl Store {
 
     /// Deletes an article; returns whether it existed.
     pub async fn delete_article(&self, store_id: i64, id: &str) -> Result<bool, StoreError> {
-        let mut conn = self.writer.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let done = sqlx::query("DELETE FROM faq_articles WHERE store_id = ? AND id = ?")
+        let mut tx = self.writer.begin().await?;
+        let done = db::query("DELETE FROM faq_articles WHERE store_id = ? AND id = ?")
             .bind(store_id)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         bump_faq_version(&mut tx, store_id).await?;
         tx.commit().await?;
@@ -95,7 +92,7 @@ impl Store {
 
     /// Every article of a store, in id order.
     pub async fn articles(&self, store_id: i64) -> Result<Vec<Article>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {ARTICLE_COLUMNS} FROM faq_articles WHERE store_id = ? ORDER BY id"))
+        let rows = db::query(format!("SELECT {ARTICLE_COLUMNS} FROM faq_articles WHERE store_id = ? ORDER BY id"))
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?;
@@ -104,7 +101,7 @@ impl Store {
 
     /// One article.
     pub async fn article(&self, store_id: i64, id: &str) -> Result<Option<Article>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {ARTICLE_COLUMNS} FROM faq_articles WHERE store_id = ? AND id = ?"))
+        let row = db::query(format!("SELECT {ARTICLE_COLUMNS} FROM faq_articles WHERE store_id = ? AND id = ?"))
             .bind(store_id)
             .bind(id)
             .fetch_all(&self.pool)
@@ -116,7 +113,7 @@ impl Store {
 
     /// Each store's FAQ version, to notice changes made by another process.
     pub async fn faq_versions(&self) -> Result<Vec<(i64, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT id, faq_version FROM stores").fetch_all(&self.pool).await?;
+        let rows = db::query("SELECT id, faq_version FROM stores").fetch_all(&self.pool).await?;
         Ok(rows.iter().map(|r| (r.get("id"), r.get("faq_version"))).collect())
     }
 
@@ -125,7 +122,7 @@ impl Store {
     /// store keeps its [`MAX_UNANSWERED`] most frequent questions.
     pub async fn record_unanswered(&self, store_id: i64, query: &str, who: &str) -> Result<(), StoreError> {
         let (query, who) = (query.to_owned(), who.to_owned());
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let now = now_millis();
                 let first_today = conn
@@ -156,8 +153,8 @@ impl Store {
     /// Forgets who asked what before today, and questions nobody asked for
     /// [`UNANSWERED_KEPT_DAYS`] days.
     pub async fn prune_unanswered(&self, now: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM faq_unanswered_seen WHERE day < ?").bind(now / DAY_MS).execute(&self.writer).await?;
-        sqlx::query("DELETE FROM faq_unanswered WHERE last_at < ?")
+        db::query("DELETE FROM faq_unanswered_seen WHERE day < ?").bind(now / DAY_MS).execute(&self.writer).await?;
+        db::query("DELETE FROM faq_unanswered WHERE last_at < ?")
             .bind(now - UNANSWERED_KEPT_DAYS * DAY_MS)
             .execute(&self.writer)
             .await?;
@@ -166,7 +163,7 @@ impl Store {
 
     /// The most frequent unanswered questions of a store, with their counts.
     pub async fn top_unanswered(&self, store_id: i64, limit: u32) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT query, count FROM faq_unanswered WHERE store_id = ? ORDER BY count DESC, last_at DESC LIMIT ?",
         )
         .bind(store_id)
@@ -189,12 +186,12 @@ impl Store {
         let sql = "INSERT INTO faq_feedback (store_id, conversation_id, message_id, article_id, helpful, at)
                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
         let args = args![store_id, conversation_id, message_id, article_id.to_owned(), helpful, now_millis()];
-        Ok(self.writes.execute(sql, args).await? == 1)
+        Ok(self.execute(sql, args).await? == 1)
     }
 
     /// How many answers shoppers found helpful (deflections) and not, per store.
     pub async fn feedback_counts(&self, store_id: i64) -> Result<(i64, i64), StoreError> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT COALESCE(SUM(helpful), 0) AS yes, COALESCE(SUM(1 - helpful), 0) AS no
              FROM faq_feedback WHERE store_id = ?",
         )
@@ -216,7 +213,7 @@ impl Store {
         reply: &str,
         priority: i64,
     ) -> Result<i64, StoreError> {
-        let id = sqlx::query_scalar(
+        let id = db::query_scalar(
             "INSERT INTO bot_rules (store_id, kind, pattern, reply, priority) VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(store_id)
@@ -234,7 +231,7 @@ impl Store {
 
     /// A store's keyword rules, highest priority first.
     pub async fn bot_rules(&self, store_id: i64) -> Result<Vec<BotRule>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, kind, pattern, reply, priority FROM bot_rules WHERE store_id = ? ORDER BY priority DESC, id",
         )
         .bind(store_id)
@@ -253,12 +250,12 @@ impl Store {
     }
 }
 
-async fn bump_faq_version(conn: &mut sqlx::SqliteConnection, store_id: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE stores SET faq_version = faq_version + 1 WHERE id = ?").bind(store_id).execute(conn).await?;
+async fn bump_faq_version(tx: &mut db::Tx, store_id: i64) -> Result<(), StoreError> {
+    db::query("UPDATE stores SET faq_version = faq_version + 1 WHERE id = ?").bind(store_id).execute(tx).await?;
     Ok(())
 }
 
-fn article_from_row(row: &SqliteRow) -> Article {
+fn article_from_row(row: &Row) -> Article {
     let tags: String = row.get("tags");
     Article {
         id: row.get("id"),

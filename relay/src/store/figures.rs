@@ -1,7 +1,6 @@
 //! Figures read for monitoring: each store's queue, scraped by the metrics listener.
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 /// One store's queue right now.
@@ -19,7 +18,7 @@ impl Store {
     /// Every store's queue: its open, unassigned conversations in which the shopper wrote, and
     /// the start of the longest wait among them (the unanswered message, else the first one).
     pub async fn queues(&self) -> Result<Vec<QueueFigure>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT s.key, COUNT(c.id), MIN(COALESCE(c.awaiting_since, c.first_visitor_message_at))
              FROM stores s
              LEFT JOIN conversations c ON c.store_id = s.id AND c.closed_at IS NULL

@@ -3,8 +3,8 @@
 //! disk), kept [`KEPT_DAYS`] days, for the reports' most searched terms and most viewed articles.
 
 use protocol::{ArticleVotes, TermCount};
-use sqlx::Row;
 
+use super::db;
 use super::{Store, StoreError};
 
 /// The most searches (or views) recorded per store a day.
@@ -49,20 +49,20 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         let values = args![store_id, now / DAY_MS, what.to_owned(), who.to_owned(), now, MAX_PER_DAY];
-        self.writes.execute(sql, values).await.map(drop)
+        self.execute(sql, values).await.map(drop)
     }
 
     /// Forgets searches and views older than [`KEPT_DAYS`].
     pub async fn prune_help_use(&self, now: i64) -> Result<(), StoreError> {
         let before = now / DAY_MS - KEPT_DAYS;
-        sqlx::query("DELETE FROM faq_search_terms WHERE day < ?").bind(before).execute(&self.writer).await?;
-        sqlx::query("DELETE FROM faq_article_views WHERE day < ?").bind(before).execute(&self.writer).await?;
+        db::query("DELETE FROM faq_search_terms WHERE day < ?").bind(before).execute(&self.writer).await?;
+        db::query("DELETE FROM faq_article_views WHERE day < ?").bind(before).execute(&self.writer).await?;
         Ok(())
     }
 
     /// The most searched terms in `[from, to)`, by how many askers searched each.
     pub async fn top_search_terms(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<TermCount>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT term, COUNT(*) AS n FROM faq_search_terms
              WHERE store_id = ?1 AND day BETWEEN ?2 / 86400000 AND ?3 / 86400000 AND at >= ?2 AND at < ?3
              GROUP BY term ORDER BY n DESC, term LIMIT 50",
@@ -80,7 +80,7 @@ impl Store {
 
     /// Each article's views and votes in `[from, to)`, most viewed first.
     pub async fn article_stats(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<ArticleVotes>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "WITH v AS (SELECT article_id, COUNT(*) AS views FROM faq_article_views
                         WHERE store_id = ?1 AND day BETWEEN ?2 / 86400000 AND ?3 / 86400000 AND at >= ?2 AND at < ?3
                         GROUP BY article_id),
@@ -98,7 +98,7 @@ impl Store {
         .bind(to)
         .fetch_all(&self.pool)
         .await?;
-        let count = |r: &sqlx::sqlite::SqliteRow, i: usize| u32::try_from(r.get::<i64, _>(i)).unwrap_or(0);
+        let count = |r: &super::db::Row, i: usize| u32::try_from(r.get::<i64, _>(i)).unwrap_or(0);
         Ok(rows
             .iter()
             .map(|r| ArticleVotes {

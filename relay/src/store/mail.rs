@@ -8,8 +8,8 @@
 
 use protocol::{EmailKind, EmailNotice, EmailState};
 use rusqlite::OptionalExtension;
-use sqlx::Row;
 
+use super::db;
 use super::{ConversationRecord, Store, StoreError};
 
 /// A conversation whose agents' replies wait for a shopper who is not here.
@@ -97,27 +97,23 @@ fn state_of(name: &str) -> EmailState {
 impl Store {
     /// A socket of the shopper opened (or is open) at `now`.
     pub async fn visitor_here(&self, visitor_id: &str, now: i64) -> Result<(), StoreError> {
-        self.writes
-            .execute("UPDATE visitors SET here_since = ?1 WHERE id = ?2", args![now, visitor_id.to_owned()])
-            .await?;
+        self.execute("UPDATE visitors SET here_since = ?1 WHERE id = ?2", args![now, visitor_id.to_owned()]).await?;
         Ok(())
     }
 
     /// The shopper's last socket closed at `now`.
     pub async fn visitor_left(&self, visitor_id: &str, now: i64) -> Result<(), StoreError> {
-        self.writes
-            .execute(
-                "UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE id = ?2",
-                args![now, visitor_id.to_owned()],
-            )
-            .await?;
+        self.execute(
+            "UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE id = ?2",
+            args![now, visitor_id.to_owned()],
+        )
+        .await?;
         Ok(())
     }
 
     /// At start: no socket survived the last run, so nobody is here since `now`.
     pub async fn nobody_here(&self, now: i64) -> Result<(), StoreError> {
-        self.writes
-            .execute("UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE here_since IS NOT NULL", args![now])
+        self.execute("UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE here_since IS NOT NULL", args![now])
             .await?;
         Ok(())
     }
@@ -130,7 +126,7 @@ impl Store {
         left_before: i64,
         limit: u32,
     ) -> Result<Vec<WaitingReplies>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT c.id, c.store_id, c.visitor_id, c.emailed_seq, c.visitor_read_seq,
                     COALESCE(c.follow_up_email, v.claimed_email) AS email
              FROM conversations c JOIN visitors v ON v.id = c.visitor_id
@@ -171,7 +167,7 @@ impl Store {
         email: Option<NewEmail>,
     ) -> Result<Option<i64>, StoreError> {
         let now = super::now_millis();
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 conn.prepare_cached(
                     "UPDATE conversations SET emailed_seq = MAX(emailed_seq, ?1),
@@ -211,7 +207,7 @@ impl Store {
     /// Takes up to `limit` emails due at `now` for an attempt: each one's next attempt moves
     /// to `retry_at` first, so a crash mid-send retries it then rather than never.
     pub async fn claim_emails(&self, now: i64, retry_at: i64, limit: u32) -> Result<Vec<OutboxEmail>, StoreError> {
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let mut claim = conn.prepare_cached(
                     "UPDATE email_outbox SET next_attempt_at = ?2, attempts = attempts + 1
@@ -263,7 +259,7 @@ impl Store {
             EmailState::Failed => "failed",
             EmailState::Pending => "pending",
         };
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 conn.prepare_cached(
                     "UPDATE email_outbox SET status = ?2, last_error = ?3,
@@ -281,7 +277,7 @@ impl Store {
 
     /// Every email of a conversation, oldest first, for its agents.
     pub async fn emails_of(&self, conversation_id: i64) -> Result<Vec<EmailNotice>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT conversation_id, kind, to_addr, first_seq, last_seq, status, last_error
              FROM email_outbox WHERE conversation_id = ?1 ORDER BY id",
         )
@@ -304,7 +300,7 @@ impl Store {
 
     /// How many transcripts were queued for a conversation since `since`.
     pub async fn transcripts_since(&self, conversation_id: i64, since: i64) -> Result<u32, StoreError> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = db::query_scalar(
             "SELECT COUNT(*) FROM email_outbox WHERE conversation_id = ?1 AND kind = 'transcript' AND created_at >= ?2",
         )
         .bind(conversation_id)
@@ -317,7 +313,7 @@ impl Store {
     /// The address asked to hear no more from the store: its queued emails are dropped too.
     pub async fn unsubscribe(&self, store_id: i64, email: &str, now: i64) -> Result<(), StoreError> {
         let email = email.to_owned();
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 conn.prepare_cached(
                     "INSERT OR IGNORE INTO email_unsubscribes (store_id, email, at) VALUES (?1, ?2, ?3)",
@@ -335,7 +331,7 @@ impl Store {
 
     /// The shopper's latest conversation (open or closed), for a transcript.
     pub async fn latest_conversation_of(&self, visitor_id: &str) -> Result<Option<ConversationRecord>, StoreError> {
-        let row = sqlx::query_as::<_, ConversationRecord>(
+        let row = db::query_as::<ConversationRecord>(
             "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
              WHERE visitor_id = ? ORDER BY id DESC LIMIT 1",
         )
@@ -347,7 +343,7 @@ impl Store {
 
     /// The shopper's browser language and time zone, as the widget last reported them.
     pub async fn visitor_locale(&self, visitor_id: &str) -> Result<(Option<String>, Option<String>), StoreError> {
-        let row = sqlx::query("SELECT language, time_zone FROM visitors WHERE id = ?")
+        let row = db::query("SELECT language, time_zone FROM visitors WHERE id = ?")
             .bind(visitor_id)
             .fetch_optional(&self.pool)
             .await?;
@@ -356,7 +352,7 @@ impl Store {
 
     /// The shopper's latest pages, newest first (at most 20).
     pub async fn recent_pages(&self, visitor_id: &str) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query_scalar("SELECT url FROM visitor_pages WHERE visitor_id = ? ORDER BY id DESC LIMIT 20")
+        Ok(db::query_scalar("SELECT url FROM visitor_pages WHERE visitor_id = ? ORDER BY id DESC LIMIT 20")
             .bind(visitor_id)
             .fetch_all(&self.pool)
             .await?)
@@ -365,7 +361,7 @@ impl Store {
     /// Whether the address unsubscribed from the store's emails.
     pub async fn unsubscribed(&self, store_id: i64, email: &str) -> Result<bool, StoreError> {
         let found: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM email_unsubscribes WHERE store_id = ?1 AND email = ?2 COLLATE NOCASE")
+            db::query_scalar("SELECT 1 FROM email_unsubscribes WHERE store_id = ?1 AND email = ?2 COLLATE NOCASE")
                 .bind(store_id)
                 .bind(email)
                 .fetch_optional(&self.pool)

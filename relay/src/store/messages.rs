@@ -3,6 +3,7 @@
 
 use protocol::{Message, Role, Seq};
 
+use super::db;
 use super::rows::{message_from_row, message_from_writer_row, role_name, MESSAGE_COLUMNS};
 use super::writer::Urgency;
 use super::{now_millis, Store, StoreError};
@@ -143,7 +144,7 @@ impl Store {
             }
         };
         let gone = self.facts.clone();
-        let pending = self.writes.submit_then(
+        let pending = self.writes()?.submit_then(
             urgency,
             move |conn| {
                 let inserted = insert_message(conn, conversation_id, &owned);
@@ -165,7 +166,7 @@ impl Store {
         after_seq: Seq,
         limit: u32,
     ) -> Result<(Vec<Message>, bool), StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"
         ))
         .bind(conversation_id)
@@ -180,7 +181,7 @@ impl Store {
 
     /// The latest `limit` messages of a conversation, oldest first.
     pub async fn recent_messages(&self, conversation_id: i64, limit: u32) -> Result<Vec<Message>, StoreError> {
-        let rows = sqlx::query(&format!(
+        let rows = db::query(format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?"
         ))
         .bind(conversation_id)
@@ -192,7 +193,7 @@ impl Store {
 
     /// One message of a conversation.
     pub async fn message(&self, conversation_id: i64, message_id: i64) -> Result<Option<Message>, StoreError> {
-        let rows = sqlx::query(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id = ?"))
+        let rows = db::query(format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id = ?"))
             .bind(conversation_id)
             .bind(message_id)
             .fetch_all(&self.pool)
@@ -202,7 +203,7 @@ impl Store {
 
     /// Whether the bot posted exactly `text` in the conversation at or after `since` (ms).
     pub async fn bot_said_since(&self, conversation_id: i64, text: &str, since: i64) -> Result<bool, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT 1 FROM messages WHERE conversation_id = ? AND author_role = 'bot' AND text = ? AND created_at >= ?
              LIMIT 1",
         )
@@ -223,7 +224,7 @@ impl Store {
         };
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
         let mark: i64 = self
-            .writes
+            .writes()?
             .write(move |conn| {
                 let sql = format!(
                     "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column}"

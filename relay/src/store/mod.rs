@@ -20,6 +20,7 @@ mod closing;
 mod console;
 mod conversations;
 mod customers;
+mod db;
 mod directory;
 mod facts;
 mod faq;
@@ -107,16 +108,25 @@ pub enum StoreError {
 /// connection.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: SqlitePool,
-    writer: SqlitePool,
-    /// Copies the write-ahead log back into the database, off the writer's path.
-    checkpointer: SqlitePool,
-    /// Group commit for the frequent writes, on the writer's thread.
-    writes: writer::Writer,
+    /// Reads (SQLite: read-only connections).
+    pool: db::Pool,
+    /// The rare writes (SQLite: one connection; PostgreSQL: the same pool as the reads).
+    writer: db::Pool,
+    /// What only the embedded database has (`None` on PostgreSQL).
+    lite: Option<Lite>,
     /// The open conversations, kept by the writer's thread (see [`facts`]).
     facts: std::sync::Arc<facts::Facts>,
     /// Each store's business hours and time zone, read at most every [`HOURS_FRESH`].
     hours: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Hours)>>>,
+}
+
+/// The parts of a store on SQLite that PostgreSQL does not need.
+#[derive(Clone, Debug)]
+struct Lite {
+    /// Copies the write-ahead log back into the database, off the writer's path.
+    checkpointer: SqlitePool,
+    /// Group commit for the frequent writes, on the writer's thread.
+    writes: writer::Writer,
     /// The database file, for the large reads that open a connection of their own (reports).
     path: std::sync::Arc<std::path::PathBuf>,
 }
@@ -151,70 +161,128 @@ impl Store {
         let facts = std::sync::Arc::new(facts::Facts::default());
         facts.replace(facts::read_open(&conn)?);
         let writes = writer::Writer::start(conn).map_err(sqlx::Error::Io)?;
-        let path = std::sync::Arc::new(path);
-        Ok(Store { pool, writer, checkpointer, writes, facts, hours: Default::default(), path })
+        let (pool, writer) = (db::Pool::Sqlite(pool), db::Pool::Sqlite(writer));
+        let lite = Some(Lite { checkpointer, writes, path: std::sync::Arc::new(path) });
+        Ok(Store { pool, writer, lite, facts, hours: Default::default() })
+    }
+
+    /// Connects to PostgreSQL at `url` and applies pending migrations (`relay/migrations_pg`).
+    ///
+    /// Work in progress (issue 16): the reads and the rare writes run on PostgreSQL; the
+    /// frequent writes that the SQLite store group-commits on its writer thread (messages,
+    /// conversations, routing events) do not yet, and fail with [`StoreError::NotWritten`].
+    /// The relay does not offer PostgreSQL until they do.
+    pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations_pg").run(&pool).await?;
+        let pool = db::Pool::Postgres(pool);
+        let facts = std::sync::Arc::new(facts::Facts::default());
+        Ok(Store { pool: pool.clone(), writer: pool, lite: None, facts, hours: Default::default() })
+    }
+
+    /// The group-commit writer (SQLite only, for now).
+    fn writes(&self) -> Result<&writer::Writer, StoreError> {
+        Ok(&self.lite()?.writes)
+    }
+
+    /// The parts only SQLite has; on PostgreSQL, the error of an operation not ported yet.
+    fn lite(&self) -> Result<&Lite, StoreError> {
+        self.lite.as_ref().ok_or_else(|| StoreError::NotWritten("not on PostgreSQL yet (issue 16)".into()))
+    }
+
+    /// Runs one statement in the next group commit (SQLite), or at once in its own transaction
+    /// (PostgreSQL); returns how many rows it changed once it is durable.
+    async fn execute(&self, sql: &'static str, args: Vec<rusqlite::types::Value>) -> Result<u64, StoreError> {
+        if let Some(lite) = &self.lite {
+            return lite.writes.execute(sql, args).await;
+        }
+        let mut query = db::query(sql);
+        for arg in args {
+            query = query.bind(db::Value::from(arg));
+        }
+        Ok(query.execute(&self.writer).await?.rows_affected())
     }
 
     /// Copies what the write-ahead log holds into the database without blocking writers or
     /// readers, so the log stays short. A running relay calls it a few times a second; for the
     /// command-line tools SQLite's own automatic checkpoint is enough.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.checkpointer).await?;
+        if let Some(lite) = &self.lite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&lite.checkpointer).await?;
+        }
         Ok(())
     }
 
     /// Waits for queries in flight and closes every connection (graceful shutdown).
     pub async fn close(&self) {
-        self.writes.flush().await;
-        self.writes.close().await;
+        if let Some(lite) = &self.lite {
+            lite.writes.flush().await;
+            lite.writes.close().await;
+        }
         self.writer.close().await;
-        self.checkpointer.close().await;
+        if let Some(lite) = &self.lite {
+            lite.checkpointer.close().await;
+        }
         self.pool.close().await;
     }
 
     /// A test hook: every batch of frequent writes waits `hold` before it commits, as a slow
     /// disk would (zero ends it). Tests use it to see the relay refuse messages with `busy`.
     pub fn hold_commits(&self, hold: Duration) {
-        self.writes.hold_commits(hold);
+        if let Some(lite) = &self.lite {
+            lite.writes.hold_commits(hold);
+        }
     }
 
     /// From now on refuses messages as `busy` also while the async workers run late (the relay
     /// starts its pulse when it serves; a store used alone by a command has none).
     pub fn watch(&self, pulse: std::sync::Arc<crate::pulse::Pulse>) {
-        self.writes.watch(pulse);
+        if let Some(lite) = &self.lite {
+            lite.writes.watch(pulse);
+        }
     }
 
     /// A test hook: how late the async workers may run before messages are refused as `busy`
     /// (`pulse::LATE_BOUND` unless a test changes it).
     pub fn set_late_bound(&self, bound: Duration) {
-        self.writes.set_late_bound(bound);
+        if let Some(lite) = &self.lite {
+            lite.writes.set_late_bound(bound);
+        }
     }
 
     /// Messages refused as `busy` so far (the writer or the workers were behind).
     pub fn busy_refusals(&self) -> u64 {
-        self.writes.busy_refusals()
+        self.lite.as_ref().map_or(0, |lite| lite.writes.busy_refusals())
     }
 
     /// A test hook: how far behind the writer may be before messages are refused as `busy`
     /// (200 ms unless a test changes it).
     pub fn set_behind_bound(&self, bound: Duration) {
-        self.writes.set_behind_bound(bound);
+        if let Some(lite) = &self.lite {
+            lite.writes.set_behind_bound(bound);
+        }
     }
 
     /// A test hook: the next `n` messages are refused as `busy`, as if the writer were behind.
     pub fn refuse_next_messages(&self, n: u64) {
-        self.writes.refuse_next(n);
+        if let Some(lite) = &self.lite {
+            lite.writes.refuse_next(n);
+        }
     }
 
     /// Reads a relay-wide secret, creating it with `make` on first use.
     pub async fn secret(&self, name: &str, make: impl FnOnce() -> Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let fresh = make();
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")
+        db::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING")
             .bind(name)
             .bind(&fresh)
             .execute(&self.writer)
             .await?;
-        let value: Vec<u8> = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+        let value: Vec<u8> = db::query_scalar("SELECT value FROM meta WHERE key = ?")
             .bind(name)
             .fetch_all(&self.pool)
             .await?

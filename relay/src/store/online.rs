@@ -1,7 +1,6 @@
 //! When each agent was online, for the reports' time online and conversations per online hour.
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 impl Store {
@@ -13,18 +12,18 @@ impl Store {
         } else {
             "UPDATE agent_online SET to_at = MAX(from_at, ?3), seen_at = ?3 WHERE agent_id = ?1 AND to_at IS NULL AND ?2 = store_id"
         };
-        self.writes.execute(sql, args![agent_id, store_id, now]).await.map(drop)
+        self.execute(sql, args![agent_id, store_id, now]).await.map(drop)
     }
 
     /// Marks every open interval as seen at `now` (each minute), so that one a stopped relay
     /// left open ends there.
     pub async fn touch_online(&self, now: i64) -> Result<(), StoreError> {
-        self.writes.execute("UPDATE agent_online SET seen_at = ? WHERE to_at IS NULL", args![now]).await.map(drop)
+        self.execute("UPDATE agent_online SET seen_at = ? WHERE to_at IS NULL", args![now]).await.map(drop)
     }
 
     /// At start-up: intervals a stopped relay left open end when they were last seen.
     pub async fn close_stale_online(&self) -> Result<(), StoreError> {
-        self.writes.execute("UPDATE agent_online SET to_at = seen_at WHERE to_at IS NULL", args![]).await.map(drop)
+        self.execute("UPDATE agent_online SET to_at = seen_at WHERE to_at IS NULL", args![]).await.map(drop)
     }
 
     /// Milliseconds each agent of the store was online within `[from, to)`, open intervals
@@ -36,7 +35,7 @@ impl Store {
         to: i64,
         now: i64,
     ) -> Result<Vec<(i64, i64)>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT agent_id, SUM(MAX(0, MIN(COALESCE(to_at, ?4), ?3) - MAX(from_at, ?2)))
              FROM agent_online WHERE store_id = ?1 AND from_at < ?3 AND COALESCE(to_at, ?4) > ?2
              GROUP BY agent_id",

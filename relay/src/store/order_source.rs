@@ -1,7 +1,6 @@
 //! Each store's order source setting, and the orders shoppers proved in a conversation.
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 /// Where and how the relay asks a store's shop about orders.
@@ -43,7 +42,7 @@ pub struct OrderSourceChange<'a> {
 impl Store {
     /// A store's order source setting.
     pub async fn order_source(&self, store_id: i64) -> Result<OrderSourceSettings, StoreError> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT order_source_url, order_source_secret, order_source_allow_private, bot_answers_orders
              FROM stores WHERE id = ?",
         )
@@ -61,7 +60,7 @@ impl Store {
 
     /// Changes a store's order source setting (values already checked).
     pub async fn set_order_source(&self, key: &str, change: &OrderSourceChange<'_>) -> Result<(), StoreError> {
-        let done = sqlx::query(
+        let done = db::query(
             "UPDATE stores SET
                 order_source_url = CASE WHEN ?1 THEN ?2 ELSE order_source_url END,
                 order_source_secret = COALESCE(?3, order_source_secret),
@@ -87,20 +86,18 @@ impl Store {
         number: &str,
         email: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO conversation_orders (conversation_id, order_number, email) VALUES (?, ?, ?)",
-        )
-        .bind(conversation_id)
-        .bind(number)
-        .bind(email)
-        .execute(&self.writer)
-        .await?;
+        db::query("INSERT OR IGNORE INTO conversation_orders (conversation_id, order_number, email) VALUES (?, ?, ?)")
+            .bind(conversation_id)
+            .bind(number)
+            .bind(email)
+            .execute(&self.writer)
+            .await?;
         Ok(())
     }
 
     /// The orders proved in a conversation, as (number, email).
     pub async fn conversation_orders(&self, conversation_id: i64) -> Result<Vec<(String, String)>, StoreError> {
-        let rows = sqlx::query("SELECT order_number, email FROM conversation_orders WHERE conversation_id = ?")
+        let rows = db::query("SELECT order_number, email FROM conversation_orders WHERE conversation_id = ?")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?;

@@ -8,8 +8,8 @@
 //! questions counted for them.
 
 use serde_json::{json, Value};
-use sqlx::Row;
 
+use super::db;
 use super::{Store, StoreError};
 
 /// Which shopper a privacy request is about.
@@ -28,14 +28,14 @@ impl Store {
     pub async fn shopper_visitors(&self, store_id: i64, shopper: &Shopper) -> Result<Vec<String>, StoreError> {
         let rows = match shopper {
             Shopper::Visitor(id) => {
-                sqlx::query("SELECT id FROM visitors WHERE store_id = ? AND id = ?")
+                db::query("SELECT id FROM visitors WHERE store_id = ? AND id = ?")
                     .bind(store_id)
                     .bind(id)
                     .fetch_all(&self.pool)
                     .await?
             }
             Shopper::Email(email) => {
-                sqlx::query(
+                db::query(
                     "SELECT visitor_id AS id FROM conversations WHERE store_id = ?1 AND follow_up_email = ?2 COLLATE NOCASE
                      UNION SELECT visitor_id FROM customers WHERE store_id = ?1 AND email = ?2 COLLATE NOCASE AND visitor_id IS NOT NULL
                      UNION SELECT id FROM visitors WHERE store_id = ?1 AND claimed_email = ?2 COLLATE NOCASE
@@ -53,16 +53,16 @@ impl Store {
     /// Everything held about one visitor, as JSON: the visitor, their pages, their conversations
     /// with messages, timeline and notes, the emails they left, and their FAQ feedback.
     pub async fn export_visitor(&self, visitor_id: &str) -> Result<Value, StoreError> {
-        let visitor = sqlx::query("SELECT id, created_at, referrer, language, time_zone FROM visitors WHERE id = ?")
+        let visitor = db::query("SELECT id, created_at, referrer, language, time_zone FROM visitors WHERE id = ?")
             .bind(visitor_id)
             .fetch_all(&self.pool)
             .await?;
         let Some(v) = visitor.first() else { return Ok(Value::Null) };
-        let pages = sqlx::query("SELECT url, title, at FROM visitor_pages WHERE visitor_id = ? ORDER BY id")
+        let pages = db::query("SELECT url, title, at FROM visitor_pages WHERE visitor_id = ? ORDER BY id")
             .bind(visitor_id)
             .fetch_all(&self.pool)
             .await?;
-        let conversations = sqlx::query(
+        let conversations = db::query(
             "SELECT id, created_at, closed_at, follow_up_email FROM conversations WHERE visitor_id = ? ORDER BY id",
         )
         .bind(visitor_id)
@@ -79,14 +79,14 @@ impl Store {
             }
             exported.push(self.export_conversation(id, c).await?);
         }
-        let feedback = sqlx::query(
+        let feedback = db::query(
             "SELECT f.conversation_id, f.article_id, f.helpful, f.at FROM faq_feedback f
              JOIN conversations c ON c.id = f.conversation_id WHERE c.visitor_id = ? ORDER BY f.id",
         )
         .bind(visitor_id)
         .fetch_all(&self.pool)
         .await?;
-        let ratings = sqlx::query(
+        let ratings = db::query(
             "SELECT r.conversation_id, r.score, r.comment, r.changed_at FROM ratings r
              JOIN conversations c ON c.id = r.conversation_id WHERE c.visitor_id = ? ORDER BY r.conversation_id",
         )
@@ -114,7 +114,7 @@ impl Store {
             "conversations": exported,
             "faq_feedback": feedback.iter().map(|f| json!({
                 "conversation_id": f.get::<i64, _>("conversation_id"), "article_id": f.get::<String, _>("article_id"),
-                "helpful": f.get::<bool, _>("helpful"), "at": f.get::<i64, _>("at"),
+                "helpful": f.flag("helpful"), "at": f.get::<i64, _>("at"),
             })).collect::<Vec<_>>(),
             "ratings": ratings.iter().map(|r| json!({
                 "conversation_id": r.get::<i64, _>("conversation_id"), "score": r.get::<i64, _>("score"),
@@ -124,19 +124,19 @@ impl Store {
     }
 
     /// One conversation of an export: its messages, timeline and notes.
-    async fn export_conversation(&self, id: i64, row: &sqlx::sqlite::SqliteRow) -> Result<Value, StoreError> {
-        let messages = sqlx::query(
+    async fn export_conversation(&self, id: i64, row: &super::db::Row) -> Result<Value, StoreError> {
+        let messages = db::query(
             "SELECT seq, author_role, author_name, text, created_at FROM messages WHERE conversation_id = ? ORDER BY seq",
         )
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
         let events =
-            sqlx::query("SELECT kind, agent_id, at FROM conversation_events WHERE conversation_id = ? ORDER BY id")
+            db::query("SELECT kind, agent_id, at FROM conversation_events WHERE conversation_id = ? ORDER BY id")
                 .bind(id)
                 .fetch_all(&self.pool)
                 .await?;
-        let notes = sqlx::query("SELECT agent_name, text, created_at FROM notes WHERE conversation_id = ? ORDER BY id")
+        let notes = db::query("SELECT agent_name, text, created_at FROM notes WHERE conversation_id = ? ORDER BY id")
             .bind(id)
             .fetch_all(&self.pool)
             .await?;
@@ -165,24 +165,24 @@ impl Store {
     /// with them.
     pub async fn delete_visitor(&self, store_id: i64, visitor_id: &str) -> Result<u64, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let conversations = sqlx::query("SELECT COUNT(*) AS n FROM conversations WHERE visitor_id = ?")
+        let conversations = db::query("SELECT COUNT(*) AS n FROM conversations WHERE visitor_id = ?")
             .bind(visitor_id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut tx)
             .await?
             .first()
             .map_or(0, |r| r.get::<i64, _>("n"));
-        sqlx::query("DELETE FROM faq_unanswered_seen WHERE who = ?").bind(visitor_id).execute(&mut *tx).await?;
+        db::query("DELETE FROM faq_unanswered_seen WHERE who = ?").bind(visitor_id).execute(&mut tx).await?;
         // The customer record (email, name) goes too; attributes cascade with the visitor.
-        sqlx::query("DELETE FROM customers WHERE store_id = ? AND visitor_id = ?")
+        db::query("DELETE FROM customers WHERE store_id = ? AND visitor_id = ?")
             .bind(store_id)
             .bind(visitor_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         // Conversations, messages, events, notes, feedback and pages cascade.
-        sqlx::query("DELETE FROM visitors WHERE store_id = ? AND id = ?")
+        db::query("DELETE FROM visitors WHERE store_id = ? AND id = ?")
             .bind(store_id)
             .bind(visitor_id)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         tx.commit().await?;
         self.reload_facts().await?;
@@ -191,7 +191,7 @@ impl Store {
 
     /// Sets how many days a store keeps conversations (`None`: for ever).
     pub async fn set_retention_days(&self, key: &str, days: Option<u32>) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE stores SET retention_days = ? WHERE key = ?")
+        let done = db::query("UPDATE stores SET retention_days = ? WHERE key = ?")
             .bind(days.map(i64::from))
             .bind(key)
             .execute(&self.writer)
@@ -205,7 +205,7 @@ impl Store {
     /// conversations were deleted.
     pub async fn apply_retention(&self, now: i64) -> Result<u64, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let deleted = sqlx::query(
+        let deleted = db::query(
             "DELETE FROM conversations WHERE id IN (
                SELECT c.id FROM conversations c JOIN stores s ON s.id = c.store_id
                WHERE s.retention_days IS NOT NULL
@@ -214,21 +214,21 @@ impl Store {
         )
         .bind(now)
         .bind(DAY_MS)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?
         .rows_affected();
-        sqlx::query("DELETE FROM visitor_pages WHERE at < ?").bind(now - 7 * DAY_MS).execute(&mut *tx).await?;
+        db::query("DELETE FROM visitor_pages WHERE at < ?").bind(now - 7 * DAY_MS).execute(&mut tx).await?;
         // Webhook deliveries carry what shoppers wrote: kept 30 days, for the console's log.
-        sqlx::query("DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?")
+        db::query("DELETE FROM webhook_deliveries WHERE status != 'pending' AND created_at < ?")
             .bind(now - 30 * DAY_MS)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
         // So do sent emails: their state shows in the console for 30 days.
-        sqlx::query("DELETE FROM email_outbox WHERE status != 'pending' AND created_at < ?")
+        db::query("DELETE FROM email_outbox WHERE status != 'pending' AND created_at < ?")
             .bind(now - 30 * DAY_MS)
-            .execute(&mut *tx)
+            .execute(&mut tx)
             .await?;
-        sqlx::query(
+        db::query(
             "DELETE FROM visitors WHERE id IN (
                SELECT v.id FROM visitors v JOIN stores s ON s.id = v.store_id
                WHERE s.retention_days IS NOT NULL AND v.created_at < ?1 - s.retention_days * ?2
@@ -237,10 +237,10 @@ impl Store {
         )
         .bind(now)
         .bind(DAY_MS)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
         // A customer whose visitor went keeps nothing of theirs behind.
-        sqlx::query("DELETE FROM customers WHERE visitor_id IS NULL").execute(&mut *tx).await?;
+        db::query("DELETE FROM customers WHERE visitor_id IS NULL").execute(&mut tx).await?;
         tx.commit().await?;
         if deleted > 0 {
             self.reload_facts().await?;

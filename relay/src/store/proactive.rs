@@ -1,13 +1,12 @@
 //! A store's proactive message rules (the console's Bot page manages them, the widget gets the
 //! enabled ones with its settings), and which conversations a proactive message started.
 
+use super::db::{self, Row};
 use protocol::{ProactiveForm, ProactiveRule};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 use super::{Store, StoreError};
 
-fn rule_of(row: &SqliteRow) -> ProactiveRule {
+fn rule_of(row: &Row) -> ProactiveRule {
     ProactiveRule {
         id: row.get("id"),
         rule: ProactiveForm {
@@ -15,7 +14,7 @@ fn rule_of(row: &SqliteRow) -> ProactiveRule {
             after_secs: row.get::<Option<i64>, _>("after_secs").and_then(|s| u32::try_from(s).ok()),
             scroll_percent: row.get::<Option<i64>, _>("scroll_percent").and_then(|p| u8::try_from(p).ok()),
             message: row.get("message"),
-            enabled: row.get("enabled"),
+            enabled: row.flag("enabled"),
         },
     }
 }
@@ -23,7 +22,7 @@ fn rule_of(row: &SqliteRow) -> ProactiveRule {
 impl Store {
     /// The store's rules, in the order the widget tries them.
     pub async fn proactive_rules(&self, store_id: i64) -> Result<Vec<ProactiveRule>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, pattern, after_secs, scroll_percent, message, enabled FROM proactive_rules
              WHERE store_id = ? ORDER BY id",
         )
@@ -39,7 +38,7 @@ impl Store {
                    VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
         let f = form.clone();
         let args = args![store_id, f.pattern, f.after_secs, f.scroll_percent, f.message, f.enabled];
-        let id = self.writes.write(move |conn| {
+        let id = self.writes()?.write(move |conn| {
             conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?;
             Ok(conn.last_insert_rowid())
         });
@@ -57,18 +56,18 @@ impl Store {
                    enabled = ?7 WHERE store_id = ?1 AND id = ?2";
         let f = form.clone();
         let args = args![store_id, id, f.pattern, f.after_secs, f.scroll_percent, f.message, f.enabled];
-        Ok(self.writes.execute(sql, args).await? > 0)
+        Ok(self.execute(sql, args).await? > 0)
     }
 
     /// Removes a rule of the store; whether it had one.
     pub async fn remove_proactive_rule(&self, store_id: i64, id: i64) -> Result<bool, StoreError> {
         let sql = "DELETE FROM proactive_rules WHERE store_id = ?1 AND id = ?2";
-        Ok(self.writes.execute(sql, args![store_id, id]).await? > 0)
+        Ok(self.execute(sql, args![store_id, id]).await? > 0)
     }
 
     /// Notes that the shopper started `conversation_id` by answering the rule's message.
     pub async fn mark_proactive(&self, conversation_id: i64, rule_id: i64) -> Result<(), StoreError> {
         let sql = "UPDATE conversations SET proactive_rule_id = ?2 WHERE id = ?1";
-        self.writes.execute(sql, args![conversation_id, rule_id]).await.map(drop)
+        self.execute(sql, args![conversation_id, rule_id]).await.map(drop)
     }
 }

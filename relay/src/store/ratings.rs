@@ -18,7 +18,6 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let changed = self
-            .writes
             .execute(
                 "INSERT INTO ratings (conversation_id, store_id, score, comment, rated_at, changed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5)

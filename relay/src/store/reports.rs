@@ -3,8 +3,8 @@
 //! report benchmark, finished conversations written with the times they give.
 
 use protocol::{Role, Unanswered};
-use sqlx::Row;
 
+use super::db;
 use super::facts::read_one;
 use super::rows::role_name;
 use super::{Store, StoreError};
@@ -58,17 +58,14 @@ pub struct PastConversation {
 impl Store {
     /// Records that the bot showed the shopper an order in the conversation.
     pub async fn mark_order_answered(&self, conversation_id: i64) -> Result<(), StoreError> {
-        self.writes
-            .execute("UPDATE conversations SET order_answered = 1 WHERE id = ?", args![conversation_id])
-            .await
-            .map(drop)
+        self.execute("UPDATE conversations SET order_answered = 1 WHERE id = ?", args![conversation_id]).await.map(drop)
     }
 
     /// Every conversation of the store started in `[from, to)` (ms). Read with a read-only
     /// connection of its own on the blocking pool: a period holds up to hundreds of thousands
     /// of rows, which rusqlite reads about three times faster than the shared pool.
     pub async fn report_rows(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<ReportRow>, StoreError> {
-        let path = self.path.clone();
+        let path = self.lite()?.path.clone();
         tokio::task::spawn_blocking(move || read_rows(&path, store_id, from, to))
             .await
             .map_err(|e| StoreError::Database(sqlx::Error::Io(std::io::Error::other(e.to_string()))))?
@@ -76,7 +73,7 @@ impl Store {
 
     /// The most asked unanswered questions last asked in `[from, to)`.
     pub async fn unanswered_between(&self, store_id: i64, from: i64, to: i64) -> Result<Vec<Unanswered>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT query, count FROM faq_unanswered WHERE store_id = ? AND last_at >= ? AND last_at < ?
              ORDER BY count DESC, last_at DESC LIMIT 100",
         )
@@ -95,7 +92,7 @@ impl Store {
     /// and the report benchmark; a live relay's conversations come through the chat).
     pub async fn import_past(&self, store_id: i64, past: Vec<PastConversation>) -> Result<(), StoreError> {
         let facts = self.facts.clone();
-        self.writes
+        self.writes()?
             .write_then(
                 move |conn| {
                     let mut open = Vec::new();

@@ -2,9 +2,8 @@
 //! and the writer's thread (rusqlite) see them (conversations and overdue waits map themselves
 //! with `sqlx::FromRow`).
 
+use super::db::Row;
 use protocol::{Author, Message, Role, Seq};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 pub(super) const MESSAGE_COLUMNS: &str =
     "id, conversation_id, seq, author_role, author_name, text, client_id, created_at, faq_article_id";
@@ -41,7 +40,7 @@ pub(super) fn message_from_writer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result
     })
 }
 
-pub(super) fn message_from_row(r: &SqliteRow) -> Message {
+pub(super) fn message_from_row(r: &Row) -> Message {
     Message {
         id: r.get("id"),
         conversation_id: r.get("conversation_id"),

@@ -4,6 +4,7 @@
 
 use protocol::ConversationSummary;
 
+use super::db;
 use super::{Store, StoreError};
 
 /// The longest search the store runs, in characters (the rest is ignored).
@@ -43,7 +44,7 @@ impl Store {
         if needle.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT c.id, c.store_id, c.visitor_id, c.created_at, c.last_seq, c.assigned_agent_id
              FROM conversations c
              WHERE c.store_id = ?1

@@ -2,14 +2,14 @@
 //! one read, one transaction to replace them.
 
 use protocol::StoreSettings;
-use sqlx::Row;
 
+use super::db;
 use super::{Store, StoreError};
 
 impl Store {
     /// A store's settings.
     pub async fn settings(&self, store_id: i64) -> Result<StoreSettings, StoreError> {
-        let row = sqlx::query(
+        let row = db::query(
             "SELECT name, colour, position, greeting, first_reply_secs, hours, timezone, retention_days,
                closing_wait_secs, idle_close_secs, csat_enabled, email_from, bot_repeat_secs, instant_ack, live_visitors, agent_chat_opens
              FROM stores WHERE id = ?",
@@ -20,7 +20,7 @@ impl Store {
         .into_iter()
         .next()
         .ok_or_else(|| StoreError::NotFound(format!("no store {store_id}")))?;
-        let origins = sqlx::query_scalar("SELECT origin FROM store_origins WHERE store_id = ? ORDER BY origin")
+        let origins = db::query_scalar("SELECT origin FROM store_origins WHERE store_id = ? ORDER BY origin")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?;
@@ -36,19 +36,19 @@ impl Store {
             retention_days: row.get::<Option<i64>, _>("retention_days").and_then(|d| u32::try_from(d).ok()),
             closing_wait_secs: u32::try_from(row.get::<i64, _>("closing_wait_secs")).unwrap_or(600),
             idle_close_secs: u32::try_from(row.get::<i64, _>("idle_close_secs")).unwrap_or(86_400),
-            csat: row.get("csat_enabled"),
+            csat: row.flag("csat_enabled"),
             email_from: row.get("email_from"),
             bot_repeat_secs: row.get::<Option<i64>, _>("bot_repeat_secs").and_then(|s| u32::try_from(s).ok()),
-            instant_ack: row.get("instant_ack"),
-            live_visitors: row.get("live_visitors"),
-            agent_chat_opens: row.get("agent_chat_opens"),
+            instant_ack: row.flag("instant_ack"),
+            live_visitors: row.flag("live_visitors"),
+            agent_chat_opens: row.flag("agent_chat_opens"),
         })
     }
 
     /// Replaces a store's settings (already validated) in one transaction.
     pub async fn save_settings(&self, store_id: i64, settings: &StoreSettings) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
+        db::query(
             "UPDATE stores SET name = ?, colour = ?, position = ?, greeting = ?, first_reply_secs = ?, hours = ?,
              timezone = ?, retention_days = ?, closing_wait_secs = ?, idle_close_secs = ?, csat_enabled = ?,
              email_from = ?, bot_repeat_secs = ?, instant_ack = ?, live_visitors = ?,
@@ -71,14 +71,14 @@ impl Store {
         .bind(settings.live_visitors)
         .bind(settings.agent_chat_opens)
         .bind(store_id)
-        .execute(&mut *tx)
+        .execute(&mut tx)
         .await?;
-        sqlx::query("DELETE FROM store_origins WHERE store_id = ?").bind(store_id).execute(&mut *tx).await?;
+        db::query("DELETE FROM store_origins WHERE store_id = ?").bind(store_id).execute(&mut tx).await?;
         for origin in &settings.origins {
-            sqlx::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
+            db::query("INSERT OR IGNORE INTO store_origins (store_id, origin) VALUES (?, ?)")
                 .bind(store_id)
                 .bind(origin)
-                .execute(&mut *tx)
+                .execute(&mut tx)
                 .await?;
         }
         tx.commit().await?;

@@ -1,7 +1,6 @@
 //! Agents' tags on shoppers, and each store's tags for autocomplete and the inbox filter.
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 /// Tags one shopper may have.
@@ -10,7 +9,7 @@ pub const MAX_TAGS_PER_VISITOR: i64 = 20;
 impl Store {
     /// A visitor's tags, by name.
     pub async fn tags_of(&self, visitor_id: &str) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query("SELECT tag FROM visitor_tags WHERE visitor_id = ? ORDER BY tag")
+        let rows = db::query("SELECT tag FROM visitor_tags WHERE visitor_id = ? ORDER BY tag COLLATE NOCASE")
             .bind(visitor_id)
             .fetch_all(&self.pool)
             .await?;
@@ -20,10 +19,10 @@ impl Store {
     /// Tags a visitor (a tag already there, in any case, stays as it is). Returns false when
     /// the visitor has [`MAX_TAGS_PER_VISITOR`] already.
     pub async fn add_tag(&self, store_id: i64, visitor_id: &str, tag: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query(
+        let done = db::query(
             "INSERT OR IGNORE INTO visitor_tags (store_id, visitor_id, tag)
              SELECT ?1, ?2, ?3 WHERE (SELECT COUNT(*) FROM visitor_tags WHERE visitor_id = ?2) < ?4
-                OR EXISTS (SELECT 1 FROM visitor_tags WHERE visitor_id = ?2 AND tag = ?3)",
+                OR EXISTS (SELECT 1 FROM visitor_tags WHERE visitor_id = ?2 AND tag = ?3 COLLATE NOCASE)",
         )
         .bind(store_id)
         .bind(visitor_id)
@@ -36,7 +35,7 @@ impl Store {
 
     /// Removes a tag from a visitor.
     pub async fn remove_tag(&self, visitor_id: &str, tag: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM visitor_tags WHERE visitor_id = ? AND tag = ?")
+        db::query("DELETE FROM visitor_tags WHERE visitor_id = ? AND tag = ? COLLATE NOCASE")
             .bind(visitor_id)
             .bind(tag)
             .execute(&self.writer)
@@ -46,9 +45,9 @@ impl Store {
 
     /// Every tag in use in a store, most used first (for autocomplete).
     pub async fn store_tags(&self, store_id: i64) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT MIN(tag) AS tag FROM visitor_tags WHERE store_id = ? GROUP BY tag COLLATE NOCASE
-             ORDER BY COUNT(*) DESC, tag LIMIT 200",
+             ORDER BY COUNT(*) DESC, MIN(tag) LIMIT 200",
         )
         .bind(store_id)
         .fetch_all(&self.pool)
@@ -58,9 +57,9 @@ impl Store {
 
     /// The ids of the store's conversations whose shopper has the tag (newest first).
     pub async fn conversations_tagged(&self, store_id: i64, tag: &str, limit: i64) -> Result<Vec<i64>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT c.id FROM conversations c JOIN visitor_tags t ON t.visitor_id = c.visitor_id
-             WHERE c.store_id = ? AND t.tag = ? ORDER BY c.id DESC LIMIT ?",
+             WHERE c.store_id = ? AND t.tag = ? COLLATE NOCASE ORDER BY c.id DESC LIMIT ?",
         )
         .bind(store_id)
         .bind(tag)

@@ -1,8 +1,7 @@
 //! The shop's own words: each store's versions of the bot's texts, per language, and what fills
 //! their placeholders (the store's name, the shopper's).
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 /// What the bot speaks with for a store: its name, greeting, own texts and acknowledgement flag.
@@ -20,14 +19,14 @@ pub struct StoreTexts {
 impl Store {
     /// The store's name and greeting, and every text it rewrote.
     pub async fn store_texts(&self, store_id: i64) -> Result<StoreTexts, StoreError> {
-        let row = sqlx::query("SELECT name, greeting, instant_ack FROM stores WHERE id = ?")
+        let row = db::query("SELECT name, greeting, instant_ack FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| StoreError::NotFound(format!("no store {store_id}")))?;
-        let own = sqlx::query("SELECT name, lang, text FROM store_texts WHERE store_id = ? ORDER BY name, lang")
+        let own = db::query("SELECT name, lang, text FROM store_texts WHERE store_id = ? ORDER BY name, lang")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?
@@ -37,7 +36,7 @@ impl Store {
         Ok(StoreTexts {
             name: row.get("name"),
             greeting: row.get("greeting"),
-            instant_ack: row.get("instant_ack"),
+            instant_ack: row.flag("instant_ack"),
             own,
         })
     }
@@ -55,11 +54,11 @@ impl Store {
             Some(text) => {
                 let sql = "INSERT INTO store_texts (store_id, name, lang, text) VALUES (?1, ?2, ?3, ?4)
                            ON CONFLICT (store_id, name, lang) DO UPDATE SET text = excluded.text";
-                self.writes.execute(sql, args![store_id, name.to_owned(), lang.to_owned(), text.to_owned()]).await?
+                self.execute(sql, args![store_id, name.to_owned(), lang.to_owned(), text.to_owned()]).await?
             }
             None => {
                 let sql = "DELETE FROM store_texts WHERE store_id = ?1 AND name = ?2 AND lang = ?3";
-                self.writes.execute(sql, args![store_id, name.to_owned(), lang.to_owned()]).await?
+                self.execute(sql, args![store_id, name.to_owned(), lang.to_owned()]).await?
             }
         };
         Ok(())
@@ -68,7 +67,7 @@ impl Store {
     /// The name the shopper is known by: the shop's verified customer's, else what an
     /// unsigned `identify` said.
     pub async fn shopper_name(&self, visitor_id: &str) -> Result<Option<String>, StoreError> {
-        let names: Vec<Option<String>> = sqlx::query_scalar(
+        let names: Vec<Option<String>> = db::query_scalar(
             "SELECT COALESCE(c.name, v.claimed_name) FROM visitors v
              LEFT JOIN customers c ON c.store_id = v.store_id AND c.id = v.customer_id
              WHERE v.id = ?",

@@ -1,8 +1,7 @@
 //! A conversation's routing timeline (who had it when), the shopper's current wait for a first
 //! reply, and the bot's state in it.
 
-use sqlx::Row;
-
+use super::db;
 use super::{Store, StoreError};
 
 /// A conversation whose shopper waited past the deadline.
@@ -109,7 +108,7 @@ impl Store {
         if let Some(facts) = self.facts.get(conversation_id) {
             return Ok(facts.human_replied);
         }
-        let at: Vec<Option<i64>> = sqlx::query_scalar("SELECT first_human_reply_at FROM conversations WHERE id = ?")
+        let at: Vec<Option<i64>> = db::query_scalar("SELECT first_human_reply_at FROM conversations WHERE id = ?")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?;
@@ -126,7 +125,7 @@ impl Store {
         let assignees: Vec<(i64, Option<i64>)> =
             events.iter().filter(|e| e.kind != EventKind::Closed).map(|e| (e.conversation_id, e.agent_id)).collect();
         let facts = self.facts.clone();
-        self.writes
+        self.writes()?
             .write_then(
                 move |conn| {
                     // The job's savepoint makes the events one step; a trigger sets the
@@ -158,7 +157,7 @@ impl Store {
     /// The open conversations of a store that have a shopper message, oldest first, with their
     /// assignees: what the routing desk is rebuilt from after a restart.
     pub async fn open_assignments(&self, store_id: i64) -> Result<Vec<(i64, String, Option<i64>)>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, visitor_id, assigned_agent_id FROM conversations
              WHERE store_id = ? AND closed_at IS NULL AND first_visitor_message_at IS NOT NULL ORDER BY id",
         )
@@ -171,7 +170,7 @@ impl Store {
     /// Open conversations whose shopper has waited past the store's first-reply deadline at
     /// `now` (ms), and whose wait was not handled yet, oldest wait first.
     pub async fn overdue(&self, now: i64) -> Result<Vec<Overdue>, StoreError> {
-        let rows = sqlx::query_as::<_, Overdue>(
+        let rows = db::query_as::<Overdue>(
             "SELECT c.id AS conversation_id, c.store_id, c.awaiting_since, c.first_human_reply_at IS NOT NULL AS answered_before
              FROM conversations c JOIN stores s ON s.id = c.store_id
              WHERE c.awaiting_since IS NOT NULL AND c.deadline_handled_at IS NULL AND c.closed_at IS NULL
@@ -194,7 +193,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = "UPDATE conversations SET deadline_handled_at = ?
                    WHERE id = ? AND awaiting_since = ? AND deadline_handled_at IS NULL";
-        Ok(self.writes.execute(sql, args![now, conversation_id, awaiting_since]).await? == 1)
+        Ok(self.execute(sql, args![now, conversation_id, awaiting_since]).await? == 1)
     }
 
     /// Where the away conversation stands (`None`, `asked_email`, `email_left`).
@@ -202,7 +201,7 @@ impl Store {
         if let Some(facts) = self.facts.get(conversation_id) {
             return Ok(facts.away_state);
         }
-        let state = sqlx::query_scalar("SELECT away_state FROM conversations WHERE id = ?")
+        let state = db::query_scalar("SELECT away_state FROM conversations WHERE id = ?")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?
@@ -223,7 +222,7 @@ impl Store {
             "UPDATE conversations SET away_state = ?, follow_up_email = COALESCE(?, follow_up_email) WHERE id = ?";
         let args = args![state.to_owned(), email.map(str::to_owned), conversation_id];
         let (facts, state) = (self.facts.clone(), state.to_owned());
-        self.writes
+        self.writes()?
             .write_then(
                 move |conn| Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?),
                 move |_| facts.away(conversation_id, &state),
@@ -237,13 +236,13 @@ impl Store {
     pub async fn settle_wait(&self, conversation_id: i64, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE conversations SET deadline_handled_at = COALESCE(deadline_handled_at, ?)
                    WHERE id = ? AND awaiting_since IS NOT NULL";
-        self.writes.execute(sql, args![now, conversation_id]).await?;
+        self.execute(sql, args![now, conversation_id]).await?;
         Ok(())
     }
 
     /// The kinds of a conversation's timeline events, oldest first (for tests and metrics).
     pub async fn conversation_events(&self, conversation_id: i64) -> Result<Vec<(String, Option<i64>)>, StoreError> {
-        let rows = sqlx::query("SELECT kind, agent_id FROM conversation_events WHERE conversation_id = ? ORDER BY id")
+        let rows = db::query("SELECT kind, agent_id FROM conversation_events WHERE conversation_id = ? ORDER BY id")
             .bind(conversation_id)
             .fetch_all(&self.pool)
             .await?;

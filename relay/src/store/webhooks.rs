@@ -6,9 +6,8 @@
 //! tried. So nothing is lost over a restart, and an endpoint may see an event twice at most
 //! after a crash mid-call (at least once; the event id tells repeats apart).
 
+use super::db::{self, Row};
 use protocol::{Webhook, WebhookDelivery};
-use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 use super::{Store, StoreError};
 
@@ -54,7 +53,7 @@ pub struct DueDelivery {
     pub attempts: u32,
 }
 
-fn webhook_from_row(r: &SqliteRow) -> Webhook {
+fn webhook_from_row(r: &Row) -> Webhook {
     Webhook {
         id: r.get("id"),
         url: r.get("url"),
@@ -70,7 +69,7 @@ fn webhook_from_row(r: &SqliteRow) -> Webhook {
 impl Store {
     /// A store's endpoints, oldest first.
     pub async fn webhooks(&self, store_id: i64) -> Result<Vec<Webhook>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM webhooks WHERE store_id = ? ORDER BY id")
+        let rows = db::query("SELECT * FROM webhooks WHERE store_id = ? ORDER BY id")
             .bind(store_id)
             .fetch_all(&self.pool)
             .await?;
@@ -86,7 +85,7 @@ impl Store {
         active: bool,
         secret: &str,
     ) -> Result<Webhook, StoreError> {
-        let row = sqlx::query(
+        let row = db::query(
             "INSERT INTO webhooks (store_id, url, secret, events, active, created_at) VALUES (?, ?, ?, ?, ?, ?)
              RETURNING *",
         )
@@ -110,22 +109,21 @@ impl Store {
         events: &[String],
         active: bool,
     ) -> Result<Option<Webhook>, StoreError> {
-        let row = sqlx::query(
-            "UPDATE webhooks SET url = ?, events = ?, active = ? WHERE id = ? AND store_id = ? RETURNING *",
-        )
-        .bind(url)
-        .bind(events.join(","))
-        .bind(active)
-        .bind(id)
-        .bind(store_id)
-        .fetch_optional(&self.writer)
-        .await?;
+        let row =
+            db::query("UPDATE webhooks SET url = ?, events = ?, active = ? WHERE id = ? AND store_id = ? RETURNING *")
+                .bind(url)
+                .bind(events.join(","))
+                .bind(active)
+                .bind(id)
+                .bind(store_id)
+                .fetch_optional(&self.writer)
+                .await?;
         Ok(row.as_ref().map(webhook_from_row))
     }
 
     /// Removes an endpoint of the store, with its deliveries; false when it had none.
     pub async fn delete_webhook(&self, store_id: i64, id: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM webhooks WHERE id = ? AND store_id = ?")
+        let done = db::query("DELETE FROM webhooks WHERE id = ? AND store_id = ?")
             .bind(id)
             .bind(store_id)
             .execute(&self.writer)
@@ -143,7 +141,7 @@ impl Store {
         if !self.webhooks(store_id).await?.iter().any(|w| w.id == id) {
             return Ok(None);
         }
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT event_id, event, status, attempts, created_at, last_status, last_error FROM webhook_deliveries
              WHERE webhook_id = ? ORDER BY id DESC LIMIT ?",
         )
@@ -168,7 +166,7 @@ impl Store {
 
     /// Whether the store's endpoints may be private or loopback addresses (the operator's say).
     pub async fn set_webhooks_allow_private(&self, key: &str, allow: bool) -> Result<(), StoreError> {
-        let done = sqlx::query("UPDATE stores SET webhooks_allow_private = ? WHERE key = ?")
+        let done = db::query("UPDATE stores SET webhooks_allow_private = ? WHERE key = ?")
             .bind(allow)
             .bind(key)
             .execute(&self.writer)
@@ -178,16 +176,16 @@ impl Store {
 
     /// Whether the store's endpoints may be private addresses.
     pub async fn webhooks_allow_private(&self, store_id: i64) -> Result<bool, StoreError> {
-        let allow: Option<bool> = sqlx::query_scalar("SELECT webhooks_allow_private FROM stores WHERE id = ?")
+        let allow: Option<i64> = db::query_scalar("SELECT webhooks_allow_private FROM stores WHERE id = ?")
             .bind(store_id)
             .fetch_optional(&self.pool)
             .await?;
-        Ok(allow.unwrap_or(false))
+        Ok(allow.is_some_and(|a| a != 0))
     }
 
     /// Events not yet turned into deliveries, oldest first.
     pub async fn waiting_webhook_events(&self, limit: u32) -> Result<Vec<WebhookEvent>, StoreError> {
-        let rows = sqlx::query(
+        let rows = db::query(
             "SELECT id, store_id, event, conversation_id, message_id, at FROM webhook_events
              WHERE dispatched = 0 ORDER BY id LIMIT ?",
         )
@@ -216,7 +214,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (event_id, name, now) = (event.id, event.event.clone(), super::now_millis());
         let (conversation_id, at) = (event.conversation_id, event.at);
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let mut insert = conn.prepare_cached(
                     "INSERT OR IGNORE INTO webhook_deliveries (webhook_id, conversation_id, event_id, event, body,
@@ -246,7 +244,7 @@ impl Store {
         limit: u32,
         per_endpoint: u32,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 let mut claim = conn.prepare_cached(
                     "UPDATE webhook_deliveries SET next_attempt_at = ?2, attempts = attempts + 1
@@ -312,7 +310,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (id, webhook_id, now) = (delivery.id, delivery.webhook_id, super::now_millis());
         let http_status = http_status.map(i64::from);
-        self.writes
+        self.writes()?
             .write(move |conn| {
                 conn.prepare_cached(
                     "UPDATE webhook_deliveries SET status = ?2, last_status = ?3, last_error = ?4,
@@ -332,7 +330,7 @@ impl Store {
 
     /// The rating of a conversation, for `csat.submitted`.
     pub async fn rating_of(&self, conversation_id: i64) -> Result<Option<(u8, Option<String>)>, StoreError> {
-        let row = sqlx::query("SELECT score, comment FROM ratings WHERE conversation_id = ?")
+        let row = db::query("SELECT score, comment FROM ratings WHERE conversation_id = ?")
             .bind(conversation_id)
             .fetch_optional(&self.pool)
             .await?;
