@@ -137,3 +137,55 @@ async fn settings_round_trip_alike() {
     assert!(pg.0, "PostgreSQL gives back the settings saved");
     assert_eq!(lite, pg);
 }
+
+#[tokio::test]
+async fn a_conversation_works_alike() {
+    use protocol::Role;
+    use relay::store::NewMessage;
+    let says = |role: Role, author: &'static str, text: &'static str, client: &'static str| NewMessage {
+        role,
+        author_id: author,
+        author_name: None,
+        text,
+        client_id: Some(client),
+        faq_article: None,
+    };
+    let (lite, pg) = on_both(|store| async move {
+        let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
+        store.add_visitor(shop.id, "v1").await.unwrap();
+        let first = says(Role::Visitor, "v1", "Hello, is my order on its way?", "c1");
+        let (conversation, created, outcome) = store.open_with_message(shop.id, "v1", Some(&first)).await.unwrap();
+        let (again, created_again, _) = store.open_with_message(shop.id, "v1", None).await.unwrap();
+        let reply = store.append_message(conversation.id, &says(Role::Agent, "7", "It is, since Monday", "a1")).await;
+        let resent = store.append_message(conversation.id, &says(Role::Agent, "7", "It is, since Monday", "a1")).await;
+        let (reply, resent) = (reply.unwrap(), resent.unwrap());
+        let read = store.mark_read(conversation.id, Role::Visitor, 99).await.unwrap();
+        let memory_matches_disk = store.open_facts() == store.open_facts_on_disk().await.unwrap();
+        let closed = store.close_conversation(conversation.id, None, true).await.unwrap();
+        let closed_twice = store.close_conversation(conversation.id, None, true).await.unwrap();
+        let late = store.append_message(conversation.id, &says(Role::Visitor, "v1", "Thanks", "c2")).await;
+        let still_open = store.open_conversation_of("v1").await.unwrap().is_some();
+        let reopened = store.reopen_conversation(conversation.id, 0).await;
+        let (messages, more) = store.messages_after(conversation.id, 0, 10).await.unwrap();
+        let texts: Vec<(String, u64)> = messages.into_iter().map(|m| (m.text, m.seq)).collect();
+        (
+            created,
+            again.id == conversation.id && !created_again,
+            outcome.map(|o| o.message.seq),
+            (reply.message.seq, resent.duplicate, resent.message.id == reply.message.id),
+            read,
+            memory_matches_disk,
+            (closed, closed_twice, matches!(late, Err(relay::store::StoreError::NotFound(_))), still_open),
+            reopened.is_ok(),
+            (texts, more),
+        )
+    })
+    .await;
+    assert_eq!(lite, pg);
+    assert_eq!(pg.2, Some(1));
+    assert_eq!(pg.3, (2, true, true), "a resend is the stored copy, not a second message");
+    assert_eq!(pg.4, 2, "a read mark stops at the last message");
+    assert!(pg.5, "the open conversations in memory are those in the database");
+    assert_eq!(pg.6, (true, false, true, false));
+    assert_eq!(pg.8 .0.len(), 2);
+}

@@ -8,6 +8,7 @@ use protocol::{ConversationSummary, Seq};
 use super::messages::{insert_message, OwnedMessage};
 use super::rows::{message_from_row, MESSAGE_COLUMNS};
 use super::search::Scope;
+use super::statements::{vals, Statements, Values};
 use super::{now_millis, AppendOutcome, NewMessage, Store, StoreError};
 
 /// The conversation facts the relay checks before letting anyone touch it.
@@ -59,48 +60,47 @@ impl Store {
         let first = first.map(OwnedMessage::from);
         let role = first.is_some().then_some(protocol::Role::Visitor);
         let facts = self.facts.clone();
-        self.writes()?
-            .write_then(
-                move |conn| {
-                    let (conversation, created) = match insert_conversation(conn, store_id, &visitor)? {
-                        Some(created) => (created, true),
-                        // Another connection of the same visitor created it a moment ago.
-                        None => (open_one_of(conn, &visitor)?, false),
-                    };
-                    let language = if created { language_of(conn, &visitor)? } else { None };
-                    let outcome = match &first {
-                        Some(m) => Some(insert_message(conn, conversation.id, m)?),
-                        None => None,
-                    };
-                    Ok((conversation, created, outcome, language))
-                },
-                move |(c, created, outcome, language)| {
-                    if *created {
-                        facts.opened(
-                            c.id,
-                            super::ConversationFacts {
-                                store_id: c.store_id,
-                                visitor_id: c.visitor_id.clone(),
-                                created_at: c.created_at,
-                                last_seq: c.last_seq,
-                                assignee: c.assigned_agent_id,
-                                human_replied: false,
-                                away_state: None,
-                                language: language.clone(),
-                            },
-                        );
+        self.job(
+            move |conn| {
+                let (conversation, created) = match insert_conversation(conn, store_id, &visitor)? {
+                    Some(created) => (created, true),
+                    // Another connection of the same visitor created it a moment ago.
+                    None => (open_one_of(conn, &visitor)?, false),
+                };
+                let language = if created { language_of(conn, &visitor)? } else { None };
+                let outcome = match &first {
+                    Some(m) => Some(insert_message(conn, conversation.id, m)?),
+                    None => None,
+                };
+                Ok((conversation, created, outcome, language))
+            },
+            move |(c, created, outcome, language)| {
+                if *created {
+                    facts.opened(
+                        c.id,
+                        super::ConversationFacts {
+                            store_id: c.store_id,
+                            visitor_id: c.visitor_id.clone(),
+                            created_at: c.created_at,
+                            last_seq: c.last_seq,
+                            assignee: c.assigned_agent_id,
+                            human_replied: false,
+                            away_state: None,
+                            language: language.clone(),
+                        },
+                    );
+                }
+                if let (Some(outcome), Some(role)) = (outcome, role) {
+                    // A conversation's first message is never its first reply.
+                    let _ = facts.appended(c.id, outcome.message.seq, role);
+                    if !outcome.duplicate {
+                        crate::metrics::message(role);
                     }
-                    if let (Some(outcome), Some(role)) = (outcome, role) {
-                        // A conversation's first message is never its first reply.
-                        let _ = facts.appended(c.id, outcome.message.seq, role);
-                        if !outcome.duplicate {
-                            crate::metrics::message(role);
-                        }
-                    }
-                },
-            )
-            .await
-            .map(|(c, created, outcome, _)| (c, created, outcome))
+                }
+            },
+        )
+        .await
+        .map(|(c, created, outcome, _)| (c, created, outcome))
     }
 
     /// A conversation by id (an open one from memory).
@@ -199,36 +199,39 @@ impl Store {
     /// false when it was not closed.
     pub async fn reopen_conversation(&self, conversation_id: i64, agent_id: i64) -> Result<bool, StoreError> {
         let facts = self.facts.clone();
-        self.writes()?
-            .write_then(move |conn| {
+        self.job(
+            move |conn| {
                 let reopened = conn
-                    .prepare_cached(
+                    .execute(
                         "UPDATE conversations SET closed_at = NULL,
                            reopened = CASE WHEN closed_at >= ?2 THEN 1 ELSE reopened END
                          WHERE id = ?1 AND closed_at IS NOT NULL",
-                    )?
-                    .execute(rusqlite::params![conversation_id, now_millis() - super::closing::REOPEN_UNRESOLVES_MS])
-                    .map_err(|e| match super::is_unique_violation(&e) {
-                        true => StoreError::AlreadyExists("the shopper has started a newer conversation".into()),
-                        false => e.into(),
+                        vals![conversation_id, now_millis() - super::closing::REOPEN_UNRESOLVES_MS],
+                    )
+                    .map_err(|e| match e {
+                        StoreError::AlreadyExists(_) => {
+                            StoreError::AlreadyExists("the shopper has started a newer conversation".into())
+                        }
+                        e => e,
                     })?
                     == 1;
                 if reopened {
-                    conn.prepare_cached(
+                    conn.execute(
                         "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, 'reopened', ?, ?)",
-                    )?
-                    .execute(rusqlite::params![conversation_id, agent_id, now_millis()])?;
-                    let facts = super::facts::read_one(conn, conversation_id)?;
-                    return Ok(facts);
+                        vals![conversation_id, agent_id, now_millis()],
+                    )?;
+                    return super::facts::read_one(conn, conversation_id);
                 }
                 Ok(None)
-            }, move |reopened| {
+            },
+            move |reopened| {
                 if let Some(open) = reopened {
                     facts.opened(conversation_id, open.clone());
                 }
-            })
-            .await
-            .map(|reopened| reopened.is_some())
+            },
+        )
+        .await
+        .map(|reopened| reopened.is_some())
     }
 
     /// The inbox summary of a conversation.
@@ -284,25 +287,25 @@ impl Store {
         resolved: bool,
     ) -> Result<bool, StoreError> {
         let facts = self.facts.clone();
-        self.writes()?
-            .write_then(move |conn| {
+        self.job(
+            move |conn| {
                 let now = now_millis();
-                let closed = conn
-                    .prepare_cached(
-                        "UPDATE conversations SET closed_at = ?, awaiting_since = NULL, closing_at = NULL, resolved = ?
-                         WHERE id = ? AND closed_at IS NULL",
-                    )?
-                    .execute(rusqlite::params![now, resolved, conversation_id])?
-                    == 1;
+                let closed = conn.execute(
+                    "UPDATE conversations SET closed_at = ?, awaiting_since = NULL, closing_at = NULL, resolved = ?
+                     WHERE id = ? AND closed_at IS NULL",
+                    vals![now, resolved, conversation_id],
+                )? == 1;
                 if closed {
-                    conn.prepare_cached(
+                    conn.execute(
                         "INSERT INTO conversation_events (conversation_id, kind, agent_id, at) VALUES (?, 'closed', ?, ?)",
-                    )?
-                    .execute(rusqlite::params![conversation_id, by_agent_id, now])?;
+                        vals![conversation_id, by_agent_id, now],
+                    )?;
                 }
                 Ok(closed)
-            }, move |_| facts.closed(conversation_id))
-            .await
+            },
+            move |_| facts.closed(conversation_id),
+        )
+        .await
     }
 
     /// When a conversation was closed (ms), if it was.
@@ -317,53 +320,47 @@ impl Store {
     }
 }
 
-/// Inserts a visitor's open conversation, unless they have one (`None`), on the writer's
-/// connection. The numbering goes on from the visitor's earlier conversations, so that a
-/// client's `last_seq` stays meaningful across a close.
+/// Inserts a visitor's open conversation, unless they have one (`None`), in a write job. The
+/// numbering goes on from the visitor's earlier conversations, so that a client's `last_seq`
+/// stays meaningful across a close.
 fn insert_conversation(
-    conn: &rusqlite::Connection,
+    conn: &dyn Statements,
     store_id: i64,
     visitor: &str,
 ) -> Result<Option<ConversationRecord>, StoreError> {
-    let mut statement = conn.prepare_cached(
+    let row = conn.row(
         "INSERT INTO conversations (store_id, visitor_id, created_at, last_seq)
          VALUES (?1, ?2, ?3, (SELECT COALESCE(MAX(last_seq), 0) FROM conversations WHERE visitor_id = ?2))
          ON CONFLICT DO NOTHING
          RETURNING id, store_id, visitor_id, created_at, last_seq, assigned_agent_id",
+        vals![store_id, visitor, now_millis()],
     )?;
-    let mut rows = statement.query(rusqlite::params![store_id, visitor, now_millis()])?;
-    let Some(row) = rows.next()? else { return Ok(None) };
-    Ok(Some(record_of(row)?))
+    Ok(row.map(|r| record_of(&r)))
 }
 
-/// The browser language a visitor last reported, on the writer's connection.
-fn language_of(conn: &rusqlite::Connection, visitor: &str) -> Result<Option<String>, StoreError> {
-    let mut statement = conn.prepare_cached("SELECT language FROM visitors WHERE id = ?")?;
-    let mut rows = statement.query([visitor])?;
-    Ok(match rows.next()? {
-        Some(row) => row.get(0)?,
-        None => None,
-    })
+/// The browser language a visitor last reported, in a write job.
+fn language_of(conn: &dyn Statements, visitor: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn.row("SELECT language FROM visitors WHERE id = ?", vals![visitor])?.and_then(|r| r.opt_text(0)))
 }
 
-/// The visitor's open conversation, on the writer's connection.
-fn open_one_of(conn: &rusqlite::Connection, visitor: &str) -> Result<ConversationRecord, StoreError> {
-    let mut statement = conn.prepare_cached(
+/// The visitor's open conversation, in a write job.
+fn open_one_of(conn: &dyn Statements, visitor: &str) -> Result<ConversationRecord, StoreError> {
+    let row = conn.row(
         "SELECT id, store_id, visitor_id, created_at, last_seq, assigned_agent_id FROM conversations
          WHERE visitor_id = ? AND closed_at IS NULL",
+        vals![visitor],
     )?;
-    let mut rows = statement.query([visitor])?;
-    let row = rows.next()?.ok_or_else(|| StoreError::NotFound("conversation vanished while being created".into()))?;
-    Ok(record_of(row)?)
+    let row = row.ok_or_else(|| StoreError::NotFound("conversation vanished while being created".into()))?;
+    Ok(record_of(&row))
 }
 
-fn record_of(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationRecord> {
-    Ok(ConversationRecord {
-        id: row.get(0)?,
-        store_id: row.get(1)?,
-        visitor_id: row.get(2)?,
-        created_at: row.get(3)?,
-        last_seq: row.get::<_, i64>(4)?.max(0) as Seq,
-        assigned_agent_id: row.get(5)?,
-    })
+fn record_of(row: &Values) -> ConversationRecord {
+    ConversationRecord {
+        id: row.int(0),
+        store_id: row.int(1),
+        visitor_id: row.text(2),
+        created_at: row.int(3),
+        last_seq: row.int(4).max(0) as Seq,
+        assigned_agent_id: row.opt_int(5),
+    }
 }

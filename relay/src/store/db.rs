@@ -234,11 +234,11 @@ impl<'q> Query<'q> {
             Target::SqliteConn(conn) => sqlite(&self.sql, self.values).execute(conn).await?.rows_affected(),
             Target::PostgresPool(pool) => {
                 let sql = postgres_sql(self.postgres.as_deref().unwrap_or(&self.sql));
-                postgres(&sql, self.values).execute(pool).await?.rows_affected()
+                bind_postgres(&sql, self.values).execute(pool).await?.rows_affected()
             }
             Target::PostgresConn(conn) => {
                 let sql = postgres_sql(self.postgres.as_deref().unwrap_or(&self.sql));
-                postgres(&sql, self.values).execute(conn).await?.rows_affected()
+                bind_postgres(&sql, self.values).execute(conn).await?.rows_affected()
             }
         };
         Ok(Done { rows })
@@ -251,11 +251,11 @@ impl<'q> Query<'q> {
             Target::SqliteConn(conn) => wrap(sqlite(&self.sql, self.values).fetch_all(conn).await?, Row::Sqlite),
             Target::PostgresPool(pool) => {
                 let sql = postgres_sql(self.postgres.as_deref().unwrap_or(&self.sql));
-                wrap(postgres(&sql, self.values).fetch_all(pool).await?, Row::Postgres)
+                wrap(bind_postgres(&sql, self.values).fetch_all(pool).await?, Row::Postgres)
             }
             Target::PostgresConn(conn) => {
                 let sql = postgres_sql(self.postgres.as_deref().unwrap_or(&self.sql));
-                wrap(postgres(&sql, self.values).fetch_all(conn).await?, Row::Postgres)
+                wrap(bind_postgres(&sql, self.values).fetch_all(conn).await?, Row::Postgres)
             }
         })
     }
@@ -290,8 +290,8 @@ fn sqlite(sql: &str, values: Vec<Value>) -> sqlx::query::Query<'_, Sqlite, Sqlit
     q
 }
 
-/// The sqlx query for PostgreSQL with the values bound.
-fn postgres(sql: &str, values: Vec<Value>) -> sqlx::query::Query<'_, Postgres, PgArguments> {
+/// The sqlx query for PostgreSQL with the values bound (the SQL already translated).
+pub(super) fn bind_postgres(sql: &str, values: Vec<Value>) -> sqlx::query::Query<'_, Postgres, PgArguments> {
     let mut q = sqlx::query(sql);
     for value in values {
         q = match value {

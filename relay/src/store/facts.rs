@@ -15,7 +15,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use protocol::{Role, Seq};
 
-use super::ConversationRecord;
+use super::statements::{vals, Statements, Values};
+use super::{ConversationRecord, StoreError};
 
 /// The facts of one open conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,38 +79,32 @@ const COLUMNS: &str = "id, store_id, visitor_id, created_at, last_seq, assigned_
     first_human_reply_at IS NOT NULL, away_state,
     (SELECT language FROM visitors WHERE visitors.id = conversations.visitor_id)";
 
-/// Every open conversation's facts, read on the writer's connection.
-pub(super) fn read_open(conn: &rusqlite::Connection) -> rusqlite::Result<Open> {
-    let mut statement = conn.prepare(&format!("SELECT {COLUMNS} FROM conversations WHERE closed_at IS NULL"))?;
-    let rows = statement.query_map([], |r| Ok((r.get::<_, i64>(0)?, facts_of(r)?)))?;
+/// Every open conversation's facts, read in a write job (or on the writer's connection at open).
+pub(super) fn read_open(conn: &dyn Statements) -> Result<Open, StoreError> {
     let mut open = Open::default();
-    for row in rows {
-        let (id, facts) = row?;
-        open.insert(id, facts);
+    for r in conn.rows(&format!("SELECT {COLUMNS} FROM conversations WHERE closed_at IS NULL"), vec![])? {
+        open.insert(r.int(0), facts_of(&r));
     }
     Ok(open)
 }
 
-/// One open conversation's facts, read on the writer's connection.
-pub(super) fn read_one(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<ConversationFacts>> {
-    let mut statement =
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM conversations WHERE id = ? AND closed_at IS NULL"))?;
-    let mut rows = statement.query([id])?;
-    let Some(r) = rows.next()? else { return Ok(None) };
-    Ok(Some(facts_of(r)?))
+/// One open conversation's facts, read in a write job.
+pub(super) fn read_one(conn: &dyn Statements, id: i64) -> Result<Option<ConversationFacts>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ? AND closed_at IS NULL");
+    Ok(conn.row(&sql, vals![id])?.map(|r| facts_of(&r)))
 }
 
-fn facts_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConversationFacts> {
-    Ok(ConversationFacts {
-        store_id: r.get(1)?,
-        visitor_id: r.get(2)?,
-        created_at: r.get(3)?,
-        last_seq: r.get::<_, i64>(4)?.max(0) as Seq,
-        assignee: r.get(5)?,
-        human_replied: r.get(6)?,
-        away_state: r.get(7)?,
-        language: r.get(8)?,
-    })
+fn facts_of(r: &Values) -> ConversationFacts {
+    ConversationFacts {
+        store_id: r.int(1),
+        visitor_id: r.text(2),
+        created_at: r.int(3),
+        last_seq: r.int(4).max(0) as Seq,
+        assignee: r.opt_int(5),
+        human_replied: r.int(6) != 0,
+        away_state: r.opt_text(7),
+        language: r.opt_text(8),
+    }
 }
 
 impl Facts {
@@ -196,7 +191,7 @@ impl super::Store {
     /// made on another connection).
     pub(super) async fn reload_facts(&self) -> Result<(), super::StoreError> {
         let facts = self.facts.clone();
-        self.writes()?.write_then(|conn| Ok(read_open(conn)?), move |open| facts.replace(open.clone())).await.map(drop)
+        self.job(read_open, move |open| facts.replace(open.clone())).await.map(drop)
     }
 
     /// The open conversations as memory has them, by id.
@@ -207,7 +202,7 @@ impl super::Store {
     /// The open conversations as the database has them, by id (to compare with
     /// [`super::Store::open_facts`]).
     pub async fn open_facts_on_disk(&self) -> Result<Vec<(i64, ConversationFacts)>, super::StoreError> {
-        let open = self.writes()?.write(|conn| Ok(read_open(conn)?)).await?;
+        let open = self.job(read_open, |_| {}).await?;
         let mut all: Vec<_> = open.by_id.into_iter().collect();
         all.sort_by_key(|(id, _)| *id);
         Ok(all)

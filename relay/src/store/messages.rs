@@ -4,7 +4,8 @@
 use protocol::{Message, Role, Seq};
 
 use super::db;
-use super::rows::{message_from_row, message_from_writer_row, role_name, MESSAGE_COLUMNS};
+use super::rows::{message_from_row, message_from_values, role_name, MESSAGE_COLUMNS};
+use super::statements::{vals, Statements};
 use super::writer::Urgency;
 use super::{now_millis, Store, StoreError};
 
@@ -57,52 +58,48 @@ impl From<&NewMessage<'_>> for OwnedMessage {
     }
 }
 
-/// Inserts a message into an open conversation with the next seq, on the writer's connection;
-/// a resend (same author and client id) gets the stored copy.
+/// Inserts a message into an open conversation with the next seq, in a write job; a resend
+/// (same author and client id) gets the stored copy.
 pub(super) fn insert_message(
-    conn: &rusqlite::Connection,
+    conn: &dyn Statements,
     conversation_id: i64,
     m: &OwnedMessage,
 ) -> Result<AppendOutcome, StoreError> {
-    let inserted = conn
-        .prepare_cached(&format!(
+    let inserted = conn.row(
+        &format!(
             "INSERT INTO messages
                (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at, faq_article_id)
              SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL
              RETURNING {MESSAGE_COLUMNS}"
-        ))?
-        .query_row(
-            rusqlite::params![
-                m.role,
-                m.author_id,
-                m.author_name,
-                m.text,
-                m.client_id,
-                now_millis(),
-                m.faq_article,
-                conversation_id
-            ],
-            message_from_writer_row,
-        );
+        ),
+        vals![
+            m.role,
+            m.author_id.as_str(),
+            m.author_name.as_deref(),
+            m.text.as_str(),
+            m.client_id.as_deref(),
+            now_millis(),
+            m.faq_article.as_deref(),
+            conversation_id
+        ],
+    );
     match inserted {
-        Ok(message) => Ok(AppendOutcome { message, duplicate: false }),
-        Err(rusqlite::Error::QueryReturnedNoRows) => {
-            Err(StoreError::NotFound(format!("no open conversation {conversation_id}")))
-        }
-        Err(e) if super::is_unique_violation(&e) => {
+        Ok(Some(row)) => Ok(AppendOutcome { message: message_from_values(&row), duplicate: false }),
+        Ok(None) => Err(StoreError::NotFound(format!("no open conversation {conversation_id}"))),
+        Err(StoreError::AlreadyExists(_)) => {
             // A resend of a message that is already stored: its copy, read here.
-            let message = conn
-                .prepare_cached(&format!(
-                    "SELECT {MESSAGE_COLUMNS} FROM messages
-                     WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
-                ))?
-                .query_row(
-                    rusqlite::params![conversation_id, m.role, m.author_id, m.client_id],
-                    message_from_writer_row,
-                )?;
-            Ok(AppendOutcome { message, duplicate: true })
+            let row = conn
+                .row(
+                    &format!(
+                        "SELECT {MESSAGE_COLUMNS} FROM messages
+                         WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
+                    ),
+                    vals![conversation_id, m.role, m.author_id.as_str(), m.client_id.as_deref()],
+                )?
+                .ok_or_else(|| StoreError::NotFound("a resent message vanished".into()))?;
+            Ok(AppendOutcome { message: message_from_values(&row), duplicate: true })
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -144,7 +141,7 @@ impl Store {
             }
         };
         let gone = self.facts.clone();
-        let pending = self.writes()?.submit_then(
+        let pending = self.submit_job(
             urgency,
             move |conn| {
                 let inserted = insert_message(conn, conversation_id, &owned);
@@ -223,14 +220,14 @@ impl Store {
             _ => "agent_read_seq",
         };
         let seq = i64::try_from(seq).unwrap_or(i64::MAX);
-        let mark: i64 = self
-            .writes()?
-            .write(move |conn| {
-                let sql = format!(
-                    "UPDATE conversations SET {column} = MAX({column}, MIN(?, last_seq)) WHERE id = ? RETURNING {column}"
-                );
-                Ok(conn.prepare_cached(&sql)?.query_row(rusqlite::params![seq, conversation_id], |r| r.get(0))?)
-            })
+        // MAX(mark, MIN(seq, last_seq)), in words both databases have.
+        let sql = format!(
+            "UPDATE conversations SET {column} = CASE WHEN ?1 > {column} AND last_seq > {column}
+               THEN CASE WHEN ?1 < last_seq THEN ?1 ELSE last_seq END ELSE {column} END
+             WHERE id = ?2 RETURNING {column}"
+        );
+        let mark = self
+            .job(move |conn| Ok(conn.row(&sql, vals![seq, conversation_id])?.map_or(0, |r| r.int(0))), |_| {})
             .await?;
         Ok(mark.max(0) as Seq)
     }

@@ -30,6 +30,7 @@ mod mail;
 mod messages;
 mod online;
 mod order_source;
+mod pg_writer;
 mod privacy;
 mod proactive;
 mod ratings;
@@ -37,6 +38,7 @@ mod reports;
 mod rows;
 mod search;
 mod settings;
+mod statements;
 mod tags;
 mod texts;
 mod timeline;
@@ -114,6 +116,8 @@ pub struct Store {
     writer: db::Pool,
     /// What only the embedded database has (`None` on PostgreSQL).
     lite: Option<Lite>,
+    /// PostgreSQL's write jobs (`None` on SQLite).
+    pg_writes: Option<pg_writer::PgWriter>,
     /// The open conversations, kept by the writer's thread (see [`facts`]).
     facts: std::sync::Arc<facts::Facts>,
     /// Each store's business hours and time zone, read at most every [`HOURS_FRESH`].
@@ -130,6 +134,9 @@ struct Lite {
     /// The database file, for the large reads that open a connection of their own (reports).
     path: std::sync::Arc<std::path::PathBuf>,
 }
+
+/// A write job's outcome, once it is durable.
+type Pending<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'static>>;
 
 /// A store's business hours (`None`: always open) and time zone.
 pub type Hours = (Option<String>, String);
@@ -163,7 +170,7 @@ impl Store {
         let writes = writer::Writer::start(conn).map_err(sqlx::Error::Io)?;
         let (pool, writer) = (db::Pool::Sqlite(pool), db::Pool::Sqlite(writer));
         let lite = Some(Lite { checkpointer, writes, path: std::sync::Arc::new(path) });
-        Ok(Store { pool, writer, lite, facts, hours: Default::default() })
+        Ok(Store { pool, writer, lite, pg_writes: None, facts, hours: Default::default() })
     }
 
     /// Connects to PostgreSQL at `url` and applies pending migrations (`relay/migrations_pg`).
@@ -179,14 +186,46 @@ impl Store {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations_pg").run(&pool).await?;
+        let pg_writes = Some(pg_writer::PgWriter::start(pool.clone()).map_err(sqlx::Error::Io)?);
         let pool = db::Pool::Postgres(pool);
         let facts = std::sync::Arc::new(facts::Facts::default());
-        Ok(Store { pool: pool.clone(), writer: pool, lite: None, facts, hours: Default::default() })
+        let store = Store { pool: pool.clone(), writer: pool, lite: None, pg_writes, facts, hours: Default::default() };
+        store.reload_facts().await?;
+        Ok(store)
     }
 
     /// The group-commit writer (SQLite only, for now).
     fn writes(&self) -> Result<&writer::Writer, StoreError> {
         Ok(&self.lite()?.writes)
+    }
+
+    /// Queues a write job now (SQLite: in the next group commit, refused at once as `busy` when
+    /// `urgency` allows and the writer is behind; PostgreSQL: on its writer thread, in order);
+    /// the future ends once the job is durable, after `on_commit` has run.
+    fn submit_job<T, F, C>(&self, urgency: writer::Urgency, op: F, on_commit: C) -> Result<Pending<T>, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn statements::Statements) -> Result<T, StoreError> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+    {
+        if let Some(lite) = &self.lite {
+            let pending = lite.writes.submit_then(urgency, move |conn: &rusqlite::Connection| op(conn), on_commit)?;
+            return Ok(Box::pin(pending));
+        }
+        match &self.pg_writes {
+            Some(writes) => Ok(Box::pin(writes.submit(op, on_commit))),
+            None => Err(StoreError::NotWritten("the store has no writer".into())),
+        }
+    }
+
+    /// Runs a write job (never refused as `busy`) and `on_commit` once it is durable.
+    async fn job<T, F, C>(&self, op: F, on_commit: C) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn statements::Statements) -> Result<T, StoreError> + Send + 'static,
+        C: FnOnce(&T) + Send + 'static,
+    {
+        self.submit_job(writer::Urgency::Always, op, on_commit)?.await
     }
 
     /// The parts only SQLite has; on PostgreSQL, the error of an operation not ported yet.

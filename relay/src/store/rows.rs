@@ -26,18 +26,18 @@ pub(super) fn role_from_name(name: &str) -> Role {
     }
 }
 
-/// A message row read on the writer's connection (columns in [`MESSAGE_COLUMNS`] order).
-pub(super) fn message_from_writer_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
-    Ok(Message {
-        id: r.get(0)?,
-        conversation_id: r.get(1)?,
-        seq: r.get::<_, i64>(2)?.max(0) as Seq,
-        author: Author { role: role_from_name(&r.get::<_, String>(3)?), name: r.get(4)? },
-        text: r.get(5)?,
-        client_id: r.get(6)?,
-        at: r.get(7)?,
-        faq_article: r.get(8)?,
-    })
+/// A message row read in a write job (columns in [`MESSAGE_COLUMNS`] order).
+pub(super) fn message_from_values(r: &super::statements::Values) -> Message {
+    Message {
+        id: r.int(0),
+        conversation_id: r.int(1),
+        seq: r.int(2).max(0) as Seq,
+        author: Author { role: role_from_name(&r.text(3)), name: r.opt_text(4) },
+        text: r.text(5),
+        client_id: r.opt_text(6),
+        at: r.int(7),
+        faq_article: r.opt_text(8),
+    }
 }
 
 pub(super) fn message_from_row(r: &Row) -> Message {
