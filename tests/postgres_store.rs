@@ -189,3 +189,36 @@ async fn a_conversation_works_alike() {
     assert_eq!(pg.6, (true, false, true, false));
     assert_eq!(pg.8 .0.len(), 2);
 }
+
+#[tokio::test]
+async fn writes_fail_clearly_while_postgres_is_down_and_nothing_acknowledged_is_lost() {
+    use protocol::Role;
+    use relay::store::NewMessage;
+    let server = Postgres::start();
+    let store = Store::open_postgres(&server.url()).await.expect("PostgreSQL");
+    let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
+    store.add_visitor(shop.id, "v1").await.unwrap();
+    let says = |text: &'static str, client: &'static str| NewMessage {
+        role: Role::Visitor,
+        author_id: "v1",
+        author_name: None,
+        text,
+        client_id: Some(client),
+        faq_article: None,
+    };
+    let (conversation, _, _) = store.open_with_message(shop.id, "v1", Some(&says("before", "c1"))).await.unwrap();
+
+    server.stop();
+    let down = store.append_message(conversation.id, &says("while down", "c2")).await;
+    assert!(matches!(down, Err(StoreError::Database(_))), "a write while the database is down fails: {down:?}");
+    let read = store.messages_after(conversation.id, 0, 10).await;
+    assert!(read.is_err(), "and so does a read");
+
+    server.restart();
+    let again = store.append_message(conversation.id, &says("after", "c3")).await.expect("writes resume");
+    let (messages, _) = store.messages_after(conversation.id, 0, 10).await.unwrap();
+    let texts: Vec<&str> = messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["before", "after"], "the acknowledged message is there, the failed one is not");
+    assert_eq!(again.message.seq, 2);
+    store.close().await;
+}

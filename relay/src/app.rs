@@ -74,6 +74,8 @@ pub struct RelayConfig {
     /// The NATS server(s) of the bus between relays (`--nats`); frames stay in this process
     /// when absent.
     pub nats_url: Option<String>,
+    /// The PostgreSQL database (`--database`); SQLite in `data_dir` when absent.
+    pub database_url: Option<String>,
 }
 
 impl RelayConfig {
@@ -95,6 +97,7 @@ impl RelayConfig {
             public_url: None,
             webhook_timeout: crate::webhooks::TIMEOUT,
             nats_url: None,
+            database_url: None,
         }
     }
 }
@@ -149,11 +152,38 @@ impl RunningRelay {
     }
 }
 
+/// Where the relay keeps its data: SQLite in `data_dir`, or the PostgreSQL database at `url`.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// The data dir (SQLite's database file, when there is no `url`).
+    pub data_dir: PathBuf,
+    /// A PostgreSQL URL (`--database`).
+    pub url: Option<String>,
+}
+
+impl Database {
+    /// Opens the database the way every command does; see [`open_store`].
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        open_store(&self.data_dir, self.url.as_deref()).await
+    }
+}
+
 /// Opens a data dir the way every command does: migrated, and with the demo store (so that
 /// `/demo/` and `agent add --store demo` work on a fresh one).
 pub async fn open_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Store> {
-    let store =
-        Store::open(data_dir).await.with_context(|| format!("opening the database in {}", data_dir.display()))?;
+    open_store(data_dir, None).await
+}
+
+/// Opens SQLite in `data_dir`, or PostgreSQL at `url`, migrated and with the demo store.
+pub async fn open_store(data_dir: &std::path::Path, url: Option<&str>) -> anyhow::Result<Store> {
+    let store = match url {
+        Some(url) => {
+            Store::open_postgres(url).await.with_context(|| format!("opening the database at {}", redact(url)))?
+        }
+        None => {
+            Store::open(data_dir).await.with_context(|| format!("opening the database in {}", data_dir.display()))?
+        }
+    };
     if store.ensure_store(DEMO_STORE_KEY, DEMO_STORE_NAME, &["self".to_owned()]).await? {
         tracing::info!("created the demo store {DEMO_STORE_KEY:?}");
         let demo = store.store_by_key(DEMO_STORE_KEY).await?.context("the demo store vanished")?;
@@ -163,12 +193,24 @@ pub async fn open_data_dir(data_dir: &std::path::Path) -> anyhow::Result<Store> 
     Ok(store)
 }
 
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = &url[scheme + 3..at];
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// The demo store's FAQ: a fashion shop's questions in English and Chinese.
 const DEMO_FAQ: &str = include_str!("../faq/demo.json");
 
 /// Opens the data dir and starts serving.
 pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
-    let store = open_data_dir(&config.data_dir).await?;
+    let store = open_store(&config.data_dir, config.database_url.as_deref()).await?;
     store.close_stale_online().await?;
     let key = store.secret("visitor_token_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;

@@ -25,6 +25,16 @@ pub fn test_config(listen: &str, data: &Path) -> RelayConfig {
     config
 }
 
+/// Whether the suite runs on PostgreSQL (`PARLEY_TEST_POSTGRES`). A test of something only
+/// SQLite has (its files, its writer thread's back-pressure) returns early then, saying so.
+pub fn on_postgres(skipped: &str) -> bool {
+    let on = std::env::var_os("PARLEY_TEST_POSTGRES").is_some();
+    if on {
+        eprintln!("on PostgreSQL, not checked: {skipped}");
+    }
+    on
+}
+
 /// A relay under test and the data dir it owns.
 pub struct TestRelay {
     pub relay: RunningRelay,
@@ -77,8 +87,11 @@ impl TestRelay {
         Self::start_config(test_config(listen, data)).await
     }
 
-    async fn start_config(config: RelayConfig) -> TestRelay {
+    async fn start_config(mut config: RelayConfig) -> TestRelay {
         let data = config.data_dir.clone();
+        if config.database_url.is_none() {
+            config.database_url = postgres::database_for(&data).await;
+        }
         let relay = relay::start(config).await.expect("starting the relay");
         let base = relay.url();
         TestRelay { relay, base, dir: None, data }

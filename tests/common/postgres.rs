@@ -110,6 +110,25 @@ impl Postgres {
         self.dir.path().join("db")
     }
 
+    /// Stops the server at once (as a crash or an outage would), keeping its data.
+    pub fn stop(&self) {
+        run(server_command("pg_ctl").arg("-D").arg(self.data()).args(["-m", "immediate", "-w", "stop"]), "pg_ctl stop");
+    }
+
+    /// Starts the stopped server again on the same port.
+    pub fn restart(&self) {
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
+        run(
+            server_command("pg_ctl")
+                .arg("-D")
+                .arg(self.data())
+                .args(["-o", &options, "-w", "-l"])
+                .arg(self.dir.path().join("log"))
+                .arg("start"),
+            "pg_ctl start",
+        );
+    }
+
     /// The server's scratch dir (data and log).
     pub fn dir(&self) -> &Path {
         self.dir.path()
@@ -120,4 +139,32 @@ impl Drop for Postgres {
     fn drop(&mut self) {
         let _ = server_command("pg_ctl").arg("-D").arg(self.data()).args(["-m", "immediate", "-w", "stop"]).output();
     }
+}
+
+/// With `PARLEY_TEST_POSTGRES` set (a server's URL, database `postgres`), the relay suite runs
+/// on PostgreSQL: each data dir gets a database of its own on that server, created on first
+/// use and named in the data dir, so a relay restarted on the dir finds its data again.
+pub async fn database_for(data_dir: &Path) -> Option<String> {
+    use sqlx::Connection;
+    let server = std::env::var("PARLEY_TEST_POSTGRES").ok()?;
+    std::fs::create_dir_all(data_dir).expect("the data dir");
+    let marker = data_dir.join("test-postgres-database");
+    let name = match std::fs::read_to_string(&marker) {
+        Ok(name) => name,
+        Err(_) => {
+            let name = format!("t{}", uuid_like());
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("the suite's PostgreSQL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("a database");
+            std::fs::write(&marker, &name).expect("writing the marker");
+            name
+        }
+    };
+    let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
+    Some(format!("{base}/{name}"))
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos();
+    format!("{nanos:x}{:x}", std::process::id())
 }

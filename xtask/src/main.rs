@@ -1,6 +1,7 @@
 //! `cargo xtask`: one entry point for building, running the demo, testing and benchmarking, so
 //! that a fresh machine needs nothing but Rust and this repository.
 
+mod postgres;
 mod run;
 mod tools;
 mod widget;
@@ -175,9 +176,13 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
             .env("NATS_SERVER", &nats)
             .env("PG_BIN", &pg_bin),
     )?;
+    let on_postgres = relay_suite_on_postgres(root, tools, &nats, &pg_bin)?;
     // One plain closing line, whatever order cargo printed its per-binary summaries in.
-    println!("tests: {} passed, {} failed", totals.passed, totals.failed);
-    if totals.failed > 0 || !totals.success {
+    println!(
+        "tests: {} passed, {} failed; on PostgreSQL: {} passed, {} failed",
+        totals.passed, totals.failed, on_postgres.passed, on_postgres.failed
+    );
+    if totals.failed + on_postgres.failed > 0 || !totals.success || !on_postgres.success {
         anyhow::bail!("some tests failed");
     }
     eprintln!("xtask: all checks passed");
@@ -193,23 +198,54 @@ fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
     // The terminal agent's test runs the example as a program: build it as one.
     run(cargo(root, tools).args(["build", "--example", "agent"]))?;
     let mut args: Vec<String> = ["test", "--no-fail-fast", "--lib", "--bins", "--examples"].map(String::from).to_vec();
-    for dir in ["tests", "relay/tests"] {
-        for entry in std::fs::read_dir(root.join(dir))? {
-            let name = entry?.file_name().to_string_lossy().into_owned();
-            if let Some(test) = name.strip_suffix(".rs").filter(|t| !t.ends_with("_e2e")) {
-                args.extend(["--test".to_owned(), test.to_owned()]);
-            }
-        }
+    for test in test_binaries(root, |_| true)? {
+        args.extend(["--test".to_owned(), test]);
     }
     let totals = run::run_tests(cargo(root, tools).args(&args).env("NATS_SERVER", &nats).env("PG_BIN", &pg_bin))?;
+    let on_postgres = relay_suite_on_postgres(root, tools, &nats, &pg_bin)?;
     println!(
-        "tests: {} passed, {} failed (browser tests skipped: run `cargo xtask test`)",
-        totals.passed, totals.failed
+        "tests: {} passed, {} failed; on PostgreSQL: {} passed, {} failed (browser tests skipped: run `cargo xtask test`)",
+        totals.passed, totals.failed, on_postgres.passed, on_postgres.failed
     );
-    if totals.failed > 0 || !totals.success {
+    if totals.failed + on_postgres.failed > 0 || !totals.success || !on_postgres.success {
         anyhow::bail!("some tests failed");
     }
     Ok(())
+}
+
+/// The integration tests without a browser (`tests/*.rs` and `relay/tests/*.rs` not ending in
+/// `_e2e`) that `keep` keeps.
+fn test_binaries(root: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+    let mut tests = Vec::new();
+    for dir in ["tests", "relay/tests"] {
+        for entry in std::fs::read_dir(root.join(dir))? {
+            let name = entry?.file_name().to_string_lossy().into_owned();
+            if let Some(test) = name.strip_suffix(".rs").filter(|t| !t.ends_with("_e2e") && keep(t)) {
+                tests.push(test.to_owned());
+            }
+        }
+    }
+    tests.sort();
+    Ok(tests)
+}
+
+/// The relay's integration tests again, every relay on PostgreSQL (a server of xtask's own;
+/// each test relay gets a database of its own, see `tests/common/postgres.rs`). The tests of
+/// the schema and of the store's two backends already run both; the browser tests run once.
+fn relay_suite_on_postgres(root: &Path, tools: &Tools, nats: &Path, pg_bin: &Path) -> Result<run::TestTotals> {
+    let server = postgres::Server::start(pg_bin)?;
+    let mut args: Vec<String> = ["test", "--no-fail-fast"].map(String::from).to_vec();
+    for test in test_binaries(root, |t| !["postgres_schema", "postgres_store", "protocol_doc"].contains(&t))? {
+        args.extend(["--test".to_owned(), test]);
+    }
+    eprintln!("xtask: the relay suite on PostgreSQL");
+    run::run_tests(
+        cargo(root, tools)
+            .args(&args)
+            .env("NATS_SERVER", nats)
+            .env("PG_BIN", pg_bin)
+            .env("PARLEY_TEST_POSTGRES", server.url()),
+    )
 }
 
 fn bench(root: &Path, tools: &Tools) -> Result<()> {

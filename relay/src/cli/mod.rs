@@ -2,7 +2,7 @@
 //! agents in the same data dir, whether or not a server is running on it.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,6 +21,10 @@ pub struct Cli {
     /// Directory for the database (created if missing).
     #[arg(long, global = true, default_value = "./data", env = "RELAY_DATA_DIR")]
     pub data_dir: PathBuf,
+    /// Keep the data in this PostgreSQL database (`postgres://USER:PASS@HOST:PORT/DB`)
+    /// instead of SQLite in `--data-dir`: several relays can share it (docs/operations.md).
+    #[arg(long, global = true, env = "DATABASE_URL")]
+    pub database: Option<String>,
     /// Address to listen on when serving.
     #[arg(long, default_value = "127.0.0.1:8080", env = "RELAY_LISTEN")]
     pub listen: SocketAddr,
@@ -285,21 +289,21 @@ fn raise_open_file_limit() {
 
 /// Runs a parsed command line.
 pub async fn run(mut cli: Cli) -> anyhow::Result<()> {
-    let data_dir = cli.data_dir.clone();
+    let data = crate::app::Database { data_dir: cli.data_dir.clone(), url: cli.database.clone() };
     match cli.command.take().unwrap_or(Command::Serve) {
         Command::Serve => serve(cli).await,
-        Command::Store(StoreCommand::Add { key, name, origins }) => stores::add(&data_dir, &key, &name, &origins).await,
-        Command::Store(StoreCommand::Set(set)) => stores::set(&data_dir, set).await,
+        Command::Store(StoreCommand::Add { key, name, origins }) => stores::add(&data, &key, &name, &origins).await,
+        Command::Store(StoreCommand::Set(set)) => stores::set(&data, set).await,
         Command::Store(StoreCommand::IdentitySecret { key, rotate, sign }) => {
-            stores::identity_secret(&data_dir, &key, rotate, sign.as_deref()).await
+            stores::identity_secret(&data, &key, rotate, sign.as_deref()).await
         }
-        Command::Faq(command) => run_faq(&data_dir, command).await,
-        Command::Visitor(command) => visitor::run(&data_dir, command).await,
+        Command::Faq(command) => run_faq(&data, command).await,
+        Command::Visitor(command) => visitor::run(&data, command).await,
         Command::Bot(BotCommand::Rule { store, kind, pattern, reply, priority }) => {
-            add_rule(&data_dir, &store, kind, &pattern, &reply, priority).await
+            add_rule(&data, &store, kind, &pattern, &reply, priority).await
         }
         Command::Agent(AgentCommand::Add { store, email, password, name, role }) => {
-            add_agent(&data_dir, &store, &email, password, name, role).await
+            add_agent(&data, &store, &email, password, name, role).await
         }
     }
 }
@@ -314,6 +318,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     config.metrics_listen = cli.metrics_listen;
     config.smtp_url = cli.smtp_url.clone();
     config.nats_url = cli.nats.clone();
+    config.database_url = cli.database.clone();
     config.mail_from = cli.mail_from.clone();
     config.public_url = cli.public_url.clone();
     let relay = start(config).await?;
@@ -331,7 +336,7 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
 
 /// `relay bot rule`
 async fn add_rule(
-    data_dir: &Path,
+    data: &crate::app::Database,
     store: &str,
     kind: RuleMatch,
     pattern: &str,
@@ -341,7 +346,7 @@ async fn add_rule(
     if pattern.trim().is_empty() || reply.trim().is_empty() {
         bail!("--pattern and --reply must not be empty");
     }
-    let db = crate::app::open_data_dir(data_dir).await?;
+    let db = data.open().await?;
     let record = find_store(&db, store).await?;
     let kind = format!("{kind:?}").to_lowercase();
     let id = db.add_bot_rule(record.id, &kind, pattern.trim(), reply.trim(), priority).await?;
@@ -352,7 +357,7 @@ async fn add_rule(
 
 /// `relay agent add`
 async fn add_agent(
-    data_dir: &Path,
+    data: &crate::app::Database,
     store: &str,
     email: &str,
     password: String,
@@ -363,7 +368,7 @@ async fn add_agent(
     crate::fields::password(&password).map_err(anyhow::Error::msg)?;
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_owned());
     let name = crate::fields::agent_name(&name).map_err(anyhow::Error::msg)?;
-    let db = crate::app::open_data_dir(data_dir).await?;
+    let db = data.open().await?;
     let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
         .await
         .context("hashing the password")?;
@@ -378,8 +383,8 @@ async fn find_store(db: &crate::store::Store, key: &str) -> anyhow::Result<crate
     db.store_by_key(key).await?.with_context(|| format!("no store has the key {key:?}"))
 }
 
-async fn run_faq(data_dir: &std::path::Path, command: FaqCommand) -> anyhow::Result<()> {
-    let db = crate::app::open_data_dir(data_dir).await?;
+async fn run_faq(data: &crate::app::Database, command: FaqCommand) -> anyhow::Result<()> {
+    let db = data.open().await?;
     match command {
         FaqCommand::Import { store, file } => {
             let record = find_store(&db, &store).await?;

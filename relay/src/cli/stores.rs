@@ -1,7 +1,5 @@
 //! `relay store add`, `relay store set` and `relay store identity-secret`.
 
-use std::path::Path;
-
 use anyhow::{bail, Context};
 
 use super::visitor::Retention;
@@ -9,11 +7,11 @@ use super::{check_store_key, StoreSet};
 use crate::store::{Store, StoreRecord};
 
 /// `relay store add`
-pub(super) async fn add(data_dir: &Path, key: &str, name: &str, origins: &[String]) -> anyhow::Result<()> {
+pub(super) async fn add(data: &crate::app::Database, key: &str, name: &str, origins: &[String]) -> anyhow::Result<()> {
     check_store_key(key)?;
     let origins =
         origins.iter().map(|o| crate::fields::origin(o)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
-    let store = crate::app::open_data_dir(data_dir).await?;
+    let store = data.open().await?;
     store.add_store(key, name.trim(), &origins).await?;
     store.close().await;
     println!(
@@ -56,7 +54,7 @@ async fn set_closing(store: &Store, record: &StoreRecord, closing: &Closing) -> 
 }
 
 /// `relay store set`
-pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
+pub(super) async fn set(data: &crate::app::Database, set: StoreSet) -> anyhow::Result<()> {
     let orders = OrderSourceArgs {
         url: set.order_source_url.clone(),
         secret: set.order_source_secret.clone(),
@@ -95,7 +93,7 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
     }
     let colour = colour.as_deref().map(crate::fields::colour).transpose().map_err(anyhow::Error::msg)?;
     let position = position.as_deref().map(crate::fields::position).transpose().map_err(anyhow::Error::msg)?;
-    let store = crate::app::open_data_dir(data_dir).await?;
+    let store = data.open().await?;
     let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
     if colour.is_some() || position.is_some() {
         let mut settings = store.settings(record.id).await?;
@@ -173,12 +171,12 @@ pub(super) async fn set(data_dir: &Path, set: StoreSet) -> anyhow::Result<()> {
 
 /// `relay store identity-secret`
 pub(super) async fn identity_secret(
-    data_dir: &Path,
+    data: &crate::app::Database,
     key: &str,
     rotate: bool,
     sign: Option<&str>,
 ) -> anyhow::Result<()> {
-    let store = crate::app::open_data_dir(data_dir).await?;
+    let store = data.open().await?;
     let secret = store.identity_secret(key, rotate).await;
     store.close().await;
     let secret = secret?;

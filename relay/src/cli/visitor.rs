@@ -1,8 +1,6 @@
 //! `relay visitor export|delete`: what the relay holds about one shopper, for the shop to hand
 //! over or erase on request; and `relay store set --retention-days`.
 
-use std::path::Path;
-
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 
@@ -53,13 +51,13 @@ impl Which {
 }
 
 /// Runs `relay visitor …`.
-pub async fn run(data_dir: &Path, command: VisitorCommand) -> anyhow::Result<()> {
+pub async fn run(data: &crate::app::Database, command: VisitorCommand) -> anyhow::Result<()> {
     let (which, delete) = match &command {
         VisitorCommand::Export(which) => (which, false),
         VisitorCommand::Delete(which) => (which, true),
     };
     let shopper = which.shopper()?;
-    let db = crate::app::open_data_dir(data_dir).await?;
+    let db = data.open().await?;
     let store =
         db.store_by_key(&which.store).await?.with_context(|| format!("no store has the key {:?}", which.store))?;
     let visitors = db.shopper_visitors(store.id, &shopper).await?;

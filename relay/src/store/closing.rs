@@ -6,6 +6,7 @@
 //! that stores the message (the `messages_keep_conversation` trigger).
 
 use super::db;
+use super::statements::vals;
 use super::{Store, StoreError};
 
 /// Default seconds the closing question waits for the shopper's answer.
@@ -38,23 +39,20 @@ impl Store {
         resolved: bool,
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
-        self.writes()?
-            .write(move |conn| {
-                let at = conn
-                    .prepare_cached(
-                        "UPDATE conversations SET
-                           closing_at = ?1 + 1000 * (SELECT closing_wait_secs FROM stores WHERE stores.id = store_id),
-                           closing_by = ?2, closing_resolved = ?3
-                         WHERE id = ?4 AND closed_at IS NULL RETURNING closing_at",
-                    )?
-                    .query_row(rusqlite::params![now, agent_id, resolved, conversation_id], |row| row.get(0));
-                match at {
-                    Ok(at) => Ok(Some(at)),
-                    Err(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-                    Err(e) => Err(e.into()),
-                }
-            })
-            .await
+        self.job(
+            move |conn| {
+                let at = conn.row(
+                    "UPDATE conversations SET
+                       closing_at = ?1 + 1000 * (SELECT closing_wait_secs FROM stores WHERE stores.id = store_id),
+                       closing_by = ?2, closing_resolved = ?3
+                     WHERE id = ?4 AND closed_at IS NULL RETURNING closing_at",
+                    vals![now, agent_id, resolved, conversation_id],
+                )?;
+                Ok(at.map(|r| r.int(0)))
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// Open conversations whose closing question went unanswered until `now`.
@@ -68,7 +66,7 @@ impl Store {
         .await?;
         Ok(rows
             .iter()
-            .map(|r| DueClose { conversation_id: r.get(0), by_agent_id: r.get(1), resolved: r.get(2) })
+            .map(|r| DueClose { conversation_id: r.get(0), by_agent_id: r.get(1), resolved: r.flag(2) })
             .collect())
     }
 
@@ -85,7 +83,10 @@ impl Store {
         .bind(IDLE_PER_SWEEP)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.iter().map(|r| DueClose { conversation_id: r.get(0), by_agent_id: None, resolved: r.get(1) }).collect())
+        Ok(rows
+            .iter()
+            .map(|r| DueClose { conversation_id: r.get(0), by_agent_id: None, resolved: r.flag(1) })
+            .collect())
     }
 
     /// Sets a store's closing wait and idle time (seconds; an idle time of 0 turns the idle

@@ -2,6 +2,7 @@
 //! shopper's visit (pages, referrer, language, time zone), the team and the store's settings.
 
 use super::db::{self, Row};
+use super::statements::vals;
 use protocol::{CannedReply, Note, PageView, TeamMember};
 use serde::{Deserialize, Serialize};
 
@@ -53,26 +54,26 @@ impl Store {
     ) -> Result<Note, StoreError> {
         let (name, text, client) = (agent_name.to_owned(), text.to_owned(), client_id.to_owned());
         let inserted = self
-            .writes()?
-            .write(move |conn| {
-                let mut statement = conn.prepare_cached(
-                    "INSERT INTO notes (conversation_id, agent_id, agent_name, text, client_id, created_at)
-                     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                     RETURNING id, conversation_id, agent_id, agent_name, text, client_id, created_at",
-                )?;
-                let mut rows =
-                    statement.query(rusqlite::params![conversation_id, agent_id, name, text, client, now_millis()])?;
-                let Some(r) = rows.next()? else { return Ok(None) };
-                Ok(Some(Note {
-                    id: r.get(0)?,
-                    conversation_id: r.get(1)?,
-                    agent_id: r.get(2)?,
-                    agent_name: r.get(3)?,
-                    text: r.get(4)?,
-                    client_id: r.get(5)?,
-                    at: r.get(6)?,
-                }))
-            })
+            .job(
+                move |conn| {
+                    let row = conn.row(
+                        "INSERT INTO notes (conversation_id, agent_id, agent_name, text, client_id, created_at)
+                         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                         RETURNING id, conversation_id, agent_id, agent_name, text, client_id, created_at",
+                        vals![conversation_id, agent_id, name, text, client, now_millis()],
+                    )?;
+                    Ok(row.map(|r| Note {
+                        id: r.int(0),
+                        conversation_id: r.int(1),
+                        agent_id: r.int(2),
+                        agent_name: r.text(3),
+                        text: r.text(4),
+                        client_id: r.opt_text(5),
+                        at: r.int(6),
+                    }))
+                },
+                |_| {},
+            )
             .await?;
         if let Some(note) = inserted {
             return Ok(note);
@@ -172,50 +173,47 @@ impl Store {
         let (referrer, language, time_zone) =
             (referrer.map(str::to_owned), language.map(str::to_owned), time_zone.map(str::to_owned));
         let (facts, reported) = (self.facts.clone(), (visitor.clone(), language.clone()));
-        self.writes()?
-            .write_then(
-                move |conn| {
-                    conn.prepare_cached(
-                        "UPDATE visitors SET referrer = COALESCE(referrer, ?), language = COALESCE(?, language),
-                     time_zone = COALESCE(?, time_zone) WHERE id = ?",
-                    )?
-                    .execute(rusqlite::params![referrer, language, time_zone, visitor])?;
-                    // A reload of the same page is not a new page.
-                    let inserted = conn
-                        .prepare_cached(
-                            "INSERT INTO visitor_pages (visitor_id, url, title, at)
+        self.job(
+            move |conn| {
+                conn.execute(
+                    "UPDATE visitors SET referrer = COALESCE(referrer, ?), language = COALESCE(?, language),
+                         time_zone = COALESCE(?, time_zone) WHERE id = ?",
+                    vals![referrer, language, time_zone, visitor.as_str()],
+                )?;
+                // A reload of the same page is not a new page.
+                let inserted = conn.execute(
+                    "INSERT INTO visitor_pages (visitor_id, url, title, at)
                          SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (
                            SELECT 1 FROM visitor_pages WHERE visitor_id = ?1 AND url = ?2 AND title = ?3
                              AND id = (SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1))",
-                        )?
-                        .execute(rusqlite::params![visitor, url, title, at])?
-                        == 1;
-                    if inserted {
-                        // Only the visit's last pages are kept: a new visit (after a 30-minute
-                        // pause) drops the old one's, and a visit keeps its latest 20.
-                        conn.prepare_cached(
-                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
-                           SELECT MIN(id) FROM (SELECT id FROM visitor_pages WHERE visitor_id = ?1
-                                                ORDER BY id DESC LIMIT ?2))",
-                        )?
-                        .execute(rusqlite::params![visitor, VISIT_PAGES])?;
-                        conn.prepare_cached(
-                            "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
-                           SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)
-                         AND (SELECT MAX(at) FROM visitor_pages WHERE visitor_id = ?1 AND id < (
-                           SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)) < ?2 - ?3",
-                        )?
-                        .execute(rusqlite::params![visitor, at, VISIT_GAP_MS])?;
-                    }
-                    Ok(inserted.then_some(PageView { url, title, at }))
-                },
-                move |_| {
-                    if let (visitor, Some(language)) = &reported {
-                        facts.language(visitor, language);
-                    }
-                },
-            )
-            .await
+                    vals![visitor.as_str(), url.as_str(), title.as_str(), at],
+                )? == 1;
+                if inserted {
+                    // Only the visit's last pages are kept: a new visit (after a 30-minute
+                    // pause) drops the old one's, and a visit keeps its latest 20.
+                    conn.execute(
+                        "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                               SELECT MIN(id) FROM (SELECT id FROM visitor_pages WHERE visitor_id = ?1
+                                                    ORDER BY id DESC LIMIT ?2) AS recent)",
+                        vals![visitor.as_str(), VISIT_PAGES],
+                    )?;
+                    conn.execute(
+                        "DELETE FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                               SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)
+                             AND (SELECT MAX(at) FROM visitor_pages WHERE visitor_id = ?1 AND id < (
+                               SELECT MAX(id) FROM visitor_pages WHERE visitor_id = ?1)) < ?2 - ?3",
+                        vals![visitor.as_str(), at, VISIT_GAP_MS],
+                    )?;
+                }
+                Ok(inserted.then_some(PageView { url, title, at }))
+            },
+            move |_| {
+                if let (visitor, Some(language)) = &reported {
+                    facts.language(visitor, language);
+                }
+            },
+        )
+        .await
     }
 
     /// The shopper's visit: referrer, language, time zone and the pages since their last

@@ -248,7 +248,7 @@ impl Store {
         let row = db::query(
             "SELECT c.follow_up_email, c.agent_read_seq, c.visitor_read_seq, c.closed_at, c.closing_at, \
              r.score AS rating, r.comment AS rating_comment, \
-             CASE WHEN c.closed_at IS NULL THEN NULL ELSE c.resolved = 1 AND c.reopened = 0 END AS resolved, \
+             CASE WHEN c.closed_at IS NULL THEN NULL WHEN c.resolved = 1 AND c.reopened = 0 THEN 1 ELSE 0 END AS resolved, \
              (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id \
               AND m.seq > c.agent_read_seq AND m.author_role = 'visitor') AS unread \
              FROM conversations c LEFT JOIN ratings r ON r.conversation_id = c.id WHERE c.id = ?",

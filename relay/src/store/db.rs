@@ -143,6 +143,7 @@ value_from!(Int:
     Option<i64> => |v| v,
     Option<i32> => |v: Option<i32>| v.map(i64::from),
     Option<u32> => |v: Option<u32>| v.map(i64::from),
+    Option<u8> => |v: Option<u8>| v.map(i64::from),
     Option<bool> => |v: Option<bool>| v.map(i64::from),
 );
 value_from!(Real: f64 => Some, Option<f64> => |v| v);
@@ -161,20 +162,6 @@ value_from!(Bytes:
     Option<Vec<u8>> => |v| v,
     Option<&[u8]> => |v: Option<&[u8]>| v.map(<[u8]>::to_vec),
 );
-
-impl From<rusqlite::types::Value> for Value {
-    fn from(v: rusqlite::types::Value) -> Value {
-        use rusqlite::types::Value as Lite;
-        match v {
-            Lite::Integer(i) => Value::Int(Some(i)),
-            Lite::Real(r) => Value::Real(Some(r)),
-            Lite::Text(t) => Value::Text(Some(t)),
-            Lite::Blob(b) => Value::Bytes(Some(b)),
-            // The writer's statements carry no type for a NULL; text is what they bind as NULL.
-            Lite::Null => Value::Text(None),
-        }
-    }
-}
 
 /// A statement and its values, not yet run.
 #[must_use = "a query does nothing until it is run"]
@@ -331,18 +318,34 @@ impl Row {
     #[track_caller]
     pub fn flag<I>(&self, index: I) -> bool
     where
-        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + Copy,
     {
-        self.get::<i64, I>(index) != 0
+        self.maybe_flag(index).unwrap_or(false)
     }
 
     /// A flag column that may be NULL.
     #[track_caller]
     pub fn maybe_flag<I>(&self, index: I) -> Option<bool>
     where
-        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow>,
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + Copy,
     {
-        self.get::<Option<i64>, I>(index).map(|v| v != 0)
+        self.int_like(index).map(|v| v != 0)
+    }
+
+    /// An integer column of any width (PostgreSQL types `CASE … THEN 1` as INT4 and a
+    /// comparison as BOOL; SQLite has one integer type), or NULL.
+    #[track_caller]
+    pub fn int_like<I>(&self, index: I) -> Option<i64>
+    where
+        I: ColumnIndex<SqliteRow> + ColumnIndex<PgRow> + Copy,
+    {
+        match self {
+            Row::Sqlite(_) => self.get::<Option<i64>, I>(index),
+            Row::Postgres(row) => sqlx::Row::try_get::<Option<i64>, I>(row, index)
+                .or_else(|_| sqlx::Row::try_get::<Option<i32>, I>(row, index).map(|v| v.map(i64::from)))
+                .or_else(|_| sqlx::Row::try_get::<Option<bool>, I>(row, index).map(|v| v.map(i64::from)))
+                .unwrap_or_else(|e| panic!("a store query read a column as the wrong type: {e}")),
+        }
     }
 
     /// The value of a column, or why it cannot be read as `T`.
@@ -430,7 +433,8 @@ where
 
 /// SQLite's SQL as PostgreSQL reads it: `?` and `?N` placeholders become `$N` (not inside
 /// quoted text), `INSERT OR IGNORE` becomes `ON CONFLICT DO NOTHING`, `IFNULL` becomes
-/// `COALESCE`, and `LIKE` (case-blind for ASCII in SQLite) becomes `ILIKE`.
+/// `COALESCE`, `instr` becomes `strpos`, `IS [NOT] ?` becomes `IS [NOT] DISTINCT FROM`, and `LIKE` (case-blind for ASCII in SQLite) becomes
+/// `ILIKE`.
 pub fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut chars = sql.chars().peekable();
@@ -468,7 +472,13 @@ fn spellings(mut sql: String) -> String {
             None => sql.push_str(" ON CONFLICT DO NOTHING"),
         }
     }
-    nocase(sql.replace("IFNULL(", "COALESCE(").replace(" LIKE ", " ILIKE "))
+    nocase(
+        sql.replace("IFNULL(", "COALESCE(")
+            .replace(" LIKE ", " ILIKE ")
+            .replace("instr(", "strpos(")
+            .replace(" IS NOT $", " IS DISTINCT FROM $")
+            .replace(" IS $", " IS NOT DISTINCT FROM $"),
+    )
 }
 
 /// `a = ? COLLATE NOCASE` becomes `lower(a) = lower($N)` and `x COLLATE NOCASE` (in an `ORDER

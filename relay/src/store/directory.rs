@@ -1,6 +1,7 @@
 //! Who exists: stores and their allowed origins, agents and their sessions, visitors.
 
 use super::db::{self, Row};
+use super::statements::vals;
 use protocol::AgentRole;
 
 use super::{now_millis, unique_violation, Hours, Store, StoreError, HOURS_FRESH};
@@ -304,19 +305,20 @@ impl Store {
     /// Creates a visitor of a store.
     pub async fn add_visitor(&self, store_id: i64, visitor_id: &str) -> Result<(), StoreError> {
         let sql = "INSERT INTO visitors (id, store_id, created_at) VALUES (?, ?, ?)";
-        self.execute(sql, args![visitor_id.to_owned(), store_id, now_millis()]).await?;
+        self.execute(sql, vals![visitor_id.to_owned(), store_id, now_millis()]).await?;
         Ok(())
     }
 
     /// Whether a visitor exists in the given store.
     pub async fn visitor_exists(&self, store_id: i64, visitor_id: &str) -> Result<bool, StoreError> {
-        let found: Option<i64> = db::query_scalar("SELECT 1 FROM visitors WHERE id = ? AND store_id = ?")
-            .bind(visitor_id)
-            .bind(store_id)
-            .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .next();
+        let found: Option<i64> =
+            db::query_scalar("SELECT CAST(1 AS BIGINT) FROM visitors WHERE id = ? AND store_id = ?")
+                .bind(visitor_id)
+                .bind(store_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .next();
         Ok(found.is_some())
     }
 }

@@ -2,6 +2,7 @@
 //! Search itself lives in the `faq` module, which indexes what this module stores.
 
 use super::db::{self, Row};
+use super::statements::vals;
 
 use super::{now_millis, Store, StoreError};
 
@@ -122,32 +123,33 @@ impl Store {
     /// store keeps its [`MAX_UNANSWERED`] most frequent questions.
     pub async fn record_unanswered(&self, store_id: i64, query: &str, who: &str) -> Result<(), StoreError> {
         let (query, who) = (query.to_owned(), who.to_owned());
-        self.writes()?
-            .write(move |conn| {
+        self.job(
+            move |conn| {
                 let now = now_millis();
-                let first_today = conn
-                    .prepare_cached(
-                        "INSERT OR IGNORE INTO faq_unanswered_seen (store_id, query, who, day) VALUES (?, ?, ?, ?)",
-                    )?
-                    .execute(rusqlite::params![store_id, query, who, now / DAY_MS])?
-                    == 1;
+                let first_today = conn.execute(
+                    "INSERT OR IGNORE INTO faq_unanswered_seen (store_id, query, who, day) VALUES (?, ?, ?, ?)",
+                    vals![store_id, query.as_str(), who, now / DAY_MS],
+                )? == 1;
                 if !first_today {
                     return Ok(());
                 }
-                conn.prepare_cached(
+                conn.execute(
                     "INSERT INTO faq_unanswered (store_id, query, count, last_at) VALUES (?, ?, 1, ?)
-                     ON CONFLICT (store_id, query) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
-                )?
-                .execute(rusqlite::params![store_id, query, now])?;
-                conn.prepare_cached(
-                    "DELETE FROM faq_unanswered WHERE store_id = ?1 AND rowid IN (
-                       SELECT rowid FROM faq_unanswered WHERE store_id = ?1
-                       ORDER BY count DESC, last_at DESC LIMIT -1 OFFSET ?2)",
-                )?
-                .execute(rusqlite::params![store_id, MAX_UNANSWERED])?;
+                     ON CONFLICT (store_id, query) DO UPDATE SET count = faq_unanswered.count + 1,
+                       last_at = excluded.last_at",
+                    vals![store_id, query.as_str(), now],
+                )?;
+                conn.execute(
+                    "DELETE FROM faq_unanswered WHERE store_id = ?1 AND query IN (
+                       SELECT query FROM faq_unanswered WHERE store_id = ?1
+                       ORDER BY count DESC, last_at DESC LIMIT 1000000000 OFFSET ?2)",
+                    vals![store_id, MAX_UNANSWERED],
+                )?;
                 Ok(())
-            })
-            .await
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// Forgets who asked what before today, and questions nobody asked for
@@ -185,14 +187,14 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = "INSERT INTO faq_feedback (store_id, conversation_id, message_id, article_id, helpful, at)
                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
-        let args = args![store_id, conversation_id, message_id, article_id.to_owned(), helpful, now_millis()];
+        let args = vals![store_id, conversation_id, message_id, article_id.to_owned(), helpful, now_millis()];
         Ok(self.execute(sql, args).await? == 1)
     }
 
     /// How many answers shoppers found helpful (deflections) and not, per store.
     pub async fn feedback_counts(&self, store_id: i64) -> Result<(i64, i64), StoreError> {
         let row = db::query(
-            "SELECT COALESCE(SUM(helpful), 0) AS yes, COALESCE(SUM(1 - helpful), 0) AS no
+            "SELECT CAST(COALESCE(SUM(helpful), 0) AS BIGINT) AS yes, CAST(COALESCE(SUM(1 - helpful), 0) AS BIGINT) AS no
              FROM faq_feedback WHERE store_id = ?",
         )
         .bind(store_id)

@@ -5,6 +5,7 @@
 use protocol::{ArticleVotes, TermCount};
 
 use super::db;
+use super::statements::vals;
 use super::{Store, StoreError};
 
 /// The most searches (or views) recorded per store a day.
@@ -48,7 +49,7 @@ impl Store {
         who: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        let values = args![store_id, now / DAY_MS, what.to_owned(), who.to_owned(), now, MAX_PER_DAY];
+        let values = vals![store_id, now / DAY_MS, what.to_owned(), who.to_owned(), now, MAX_PER_DAY];
         self.execute(sql, values).await.map(drop)
     }
 
@@ -84,7 +85,7 @@ impl Store {
             "WITH v AS (SELECT article_id, COUNT(*) AS views FROM faq_article_views
                         WHERE store_id = ?1 AND day BETWEEN ?2 / 86400000 AND ?3 / 86400000 AND at >= ?2 AND at < ?3
                         GROUP BY article_id),
-                  f AS (SELECT article_id, SUM(helpful) AS yes, SUM(1 - helpful) AS no FROM faq_feedback
+                  f AS (SELECT article_id, CAST(SUM(helpful) AS BIGINT) AS yes, CAST(SUM(1 - helpful) AS BIGINT) AS no FROM faq_feedback
                         WHERE store_id = ?1 AND at >= ?2 AND at < ?3 GROUP BY article_id),
                   ids AS (SELECT article_id FROM v UNION SELECT article_id FROM f)
              SELECT ids.article_id, COALESCE(a.question, ids.article_id), COALESCE(v.views, 0),

@@ -6,8 +6,8 @@
 //! Delivery claims a row by pushing its next attempt into the future before it tries, and
 //! marks it sent once the SMTP server took it.
 
+use super::statements::{vals, Values};
 use protocol::{EmailKind, EmailNotice, EmailState};
-use rusqlite::OptionalExtension;
 
 use super::db;
 use super::{ConversationRecord, Store, StoreError};
@@ -97,7 +97,7 @@ fn state_of(name: &str) -> EmailState {
 impl Store {
     /// A socket of the shopper opened (or is open) at `now`.
     pub async fn visitor_here(&self, visitor_id: &str, now: i64) -> Result<(), StoreError> {
-        self.execute("UPDATE visitors SET here_since = ?1 WHERE id = ?2", args![now, visitor_id.to_owned()]).await?;
+        self.execute("UPDATE visitors SET here_since = ?1 WHERE id = ?2", vals![now, visitor_id.to_owned()]).await?;
         Ok(())
     }
 
@@ -105,7 +105,7 @@ impl Store {
     pub async fn visitor_left(&self, visitor_id: &str, now: i64) -> Result<(), StoreError> {
         self.execute(
             "UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE id = ?2",
-            args![now, visitor_id.to_owned()],
+            vals![now, visitor_id.to_owned()],
         )
         .await?;
         Ok(())
@@ -113,7 +113,7 @@ impl Store {
 
     /// At start: no socket survived the last run, so nobody is here since `now`.
     pub async fn nobody_here(&self, now: i64) -> Result<(), StoreError> {
-        self.execute("UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE here_since IS NOT NULL", args![now])
+        self.execute("UPDATE visitors SET here_since = NULL, left_at = ?1 WHERE here_since IS NOT NULL", vals![now])
             .await?;
         Ok(())
     }
@@ -167,49 +167,48 @@ impl Store {
         email: Option<NewEmail>,
     ) -> Result<Option<i64>, StoreError> {
         let now = super::now_millis();
-        self.writes()?
-            .write(move |conn| {
-                conn.prepare_cached(
-                    "UPDATE conversations SET emailed_seq = MAX(emailed_seq, ?1),
+        self.job(
+            move |conn| {
+                let through = through_seq as i64;
+                conn.execute(
+                    "UPDATE conversations SET emailed_seq = CASE WHEN emailed_seq > ?1 THEN emailed_seq ELSE ?1 END,
                        reply_pending_at = (SELECT MIN(created_at) FROM messages m WHERE m.conversation_id = ?2
-                         AND m.author_role = 'agent' AND m.seq > MAX(conversations.emailed_seq, ?1))
+                         AND m.author_role = 'agent' AND m.seq > conversations.emailed_seq AND m.seq > ?1)
                      WHERE id = ?2",
-                )?
-                .execute(rusqlite::params![through_seq as i64, conversation_id])?;
+                    vals![through, conversation_id],
+                )?;
                 let Some(e) = email else { return Ok(None) };
-                let id = conn
-                    .prepare_cached(
-                        "INSERT INTO email_outbox (store_id, conversation_id, kind, to_addr, subject, text_body,
-                           html_body, unsubscribe_url, first_seq, last_seq, created_at, next_attempt_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id",
-                    )?
-                    .query_row(
-                        rusqlite::params![
-                            e.store_id,
-                            e.conversation_id,
-                            kind_name(e.kind),
-                            e.to,
-                            e.subject,
-                            e.text,
-                            e.html,
-                            e.unsubscribe_url,
-                            e.first_seq as i64,
-                            e.last_seq as i64,
-                            now
-                        ],
-                        |row| row.get(0),
-                    )?;
-                Ok(Some(id))
-            })
-            .await
+                let row = conn.row(
+                    "INSERT INTO email_outbox (store_id, conversation_id, kind, to_addr, subject, text_body,
+                       html_body, unsubscribe_url, first_seq, last_seq, created_at, next_attempt_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11) RETURNING id",
+                    vals![
+                        e.store_id,
+                        e.conversation_id,
+                        kind_name(e.kind),
+                        e.to,
+                        e.subject,
+                        e.text,
+                        e.html,
+                        e.unsubscribe_url,
+                        e.first_seq as i64,
+                        e.last_seq as i64,
+                        now
+                    ],
+                )?;
+                Ok(row.map(|r| r.int(0)))
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// Takes up to `limit` emails due at `now` for an attempt: each one's next attempt moves
     /// to `retry_at` first, so a crash mid-send retries it then rather than never.
     pub async fn claim_emails(&self, now: i64, retry_at: i64, limit: u32) -> Result<Vec<OutboxEmail>, StoreError> {
-        self.writes()?
-            .write(move |conn| {
-                let mut claim = conn.prepare_cached(
+        self.job(
+            move |conn| {
+                let rows = conn.rows(
                     "UPDATE email_outbox SET next_attempt_at = ?2, attempts = attempts + 1
                      WHERE id IN (SELECT id FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= ?1
                                   ORDER BY next_attempt_at LIMIT ?3)
@@ -217,31 +216,39 @@ impl Store {
                        unsubscribe_url, first_seq, last_seq, created_at, attempts - 1,
                        (SELECT email_from FROM stores WHERE stores.id = store_id),
                        (SELECT name FROM stores WHERE stores.id = store_id)",
+                    vals![now, retry_at, limit],
                 )?;
-                let rows = claim.query_map(rusqlite::params![now, retry_at, limit], |row| {
-                    Ok(OutboxEmail {
-                        id: row.get(0)?,
+                Ok(rows
+                    .iter()
+                    .map(|row| OutboxEmail {
+                        id: row.int(0),
                         email: NewEmail {
-                            store_id: row.get(1)?,
-                            conversation_id: row.get(2)?,
-                            kind: kind_of(&row.get::<_, String>(3)?),
-                            to: row.get(4)?,
-                            subject: row.get(5)?,
-                            text: row.get(6)?,
-                            html: row.get(7)?,
-                            unsubscribe_url: row.get(8)?,
-                            first_seq: row.get::<_, i64>(9)?.max(0) as u64,
-                            last_seq: row.get::<_, i64>(10)?.max(0) as u64,
+                            store_id: row.int(1),
+                            conversation_id: row.int(2),
+                            kind: kind_of(&row.text(3)),
+                            to: row.text(4),
+                            subject: row.text(5),
+                            text: row.text(6),
+                            html: row.text(7),
+                            unsubscribe_url: row.text(8),
+                            first_seq: row.int(9).max(0) as u64,
+                            last_seq: row.int(10).max(0) as u64,
                         },
-                        created_at: row.get(11)?,
-                        attempts: row.get::<_, i64>(12)?.clamp(0, i64::from(u32::MAX)) as u32,
-                        from: row.get(13)?,
-                        store_name: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
+                        created_at: row.int(11),
+                        attempts: row.int(12).clamp(0, i64::from(u32::MAX)) as u32,
+                        from: row.opt_text(13),
+                        store_name: row.text(14),
                     })
-                })?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
-            })
-            .await
+                    .collect::<Vec<_>>())
+            },
+            |_| {},
+        )
+        .await
+        .map(|mut claimed| {
+            // RETURNING gives no order; emails go out oldest first.
+            claimed.sort_by_key(|e| e.id);
+            claimed
+        })
     }
 
     /// Records how an attempt went: sent, failed for good, or (with `retry_at`) to be tried
@@ -259,20 +266,21 @@ impl Store {
             EmailState::Failed => "failed",
             EmailState::Pending => "pending",
         };
-        self.writes()?
-            .write(move |conn| {
-                conn.prepare_cached(
+        self.job(
+            move |conn| {
+                let row = conn.row(
                     "UPDATE email_outbox SET status = ?2, last_error = ?3,
                        sent_at = CASE WHEN ?2 = 'sent' THEN ?4 END,
                        next_attempt_at = COALESCE(?5, next_attempt_at)
                      WHERE id = ?1
                      RETURNING conversation_id, kind, to_addr, first_seq, last_seq, status, last_error",
-                )?
-                .query_row(rusqlite::params![id, status, error, now, retry_at], notice)
-                .optional()
-                .map_err(StoreError::from)
-            })
-            .await
+                    vals![id, status, error, now, retry_at],
+                )?;
+                Ok(row.as_ref().map(notice))
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// Every email of a conversation, oldest first, for its agents.
@@ -313,20 +321,22 @@ impl Store {
     /// The address asked to hear no more from the store: its queued emails are dropped too.
     pub async fn unsubscribe(&self, store_id: i64, email: &str, now: i64) -> Result<(), StoreError> {
         let email = email.to_owned();
-        self.writes()?
-            .write(move |conn| {
-                conn.prepare_cached(
+        self.job(
+            move |conn| {
+                conn.execute(
                     "INSERT OR IGNORE INTO email_unsubscribes (store_id, email, at) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(rusqlite::params![store_id, email, now])?;
-                conn.prepare_cached(
+                    vals![store_id, email.as_str(), now],
+                )?;
+                conn.execute(
                     "UPDATE email_outbox SET status = 'failed', last_error = 'unsubscribed'
                      WHERE store_id = ?1 AND to_addr = ?2 COLLATE NOCASE AND status = 'pending'",
-                )?
-                .execute(rusqlite::params![store_id, email])?;
+                    vals![store_id, email.as_str()],
+                )?;
                 Ok(())
-            })
-            .await
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// The shopper's latest conversation (open or closed), for a transcript.
@@ -360,24 +370,25 @@ impl Store {
 
     /// Whether the address unsubscribed from the store's emails.
     pub async fn unsubscribed(&self, store_id: i64, email: &str) -> Result<bool, StoreError> {
-        let found: Option<i64> =
-            db::query_scalar("SELECT 1 FROM email_unsubscribes WHERE store_id = ?1 AND email = ?2 COLLATE NOCASE")
-                .bind(store_id)
-                .bind(email)
-                .fetch_optional(&self.pool)
-                .await?;
+        let found: Option<i64> = db::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM email_unsubscribes WHERE store_id = ?1 AND email = ?2 COLLATE NOCASE",
+        )
+        .bind(store_id)
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(found.is_some())
     }
 }
 
-fn notice(row: &rusqlite::Row<'_>) -> rusqlite::Result<EmailNotice> {
-    Ok(EmailNotice {
-        conversation_id: row.get(0)?,
-        kind: kind_of(&row.get::<_, String>(1)?),
-        to: row.get(2)?,
-        first_seq: row.get::<_, i64>(3)?.max(0) as u64,
-        last_seq: row.get::<_, i64>(4)?.max(0) as u64,
-        state: state_of(&row.get::<_, String>(5)?),
-        error: row.get(6)?,
-    })
+fn notice(row: &Values) -> EmailNotice {
+    EmailNotice {
+        conversation_id: row.int(0),
+        kind: kind_of(&row.text(1)),
+        to: row.text(2),
+        first_seq: row.int(3).max(0) as u64,
+        last_seq: row.int(4).max(0) as u64,
+        state: state_of(&row.text(5)),
+        error: row.opt_text(6),
+    }
 }

@@ -6,15 +6,6 @@
 //! `agent add`) open the same database while a server may be running; SQLite's locking and a busy
 //! timeout make that safe.
 
-/// The arguments of one statement, for [`writer::Writer::execute`]: `args![a, b, c]` binds
-/// each value in order (owned values: the statement runs later, on the writer's thread).
-/// Defined before the submodules, so they all see it.
-macro_rules! args {
-    ($($value:expr),* $(,)?) => {
-        vec![$( rusqlite::types::Value::from($value) ),*]
-    };
-}
-
 mod bot_rules;
 mod closing;
 mod console;
@@ -175,10 +166,8 @@ impl Store {
 
     /// Connects to PostgreSQL at `url` and applies pending migrations (`relay/migrations_pg`).
     ///
-    /// Work in progress (issue 16): the reads and the rare writes run on PostgreSQL; the
-    /// frequent writes that the SQLite store group-commits on its writer thread (messages,
-    /// conversations, routing events) do not yet, and fail with [`StoreError::NotWritten`].
-    /// The relay does not offer PostgreSQL until they do.
+    /// Several relays may share the database: each reads the open conversations' facts here
+    /// at start (keeping them current across nodes is part of issue 16's routing work).
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(16)
@@ -192,11 +181,6 @@ impl Store {
         let store = Store { pool: pool.clone(), writer: pool, lite: None, pg_writes, facts, hours: Default::default() };
         store.reload_facts().await?;
         Ok(store)
-    }
-
-    /// The group-commit writer (SQLite only, for now).
-    fn writes(&self) -> Result<&writer::Writer, StoreError> {
-        Ok(&self.lite()?.writes)
     }
 
     /// Queues a write job now (SQLite: in the next group commit, refused at once as `busy` when
@@ -228,22 +212,10 @@ impl Store {
         self.submit_job(writer::Urgency::Always, op, on_commit)?.await
     }
 
-    /// The parts only SQLite has; on PostgreSQL, the error of an operation not ported yet.
-    fn lite(&self) -> Result<&Lite, StoreError> {
-        self.lite.as_ref().ok_or_else(|| StoreError::NotWritten("not on PostgreSQL yet (issue 16)".into()))
-    }
-
     /// Runs one statement in the next group commit (SQLite), or at once in its own transaction
     /// (PostgreSQL); returns how many rows it changed once it is durable.
-    async fn execute(&self, sql: &'static str, args: Vec<rusqlite::types::Value>) -> Result<u64, StoreError> {
-        if let Some(lite) = &self.lite {
-            return lite.writes.execute(sql, args).await;
-        }
-        let mut query = db::query(sql);
-        for arg in args {
-            query = query.bind(db::Value::from(arg));
-        }
-        Ok(query.execute(&self.writer).await?.rows_affected())
+    async fn execute(&self, sql: &'static str, values: Vec<db::Value>) -> Result<u64, StoreError> {
+        self.job(move |conn| conn.execute(sql, values), |_| {}).await
     }
 
     /// Copies what the write-ahead log holds into the database without blocking writers or

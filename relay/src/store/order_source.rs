@@ -62,7 +62,7 @@ impl Store {
     pub async fn set_order_source(&self, key: &str, change: &OrderSourceChange<'_>) -> Result<(), StoreError> {
         let done = db::query(
             "UPDATE stores SET
-                order_source_url = CASE WHEN ?1 THEN ?2 ELSE order_source_url END,
+                order_source_url = CASE WHEN ?1 = 1 THEN ?2 ELSE order_source_url END,
                 order_source_secret = COALESCE(?3, order_source_secret),
                 order_source_allow_private = COALESCE(?4, order_source_allow_private),
                 bot_answers_orders = COALESCE(?5, bot_answers_orders)

@@ -71,7 +71,12 @@ fn run(pool: &PgPool, runtime: &tokio::runtime::Handle, job: Job) -> Result<(), 
     let mut tx = runtime.block_on(pool.begin())?;
     let ran = job(&PgStatements::new(&mut tx, runtime.clone()));
     match ran {
-        Ok(()) => Ok(runtime.block_on(tx.commit())?),
+        Ok(()) => {
+            let committing = std::time::Instant::now();
+            runtime.block_on(tx.commit())?;
+            crate::metrics::batch(1, committing.elapsed());
+            Ok(())
+        }
         Err(e) => {
             let _ = runtime.block_on(tx.rollback());
             Err(e)

@@ -1,6 +1,7 @@
 //! Shoppers' ratings of closed conversations: one per conversation, changeable for 24 hours
 //! after it was first given.
 
+use super::statements::vals;
 use super::{Store, StoreError};
 
 /// How long after the first rating it may still be changed.
@@ -24,7 +25,7 @@ impl Store {
                  ON CONFLICT (conversation_id) DO UPDATE SET score = excluded.score, comment = excluded.comment,
                    changed_at = excluded.changed_at
                  WHERE ratings.rated_at > ?5 - ?6",
-                args![
+                vals![
                     conversation_id,
                     store_id,
                     i64::from(score),

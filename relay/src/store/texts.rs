@@ -2,6 +2,7 @@
 //! their placeholders (the store's name, the shopper's).
 
 use super::db;
+use super::statements::vals;
 use super::{Store, StoreError};
 
 /// What the bot speaks with for a store: its name, greeting, own texts and acknowledgement flag.
@@ -54,11 +55,11 @@ impl Store {
             Some(text) => {
                 let sql = "INSERT INTO store_texts (store_id, name, lang, text) VALUES (?1, ?2, ?3, ?4)
                            ON CONFLICT (store_id, name, lang) DO UPDATE SET text = excluded.text";
-                self.execute(sql, args![store_id, name.to_owned(), lang.to_owned(), text.to_owned()]).await?
+                self.execute(sql, vals![store_id, name.to_owned(), lang.to_owned(), text.to_owned()]).await?
             }
             None => {
                 let sql = "DELETE FROM store_texts WHERE store_id = ?1 AND name = ?2 AND lang = ?3";
-                self.execute(sql, args![store_id, name.to_owned(), lang.to_owned()]).await?
+                self.execute(sql, vals![store_id, name.to_owned(), lang.to_owned()]).await?
             }
         };
         Ok(())

@@ -2,6 +2,7 @@
 //! reply, and the bot's state in it.
 
 use super::db;
+use super::statements::vals;
 use super::{Store, StoreError};
 
 /// A conversation whose shopper waited past the deadline.
@@ -125,33 +126,32 @@ impl Store {
         let assignees: Vec<(i64, Option<i64>)> =
             events.iter().filter(|e| e.kind != EventKind::Closed).map(|e| (e.conversation_id, e.agent_id)).collect();
         let facts = self.facts.clone();
-        self.writes()?
-            .write_then(
-                move |conn| {
-                    // The job's savepoint makes the events one step; a trigger sets the
-                    // conversation's assignee from each event.
-                    let mut insert = conn.prepare_cached(
+        self.job(
+            move |conn| {
+                // One job: the events commit together; a trigger sets the conversation's
+                // assignee from each event.
+                for event in events {
+                    conn.execute(
                         "INSERT INTO conversation_events (conversation_id, kind, agent_id, from_agent_id, at)
-                     VALUES (?, ?, ?, ?, ?)",
-                    )?;
-                    for event in events {
-                        insert.execute(rusqlite::params![
+                             VALUES (?, ?, ?, ?, ?)",
+                        vals![
                             event.conversation_id,
                             event.kind.as_str(),
                             event.agent_id,
                             event.from_agent_id,
                             event.at
-                        ])?;
-                    }
-                    Ok(())
-                },
-                move |()| {
-                    for (id, agent) in assignees {
-                        facts.assigned(id, agent);
-                    }
-                },
-            )
-            .await
+                        ],
+                    )?;
+                }
+                Ok(())
+            },
+            move |()| {
+                for (id, agent) in assignees {
+                    facts.assigned(id, agent);
+                }
+            },
+        )
+        .await
     }
 
     /// The open conversations of a store that have a shopper message, oldest first, with their
@@ -193,7 +193,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let sql = "UPDATE conversations SET deadline_handled_at = ?
                    WHERE id = ? AND awaiting_since = ? AND deadline_handled_at IS NULL";
-        Ok(self.execute(sql, args![now, conversation_id, awaiting_since]).await? == 1)
+        Ok(self.execute(sql, vals![now, conversation_id, awaiting_since]).await? == 1)
     }
 
     /// Where the away conversation stands (`None`, `asked_email`, `email_left`).
@@ -220,14 +220,9 @@ impl Store {
     ) -> Result<(), StoreError> {
         let sql =
             "UPDATE conversations SET away_state = ?, follow_up_email = COALESCE(?, follow_up_email) WHERE id = ?";
-        let args = args![state.to_owned(), email.map(str::to_owned), conversation_id];
+        let values = vals![state, email, conversation_id];
         let (facts, state) = (self.facts.clone(), state.to_owned());
-        self.writes()?
-            .write_then(
-                move |conn| Ok(conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?),
-                move |_| facts.away(conversation_id, &state),
-            )
-            .await?;
+        self.job(move |conn| conn.execute(sql, values), move |_| facts.away(conversation_id, &state)).await?;
         Ok(())
     }
 
@@ -236,7 +231,7 @@ impl Store {
     pub async fn settle_wait(&self, conversation_id: i64, now: i64) -> Result<(), StoreError> {
         let sql = "UPDATE conversations SET deadline_handled_at = COALESCE(deadline_handled_at, ?)
                    WHERE id = ? AND awaiting_since IS NOT NULL";
-        self.execute(sql, args![now, conversation_id]).await?;
+        self.execute(sql, vals![now, conversation_id]).await?;
         Ok(())
     }
 

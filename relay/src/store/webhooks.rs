@@ -7,6 +7,7 @@
 //! after a crash mid-call (at least once; the event id tells repeats apart).
 
 use super::db::{self, Row};
+use super::statements::vals;
 use protocol::{Webhook, WebhookDelivery};
 
 use super::{Store, StoreError};
@@ -214,24 +215,27 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (event_id, name, now) = (event.id, event.event.clone(), super::now_millis());
         let (conversation_id, at) = (event.conversation_id, event.at);
-        self.writes()?
-            .write(move |conn| {
-                let mut insert = conn.prepare_cached(
-                    "INSERT OR IGNORE INTO webhook_deliveries (webhook_id, conversation_id, event_id, event, body,
-                       created_at, next_attempt_at)
-                     SELECT ?1, ?6, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?6)",
-                )?;
+        self.job(
+            move |conn| {
                 for (webhook_id, body) in deliveries {
-                    insert.execute(rusqlite::params![webhook_id, event_id, name, body, at, conversation_id])?;
+                    conn.execute(
+                        "INSERT OR IGNORE INTO webhook_deliveries (webhook_id, conversation_id, event_id, event, body,
+                           created_at, next_attempt_at)
+                         SELECT ?1, ?6, ?2, ?3, ?4, ?5, ?5 WHERE EXISTS (SELECT 1 FROM conversations WHERE id = ?6)",
+                        vals![webhook_id, event_id, name.as_str(), body, at, conversation_id],
+                    )?;
                 }
-                conn.prepare_cached("UPDATE webhook_events SET dispatched = 1 WHERE id = ?1")?
-                    .execute(rusqlite::params![event_id])?;
+                conn.execute("UPDATE webhook_events SET dispatched = 1 WHERE id = ?1", vals![event_id])?;
                 // Dispatched events are kept a day, for looking into.
-                conn.prepare_cached("DELETE FROM webhook_events WHERE dispatched = 1 AND at < ?1")?
-                    .execute(rusqlite::params![now - 24 * 60 * 60 * 1000])?;
+                conn.execute(
+                    "DELETE FROM webhook_events WHERE dispatched = 1 AND at < ?1",
+                    vals![now - 24 * 60 * 60 * 1000],
+                )?;
                 Ok(())
-            })
-            .await
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// Takes up to `limit` deliveries due at `now` for an attempt, at most `per_endpoint` of
@@ -244,58 +248,50 @@ impl Store {
         limit: u32,
         per_endpoint: u32,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        self.writes()?
-            .write(move |conn| {
-                let mut claim = conn.prepare_cached(
+        self.job(
+            move |conn| {
+                let claimed = conn.rows(
                     "UPDATE webhook_deliveries SET next_attempt_at = ?2, attempts = attempts + 1
                      WHERE id IN (
                        SELECT id FROM (
                          SELECT d.id, d.next_attempt_at,
                                 ROW_NUMBER() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS n
                          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-                         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND w.active)
+                         WHERE d.status = 'pending' AND d.next_attempt_at <= ?1 AND w.active = 1) AS ranked
                        WHERE n <= ?4 ORDER BY next_attempt_at LIMIT ?3)
                      RETURNING id, webhook_id, event, event_id, body, created_at, attempts - 1",
-                )?;
-                let claimed = claim
-                    .query_map(rusqlite::params![now, retry_at, limit, per_endpoint], |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, i64>(1)?,
-                            row.get::<_, String>(2)?,
-                            row.get::<_, i64>(3)?,
-                            row.get::<_, String>(4)?,
-                            row.get::<_, i64>(5)?,
-                            row.get::<_, i64>(6)?,
-                        ))
-                    })?
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut hook = conn.prepare_cached(
-                    "SELECT w.url, w.secret, s.webhooks_allow_private FROM webhooks w JOIN stores s ON s.id = w.store_id
-                     WHERE w.id = ?1",
+                    vals![now, retry_at, limit, per_endpoint],
                 )?;
                 let mut due = Vec::with_capacity(claimed.len());
-                for (id, webhook_id, event, event_id, body, created_at, attempts) in claimed {
-                    let (url, secret, allow_private) = hook.query_row(rusqlite::params![webhook_id], |row| {
-                        Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, bool>(2)?))
-                    })?;
-                    let attempts = u32::try_from(attempts).unwrap_or(0);
+                for row in claimed {
+                    let webhook_id = row.int(1);
+                    let hook = conn
+                        .row(
+                            "SELECT w.url, w.secret, s.webhooks_allow_private FROM webhooks w
+                             JOIN stores s ON s.id = w.store_id WHERE w.id = ?1",
+                            vals![webhook_id],
+                        )?
+                        .ok_or_else(|| StoreError::NotFound(format!("no webhook {webhook_id}")))?;
                     due.push(DueDelivery {
-                        id,
+                        id: row.int(0),
                         webhook_id,
-                        url,
-                        secret,
-                        allow_private,
-                        event,
-                        event_id,
-                        body,
-                        created_at,
-                        attempts,
+                        url: hook.text(0),
+                        secret: hook.text(1),
+                        allow_private: hook.int(2) != 0,
+                        event: row.text(2),
+                        event_id: row.int(3),
+                        body: row.text(4),
+                        created_at: row.int(5),
+                        attempts: u32::try_from(row.int(6)).unwrap_or(0),
                     });
                 }
+                // RETURNING gives no order; deliveries go out oldest first.
+                due.sort_by_key(|d| d.id);
                 Ok(due)
-            })
-            .await
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// Records how an attempt went (`status` `delivered`, `pending` with `retry_at`, or
@@ -310,22 +306,24 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (id, webhook_id, now) = (delivery.id, delivery.webhook_id, super::now_millis());
         let http_status = http_status.map(i64::from);
-        self.writes()?
-            .write(move |conn| {
-                conn.prepare_cached(
+        self.job(
+            move |conn| {
+                conn.execute(
                     "UPDATE webhook_deliveries SET status = ?2, last_status = ?3, last_error = ?4,
                        delivered_at = CASE WHEN ?2 = 'delivered' THEN ?5 END,
                        next_attempt_at = COALESCE(?6, next_attempt_at)
                      WHERE id = ?1",
-                )?
-                .execute(rusqlite::params![id, status, http_status, error, now, retry_at])?;
-                conn.prepare_cached(
+                    vals![id, status, http_status, error.as_deref(), now, retry_at],
+                )?;
+                conn.execute(
                     "UPDATE webhooks SET last_attempt_at = ?2, last_status = ?3, last_error = ?4 WHERE id = ?1",
-                )?
-                .execute(rusqlite::params![webhook_id, now, http_status, error])?;
+                    vals![webhook_id, now, http_status, error],
+                )?;
                 Ok(())
-            })
-            .await
+            },
+            |_| {},
+        )
+        .await
     }
 
     /// The rating of a conversation, for `csat.submitted`.

@@ -264,26 +264,6 @@ impl Writer {
         self.submit(Urgency::Always, op)?.await
     }
 
-    /// [`Writer::write`] with an `on_commit` (see [`Writer::submit_then`]).
-    pub async fn write_then<T, F, C>(&self, op: F, on_commit: C) -> Result<T, StoreError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
-        C: FnOnce(&T) + Send + 'static,
-    {
-        self.submit_then(Urgency::Always, op, on_commit)?.await
-    }
-
-    /// Runs one statement with its arguments (built with the store's `args!`) in the next
-    /// batch; returns how many rows it changed once the batch is on disk.
-    pub async fn execute(&self, sql: &'static str, args: Vec<rusqlite::types::Value>) -> Result<u64, StoreError> {
-        self.write(move |conn| {
-            let changed = conn.prepare_cached(sql)?.execute(rusqlite::params_from_iter(args))?;
-            Ok(changed as u64)
-        })
-        .await
-    }
-
     /// Waits until every write queued before this call is settled (for a clean shutdown).
     pub async fn flush(&self) {
         let _ = self.write(|_| Ok(())).await;
