@@ -12,6 +12,7 @@ mod console;
 mod conversations;
 mod customers;
 mod db;
+mod dialect;
 mod directory;
 mod facts;
 mod faq;
