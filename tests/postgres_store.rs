@@ -222,3 +222,49 @@ async fn writes_fail_clearly_while_postgres_is_down_and_nothing_acknowledged_is_
     assert_eq!(again.message.seq, 2);
     store.close().await;
 }
+
+#[tokio::test]
+async fn two_relays_writing_to_one_conversation_get_distinct_seqs_and_lose_nothing() {
+    use protocol::Role;
+    use relay::store::NewMessage;
+    let server = Postgres::start();
+    let node_a = Store::open_postgres(&server.url()).await.expect("node A");
+    let shop = node_a.add_store("shop", "Shop", &[]).await.unwrap();
+    node_a.add_visitor(shop.id, "v1").await.unwrap();
+    let hello = NewMessage {
+        role: Role::Visitor,
+        author_id: "v1",
+        author_name: None,
+        text: "hello",
+        client_id: Some("c0"),
+        faq_article: None,
+    };
+    let (conversation, _, _) = node_a.open_with_message(shop.id, "v1", Some(&hello)).await.unwrap();
+    let node_b = Store::open_postgres(&server.url()).await.expect("node B");
+
+    // The shopper writes on node A while the agent writes on node B, at the same time.
+    let write = |store: Store, role: Role, author: &'static str| async move {
+        let mut seqs = Vec::new();
+        for n in 0..40 {
+            let (text, client) = (format!("{author} {n}"), format!("{author}-{n}"));
+            let message = NewMessage {
+                role,
+                author_id: author,
+                author_name: None,
+                text: &text,
+                client_id: Some(&client),
+                faq_article: None,
+            };
+            seqs.push(store.append_message(conversation.id, &message).await.expect("every write is taken").message.seq);
+        }
+        seqs
+    };
+    let (a, b) = tokio::join!(write(node_a.clone(), Role::Visitor, "v1"), write(node_b.clone(), Role::Agent, "7"));
+    let mut all: Vec<u64> = a.iter().chain(&b).copied().collect();
+    all.sort_unstable();
+    assert_eq!(all, (2..=81).collect::<Vec<u64>>(), "each message has its own seq after the first");
+    let (stored, more) = node_b.messages_after(conversation.id, 0, 200).await.unwrap();
+    assert_eq!((stored.len(), more), (81, false), "nothing is lost");
+    node_a.close().await;
+    node_b.close().await;
+}

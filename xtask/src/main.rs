@@ -198,7 +198,7 @@ fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
     // The terminal agent's test runs the example as a program: build it as one.
     run(cargo(root, tools).args(["build", "--example", "agent"]))?;
     let mut args: Vec<String> = ["test", "--no-fail-fast", "--lib", "--bins", "--examples"].map(String::from).to_vec();
-    for test in test_binaries(root, |_| true)? {
+    for test in test_binaries(root, &["tests", "relay/tests"], |_| true)? {
         args.extend(["--test".to_owned(), test]);
     }
     let totals = run::run_tests(cargo(root, tools).args(&args).env("NATS_SERVER", &nats).env("PG_BIN", &pg_bin))?;
@@ -213,11 +213,11 @@ fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
     Ok(())
 }
 
-/// The integration tests without a browser (`tests/*.rs` and `relay/tests/*.rs` not ending in
-/// `_e2e`) that `keep` keeps.
-fn test_binaries(root: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+/// The integration tests without a browser (`*.rs` not ending in `_e2e` in `dirs`, e.g.
+/// `tests` and `relay/tests`) that `keep` keeps.
+fn test_binaries(root: &Path, dirs: &[&str], keep: impl Fn(&str) -> bool) -> Result<Vec<String>> {
     let mut tests = Vec::new();
-    for dir in ["tests", "relay/tests"] {
+    for dir in dirs {
         for entry in std::fs::read_dir(root.join(dir))? {
             let name = entry?.file_name().to_string_lossy().into_owned();
             if let Some(test) = name.strip_suffix(".rs").filter(|t| !t.ends_with("_e2e") && keep(t)) {
@@ -231,11 +231,15 @@ fn test_binaries(root: &Path, keep: impl Fn(&str) -> bool) -> Result<Vec<String>
 
 /// The relay's integration tests again, every relay on PostgreSQL (a server of xtask's own;
 /// each test relay gets a database of its own, see `tests/common/postgres.rs`). The tests of
-/// the schema and of the store's two backends already run both; the browser tests run once.
+/// the schema and of the store's two backends already run both; the browser tests and the
+/// relay crate's own tests (which open their stores themselves) run once. `--workspace`, as
+/// the first run has it, so cargo reuses that run's build instead of building every
+/// dependency again with other features.
 fn relay_suite_on_postgres(root: &Path, tools: &Tools, nats: &Path, pg_bin: &Path) -> Result<run::TestTotals> {
     let server = postgres::Server::start(pg_bin)?;
-    let mut args: Vec<String> = ["test", "--no-fail-fast"].map(String::from).to_vec();
-    for test in test_binaries(root, |t| !["postgres_schema", "postgres_store", "protocol_doc"].contains(&t))? {
+    let mut args: Vec<String> = ["test", "--workspace", "--no-fail-fast"].map(String::from).to_vec();
+    let single = ["postgres_schema", "postgres_store", "protocol_doc"];
+    for test in test_binaries(root, &["tests"], |t| !single.contains(&t))? {
         args.extend(["--test".to_owned(), test]);
     }
     eprintln!("xtask: the relay suite on PostgreSQL");

@@ -30,10 +30,9 @@ pub struct ConversationRecord {
 }
 
 impl Store {
-    /// The visitor's open conversation, if any.
-    /// From memory: every open conversation's facts are (see `facts`).
+    /// The visitor's open conversation, if any (from memory on SQLite, see `facts`).
     pub async fn open_conversation_of(&self, visitor_id: &str) -> Result<Option<ConversationRecord>, StoreError> {
-        Ok(self.facts.of_visitor(visitor_id))
+        self.open_of_visitor(visitor_id).await
     }
 
     /// Opens a conversation for a visitor who has none open (the caller checked). The flag says
@@ -105,7 +104,7 @@ impl Store {
 
     /// A conversation by id (an open one from memory).
     pub async fn conversation(&self, id: i64) -> Result<Option<ConversationRecord>, StoreError> {
-        if let Some(facts) = self.facts.get(id) {
+        if let Some(facts) = self.facts_of(id).await? {
             return Ok(Some(facts.record(id)));
         }
         let row = db::query_as::<ConversationRecord>(

@@ -4,8 +4,8 @@
 
 /// SQLite's SQL as PostgreSQL reads it: `?` and `?N` placeholders become `$N` (not inside
 /// quoted text), `INSERT OR IGNORE` becomes `ON CONFLICT DO NOTHING`, `IFNULL` becomes
-/// `COALESCE`, `instr` becomes `strpos`, `IS [NOT] ?` becomes `IS [NOT] DISTINCT FROM`, and `LIKE` (case-blind for ASCII in SQLite) becomes
-/// `ILIKE`.
+/// `COALESCE`, `instr` becomes `strpos`, `IS [NOT] ?` becomes `IS [NOT] DISTINCT FROM`, `LIKE`
+/// (case-blind for ASCII in SQLite) becomes `ILIKE`, and [`LOCK_ROWS`] becomes `FOR UPDATE`.
 pub fn postgres_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut chars = sql.chars().peekable();
@@ -34,6 +34,12 @@ pub fn postgres_sql(sql: &str) -> String {
     spellings(out)
 }
 
+/// Marks the rows a statement reads to write from: SQLite's one writer needs no lock (it is a
+/// comment there), while on PostgreSQL another relay may write the same row at the same time,
+/// so it becomes `FOR UPDATE` (the second writer waits and then reads the first one's value,
+/// e.g. a conversation's `last_seq`).
+pub const LOCK_ROWS: &str = " /* FOR UPDATE */";
+
 /// The few words PostgreSQL spells differently (outside placeholders).
 fn spellings(mut sql: String) -> String {
     if let Some(at) = sql.find("INSERT OR IGNORE INTO") {
@@ -48,7 +54,8 @@ fn spellings(mut sql: String) -> String {
             .replace(" LIKE ", " ILIKE ")
             .replace("instr(", "strpos(")
             .replace(" IS NOT $", " IS DISTINCT FROM $")
-            .replace(" IS $", " IS NOT DISTINCT FROM $"),
+            .replace(" IS $", " IS NOT DISTINCT FROM $")
+            .replace(LOCK_ROWS, " FOR UPDATE"),
     )
 }
 
@@ -75,7 +82,7 @@ fn nocase(mut sql: String) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::postgres_sql;
+    use super::{postgres_sql, LOCK_ROWS};
 
     #[test]
     fn placeholders_are_numbered_for_postgres() {
@@ -100,6 +107,10 @@ mod tests {
         assert_eq!(
             postgres_sql("SELECT IFNULL(a, 0) FROM t WHERE b LIKE ?"),
             "SELECT COALESCE(a, 0) FROM t WHERE b ILIKE $1"
+        );
+        assert_eq!(
+            postgres_sql(&format!("SELECT a FROM t WHERE id = ?{LOCK_ROWS}")),
+            "SELECT a FROM t WHERE id = $1 FOR UPDATE"
         );
     }
 

@@ -9,12 +9,17 @@
 //! batch's order, so they never run ahead of the disk nor fall behind it. Conversations
 //! deleted outside the writer (a shopper's data erased, retention) are reloaded the same way.
 //! A conversation another process removed is dropped when a write to it finds it gone.
+//!
+//! On PostgreSQL other relays write to the same conversations, so memory cannot know them all:
+//! there the facts are read from the database each time ([`super::Store::facts_of`]) and memory
+//! only learns of conversations it did not know and forgets those closed elsewhere.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use protocol::{Role, Seq};
 
+use super::db;
 use super::statements::{vals, Statements, Values};
 use super::{ConversationRecord, StoreError};
 
@@ -107,6 +112,20 @@ fn facts_of(r: &Values) -> ConversationFacts {
     }
 }
 
+/// The same from a read on the pool (PostgreSQL, where other relays write too).
+fn facts_of_row(r: &db::Row) -> ConversationFacts {
+    ConversationFacts {
+        store_id: r.get(1),
+        visitor_id: r.get(2),
+        created_at: r.get(3),
+        last_seq: r.get::<i64, _>(4).max(0) as Seq,
+        assignee: r.get(5),
+        human_replied: r.flag(6),
+        away_state: r.get(7),
+        language: r.get(8),
+    }
+}
+
 impl Facts {
     fn lock(&self) -> MutexGuard<'_, Open> {
         self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -187,6 +206,48 @@ impl Facts {
 }
 
 impl super::Store {
+    /// One open conversation's facts (`None`: closed or unknown). From memory on SQLite, where
+    /// this relay is the only writer; from the database on PostgreSQL, where memory is then
+    /// told of a conversation another relay opened, or forgets one another relay closed.
+    pub(super) async fn facts_of(&self, id: i64) -> Result<Option<ConversationFacts>, StoreError> {
+        if !self.shared() {
+            return Ok(self.facts.get(id));
+        }
+        let sql = format!("SELECT {COLUMNS} FROM conversations WHERE id = ? AND closed_at IS NULL");
+        let row = db::query(sql).bind(id).fetch_optional(&self.pool).await?;
+        Ok(self.learn(id, row.map(|r| facts_of_row(&r))))
+    }
+
+    /// A shopper's open conversation, as [`Self::facts_of`] reads it.
+    pub(super) async fn open_of_visitor(&self, visitor_id: &str) -> Result<Option<ConversationRecord>, StoreError> {
+        if !self.shared() {
+            return Ok(self.facts.of_visitor(visitor_id));
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM conversations WHERE visitor_id = ? AND closed_at IS NULL ORDER BY id DESC LIMIT 1"
+        );
+        let Some(row) = db::query(sql).bind(visitor_id).fetch_optional(&self.pool).await? else {
+            if let Some(gone) = self.facts.of_visitor(visitor_id) {
+                self.facts.closed(gone.id);
+            }
+            return Ok(None);
+        };
+        let id: i64 = row.get(0);
+        Ok(self.learn(id, Some(facts_of_row(&row))).map(|facts| facts.record(id)))
+    }
+
+    /// Brings memory in line with what the database said of a conversation: a new one is
+    /// added (later writes here keep it up to date), a closed one is forgotten. Known ones are
+    /// left as they are: this relay's own commits keep them, and a read may be older.
+    fn learn(&self, id: i64, read: Option<ConversationFacts>) -> Option<ConversationFacts> {
+        match &read {
+            Some(facts) if self.facts.get(id).is_none() => self.facts.opened(id, facts.clone()),
+            Some(_) => {}
+            None => self.facts.closed(id),
+        }
+        read
+    }
+
     /// Reads every open conversation's facts again, in the writer's order (after deletions
     /// made on another connection).
     pub(super) async fn reload_facts(&self) -> Result<(), super::StoreError> {

@@ -4,6 +4,7 @@
 use protocol::{Message, Role, Seq};
 
 use super::db;
+use super::dialect::LOCK_ROWS;
 use super::rows::{message_from_row, message_from_values, role_name, MESSAGE_COLUMNS};
 use super::statements::{vals, Statements};
 use super::writer::Urgency;
@@ -69,7 +70,7 @@ pub(super) fn insert_message(
         &format!(
             "INSERT INTO messages
                (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at, faq_article_id)
-             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL
+             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL{LOCK_ROWS}
              RETURNING {MESSAGE_COLUMNS}"
         ),
         vals![

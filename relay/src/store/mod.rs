@@ -138,6 +138,12 @@ pub type Hours = (Option<String>, String);
 const HOURS_FRESH: Duration = Duration::from_secs(2);
 
 impl Store {
+    /// Whether other relays may write to this database too (PostgreSQL): then what memory
+    /// knows of open conversations is a hint and the database is asked.
+    fn shared(&self) -> bool {
+        self.pg_writes.is_some()
+    }
+
     /// Opens (creating if needed) `DIR/relay.db` and applies pending migrations.
     pub async fn open(data_dir: &Path) -> Result<Store, StoreError> {
         keep_private(data_dir).map_err(sqlx::Error::Io)?;

@@ -91,8 +91,8 @@ impl Store {
     /// What the bot needs to know of an open conversation and its store, from memory.
     pub async fn bot_context(&self, conversation_id: i64) -> Result<BotContext, StoreError> {
         let facts = self
-            .facts
-            .get(conversation_id)
+            .facts_of(conversation_id)
+            .await?
             .ok_or_else(|| StoreError::NotFound(format!("no open conversation {conversation_id}")))?;
         let (hours, timezone) = self.hours(facts.store_id).await?;
         Ok(BotContext {
@@ -106,7 +106,7 @@ impl Store {
 
     /// Whether a human agent has written in the conversation.
     pub async fn human_replied(&self, conversation_id: i64) -> Result<bool, StoreError> {
-        if let Some(facts) = self.facts.get(conversation_id) {
+        if let Some(facts) = self.facts_of(conversation_id).await? {
             return Ok(facts.human_replied);
         }
         let at: Vec<Option<i64>> = db::query_scalar("SELECT first_human_reply_at FROM conversations WHERE id = ?")
@@ -198,7 +198,7 @@ impl Store {
 
     /// Where the away conversation stands (`None`, `asked_email`, `email_left`).
     pub async fn away_state(&self, conversation_id: i64) -> Result<Option<String>, StoreError> {
-        if let Some(facts) = self.facts.get(conversation_id) {
+        if let Some(facts) = self.facts_of(conversation_id).await? {
             return Ok(facts.away_state);
         }
         let state = db::query_scalar("SELECT away_state FROM conversations WHERE id = ?")

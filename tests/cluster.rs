@@ -1,0 +1,115 @@
+//! Several relays as one (issue 16): nodes on one PostgreSQL database and one NATS server,
+//! as `cargo xtask cluster` runs them. What one node writes or signs, another reads and
+//! accepts: console sessions, visitor tokens, store settings, the FAQ, a conversation's
+//! messages. Real PostgreSQL and NATS servers on free ports.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::console::Console;
+use common::nats::Nats;
+use common::postgres::Postgres;
+use common::{http_request, TestRelay};
+use parley::VisitorClient;
+use protocol::ServerFrame;
+use serde_json::{json, Value};
+
+/// A PostgreSQL database, a NATS server and relays on both.
+struct Cluster {
+    nodes: Vec<TestRelay>,
+    _nats: Nats,
+    _postgres: Postgres,
+}
+
+impl Cluster {
+    async fn start(size: usize) -> Cluster {
+        let (postgres, nats) = (Postgres::start(), Nats::start());
+        let mut nodes = Vec::new();
+        for _ in 0..size {
+            let (database, bus) = (postgres.url(), nats.url());
+            nodes.push(
+                TestRelay::start_with(move |config| {
+                    config.database_url = Some(database);
+                    config.nats_url = Some(bus);
+                })
+                .await,
+            );
+        }
+        Cluster { nodes, _nats: nats, _postgres: postgres }
+    }
+
+    async fn stop(self) {
+        for node in self.nodes {
+            node.stop().await;
+        }
+    }
+}
+
+/// Asks `read` until it gives `wanted` (another node applies changes within its refresh
+/// period); returns how long that took, or fails after 10 s.
+async fn until<F, Fut>(what: &str, mut read: F, wanted: impl Fn(&Value) -> bool) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let start = Instant::now();
+    loop {
+        let value = read().await;
+        if wanted(&value) {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{what}: still {value}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn sessions_tokens_settings_and_the_faq_are_the_same_on_every_node() {
+    let cluster = Cluster::start(2).await;
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let (email, password) = a.add_agent_as("demo", "Olga", "admin").await;
+
+    // A console session made on node A is valid on node B.
+    let mut on_a = Console::new(&a.base);
+    assert_eq!(on_a.sign_in(&email, &password).await.unwrap().status, 200);
+    let on_b = Console { base: b.base.clone(), cookie: on_a.cookie.clone() };
+    let session = on_b.call("GET", "/api/session", None).await.unwrap();
+    assert_eq!(session.status, 200, "the session cookie works on the other node: {}", session.text());
+
+    // A setting saved on node A reaches the widget served by node B.
+    let mut settings: Value =
+        serde_json::from_slice(&on_a.call("GET", "/api/stores/demo/settings", None).await.unwrap().body).unwrap();
+    settings["greeting"] = json!("Hello from every node");
+    assert_eq!(on_a.call("PUT", "/api/stores/demo/settings", Some(settings)).await.unwrap().status, 200);
+    let widget = || async {
+        let response = http_request(&b.base, "GET", "/api/stores/demo/widget", &[("Origin", &b.base)], None).await;
+        serde_json::from_slice(&response.unwrap().body).unwrap_or(Value::Null)
+    };
+    let took = until("the greeting on node B", widget, |w| w["greeting"] == "Hello from every node").await;
+    eprintln!("a setting reached the other node in {took:?}");
+
+    // An article saved on node A is found by node B's search.
+    let article = json!({"id": "gift", "question": "Do you sell gift cards?", "answer": "Yes, from 10 euros.", "category": "Payment"});
+    assert_eq!(on_a.call("POST", "/api/stores/demo/faq/articles", Some(article)).await.unwrap().status, 201);
+    let search = || async {
+        let response = http_request(&b.base, "GET", "/api/stores/demo/faq/search?q=gift%20cards", &[], None).await;
+        serde_json::from_slice(&response.unwrap().body).unwrap_or(Value::Null)
+    };
+    let took = until("the article on node B", search, |hits| hits[0]["id"] == "gift").await;
+    eprintln!("an article reached the other node's index in {took:?}");
+
+    // A shopper's token from node A is theirs on node B, with their conversation.
+    let mut shopper = VisitorClient::connect(&a.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("c1", "Is the blue scarf wool?").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let token = shopper.welcome.token.clone();
+    shopper.socket.close().await;
+    let mut again = VisitorClient::connect(&b.base, "demo", None, Some(token), 0).await.unwrap();
+    assert_eq!(again.welcome.visitor_id, shopper.welcome.visitor_id, "the same shopper on node B");
+    assert!(again.welcome.conversation_id.is_some(), "with their open conversation");
+    let history = |f: &ServerFrame| matches!(f, ServerFrame::History { messages, .. } if messages.iter().any(|m| m.text == "Is the blue scarf wool?"));
+    again.socket.wait_for(history).await.expect("their message, resumed from seq 0");
+    again.socket.close().await;
+    cluster.stop().await;
+}
