@@ -156,7 +156,10 @@ async fn nodes_find_a_restarted_nats_server_and_carry_frames_again() {
 
 #[tokio::test]
 async fn a_relay_on_the_bus_carries_a_conversation() {
-    let nats = Nats::start();
+    // JetStream: on PostgreSQL (the suite's second pass) a relay on the bus takes desks'
+    // leases.
+    let jetstream = tempfile::tempdir().unwrap();
+    let nats = Nats::start_with_jetstream(jetstream.path());
     let url = nats.url();
     let t = TestRelay::start_with(move |config| config.nats_url = Some(url)).await;
     let (email, password) = t.add_agent("demo", "Nadia").await;
@@ -221,7 +224,10 @@ async fn a_desk_has_one_owner_and_passes_to_another_node_when_its_owner_stops_re
 
 #[tokio::test]
 async fn a_relay_on_the_bus_reports_its_connection_and_its_frames() {
-    let nats = Nats::start();
+    // JetStream: on PostgreSQL (the suite's second pass) a relay on the bus takes desks'
+    // leases.
+    let jetstream = tempfile::tempdir().unwrap();
+    let nats = Nats::start_with_jetstream(jetstream.path());
     let url = nats.url();
     let t = TestRelay::start_with(move |config| {
         config.nats_url = Some(url);
@@ -232,6 +238,11 @@ async fn a_relay_on_the_bus_reports_its_connection_and_its_frames() {
     let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
     shopper.send("c1", "Hello?").await.unwrap();
     shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    // The bot answers once the conversation is routed (and so announced to the store's agents,
+    // wherever they are).
+    let bot =
+        |f: &ServerFrame| matches!(f, ServerFrame::Message { message } if message.author.role == protocol::Role::Bot);
+    shopper.socket.wait_for(bot).await.unwrap();
     let text = common::http_get(&format!("http://{at}"), "/metrics", &[]).await.unwrap().text();
     let figure = |name: &str| -> f64 {
         let line = text.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {text}"));

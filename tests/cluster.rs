@@ -11,7 +11,7 @@ use common::console::Console;
 use common::nats::Nats;
 use common::postgres::Postgres;
 use common::{http_request, TestRelay};
-use parley::VisitorClient;
+use parley::{AgentClient, VisitorClient};
 use protocol::ServerFrame;
 use serde_json::{json, Value};
 
@@ -20,11 +20,13 @@ struct Cluster {
     nodes: Vec<TestRelay>,
     _nats: Nats,
     _postgres: Postgres,
+    _jetstream: tempfile::TempDir,
 }
 
 impl Cluster {
     async fn start(size: usize) -> Cluster {
-        let (postgres, nats) = (Postgres::start(), Nats::start());
+        let jetstream = tempfile::tempdir().unwrap();
+        let (postgres, nats) = (Postgres::start(), Nats::start_with_jetstream(jetstream.path()));
         let mut nodes = Vec::new();
         for _ in 0..size {
             let (database, bus) = (postgres.url(), nats.url());
@@ -36,7 +38,7 @@ impl Cluster {
                 .await,
             );
         }
-        Cluster { nodes, _nats: nats, _postgres: postgres }
+        Cluster { nodes, _nats: nats, _postgres: postgres, _jetstream: jetstream }
     }
 
     async fn stop(self) {
@@ -111,5 +113,52 @@ async fn sessions_tokens_settings_and_the_faq_are_the_same_on_every_node() {
     let history = |f: &ServerFrame| matches!(f, ServerFrame::History { messages, .. } if messages.iter().any(|m| m.text == "Is the blue scarf wool?"));
     again.socket.wait_for(history).await.expect("their message, resumed from seq 0");
     again.socket.close().await;
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn a_shopper_on_one_node_and_an_agent_on_another_chat_as_on_one_relay() {
+    use protocol::{AgentFrame, Role, VisitorFrame};
+    let cluster = Cluster::start(2).await;
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let (email, password) = b.add_agent("demo", "Nadia").await;
+    let mut agent = AgentClient::login(&b.base, &email, &password).await.unwrap();
+    let nadia = agent.agent.id;
+
+    // The shopper is on node A; the agent online on node B is given the conversation.
+    let mut shopper = VisitorClient::connect(&a.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("c1", "Do you ship to Norway?").await.unwrap();
+    let assigned = agent
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Assignment { agent_id: Some(id), .. } if *id == nadia))
+        .await
+        .expect("the agent on node B is assigned the conversation of the shopper on node A");
+    let ServerFrame::Assignment { conversation_id, .. } = assigned else { unreachable!() };
+    let joined = |f: &ServerFrame| matches!(f, ServerFrame::Attendance { .. });
+    shopper.socket.wait_for(joined).await.expect("the shopper hears who joined");
+
+    // Typing, a reply, and read marks cross the nodes both ways.
+    agent.socket.send(&AgentFrame::Typing { conversation_id }).await.unwrap();
+    let typing =
+        |f: &ServerFrame| matches!(f, ServerFrame::Typing { by: Role::Agent, name: Some(n), .. } if n == "Nadia");
+    shopper.socket.wait_for(typing).await.expect("the shopper sees the agent typing");
+    agent.send(conversation_id, "a1", "Yes, in 3 to 5 days.").await.unwrap();
+    let reply = shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message } if message.text == "Yes, in 3 to 5 days."))
+        .await
+        .expect("the reply reaches node A");
+    let ServerFrame::Message { message } = reply else { unreachable!() };
+    shopper.socket.send(&VisitorFrame::Ack { seq: message.seq }).await.unwrap();
+    let read = |f: &ServerFrame| matches!(f, ServerFrame::Read { by: Role::Visitor, seq, .. } if *seq == message.seq);
+    agent.socket.wait_for(read).await.expect("the agent sees the shopper read it");
+    shopper.socket.send(&VisitorFrame::Typing).await.unwrap();
+    let typing = |f: &ServerFrame| matches!(f, ServerFrame::Typing { by: Role::Visitor, .. });
+    agent.socket.wait_for(typing).await.expect("the agent sees the shopper typing");
+    shopper.send("c2", "Great, thanks").await.unwrap();
+    let follow_up = |f: &ServerFrame| matches!(f, ServerFrame::Message { message } if message.text == "Great, thanks");
+    agent.socket.wait_for(follow_up).await.expect("the follow-up reaches node B");
+    shopper.socket.close().await;
+    agent.socket.close().await;
     cluster.stop().await;
 }

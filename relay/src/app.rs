@@ -211,7 +211,12 @@ const DEMO_FAQ: &str = include_str!("../faq/demo.json");
 /// Opens the data dir and starts serving.
 pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let store = open_store(&config.data_dir, config.database_url.as_deref()).await?;
-    store.close_stale_online().await?;
+    // Alone on its database, a starting relay knows no socket survived the last run; one of
+    // several must not end what the others' agents and shoppers are doing.
+    let alone = config.nats_url.is_none() || config.database_url.is_none();
+    if alone {
+        store.close_stale_online().await?;
+    }
     let key = store.secret("visitor_token_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
@@ -225,14 +230,29 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     // Before the services start, so that what they record from the first moment is kept.
     let metrics = config.metrics_listen.map(|at| crate::metrics::install().map(|handle| (at, handle))).transpose()?;
     let hub = Arc::new(Hub::default());
-    let fanout: Arc<dyn Fanout> = match &config.nats_url {
-        Some(url) => crate::bus::Bus::connect(url, hub.clone(), shutdown.clone()).await?,
+    let bus = match &config.nats_url {
+        Some(url) => Some(crate::bus::Bus::connect(url, hub.clone(), shutdown.clone()).await?),
+        None => None,
+    };
+    let fanout: Arc<dyn Fanout> = match &bus {
+        Some(bus) => bus.clone(),
         None => hub.clone(),
     };
-    let routing = Routing::start(store.clone(), fanout.clone(), config.offline_grace, shutdown.clone());
+    let (grace, stop) = (config.offline_grace, shutdown.clone());
+    let routing = match (&bus, &config.database_url) {
+        // Several relays on one database: one decides for each store's desk.
+        (Some(bus), Some(_)) => {
+            let link = bus.cluster_link().await?;
+            Routing::start_in_cluster(store.clone(), fanout.clone(), grace, stop, link).await?
+        }
+        _ => Routing::start(store.clone(), fanout.clone(), grace, stop),
+    };
     let words = Arc::new(crate::texts::Words::new(store.clone()));
     let chat = Arc::new(Conversations::new(store.clone(), fanout.clone(), routing.clone(), words.clone()));
     let orders = Arc::new(Orders::new(store.clone()).context("setting up the order-source client")?);
+    if alone {
+        store.nobody_here(crate::store::now_millis()).await?;
+    }
     let mail = Arc::new(mailer(&config, &store, fanout.clone(), addr).await?);
     let webhooks = Arc::new(
         crate::webhooks::Webhooks::new(store.clone(), config.webhook_timeout)
@@ -303,14 +323,12 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
 }
 
 /// The email service: SMTP when `--smtp-url` is given, links signed under a relay-wide secret.
-/// No socket survived the last run, so every shopper counts as gone from now.
 async fn mailer(
     config: &RelayConfig,
     store: &Store,
     fanout: Arc<dyn Fanout>,
     addr: SocketAddr,
 ) -> anyhow::Result<crate::mail::Mailer> {
-    store.nobody_here(crate::store::now_millis()).await?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let host = url::Url::parse(&public_url)
         .with_context(|| format!("--public-url {public_url:?} is not a URL"))?

@@ -238,7 +238,7 @@ fn test_binaries(root: &Path, dirs: &[&str], keep: impl Fn(&str) -> bool) -> Res
 fn relay_suite_on_postgres(root: &Path, tools: &Tools, nats: &Path, pg_bin: &Path) -> Result<run::TestTotals> {
     let server = postgres::Server::start(pg_bin)?;
     let mut args: Vec<String> = ["test", "--workspace", "--no-fail-fast"].map(String::from).to_vec();
-    let single = ["postgres_schema", "postgres_store", "protocol_doc"];
+    let single = ["cluster", "cluster_failover", "postgres_schema", "postgres_store", "protocol_doc"];
     for test in test_binaries(root, &["tests"], |t| !single.contains(&t))? {
         args.extend(["--test".to_owned(), test]);
     }

@@ -113,6 +113,13 @@ impl Bus {
         lease::Leases::open(self.client.clone(), &self.node_name(), ttl).await
     }
 
+    /// What routing across relays needs of the bus (several relays on one database): its
+    /// connection and the desks' leases. JetStream must be on in the NATS server.
+    pub async fn cluster_link(&self) -> anyhow::Result<crate::routing::cluster::ClusterLink> {
+        let leases = self.leases(lease::DEFAULT_TTL).await?;
+        Ok(crate::routing::cluster::ClusterLink { client: self.client.clone(), leases, node: self.node_name() })
+    }
+
     /// Whether the connection to NATS is up now (for health checks and tests).
     pub fn connected(&self) -> bool {
         self.client.connection_state() == async_nats::connection::State::Connected

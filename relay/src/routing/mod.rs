@@ -11,25 +11,33 @@
 //! Desks sit behind one lock. A decision is taken under it and handed to the `journal` before
 //! the lock is let go, so decisions reach the database (and the sockets) in the order they were
 //! taken, while the lock itself is never held across a disk write.
+//!
+//! With several relays on one database (`cluster`), each store's desk runs on the node holding
+//! its lease; the public methods here ask that node when it is another (`agents`, `decisions`).
 
+mod agents;
 mod announce;
+pub mod cluster;
+mod decisions;
 pub mod desk;
 pub mod journal;
+mod owner;
 pub mod presence;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use protocol::{AgentStatus, ErrorCode, ServerFrame};
+use protocol::{AgentStatus, ErrorCode};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::fanout::{Audience, Fanout};
-use crate::store::{AgentRecord, ConversationRecord, EventKind, Store, StoreError};
-use announce::{attendance_frame, Announcement};
+use crate::store::{ConversationRecord, EventKind, Store, StoreError};
+use announce::Announcement;
+use cluster::{Cluster, ClusterLink, Event};
 use desk::{AgentId, Change, ConversationId, Desk, Presence, Refused};
 use journal::{Entry, Journal};
 use presence::Connections;
@@ -47,6 +55,8 @@ struct AgentMeta {
 
 /// The routing service; one per relay.
 pub struct Routing {
+    /// Itself, for the tasks it starts (serving a desk to other relays).
+    me: Weak<Routing>,
     store: Store,
     fanout: Arc<dyn Fanout>,
     desks: tokio::sync::Mutex<HashMap<i64, Desk>>,
@@ -57,8 +67,13 @@ pub struct Routing {
     /// supervisors) only. Conversations not in the map (waiting, or not routed since a
     /// restart) go to all the store's agents.
     handlers: Mutex<HashMap<ConversationId, AgentId>>,
+    /// Agents' connections with the grace period: this relay's sockets on one relay; with
+    /// several, the nodes holding each agent (as the owner of their store's desk counts them).
     connections: Arc<Connections>,
     journal: Journal,
+    /// Routing across relays, when several share the database.
+    cluster: Option<Arc<Cluster>>,
+    shutdown: CancellationToken,
 }
 
 impl From<Refused> for Error {
@@ -94,9 +109,37 @@ impl Routing {
     /// `fanout`, and agents go offline after `grace` without a connection. Its background work
     /// (the journal, the offline reports) ends when `shutdown` is cancelled.
     pub fn start(store: Store, fanout: Arc<dyn Fanout>, grace: Duration, shutdown: CancellationToken) -> Arc<Routing> {
+        Self::build(store, fanout, grace, shutdown, None)
+    }
+
+    /// Starts the routing service of one relay among several on one database: each store's
+    /// desk is decided by the node holding its lease in `link` (see [`cluster`]).
+    pub async fn start_in_cluster(
+        store: Store,
+        fanout: Arc<dyn Fanout>,
+        grace: Duration,
+        shutdown: CancellationToken,
+        link: ClusterLink,
+    ) -> anyhow::Result<Arc<Routing>> {
+        let (cluster, gone_here, heard) = Cluster::join(link, grace, shutdown.clone()).await?;
+        let routing = Self::build(store, fanout, grace, shutdown.clone(), Some(cluster.clone()));
+        tokio::spawn(routing.clone().report_gone_here(gone_here, shutdown.clone()));
+        tokio::spawn(routing.clone().follow_events(heard, shutdown.clone()));
+        tokio::spawn(routing.clone().keep_leases(cluster, shutdown));
+        Ok(routing)
+    }
+
+    fn build(
+        store: Store,
+        fanout: Arc<dyn Fanout>,
+        grace: Duration,
+        shutdown: CancellationToken,
+        cluster: Option<Arc<Cluster>>,
+    ) -> Arc<Routing> {
         let (connections, gone) = Connections::new(grace);
         let (journal, entries) = mpsc::unbounded_channel();
-        let routing = Arc::new(Routing {
+        let routing = Arc::new_cyclic(|me| Routing {
+            me: me.clone(),
             store: store.clone(),
             fanout: fanout.clone(),
             desks: Default::default(),
@@ -105,6 +148,8 @@ impl Routing {
             handlers: Default::default(),
             connections,
             journal,
+            cluster,
+            shutdown: shutdown.clone(),
         });
         tokio::spawn(journal::run(store, fanout, entries, shutdown.clone()));
         tokio::spawn(routing.clone().run_offline_reports(gone, shutdown));
@@ -118,7 +163,7 @@ impl Routing {
                 _ = stop.cancelled() => return,
                 agent = gone.recv() => match agent { Some(agent) => agent, None => return },
             };
-            if let Err(error) = self.set_status(agent, Presence::Offline).await {
+            if let Err(error) = self.set_status_here(agent, Presence::Offline).await {
                 tracing::error!(%error, agent, "could not take an agent offline");
             }
         }
@@ -130,7 +175,16 @@ impl Routing {
         self.handlers.lock().unwrap_or_else(|p| p.into_inner()).get(&conversation).copied()
     }
 
+    /// Records who handles a conversation (on the desk's owner, which tells the other nodes).
     fn set_handler(&self, conversation: ConversationId, agent: Option<AgentId>) {
+        self.mirror_handler(conversation, agent);
+        if let Some(cluster) = &self.cluster {
+            cluster.tell(Event::Handler { conversation, agent });
+        }
+    }
+
+    /// Records who handles a conversation, as this node decided or heard.
+    fn mirror_handler(&self, conversation: ConversationId, agent: Option<AgentId>) {
         let mut handlers = self.handlers.lock().unwrap_or_else(|p| p.into_inner());
         match agent {
             Some(agent) => handlers.insert(conversation, agent),
@@ -161,166 +215,6 @@ impl Routing {
         let meta = agents.get_mut(&agent)?;
         f(meta);
         Some(meta.clone())
-    }
-
-    /// An agent opened a connection with the given status.
-    pub async fn agent_connected(&self, agent: &AgentRecord, status: Presence) -> Result<()> {
-        // The status they had (offline when new): `set_status` sees the change from it.
-        let had = self.meta(agent.id).map_or(Presence::Offline, |m| m.status);
-        self.agents.lock().unwrap_or_else(|p| p.into_inner()).insert(
-            agent.id,
-            AgentMeta { store_id: agent.store_id, name: agent.name.clone(), status: had, capacity: agent.capacity },
-        );
-        self.connections.connected(agent.id);
-        self.set_status(agent.id, status).await
-    }
-
-    /// One of an agent's connections closed; the grace timer starts when it was the last.
-    pub fn agent_disconnected(&self, agent: AgentId) {
-        self.connections.disconnected(agent);
-    }
-
-    /// Sets an agent's status (and tells all their connections).
-    pub async fn set_status(&self, agent: AgentId, status: Presence) -> Result<()> {
-        if status == Presence::Offline {
-            self.connections.forget(agent);
-        }
-        let had = self.meta(agent).map(|m| m.status);
-        let Some(meta) = self.update_meta(agent, |m| m.status = status) else { return Ok(()) };
-        let online = status == Presence::Online;
-        if had.is_some_and(|had| (had == Presence::Online) != online) {
-            // Time online, for the reports; recorded before anyone hears of the change.
-            self.store.agent_online(agent, meta.store_id, online, crate::store::now_millis()).await?;
-        }
-        self.decide(meta.store_id, EventKind::Offline, |desk, now| {
-            Ok(desk.set_agent(agent, status, meta.capacity, now))
-        })
-        .await?;
-        self.announce_presence(agent).await;
-        Ok(())
-    }
-
-    /// Sets an agent's capacity (persisted) and fills it from the queue.
-    pub async fn set_capacity(&self, agent: AgentId, capacity: u32) -> Result<()> {
-        let capacity = crate::fields::capacity(capacity).map_err(Error::invalid)?;
-        self.store.set_agent_capacity(agent, capacity).await?;
-        let Some(meta) = self.update_meta(agent, |m| m.capacity = capacity) else { return Ok(()) };
-        self.decide(meta.store_id, EventKind::Offline, |desk, now| {
-            Ok(desk.set_agent(agent, meta.status, capacity, now))
-        })
-        .await?;
-        self.announce_presence(agent).await;
-        Ok(())
-    }
-
-    async fn announce_presence(&self, agent: AgentId) {
-        let Some(meta) = self.meta(agent) else { return };
-        let load = self.desks.lock().await.get(&meta.store_id).map_or(0, |d| d.load(agent));
-        let frame = ServerFrame::Presence {
-            agent_id: agent,
-            status: to_status(meta.status),
-            capacity: meta.capacity as u32,
-            load: load as u32,
-        };
-        self.fanout.publish(&Audience::Agent(agent), &frame);
-    }
-
-    /// A conversation of `visitor_id` has its first shopper message: find it an agent or queue
-    /// it.
-    pub async fn route(&self, store_id: i64, conversation: ConversationId, visitor_id: &str) -> Result<()> {
-        self.visitors.lock().unwrap_or_else(|p| p.into_inner()).insert(conversation, visitor_id.to_owned());
-        self.decide(store_id, EventKind::Assigned, |desk, now| Ok(desk.route(conversation, now))).await
-    }
-
-    /// An agent takes a conversation from the queue.
-    pub async fn claim(&self, agent: AgentId, conversation: ConversationId) -> Result<()> {
-        let store_id = self.store_of(agent)?;
-        self.decide(store_id, EventKind::Claimed, |desk, now| desk.claim(agent, conversation, now)).await
-    }
-
-    /// An agent hands a conversation to another.
-    pub async fn transfer(&self, agent: AgentId, conversation: ConversationId, to: AgentId) -> Result<()> {
-        let store_id = self.store_of(agent)?;
-        if self.meta(to).is_none_or(|m| m.store_id != store_id) {
-            return Err(Refused::AgentUnavailable.into());
-        }
-        self.decide(store_id, EventKind::Transferred, |desk, now| desk.transfer(agent, conversation, to, now)).await
-    }
-
-    /// An agent puts a conversation back in the queue.
-    pub async fn release(&self, agent: AgentId, conversation: ConversationId) -> Result<()> {
-        let store_id = self.store_of(agent)?;
-        self.decide(store_id, EventKind::Released, |desk, now| desk.release(agent, conversation, now)).await
-    }
-
-    /// Checks that `agent` may close a conversation: it is theirs, or nobody's yet.
-    pub async fn may_close(&self, agent: AgentId, conversation: &ConversationRecord) -> Result<()> {
-        match self.assignee(conversation.store_id, conversation.id).await {
-            Some(owner) if owner != agent => Err(Refused::NotYours.into()),
-            _ => Ok(()),
-        }
-    }
-
-    /// Takes a closed conversation off its store's desk; the capacity it held goes to the queue.
-    pub async fn close(&self, store_id: i64, conversation: ConversationId) -> Result<()> {
-        let result = self.decide(store_id, EventKind::Closed, |desk, now| Ok(desk.close(conversation, now))).await;
-        self.visitors.lock().unwrap_or_else(|p| p.into_inner()).remove(&conversation);
-        self.set_handler(conversation, None);
-        result
-    }
-
-    /// A closed conversation was opened again by `agent`: it goes to them when they are online,
-    /// else to the queue.
-    pub async fn reopen(&self, agent: AgentId, conversation: &ConversationRecord) -> Result<()> {
-        self.visitors
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(conversation.id, conversation.visitor_id.clone());
-        self.decide(conversation.store_id, EventKind::Assigned, |desk, now| {
-            Ok(desk.reopen(agent, conversation.id, now))
-        })
-        .await
-    }
-
-    /// Moves a conversation whose first-reply deadline passed to another free agent.
-    pub async fn reroute(&self, store_id: i64, conversation: ConversationId) -> Result<()> {
-        self.decide(store_id, EventKind::Rerouted, |desk, now| Ok(desk.reroute(conversation, now))).await
-    }
-
-    /// An agent's status now (offline when they have no connection).
-    pub fn status_of(&self, agent: AgentId) -> AgentStatus {
-        self.meta(agent).map_or(AgentStatus::Offline, |m| to_status(m.status))
-    }
-
-    /// Whether any agent of the store is online. One whose connection dropped a moment ago
-    /// still is: they are offline only once the grace period has passed.
-    pub fn anyone_online(&self, store_id: i64) -> bool {
-        let agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
-        agents.values().any(|m| m.store_id == store_id && m.status == Presence::Online)
-    }
-
-    /// Who handles a conversation, if anyone.
-    pub async fn assignee(&self, store_id: i64, conversation: ConversationId) -> Option<AgentId> {
-        let mut desks = self.desks.lock().await;
-        self.desk(&mut desks, store_id).await.ok()?.assignee(conversation)
-    }
-
-    /// The place of a conversation in its store's queue, if it waits there and someone is
-    /// online to take it (with nobody there, a place in line promises what nobody keeps).
-    pub async fn queue_position(&self, store_id: i64, conversation: ConversationId) -> Option<u32> {
-        if !self.anyone_online(store_id) {
-            return None;
-        }
-        let mut desks = self.desks.lock().await;
-        let desk = self.desk(&mut desks, store_id).await.ok()?;
-        desk.queue_position(conversation).map(|p| p as u32)
-    }
-
-    /// What the shopper of a conversation should be told now (after a reload, say).
-    pub async fn attendance(&self, store_id: i64, conversation: ConversationId) -> Option<ServerFrame> {
-        let mut desks = self.desks.lock().await;
-        let desk = self.desk(&mut desks, store_id).await.ok()?;
-        attendance_frame(self, store_id, desk, conversation)
     }
 
     fn store_of(&self, agent: AgentId) -> Result<i64> {

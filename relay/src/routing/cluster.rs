@@ -1,0 +1,387 @@
+//! Routing across relays (`--database postgres://…` with `--nats`): one node decides for each
+//! store's desk at a time, the others ask it.
+//!
+//! The desk stays the pure state it is on one relay, and it runs on the node that holds the
+//! store's lease ([`crate::bus::lease`]). That node answers the routing commands of every other
+//! node on the subject `parley.desk.STORE` (NATS request/reply), and publishes on
+//! `parley.routing` what every node must know without asking: who handles each conversation (the
+//! fan-out needs it for every message), each agent's status, and that a desk has a new owner.
+//!
+//! A node asks the owner; when nobody answers (the owner died), it tries to take the lease
+//! itself, every quarter second, until it holds it or another node answers. The lease expires
+//! [`crate::bus::lease::DEFAULT_TTL`] after the dead owner's last renewal, so another node holds
+//! the desk within about 8 s. The new owner rebuilds the desk from the database (assignments and
+//! the queue, in the order the conversations came) and tells everyone; each node then reports
+//! the agents it holds sockets of, so the desk knows who is online again.
+//!
+//! Presence: each node counts its own sockets of an agent with the grace period and tells the
+//! owner when an agent comes and when they are gone from it; the owner counts the nodes holding
+//! each agent, and an agent is offline when no node holds them.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use protocol::{AgentStatus, ErrorCode, ServerFrame};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::desk::{AgentId, ConversationId};
+use super::presence::Connections;
+use crate::bus::lease::Leases;
+use crate::error::{Error, Result};
+
+/// The subject on which routing events reach every node.
+const EVENTS: &str = "parley.routing";
+/// How long a node waits for the owner's answer before it asks again.
+const ANSWER_WITHIN: Duration = Duration::from_secs(3);
+/// How long a node keeps asking (and trying to take the lease) before it gives up.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(15);
+/// How often a node tries to take a desk nobody answers for.
+const TRY_EVERY: Duration = Duration::from_millis(250);
+
+/// What routing across relays is given: the NATS connection and the desks' leases.
+pub struct ClusterLink {
+    /// The bus's NATS client.
+    pub client: async_nats::Client,
+    /// The desks' leases as this node sees them.
+    pub leases: Leases,
+    /// This node's name (as in the leases).
+    pub node: String,
+}
+
+/// What the owner needs to know of an agent with every command about them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(super) struct Card {
+    pub id: AgentId,
+    pub store_id: i64,
+    pub name: String,
+    pub capacity: usize,
+}
+
+/// A routing command, sent to the owner of the store's desk.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Command {
+    /// A node holds a socket of the agent now.
+    Up {
+        card: Card,
+        status: AgentStatus,
+        node: String,
+    },
+    /// The node holds no socket of the agent any more (past the grace period).
+    Gone {
+        card: Card,
+        node: String,
+    },
+    Status {
+        card: Card,
+        status: AgentStatus,
+    },
+    Capacity {
+        card: Card,
+    },
+    Route {
+        conversation: ConversationId,
+        visitor: String,
+    },
+    Claim {
+        agent: AgentId,
+        conversation: ConversationId,
+    },
+    Transfer {
+        agent: AgentId,
+        conversation: ConversationId,
+        to: AgentId,
+    },
+    Release {
+        agent: AgentId,
+        conversation: ConversationId,
+    },
+    Close {
+        conversation: ConversationId,
+    },
+    Reopen {
+        agent: AgentId,
+        conversation: ConversationId,
+        visitor: String,
+    },
+    Reroute {
+        conversation: ConversationId,
+    },
+    Assignee {
+        conversation: ConversationId,
+    },
+    QueuePosition {
+        conversation: ConversationId,
+    },
+    Attendance {
+        conversation: ConversationId,
+    },
+}
+
+/// The owner's answer to a command.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Answer {
+    Done,
+    Agent(Option<AgentId>),
+    Position(Option<u32>),
+    Frame(Option<Box<ServerFrame>>),
+    Refused {
+        code: ErrorCode,
+        message: String,
+    },
+    /// The node asked does not hold the desk (any more): ask again.
+    NotOwner,
+}
+
+impl Answer {
+    /// The answer as the caller's result (`Done` and any other answer alike).
+    pub(super) fn done(self) -> Result<Answer> {
+        match self {
+            Answer::Refused { code, message } => Err(Error::new(code, message)),
+            other => Ok(other),
+        }
+    }
+}
+
+/// What every node hears.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum Event {
+    /// An agent's status and capacity, as the owner decided.
+    Presence { card: Card, status: AgentStatus },
+    /// Who handles a conversation now.
+    Handler { conversation: ConversationId, agent: Option<AgentId> },
+    /// A node took a store's desk: report the agents held.
+    Owner { store_id: i64 },
+}
+
+/// An event and the node that sent it.
+#[derive(Debug, Serialize, Deserialize)]
+struct Heard {
+    node: String,
+    event: Event,
+}
+
+/// This node's part in routing across relays.
+pub(super) struct Cluster {
+    pub client: async_nats::Client,
+    pub leases: Leases,
+    pub node: String,
+    /// The desks this node serves, each with the token that stops serving it.
+    serving: Mutex<HashMap<i64, CancellationToken>>,
+    /// On the owner: the nodes that hold sockets of each agent.
+    holders: Mutex<HashMap<AgentId, HashSet<String>>>,
+    /// This node's own sockets of each agent, with the grace period.
+    pub sockets: Arc<Connections>,
+    /// Events to publish, in order.
+    events: mpsc::UnboundedSender<Event>,
+}
+
+/// A refusal for when no node decides for a store right now.
+pub(super) fn unavailable(why: impl std::fmt::Display) -> Error {
+    let mut error = Error::new(ErrorCode::Busy, format!("routing is moving to another relay ({why}); try again"));
+    error.retry_after = Some(Duration::from_secs(1));
+    error
+}
+
+impl Cluster {
+    /// Joins routing across relays; agents gone from this node arrive on the returned channel,
+    /// events to act on on the other.
+    pub(super) async fn join(
+        link: ClusterLink,
+        grace: Duration,
+        stop: CancellationToken,
+    ) -> anyhow::Result<(Arc<Cluster>, mpsc::UnboundedReceiver<AgentId>, mpsc::UnboundedReceiver<Event>)> {
+        let (sockets, gone) = Connections::new(grace);
+        let (events, outgoing) = mpsc::unbounded_channel();
+        let cluster = Arc::new(Cluster {
+            client: link.client,
+            leases: link.leases,
+            node: link.node,
+            serving: Mutex::default(),
+            holders: Mutex::default(),
+            sockets,
+            events,
+        });
+        let subscriber = cluster.client.subscribe(EVENTS).await?;
+        let (heard_tx, heard) = mpsc::unbounded_channel();
+        tokio::spawn(hear(subscriber, cluster.node.clone(), heard_tx, stop.clone()));
+        tokio::spawn(publish_events(cluster.client.clone(), cluster.node.clone(), outgoing));
+        Ok((cluster, gone, heard))
+    }
+
+    /// Tells every node (in the order told).
+    pub(super) fn tell(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Asks the owner of a store's desk; `Ok(None)` when this node is the owner (now), so the
+    /// caller decides here. A desk nobody answers for is taken.
+    pub(super) async fn ask(&self, store_id: i64, command: &Command) -> Result<Option<Answer>> {
+        if self.leases.holds(store_id) {
+            return Ok(None);
+        }
+        let payload: bytes::Bytes = serde_json::to_vec(command).map_err(unavailable)?.into();
+        let subject = format!("parley.desk.{store_id}");
+        let started = tokio::time::Instant::now();
+        loop {
+            let asked =
+                tokio::time::timeout(ANSWER_WITHIN, self.client.request(subject.clone(), payload.clone())).await;
+            match asked {
+                Ok(Ok(reply)) => match serde_json::from_slice::<Answer>(&reply.payload) {
+                    Ok(Answer::NotOwner) => {}
+                    Ok(answer) => return answer.done().map(Some),
+                    Err(error) => return Err(unavailable(error)),
+                },
+                Ok(Err(error)) => tracing::debug!(%error, store_id, "no answer from the desk's owner"),
+                Err(_) => tracing::debug!(store_id, "the desk's owner did not answer in time"),
+            }
+            if self.take(store_id).await? {
+                return Ok(None);
+            }
+            if started.elapsed() > GIVE_UP_AFTER {
+                return Err(unavailable("no relay holds the desk"));
+            }
+            tokio::time::sleep(TRY_EVERY).await;
+        }
+    }
+
+    /// Whether this node holds the store's desk, taking it when nobody does.
+    async fn take(&self, store_id: i64) -> Result<bool> {
+        if self.leases.holds(store_id) {
+            return Ok(true);
+        }
+        self.leases.try_take(store_id).await.map_err(|e| unavailable(format!("{e:#}")))
+    }
+
+    /// Whether this node serves requests for the store's desk already; marks it served.
+    pub(super) fn start_serving(&self, store_id: i64, stop: &CancellationToken) -> Option<CancellationToken> {
+        let mut serving = self.serving.lock().unwrap_or_else(|p| p.into_inner());
+        if serving.contains_key(&store_id) {
+            return None;
+        }
+        let token = stop.child_token();
+        serving.insert(store_id, token.clone());
+        Some(token)
+    }
+
+    /// Stops serving a desk (its lease was lost).
+    pub(super) fn stop_serving(&self, store_id: i64) {
+        if let Some(token) = self.serving.lock().unwrap_or_else(|p| p.into_inner()).remove(&store_id) {
+            token.cancel();
+        }
+    }
+
+    /// The desks this node serves.
+    pub(super) fn served(&self) -> Vec<i64> {
+        self.serving.lock().unwrap_or_else(|p| p.into_inner()).keys().copied().collect()
+    }
+
+    /// On the owner: `node` holds the agent now; true when no node did before.
+    pub(super) fn held_by(&self, agent: AgentId, node: &str) -> bool {
+        let mut holders = self.holders.lock().unwrap_or_else(|p| p.into_inner());
+        let nodes = holders.entry(agent).or_default();
+        let first = nodes.is_empty();
+        nodes.insert(node.to_owned());
+        first
+    }
+
+    /// On the owner: `node` no longer holds the agent; true when no node does now.
+    pub(super) fn let_go_by(&self, agent: AgentId, node: &str) -> bool {
+        let mut holders = self.holders.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(nodes) = holders.get_mut(&agent) else { return false };
+        let was_held = nodes.remove(node);
+        let none = nodes.is_empty();
+        if none {
+            holders.remove(&agent);
+        }
+        was_held && none
+    }
+
+    /// On the owner: the agent went offline on their own (a logout): no node holds them.
+    pub(super) fn forget_holders(&self, agent: AgentId) {
+        self.holders.lock().unwrap_or_else(|p| p.into_inner()).remove(&agent);
+    }
+}
+
+/// Publishes events in the order they were told, until the routing service is dropped.
+async fn publish_events(client: async_nats::Client, node: String, mut outgoing: mpsc::UnboundedReceiver<Event>) {
+    while let Some(event) = outgoing.recv().await {
+        match serde_json::to_vec(&Heard { node: node.clone(), event }) {
+            Ok(bytes) => {
+                if let Err(error) = client.publish(EVENTS, bytes.into()).await {
+                    tracing::warn!(%error, "could not publish a routing event");
+                }
+            }
+            Err(error) => tracing::error!(%error, "could not encode a routing event"),
+        }
+    }
+}
+
+/// Hands other nodes' events to the routing service until the relay stops.
+async fn hear(
+    mut subscriber: async_nats::Subscriber,
+    node: String,
+    heard: mpsc::UnboundedSender<Event>,
+    stop: CancellationToken,
+) {
+    loop {
+        let message = tokio::select! {
+            next = subscriber.next() => match next { Some(message) => message, None => return },
+            () = stop.cancelled() => return,
+        };
+        match serde_json::from_slice::<Heard>(&message.payload) {
+            Ok(Heard { node: from, .. }) if from == node => {}
+            Ok(Heard { event, .. }) => {
+                if heard.send(event).is_err() {
+                    return;
+                }
+            }
+            Err(error) => tracing::warn!(%error, "a routing event this relay cannot read"),
+        }
+    }
+}
+
+/// The requests for one desk, until told to stop; each is answered by `answer`.
+pub(super) async fn serve<F, Fut>(
+    mut subscriber: async_nats::Subscriber,
+    client: async_nats::Client,
+    stop: CancellationToken,
+    answer: F,
+) where
+    F: Fn(Command) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Answer> + Send + 'static,
+{
+    loop {
+        let message = tokio::select! {
+            next = subscriber.next() => match next { Some(message) => message, None => return },
+            () = stop.cancelled() => break,
+        };
+        let Some(reply) = message.reply.clone() else { continue };
+        let answered = match serde_json::from_slice::<Command>(&message.payload) {
+            Ok(command) => answer(command),
+            Err(error) => {
+                tracing::warn!(%error, "a routing command this relay cannot read");
+                continue;
+            }
+        };
+        let client = client.clone();
+        tokio::spawn(async move {
+            let answer = answered.await;
+            match serde_json::to_vec(&answer) {
+                Ok(bytes) => {
+                    if let Err(error) = client.publish(reply, bytes.into()).await {
+                        tracing::warn!(%error, "could not answer a routing command");
+                    }
+                }
+                Err(error) => tracing::error!(%error, "could not encode a routing answer"),
+            }
+        });
+    }
+    let _ = subscriber.unsubscribe().await;
+}
