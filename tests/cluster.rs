@@ -27,18 +27,23 @@ impl Cluster {
     async fn start(size: usize) -> Cluster {
         let jetstream = tempfile::tempdir().unwrap();
         let (postgres, nats) = (Postgres::start(), Nats::start_with_jetstream(jetstream.path()));
-        let mut nodes = Vec::new();
+        let mut cluster = Cluster { nodes: Vec::new(), _nats: nats, _postgres: postgres, _jetstream: jetstream };
         for _ in 0..size {
-            let (database, bus) = (postgres.url(), nats.url());
-            nodes.push(
-                TestRelay::start_with(move |config| {
-                    config.database_url = Some(database);
-                    config.nats_url = Some(bus);
-                })
-                .await,
-            );
+            cluster.add_node().await;
         }
-        Cluster { nodes, _nats: nats, _postgres: postgres, _jetstream: jetstream }
+        cluster
+    }
+
+    /// Starts one more node.
+    async fn add_node(&mut self) -> &TestRelay {
+        let (database, bus) = (self._postgres.url(), self._nats.url());
+        let node = TestRelay::start_with(move |config| {
+            config.database_url = Some(database);
+            config.nats_url = Some(bus);
+        })
+        .await;
+        self.nodes.push(node);
+        self.nodes.last().unwrap()
     }
 
     async fn stop(self) {
@@ -160,5 +165,32 @@ async fn a_shopper_on_one_node_and_an_agent_on_another_chat_as_on_one_relay() {
     agent.socket.wait_for(follow_up).await.expect("the follow-up reaches node B");
     shopper.socket.close().await;
     agent.socket.close().await;
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_started_later_learns_who_is_online_from_the_desks_owner() {
+    let mut cluster = Cluster::start(1).await;
+    let a = &cluster.nodes[0];
+    let (email, password) = a.add_agent_as("demo", "Nadia", "admin").await;
+    let agent = AgentClient::login(&a.base, &email, &password).await.unwrap();
+    // Nadia is online (the desk says so to her socket) before the new node exists.
+    let mut socket = agent.socket;
+    let online = |f: &ServerFrame| matches!(f, ServerFrame::Presence { status: protocol::AgentStatus::Online, .. });
+    socket.wait_for(online).await.unwrap();
+
+    let late = cluster.add_node().await;
+    let mut console = Console::new(&late.base);
+    assert_eq!(console.sign_in(&email, &password).await.unwrap().status, 200);
+    let team = || async {
+        let response = console.call("GET", "/api/stores/demo/team", None).await.unwrap();
+        serde_json::from_slice(&response.body).unwrap_or(Value::Null)
+    };
+    let nadia_online = |team: &Value| {
+        let members = team.as_array().cloned().unwrap_or_default();
+        members.iter().any(|m| m["name"] == "Nadia" && m["status"] == "online")
+    };
+    until("Nadia online as the new node sees it", team, nadia_online).await;
+    socket.close().await;
     cluster.stop().await;
 }

@@ -158,6 +158,8 @@ pub(super) enum Event {
     Handler { conversation: ConversationId, agent: Option<AgentId> },
     /// A node took a store's desk: report the agents held.
     Owner { store_id: i64 },
+    /// A node joined: the owners tell it the statuses and handlers of their desks.
+    Hello,
 }
 
 /// An event and the node that sent it.
@@ -212,6 +214,7 @@ impl Cluster {
         let (heard_tx, heard) = mpsc::unbounded_channel();
         tokio::spawn(hear(subscriber, cluster.node.clone(), heard_tx, stop.clone()));
         tokio::spawn(publish_events(cluster.client.clone(), cluster.node.clone(), outgoing));
+        cluster.tell(Event::Hello);
         Ok((cluster, gone, heard))
     }
 

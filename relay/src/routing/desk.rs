@@ -101,6 +101,11 @@ impl Desk {
         self.assignee.get(&conversation).copied()
     }
 
+    /// Every assigned conversation and its agent (to tell a node that just joined).
+    pub fn assignments(&self) -> impl Iterator<Item = (ConversationId, AgentId)> + '_ {
+        self.assignee.iter().map(|(c, a)| (*c, *a))
+    }
+
     /// The queue, oldest first.
     pub fn queue(&self) -> impl Iterator<Item = ConversationId> + '_ {
         self.queue.iter().copied()

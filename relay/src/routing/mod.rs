@@ -193,11 +193,17 @@ impl Routing {
     }
 
     /// Both sides of a conversation, as the fan-out needs them.
+    /// With several relays, a node that has not heard of a decision yet goes by the database
+    /// (the record is read from it there).
     pub fn audience(&self, conversation: &ConversationRecord) -> Audience {
+        let mut assignee = self.handler(conversation.id);
+        if self.cluster.is_some() {
+            assignee = assignee.or(conversation.assigned_agent_id);
+        }
         Audience::Conversation {
             store_id: conversation.store_id,
             visitor_id: conversation.visitor_id.clone(),
-            assignee: self.handler(conversation.id),
+            assignee,
         }
     }
 

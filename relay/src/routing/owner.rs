@@ -179,6 +179,34 @@ impl Routing {
                     }
                     tokio::spawn(self.clone().report_agents(store_id));
                 }
+                Event::Hello => self.tell_newcomer().await,
+            }
+        }
+    }
+
+    /// Tells a node that just joined what it would have heard: each agent's status and each
+    /// conversation's handler on the desks this node holds.
+    async fn tell_newcomer(&self) {
+        let Some(cluster) = &self.cluster else { return };
+        let served = cluster.served();
+        let cards: Vec<(Card, protocol::AgentStatus)> = {
+            let agents = self.agents.lock().unwrap_or_else(|p| p.into_inner());
+            agents
+                .iter()
+                .filter(|(_, m)| served.contains(&m.store_id))
+                .map(|(id, m)| {
+                    let card = Card { id: *id, store_id: m.store_id, name: m.name.clone(), capacity: m.capacity };
+                    (card, super::to_status(m.status))
+                })
+                .collect()
+        };
+        for (card, status) in cards {
+            cluster.tell(Event::Presence { card, status });
+        }
+        let desks = self.desks.lock().await;
+        for store_id in served {
+            for (conversation, agent) in desks.get(&store_id).into_iter().flat_map(|d| d.assignments()) {
+                cluster.tell(Event::Handler { conversation, agent: Some(agent) });
             }
         }
     }
