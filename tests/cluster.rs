@@ -194,3 +194,38 @@ async fn a_node_started_later_learns_who_is_online_from_the_desks_owner() {
     socket.close().await;
     cluster.stop().await;
 }
+
+#[tokio::test]
+async fn visitors_now_lists_the_shoppers_on_every_node() {
+    let cluster = Cluster::start(2).await;
+    let (a, b) = (&cluster.nodes[0], &cluster.nodes[1]);
+    let (email, password) = a.add_agent_as("demo", "Olga", "admin").await;
+    let mut console = Console::new(&a.base);
+    assert_eq!(console.sign_in(&email, &password).await.unwrap().status, 200);
+    let on_a = VisitorClient::connect(&a.base, "demo", None, None, 0).await.unwrap();
+    let on_b = VisitorClient::connect(&b.base, "demo", None, None, 0).await.unwrap();
+
+    let response = console.call("GET", "/api/stores/demo/visitors/live", None).await.unwrap();
+    assert_eq!(response.status, 200, "{}", response.text());
+    let listed: Value = serde_json::from_slice(&response.body).unwrap();
+    let mut ids: Vec<&str> = listed.as_array().unwrap().iter().filter_map(|v| v["visitor_id"].as_str()).collect();
+    ids.sort_unstable();
+    let mut expected = [on_a.welcome.visitor_id.as_str(), on_b.welcome.visitor_id.as_str()];
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "the shopper on node B is listed by node A too");
+
+    // An agent on node A may start a chat with the shopper on node B.
+    let mut agent = AgentClient::login(&a.base, &email, &password).await.unwrap();
+    let online = |f: &ServerFrame| matches!(f, ServerFrame::Presence { status: protocol::AgentStatus::Online, .. });
+    agent.socket.wait_for(online).await.unwrap();
+    let path = format!("/api/stores/demo/visitors/{}/chat", on_b.welcome.visitor_id);
+    let started = console.call("POST", &path, Some(json!({"text": "Can I help you find a size?"}))).await.unwrap();
+    assert_eq!(started.status, 201, "{}", started.text());
+    let mut on_b = on_b;
+    let opening = |f: &ServerFrame| matches!(f, ServerFrame::Message { message } if message.text == "Can I help you find a size?");
+    on_b.socket.wait_for(opening).await.expect("the shopper on node B sees the agent's opening line");
+    on_a.socket.close().await;
+    on_b.socket.close().await;
+    agent.socket.close().await;
+    cluster.stop().await;
+}

@@ -268,6 +268,9 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         reply_times: reports.reply_times.clone(),
     };
     let bot = Arc::new(Bot::new(store.clone(), parts, config.bot_repeat_window));
+    let live = Arc::new(crate::live::Live::default());
+    // The relays sharing this database (with their own, their stores are not these).
+    let peers = bus.clone().filter(|_| config.database_url.is_some());
     let state = Arc::new(AppState {
         store: store.clone(),
         hub,
@@ -284,8 +287,12 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
         reports,
         mail: mail.clone(),
         webhooks: webhooks.clone(),
-        live: crate::live::Live::default(),
+        live: live.clone(),
+        bus: peers.clone(),
     });
+    if let Some(bus) = &peers {
+        tokio::spawn(bus.clone().serve_live(live, shutdown.clone()));
+    }
     if config.sweep_deadlines {
         tokio::spawn(crate::bot::deadline::watch(bot, shutdown.clone()));
         tokio::spawn(crate::chat::closing::watch(state.chat.clone(), shutdown.clone()));

@@ -52,8 +52,22 @@ pub struct AppState {
     pub mail: Arc<crate::mail::Mailer>,
     /// The stores' webhook endpoints and their deliveries.
     pub webhooks: Arc<crate::webhooks::Webhooks>,
-    /// Who is on each store's site now (the console's "Visitors now").
-    pub live: crate::live::Live,
+    /// Who is on each store's site now (the console's "Visitors now"), on this relay.
+    pub live: Arc<crate::live::Live>,
+    /// The bus between relays, when there is one (`--nats`): "Visitors now" asks every node.
+    pub bus: Option<Arc<crate::bus::Bus>>,
+}
+
+impl AppState {
+    /// The store's shoppers on the site now, on every relay, the latest arrivals first: a
+    /// shopper's id and when their visit began.
+    pub async fn visitors_here(&self, store_id: i64) -> Vec<(String, i64)> {
+        let mine = self.live.here(store_id);
+        match &self.bus {
+            Some(bus) => bus.live_everywhere(store_id, mine).await,
+            None => mine,
+        }
+    }
 }
 
 /// Frames a socket's writer gathers before writing them out (it flushes after each batch

@@ -1,6 +1,7 @@
 //! `cargo xtask`: one entry point for building, running the demo, testing and benchmarking, so
 //! that a fresh machine needs nothing but Rust and this repository.
 
+mod cluster;
 mod postgres;
 mod run;
 mod tools;
@@ -33,6 +34,13 @@ enum Task {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
     },
+    /// Several relays as one, on this machine: PostgreSQL, NATS, three relay nodes and haproxy
+    /// in front of them; prints the URLs and runs until Ctrl-C (docs/operations.md).
+    Cluster {
+        /// The balancer's address (the one URL shoppers and agents use).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+    },
     /// Everything CI runs: formatting, lints, unit, integration and browser tests.
     Test {
         /// A fast loop: no tool installs, no web builds and no browser tests (the `*_e2e`
@@ -52,6 +60,7 @@ fn main() -> Result<()> {
     match cli.command {
         Task::Build => build(&root, &tools),
         Task::Demo { listen } => demo(&root, &tools, &listen),
+        Task::Cluster { listen } => cluster::cluster(&root, &tools, &listen),
         Task::Test { quick: false } => test(&root, &tools),
         Task::Test { quick: true } => quick_test(&root, &tools),
         Task::Bench => bench(&root, &tools),

@@ -1,6 +1,6 @@
 //! A PostgreSQL server of xtask's own: Debian's server binaries, `initdb` into a scratch dir,
 //! a free loopback port, stopped and removed when dropped. The relay suite runs a second time
-//! on it (`PARLEY_TEST_POSTGRES`); `cargo xtask cluster` will keep its data on one.
+//! on it (`PARLEY_TEST_POSTGRES`); `cargo xtask cluster` keeps its data on one.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -175,6 +175,19 @@ impl Tools {
 }
 
 impl Tools {
+    /// Debian's haproxy, the balancer `cargo xtask cluster` puts in front of its relays;
+    /// returns its path.
+    pub fn ensure_haproxy(&self) -> Result<PathBuf> {
+        let haproxy = Path::new("/usr/sbin/haproxy");
+        if !haproxy.exists() {
+            apt_install(&["haproxy"])?;
+        }
+        if !haproxy.exists() {
+            bail!("haproxy was installed but {} is missing", haproxy.display());
+        }
+        Ok(haproxy.to_owned())
+    }
+
     /// PostgreSQL's server binaries from Debian (for the tests of the PostgreSQL backend and
     /// `cargo xtask cluster`); returns the directory that holds `initdb`, `pg_ctl` and `psql`.
     pub fn ensure_postgres(&self) -> Result<PathBuf> {

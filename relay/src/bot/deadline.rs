@@ -38,7 +38,20 @@ pub const ACKNOWLEDGE_WITHIN_MS: i64 = 60 * 60 * 1000;
 /// Handles every wait overdue at `now` (ms); returns how many it handled.
 pub async fn sweep(bot: &Bot, now: i64) -> Result<usize, Error> {
     let mut handled = 0;
+    let mut decided = std::collections::HashMap::new();
     for overdue in bot.store.overdue(now).await? {
+        // With several relays, the owner of the store's desk sweeps its waits.
+        let here = match decided.get(&overdue.store_id) {
+            Some(here) => *here,
+            None => {
+                let here = bot.routing.decides_for(overdue.store_id).await;
+                decided.insert(overdue.store_id, here);
+                here
+            }
+        };
+        if !here {
+            continue;
+        }
         // Claiming the wait first makes the acknowledgement happen once, even across relays.
         if !bot.store.mark_deadline_handled(overdue.conversation_id, overdue.awaiting_since, now).await? {
             continue;

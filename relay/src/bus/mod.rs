@@ -15,6 +15,7 @@
 //! reconnect.
 
 pub mod lease;
+mod live;
 mod subscriptions;
 
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -54,7 +54,7 @@ fn country_of(time_zone: Option<&str>, language: Option<&str>) -> Option<String>
 pub async fn live(State(state): State<Arc<AppState>>, caller: Caller<Staff>) -> Result<Json<Vec<LiveVisitor>>> {
     let store_id = caller.store.id;
     let mut listed = Vec::new();
-    for (visitor_id, arrived) in state.live.here(store_id) {
+    for (visitor_id, arrived) in state.visitors_here(store_id).await {
         let Some((first_seen, conversations)) = state.store.visitor_history(&visitor_id).await? else { continue };
         let context = state.store.visitor_context(&visitor_id).await?;
         let since = context.pages.last().map_or(arrived, |first| first.at.min(arrived));
@@ -91,7 +91,9 @@ pub async fn start(
         return Err(Error::invalid(format!("a message has 1 to {MAX_TEXT_CHARS} characters")));
     }
     let store_id = caller.store.id;
-    if !state.live.is_here(store_id, &visitor_id) || !state.store.visitor_exists(store_id, &visitor_id).await? {
+    let here = state.live.is_here(store_id, &visitor_id)
+        || state.visitors_here(store_id).await.iter().any(|(visitor, _)| *visitor == visitor_id);
+    if !here || !state.store.visitor_exists(store_id, &visitor_id).await? {
         return Err(Error::not_found("that shopper is not on the site now"));
     }
     if state.store.open_conversation_of(&visitor_id).await?.is_some() {

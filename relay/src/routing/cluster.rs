@@ -255,7 +255,7 @@ impl Cluster {
     }
 
     /// Whether this node holds the store's desk, taking it when nobody does.
-    async fn take(&self, store_id: i64) -> Result<bool> {
+    pub(super) async fn take(&self, store_id: i64) -> Result<bool> {
         if self.leases.holds(store_id) {
             return Ok(true);
         }

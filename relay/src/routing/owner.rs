@@ -24,6 +24,24 @@ impl Routing {
         Ok(answer)
     }
 
+    /// Whether this node decides for the store's desk: always on one relay; with several, when
+    /// it holds the lease or takes it now that nobody does. The first-reply sweep handles a
+    /// store's waits only where this is true, so only the desk's owner sweeps them.
+    pub async fn decides_for(&self, store_id: i64) -> bool {
+        let Some(cluster) = &self.cluster else { return true };
+        match cluster.take(store_id).await {
+            Ok(true) => {
+                self.serve_desk(cluster, store_id).await;
+                true
+            }
+            Ok(false) => false,
+            Err(error) => {
+                tracing::warn!(%error, store_id, "could not read a desk's lease");
+                false
+            }
+        }
+    }
+
     /// Starts answering other nodes for a desk this node now holds (once), tells every node, and
     /// reports this node's own agents of the store to the desk.
     async fn serve_desk(&self, cluster: &Arc<Cluster>, store_id: i64) {
