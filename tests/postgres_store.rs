@@ -268,3 +268,55 @@ async fn two_relays_writing_to_one_conversation_get_distinct_seqs_and_lose_nothi
     node_a.close().await;
     node_b.close().await;
 }
+
+#[tokio::test]
+async fn writes_committed_together_fail_alone() {
+    use protocol::Role;
+    use relay::store::NewMessage;
+    let server = Postgres::start();
+    let store = Store::open_postgres(&server.url()).await.expect("PostgreSQL");
+    let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
+    let mut conversations = Vec::new();
+    for visitor in ["v1", "v2"] {
+        store.add_visitor(shop.id, visitor).await.unwrap();
+        let first = NewMessage {
+            role: Role::Visitor,
+            author_id: visitor,
+            author_name: None,
+            text: "hello",
+            client_id: Some("c0"),
+            faq_article: None,
+        };
+        conversations.push(store.open_with_message(shop.id, visitor, Some(&first)).await.unwrap().0.id);
+    }
+    store.close_conversation(conversations[1], None, true).await.unwrap();
+
+    // Many writes queued at once (one batch or a few), a third of them to the closed conversation.
+    let texts: Vec<(usize, String)> = (0..60).map(|n| (n % 3, format!("message {n}"))).collect();
+    let pending: Vec<_> = texts
+        .iter()
+        .map(|(to, text)| {
+            let (conversation, author) = if *to == 0 { (conversations[1], "v2") } else { (conversations[0], "v1") };
+            let message = NewMessage {
+                role: Role::Visitor,
+                author_id: author,
+                author_name: None,
+                text,
+                client_id: Some(text),
+                faq_article: None,
+            };
+            store.submit_message(conversation, &message).unwrap()
+        })
+        .collect();
+    let outcomes = futures_util::future::join_all(pending).await;
+    for ((to, text), outcome) in texts.iter().zip(&outcomes) {
+        match to {
+            0 => assert!(matches!(outcome, Err(StoreError::NotFound(_))), "{text} to the closed one: {outcome:?}"),
+            _ => assert!(outcome.is_ok(), "{text}: {outcome:?}"),
+        }
+    }
+    let (stored, _) = store.messages_after(conversations[0], 0, 200).await.unwrap();
+    assert_eq!(stored.len(), 1 + 40, "every message to the open conversation, once");
+    assert!(stored.iter().enumerate().all(|(i, m)| m.seq == i as u64 + 1), "in order, no gaps");
+    store.close().await;
+}

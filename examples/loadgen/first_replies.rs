@@ -132,7 +132,7 @@ pub async fn run(relay_bin: &str, args: Args) -> Result<()> {
 
     // Shoppers: connect and hold.
     let connect_started = Instant::now();
-    let shoppers = connect_shoppers(&base, args.shoppers).await?;
+    let shoppers = connect_shoppers(&relay.bases(), args.shoppers).await?;
     let connect_secs = connect_started.elapsed().as_secs_f64();
     let rss_idle = relay.rss_kib()?;
 

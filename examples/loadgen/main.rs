@@ -7,6 +7,8 @@
 //! cargo run --release --example loadgen -- first-replies --shoppers 10000 --agents 100
 //! cargo run --release --example loadgen -- throughput
 //! cargo run --release --example loadgen -- --nats nats://127.0.0.1:4222 throughput --scenarios ramp
+//! cargo run --release --example loadgen -- --database postgres://parley@127.0.0.1:5432/postgres throughput
+//! cargo run --release --example loadgen -- --database postgres://… --nats nats://… --nodes 3 throughput
 //! ```
 //!
 //! - `first-replies`: shoppers each open a conversation, agents answer after a delay or not
@@ -35,6 +37,15 @@ struct Cli {
     /// on NATS, so the figures show what the bus costs a node.
     #[arg(long, global = true)]
     nats: Option<String>,
+    /// Keep the relay's data on this PostgreSQL server (`postgres://USER@HOST:PORT/postgres`;
+    /// each run gets a fresh database there) instead of SQLite.
+    #[arg(long, global = true)]
+    database: Option<String>,
+    /// Start this many relays on one database and bus (needs `--database` and `--nats`);
+    /// shoppers and agents spread over them round-robin, agents on another node than the
+    /// shopper beside them. CPU is the nodes' total, RSS the average per node.
+    #[arg(long, global = true, default_value = "1")]
+    nodes: usize,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -56,6 +67,13 @@ async fn main() -> Result<()> {
     if let Some(url) = &cli.nats {
         process::join_bus(url);
     }
+    if let Some(url) = &cli.database {
+        process::use_postgres(url);
+    }
+    if cli.nodes > 1 && (cli.database.is_none() || cli.nats.is_none()) {
+        anyhow::bail!("--nodes needs --database and --nats: the nodes share both");
+    }
+    process::cluster_of(cli.nodes);
     match cli.scenario {
         Scenario::FirstReplies(args) => first_replies::run(&cli.relay_bin, args).await,
         Scenario::Throughput(args) => throughput::run(&cli.relay_bin, args).await,

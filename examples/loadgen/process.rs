@@ -39,10 +39,41 @@ pub fn join_bus(url: &str) {
     NATS.set(url.to_owned()).ok();
 }
 
+/// The PostgreSQL server relays keep their data on, when [`use_postgres`] was called.
+static POSTGRES: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Starts every relay from now on with its data in a fresh database on the PostgreSQL server
+/// at `url` (its `postgres` database, where new ones are made) instead of SQLite.
+pub fn use_postgres(url: &str) {
+    POSTGRES.set(url.to_owned()).ok();
+}
+
+/// A fresh database on the PostgreSQL server, when one is in use: its URL.
+async fn fresh_database() -> Result<Option<String>> {
+    use sqlx::Connection;
+    let Some(server) = POSTGRES.get() else { return Ok(None) };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_nanos();
+    let name = format!("loadgen_{nanos:x}");
+    let mut conn = sqlx::PgConnection::connect(server).await.context("connecting to --database")?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await?;
+    let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
+    Ok(Some(format!("{base}/{name}")))
+}
+
+/// How many relays each run starts, when [`cluster_of`] was called.
+static NODES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+
+/// Starts `nodes` relays on one database and bus for each run from now on (`--database` and
+/// `--nats` are needed); clients spread over them round-robin.
+pub fn cluster_of(nodes: usize) {
+    NODES.set(nodes.max(1)).ok();
+}
+
 /// The agents' password in every run.
 pub const PASSWORD: &str = "load-password";
 
-/// A relay process serving a fresh data dir with the demo store and `agents` agents.
+/// A relay process serving a fresh data dir with the demo store and `agents` agents (or, with
+/// `--nodes N`, N of them on one fresh database).
 pub struct RelayProcess {
     /// Its base URL.
     pub base: String,
@@ -50,6 +81,8 @@ pub struct RelayProcess {
     pub pid: u32,
     child: tokio::process::Child,
     _dir: tempfile::TempDir,
+    /// The cluster's other nodes (`--nodes`), on the same database.
+    others: Vec<RelayProcess>,
 }
 
 impl RelayProcess {
@@ -57,9 +90,11 @@ impl RelayProcess {
     pub async fn start(bin: &str, agents: usize, first_reply_secs: u32) -> Result<RelayProcess> {
         let dir = tempfile::tempdir()?;
         let data = dir.path().to_str().context("temp dir path")?.to_owned();
+        let database = fresh_database().await?;
+        let on_database: Vec<&str> = database.iter().flat_map(|url| ["--database", url.as_str()]).collect();
         let relay = |extra: &[&str]| {
             let mut command = std::process::Command::new(bin);
-            command.args(["--data-dir", &data]).args(extra);
+            command.args(["--data-dir", &data]).args(&on_database).args(extra);
             command
         };
         // Every relay command seeds the demo store in a fresh data dir; the run uses it.
@@ -78,6 +113,16 @@ impl RelayProcess {
                 bail!("agent add failed: {}", String::from_utf8_lossy(&out.stderr));
             }
         }
+        let mut relay = Self::spawn(bin, dir, &on_database).await?;
+        for _ in 1..NODES.get().copied().unwrap_or(1) {
+            relay.others.push(Self::spawn(bin, tempfile::tempdir()?, &on_database).await?);
+        }
+        Ok(relay)
+    }
+
+    /// Starts one relay process on `dir` (and the database, when given).
+    async fn spawn(bin: &str, dir: tempfile::TempDir, on_database: &[&str]) -> Result<RelayProcess> {
+        let data = dir.path().to_str().context("temp dir path")?.to_owned();
         let big = "100000000";
         let mut command = match RELAY_CPUS.get() {
             // taskset runs the relay in its own place: the pid is the relay's.
@@ -90,6 +135,7 @@ impl RelayProcess {
         };
         let mut child = command
             .args(["--data-dir", &data, "--listen", "127.0.0.1:0"])
+            .args(on_database)
             .args(["--connections-per-minute", big, "--conversations-per-hour", big, "--messages-per-minute", big])
             .args(["--message-burst", big])
             .args(NATS.get().into_iter().flat_map(|url| ["--nats", url.as_str()]))
@@ -117,18 +163,39 @@ impl RelayProcess {
         let base = first.strip_prefix("relay listening on ").context("relay URL")?.to_owned();
         // Keep reading what it prints: a closed pipe would end it at its next line.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(RelayProcess { base, pid, child, _dir: dir })
+        Ok(RelayProcess { base, pid, child, _dir: dir, others: Vec::new() })
     }
 
-    /// Its resident memory in KiB.
+    /// Every node's base URL (one unless `--nodes`).
+    pub fn bases(&self) -> Vec<String> {
+        std::iter::once(self.base.clone()).chain(self.others.iter().map(|o| o.base.clone())).collect()
+    }
+
+    /// Its resident memory in KiB (per node, on average, with `--nodes`).
     pub fn rss_kib(&self) -> Result<u64> {
+        let mut total = self.own_rss_kib()?;
+        for other in &self.others {
+            total += other.own_rss_kib()?;
+        }
+        Ok(total / (1 + self.others.len() as u64))
+    }
+
+    fn own_rss_kib(&self) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
         Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
     }
 
-    /// CPU time used so far, per thread: (thread name, seconds).
+    /// CPU time used so far, per thread of every node: (thread name, seconds).
     pub fn thread_cpu(&self) -> Vec<(String, f64)> {
+        let mut threads = self.own_thread_cpu();
+        for other in &self.others {
+            threads.extend(other.own_thread_cpu());
+        }
+        threads
+    }
+
+    fn own_thread_cpu(&self) -> Vec<(String, f64)> {
         let Ok(tasks) = std::fs::read_dir(format!("/proc/{}/task", self.pid)) else { return Vec::new() };
         let mut threads = Vec::new();
         for task in tasks.flatten() {
@@ -172,11 +239,11 @@ pub fn cpu_between(before: &[(String, f64)], after: &[(String, f64)], secs: f64)
 }
 
 /// Connects `shoppers` shoppers to the demo store, 256 at a time, each introduced with `hello`.
-pub async fn connect_shoppers(base: &str, shoppers: usize) -> Result<Vec<VisitorClient>> {
+pub async fn connect_shoppers(bases: &[String], shoppers: usize) -> Result<Vec<VisitorClient>> {
     let gate = Arc::new(Semaphore::new(256));
     let mut connecting = Vec::new();
-    for _ in 0..shoppers {
-        let (gate, base) = (gate.clone(), base.to_owned());
+    for i in 0..shoppers {
+        let (gate, base) = (gate.clone(), bases[i % bases.len()].clone());
         connecting.push(tokio::spawn(async move {
             let _permit = gate.acquire().await;
             VisitorClient::connect(&base, "demo", None, None, 0).await

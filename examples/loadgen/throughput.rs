@@ -109,8 +109,8 @@ impl Chat {
     async fn open(bin: &str, shoppers: usize, agents: usize) -> Result<Chat> {
         let relay = RelayProcess::start(bin, agents, 60).await?;
         let (start, tally) = (Instant::now(), Arc::new(Tally::default()));
-        sign_in_agents(&relay.base, agents, &tally, start).await?;
-        let connected = connect_shoppers(&relay.base, shoppers).await?;
+        sign_in_agents(&relay.bases(), agents, &tally, start).await?;
+        let connected = connect_shoppers(&relay.bases(), shoppers).await?;
         let mut senders = Vec::new();
         let opening = Arc::new(Semaphore::new(64));
         for mut shopper in connected {
@@ -216,9 +216,9 @@ async fn pace(shoppers: &[mpsc::Sender<()>], rate: u64, secs: u64) -> u64 {
     }
 }
 
-async fn sign_in_agents(base: &str, agents: usize, tally: &Arc<Tally>, start: Instant) -> Result<()> {
+async fn sign_in_agents(bases: &[String], agents: usize, tally: &Arc<Tally>, start: Instant) -> Result<()> {
     for i in 0..agents {
-        let mut agent = AgentClient::login(base, &agent_email(i), PASSWORD).await?;
+        let mut agent = AgentClient::login(&bases[(i + 1) % bases.len()], &agent_email(i), PASSWORD).await?;
         agent.socket.send(&AgentFrame::SetCapacity { capacity: 50 }).await?;
         tokio::spawn(answering_agent(agent, tally.clone(), start));
     }
@@ -296,8 +296,8 @@ async fn openings(bin: &str, count: usize, rate: u64, agents: usize) -> Result<(
     let first_reply_secs = 10;
     let relay = RelayProcess::start(bin, agents, first_reply_secs).await?;
     let (start, tally) = (Instant::now(), Arc::new(Tally::default()));
-    sign_in_agents(&relay.base, agents, &tally, start).await?;
-    let shoppers = connect_shoppers(&relay.base, count).await?;
+    sign_in_agents(&relay.bases(), agents, &tally, start).await?;
+    let shoppers = connect_shoppers(&relay.bases(), count).await?;
     let deadline = Duration::from_secs(u64::from(first_reply_secs));
     let cpu_before = relay.thread_cpu();
     let begun = Instant::now();
@@ -364,10 +364,10 @@ async fn openings(bin: &str, count: usize, rate: u64, agents: usize) -> Result<(
 /// Bytes per idle shopper connection: the relay's RSS slope between 10,000 and 19,000.
 async fn idle(bin: &str) -> Result<()> {
     let relay = RelayProcess::start(bin, 0, 60).await?;
-    let first = connect_shoppers(&relay.base, 10_000).await?;
+    let first = connect_shoppers(&relay.bases(), 10_000).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let at_10k = relay.rss_kib()?;
-    let more = connect_shoppers(&relay.base, 9_000).await?;
+    let more = connect_shoppers(&relay.bases(), 9_000).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let at_19k = relay.rss_kib()?;
     println!("== throughput: idle connections ==");

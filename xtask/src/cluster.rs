@@ -23,13 +23,14 @@ const NODES: usize = 3;
 struct Process {
     name: String,
     child: Child,
+    log: PathBuf,
 }
 
 impl Process {
     fn spawn(name: &str, command: &mut Command, log: &Path) -> Result<Process> {
         let out = std::fs::File::create(log)?;
         let child = command.stdout(out.try_clone()?).stderr(out).spawn().with_context(|| format!("starting {name}"))?;
-        Ok(Process { name: name.to_owned(), child })
+        Ok(Process { name: name.to_owned(), child, log: log.to_owned() })
     }
 }
 
@@ -68,14 +69,21 @@ fn wait_healthy(port: u16, process: &mut Process) -> Result<()> {
     let until = Instant::now() + Duration::from_secs(60);
     while Instant::now() < until {
         if let Some(status) = process.child.try_wait()? {
-            bail!("{} exited ({status}) before it was healthy", process.name);
+            bail!("{} exited ({status}) before it was healthy:\n{}", process.name, tail(&process.log));
         }
         if healthy(port) {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    bail!("{} was not healthy within 60 s", process.name)
+    bail!("{} was not healthy within 60 s:\n{}", process.name, tail(&process.log))
+}
+
+/// The last lines a process wrote (its log goes with the scratch dir).
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(10)..].join("\n")
 }
 
 fn healthy(port: u16) -> bool {
@@ -89,9 +97,11 @@ fn healthy(port: u16) -> bool {
 }
 
 /// haproxy's configuration: round-robin over the nodes, WebSockets kept open, health checks.
+/// 8,000 connections at most: haproxy wants two files per connection, and a process here may
+/// open 20,000.
 fn haproxy_config(listen: &str, ports: &[u16]) -> String {
     let mut config = format!(
-        "global\n    maxconn 20000\n\n\
+        "global\n    maxconn 8000\n\n\
          defaults\n    mode http\n    option forwardfor\n    timeout connect 5s\n    timeout client 60s\n    \
          timeout server 60s\n    timeout tunnel 1h\n\n\
          frontend parley\n    bind {listen}\n    default_backend relays\n\n\
@@ -193,7 +203,7 @@ fn wait_listening(port: u16, process: &mut Process) -> Result<()> {
     let until = Instant::now() + Duration::from_secs(30);
     while Instant::now() < until {
         if let Some(status) = process.child.try_wait()? {
-            bail!("{} exited ({status})", process.name);
+            bail!("{} exited ({status}):\n{}", process.name, tail(&process.log));
         }
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Ok(());

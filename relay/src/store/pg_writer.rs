@@ -1,9 +1,11 @@
-//! The write jobs on PostgreSQL: one thread runs them in the order they were submitted, each
-//! in a transaction of its own, and answers once it is committed.
+//! The write jobs on PostgreSQL: one thread runs them in the order they were submitted and
+//! answers each once it is committed.
 //!
 //! In order, as on SQLite: a socket submits its messages one after another and their `seq`
-//! must follow that order. One thread is PostgreSQL's first step; batching several jobs into
-//! one transaction (as SQLite's writer does) is the next.
+//! must follow that order. Group commit, as SQLite's writer does it: every job waiting when the
+//! thread is free (up to [`MAX_BATCH`]) runs in one transaction, each inside a savepoint of its
+//! own (a job that fails is undone alone), and one commit makes them all durable. A busy relay
+//! pays one commit (and its flush to disk) per batch instead of per message.
 
 use std::sync::mpsc;
 
@@ -14,6 +16,10 @@ use super::statements::{PgStatements, Statements};
 use super::StoreError;
 
 type Job = Box<dyn FnOnce(&dyn Statements) -> Result<(), StoreError> + Send>;
+type Queued = (Job, oneshot::Sender<Result<(), StoreError>>);
+
+/// Most jobs committed together.
+pub const MAX_BATCH: usize = 256;
 
 /// A handle on the PostgreSQL writer thread; cheap to clone.
 #[derive(Clone, Debug)]
@@ -24,11 +30,18 @@ pub struct PgWriter {
 impl PgWriter {
     /// Starts the thread; it ends when every handle is dropped.
     pub fn start(pool: PgPool) -> std::io::Result<PgWriter> {
-        let (jobs, queue) = mpsc::channel::<(Job, oneshot::Sender<Result<(), StoreError>>)>();
+        let (jobs, queue) = mpsc::channel::<Queued>();
         let runtime = tokio::runtime::Handle::current();
         std::thread::Builder::new().name("parley-pg-writer".into()).spawn(move || {
-            for (job, done) in queue {
-                let _ = done.send(run(&pool, &runtime, job));
+            while let Ok(first) = queue.recv() {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                run(&pool, &runtime, batch);
             }
         })?;
         Ok(PgWriter { jobs })
@@ -66,20 +79,44 @@ impl PgWriter {
     }
 }
 
-/// One job in a transaction of its own: committed when it succeeds, rolled back when it fails.
-fn run(pool: &PgPool, runtime: &tokio::runtime::Handle, job: Job) -> Result<(), StoreError> {
-    let mut tx = runtime.block_on(pool.begin())?;
-    let ran = job(&PgStatements::new(&mut tx, runtime.clone()));
-    match ran {
+/// A batch of jobs in one transaction, each in a savepoint; every job is told its own outcome
+/// once the batch is committed (or that nothing was, when the commit fails).
+fn run(pool: &PgPool, runtime: &tokio::runtime::Handle, batch: Vec<Queued>) {
+    let size = batch.len();
+    let mut tx = match runtime.block_on(pool.begin()) {
+        Ok(tx) => tx,
+        Err(error) => return fail_all(batch.into_iter().map(|(_, done)| done), &error),
+    };
+    let mut outcomes = Vec::with_capacity(size);
+    for (job, done) in batch {
+        let ran = run_one(&mut tx, runtime, job);
+        outcomes.push((done, ran));
+    }
+    let committing = std::time::Instant::now();
+    match runtime.block_on(tx.commit()) {
         Ok(()) => {
-            let committing = std::time::Instant::now();
-            runtime.block_on(tx.commit())?;
-            crate::metrics::batch(1, committing.elapsed());
-            Ok(())
+            crate::metrics::batch(size, committing.elapsed());
+            for (done, ran) in outcomes {
+                let _ = done.send(ran);
+            }
         }
-        Err(e) => {
-            let _ = runtime.block_on(tx.rollback());
-            Err(e)
-        }
+        Err(error) => fail_all(outcomes.into_iter().map(|(done, _)| done), &error),
+    }
+}
+
+/// One job inside its savepoint: kept when it succeeds, undone alone when it fails.
+fn run_one(tx: &mut sqlx::PgConnection, runtime: &tokio::runtime::Handle, job: Job) -> Result<(), StoreError> {
+    runtime.block_on(sqlx::query("SAVEPOINT job").execute(&mut *tx))?;
+    let ran = job(&PgStatements::new(tx, runtime.clone()));
+    let end = if ran.is_ok() { "RELEASE SAVEPOINT job" } else { "ROLLBACK TO SAVEPOINT job" };
+    runtime.block_on(sqlx::query(end).execute(&mut *tx))?;
+    ran
+}
+
+/// Tells every job of a batch that nothing was written.
+fn fail_all(jobs: impl Iterator<Item = oneshot::Sender<Result<(), StoreError>>>, error: &sqlx::Error) {
+    tracing::warn!(%error, "PostgreSQL refused a batch of writes");
+    for done in jobs {
+        let _ = done.send(Err(StoreError::Database(sqlx::Error::Protocol(format!("not written: {error}")))));
     }
 }
