@@ -319,6 +319,7 @@ text-closed = Conversation closed
 text-glad = The answer helped
 text-sorry = The answer did not help
 text-faq-source = Under an FAQ answer
+text-faq-source-other-language = Under an FAQ answer in another language than the shopper's
 text-order-ask = Order: ask for number and email
 text-order-need-both = Order: both are needed
 text-order-no-match = Order: no match

@@ -76,6 +76,13 @@ pub struct RelayConfig {
     pub nats_url: Option<String>,
     /// The PostgreSQL database (`--database`); SQLite in `data_dir` when absent.
     pub database_url: Option<String>,
+    /// The embedding model that ranks FAQ articles by meaning (`--faq-model`); lexical search
+    /// only when absent. A file that is not a complete model stops the start.
+    pub faq_model: Option<PathBuf>,
+    /// Whether FAQ articles are embedded only when a core is otherwise idle, so that saving
+    /// articles in a loop cannot slow the chat (tests on a machine kept busy by other tests
+    /// turn it off, or indexing would wait for minutes).
+    pub faq_index_when_idle: bool,
 }
 
 impl RelayConfig {
@@ -98,6 +105,8 @@ impl RelayConfig {
             webhook_timeout: crate::webhooks::TIMEOUT,
             nats_url: None,
             database_url: None,
+            faq_model: None,
+            faq_index_when_idle: true,
         }
     }
 }
@@ -210,6 +219,10 @@ const DEMO_FAQ: &str = include_str!("../faq/demo.json");
 
 /// Opens the data dir and starts serving.
 pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
+    // First: a broken model file stops the start before anything is written.
+    let semantic = crate::faq::semantic::start(config.faq_model.as_deref(), config.faq_index_when_idle)
+        .await
+        .context("the FAQ model")?;
     let store = open_store(&config.data_dir, config.database_url.as_deref()).await?;
     // Alone on its database, a starting relay knows no socket survived the last run; one of
     // several must not end what the others' agents and shoppers are doing.
@@ -221,7 +234,7 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let faq = Arc::new(Faq::new().context("creating the FAQ index")?);
+    let faq = Arc::new(Faq::ranked_by(semantic).context("creating the FAQ index")?);
     faq.sync(&store).await?;
     let pulse = Arc::new(crate::pulse::Pulse::default());
     pulse.start(shutdown.clone());

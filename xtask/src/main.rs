@@ -2,6 +2,7 @@
 //! that a fresh machine needs nothing but Rust and this repository.
 
 mod cluster;
+mod model;
 mod postgres;
 mod run;
 mod tools;
@@ -82,6 +83,7 @@ fn build(root: &Path, tools: &Tools) -> Result<()> {
     widget::build(root, tools)?;
     widget::build_console(root, tools)?;
     run(cargo(root, tools).args(["build", "--release", "-p", "relay", "--bin", "relay"]))?;
+    model::install_beside_relay(root, tools)?;
     eprintln!("xtask: built {}", root.join("target/release/relay").display());
     Ok(())
 }
@@ -173,6 +175,7 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
     let axe = tools.ensure_axe()?;
     let nats = tools.ensure_nats_server()?;
     let pg_bin = tools.ensure_postgres()?;
+    let model = model::ensure(tools)?;
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     widget::build(root, tools)?;
     widget::build_console(root, tools)?;
@@ -183,9 +186,10 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
             .env("CHROMEDRIVER", &driver)
             .env("PARLEY_AXE", &axe)
             .env("NATS_SERVER", &nats)
-            .env("PG_BIN", &pg_bin),
+            .env("PG_BIN", &pg_bin)
+            .env("PARLEY_FAQ_MODEL", &model),
     )?;
-    let on_postgres = relay_suite_on_postgres(root, tools, &nats, &pg_bin)?;
+    let on_postgres = relay_suite_on_postgres(root, tools, &nats, &pg_bin, &model)?;
     // One plain closing line, whatever order cargo printed its per-binary summaries in.
     println!(
         "tests: {} passed, {} failed; on PostgreSQL: {} passed, {} failed",
@@ -202,6 +206,7 @@ fn test(root: &Path, tools: &Tools) -> Result<()> {
 fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
     let nats = tools.ensure_nats_server()?;
     let pg_bin = tools.ensure_postgres()?;
+    let model = model::ensure(tools)?;
     run(cargo(root, tools).args(["fmt", "--all", "--", "--check"]))?;
     run(cargo(root, tools).args(["clippy", "--all-targets", "--", "-D", "warnings"]))?;
     // The terminal agent's test runs the example as a program: build it as one.
@@ -210,8 +215,10 @@ fn quick_test(root: &Path, tools: &Tools) -> Result<()> {
     for test in test_binaries(root, &["tests", "relay/tests"], |_| true)? {
         args.extend(["--test".to_owned(), test]);
     }
-    let totals = run::run_tests(cargo(root, tools).args(&args).env("NATS_SERVER", &nats).env("PG_BIN", &pg_bin))?;
-    let on_postgres = relay_suite_on_postgres(root, tools, &nats, &pg_bin)?;
+    let totals = run::run_tests(
+        cargo(root, tools).args(&args).env("NATS_SERVER", &nats).env("PG_BIN", &pg_bin).env("PARLEY_FAQ_MODEL", &model),
+    )?;
+    let on_postgres = relay_suite_on_postgres(root, tools, &nats, &pg_bin, &model)?;
     println!(
         "tests: {} passed, {} failed; on PostgreSQL: {} passed, {} failed (browser tests skipped: run `cargo xtask test`)",
         totals.passed, totals.failed, on_postgres.passed, on_postgres.failed
@@ -244,7 +251,13 @@ fn test_binaries(root: &Path, dirs: &[&str], keep: impl Fn(&str) -> bool) -> Res
 /// relay crate's own tests (which open their stores themselves) run once. `--workspace`, as
 /// the first run has it, so cargo reuses that run's build instead of building every
 /// dependency again with other features.
-fn relay_suite_on_postgres(root: &Path, tools: &Tools, nats: &Path, pg_bin: &Path) -> Result<run::TestTotals> {
+fn relay_suite_on_postgres(
+    root: &Path,
+    tools: &Tools,
+    nats: &Path,
+    pg_bin: &Path,
+    model: &Path,
+) -> Result<run::TestTotals> {
     let server = postgres::Server::start(pg_bin)?;
     let mut args: Vec<String> = ["test", "--workspace", "--no-fail-fast"].map(String::from).to_vec();
     let single = ["cluster", "cluster_failover", "postgres_schema", "postgres_store", "protocol_doc"];
@@ -257,6 +270,7 @@ fn relay_suite_on_postgres(root: &Path, tools: &Tools, nats: &Path, pg_bin: &Pat
             .args(&args)
             .env("NATS_SERVER", nats)
             .env("PG_BIN", pg_bin)
+            .env("PARLEY_FAQ_MODEL", model)
             .env("PARLEY_TEST_POSTGRES", server.url()),
     )
 }
@@ -274,7 +288,9 @@ fn bench(root: &Path, tools: &Tools) -> Result<()> {
     // What the widget costs a product page, and a tap on it, on an emulated slow phone.
     run(cargo(root, tools).args(["run", "--release", "--example", "page_bench"]).env("CHROMEDRIVER", &driver))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "bench", "--"]).env("CHROMEDRIVER", &driver))?;
+    let model = model::ensure(tools)?;
     run(cargo(root, tools).args(["run", "--release", "--example", "faq_bench"]))?;
+    run(cargo(root, tools).args(["run", "--release", "--example", "faq_model_bench"]).env("PARLEY_FAQ_MODEL", &model))?;
     // Order answers as the shopper sees them, against the reference order source.
     run(cargo(root, tools).args(["build", "--release", "--example", "order-source"]))?;
     run(cargo(root, tools).args(["run", "--release", "--example", "order_bench"]))?;

@@ -36,6 +36,11 @@ impl Tools {
         Tools { dir }
     }
 
+    /// The cache dir itself (the FAQ model lives in it too).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn bin(&self) -> PathBuf {
         self.dir.join("bin")
     }

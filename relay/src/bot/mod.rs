@@ -161,7 +161,7 @@ pub async fn after_shopper_message(
     }
     let Some(back) = nobody else { return instant_ack(bot, conversation, &voice, context.human_replied).await };
     if let Some(article) = faq_answer(bot, conversation.store_id, text).await? {
-        let source = voice.with(Key::FaqSource, &[("article", &article.question)]);
+        let source = source_line(&voice, &article);
         let reply = format!("{}\n\n{source}", article.answer);
         say(bot, conversation, &reply, Said::Faq(&article.id), true).await?;
         return Ok(());
@@ -171,6 +171,17 @@ pub async fn after_shopper_message(
         bot.store.record_unanswered(conversation.store_id, &question, &conversation.visitor_id).await?;
     }
     away::offer_to_take_email(bot, conversation, &back, &voice).await
+}
+
+/// The line under an FAQ answer: where it came from, and its language when that is not the
+/// shopper's (a question in Chinese answered by an English-only article).
+fn source_line(voice: &Voice, article: &Article) -> String {
+    let language = article.language.as_str();
+    if language.is_empty() || language == voice.lang.code() {
+        return voice.with(Key::FaqSource, &[("article", &article.question)]);
+    }
+    let name = crate::texts::language_name(voice.lang, language);
+    voice.with(Key::FaqSourceOtherLanguage, &[("article", &article.question), ("language", &name)])
 }
 
 /// The store's instant acknowledgement, when it turned it on: said once, to the first message
@@ -241,7 +252,7 @@ async fn bring_a_person(
 /// (their client address): each counts a question once a day.
 pub async fn note_search(bot: &Bot, store_id: i64, query: &str, who: &str) -> Result<(), Error> {
     let complete = crate::faq::finished_words(query);
-    if bot.faq.informative_words(complete) < 2 || faq_answer(bot, store_id, complete).await?.is_some() {
+    if bot.faq.informative_words(complete) < 2 || bot.faq.answers_search_off(store_id, analysed(complete)).await {
         return Ok(());
     }
     let question: String = rules::normalize(complete).chars().take(UNANSWERED_CHARS).collect();

@@ -49,6 +49,11 @@ pub struct Cli {
     /// docs/operations.md explains running several relays.
     #[arg(long, env = "RELAY_NATS")]
     pub nats: Option<String>,
+    /// The embedding model that ranks FAQ articles by meaning (README "FAQ ranking"); `none`
+    /// for lexical search only. Default: `parley-faq-model.bin` beside the relay binary, where
+    /// `cargo xtask build` puts it, else lexical search.
+    #[arg(long, env = "RELAY_FAQ_MODEL", value_name = "PATH")]
+    pub faq_model: Option<String>,
     /// Abuse limits.
     #[command(flatten)]
     pub limits: LimitArgs,
@@ -321,12 +326,18 @@ async fn serve(cli: Cli) -> anyhow::Result<()> {
     config.database_url = cli.database.clone();
     config.mail_from = cli.mail_from.clone();
     config.public_url = cli.public_url.clone();
+    config.faq_model = crate::faq::semantic::model_path(cli.faq_model.as_deref());
+    let ranking = match &config.faq_model {
+        Some(path) => format!("by meaning (model {})", path.display()),
+        None => "lexical only (no model)".to_owned(),
+    };
     let relay = start(config).await?;
     // Written, not printed: a supervisor that stops reading must not end the relay.
     use std::io::Write as _;
     let mut out = std::io::stdout();
     let _ = writeln!(out, "relay listening on {}", relay.url());
     let _ = writeln!(out, "demo storefront: {}/demo/", relay.url());
+    let _ = writeln!(out, "FAQ ranking: {ranking}");
     if let Some(at) = relay.metrics_addr() {
         let _ = writeln!(out, "metrics: http://{at}/metrics");
     }

@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use tantivy::{IndexWriter, TantivyDocument, Term};
 
-use super::{Faq, WRITER_ARENA_BYTES};
-use crate::store::{Article, Store, StoreError};
+use super::{semantic, Faq, WRITER_ARENA_BYTES};
+use crate::store::{Article, Store, StoreError, StoredVector};
 
 /// What the index holds of one store.
 #[derive(Default)]
 pub(super) struct Indexed {
     version: i64,
-    articles: HashMap<String, Article>,
+    pub(super) articles: Arc<HashMap<String, Article>>,
 }
 
 /// One store's changes: the ids to take out and the articles to put (back) in.
@@ -41,27 +41,92 @@ impl Faq {
             }
             let articles = store.articles(store_id).await?;
             let changes = self.changes(store_id, &articles);
+            if self.semantic.is_some() {
+                self.sync_vectors(store, store_id, &changes).await?;
+            }
             if !changes.remove.is_empty() || !changes.add.is_empty() {
                 let faq = self.clone();
                 tokio::task::spawn_blocking(move || faq.apply(changes))
                     .await
                     .map_err(|e| StoreError::NotWritten(format!("FAQ index: {e}")))??;
             }
-            let articles = articles.into_iter().map(|a| (a.id.clone(), a)).collect();
+            let articles = Arc::new(articles.into_iter().map(|a| (a.id.clone(), a)).collect());
             self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, Indexed { version, articles });
             changed += 1;
         }
         Ok(changed)
     }
 
-    /// Replaces every indexed article of one store with `articles` (benchmarks and tests).
+    /// Brings the article vectors of one store in step: vectors stored by this model for the
+    /// same text are reused, the others are embedded (one article after another, on the
+    /// blocking pool) and stored.
+    async fn sync_vectors(self: &Arc<Self>, store: &Store, store_id: i64, changes: &Changes) -> Result<(), StoreError> {
+        let Some(semantic) = self.semantic.clone() else { return Ok(()) };
+        for id in &changes.remove {
+            semantic.remove(store_id, id);
+        }
+        if changes.add.is_empty() {
+            return Ok(());
+        }
+        let stored: HashMap<String, StoredVector> =
+            store.faq_vectors(store_id).await?.into_iter().map(|v| (v.article_id.clone(), v)).collect();
+        let mut missing = Vec::new();
+        for article in &changes.add {
+            let reusable = stored
+                .get(&article.id)
+                .filter(|v| v.model == semantic.fingerprint() && v.text_hash == semantic::text_hash(article))
+                .and_then(|v| semantic.decode(&v.vector));
+            match reusable {
+                Some(vector) => semantic.put(store_id, &article.id, vector),
+                None => missing.push(article.clone()),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let count = missing.len();
+        let made = semantic.embed_articles(missing).await;
+        let mut rows = Vec::with_capacity(made.len());
+        for (id, text_hash, vector) in made {
+            let bytes = semantic::encode(&vector);
+            semantic.put(store_id, &id, vector.into());
+            rows.push(StoredVector {
+                article_id: id,
+                model: semantic.fingerprint().to_owned(),
+                text_hash,
+                vector: bytes,
+            });
+        }
+        store.save_faq_vectors(store_id, rows).await?;
+        tracing::info!(
+            store_id,
+            articles = count,
+            took_ms = started.elapsed().as_millis() as u64,
+            "FAQ articles embedded"
+        );
+        Ok(())
+    }
+
+    /// Replaces every indexed article of one store with `articles`, embedding them when a
+    /// model is loaded (benchmarks and tests; blocking).
     pub fn replace_store(&self, store_id: i64, articles: &[Article]) -> Result<(), StoreError> {
         let known: Vec<String> = {
             let indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
             indexed.get(&store_id).map(|i| i.articles.keys().cloned().collect()).unwrap_or_default()
         };
+        if let Some(semantic) = &self.semantic {
+            for id in &known {
+                semantic.remove(store_id, id);
+            }
+            for article in articles {
+                if let Some(vector) = semantic.embed_article(article) {
+                    semantic.put(store_id, &article.id, vector.into());
+                }
+            }
+        }
         self.apply(Changes { store_id, remove: known, add: articles.to_vec() })?;
-        let articles = articles.iter().map(|a| (a.id.clone(), a.clone())).collect();
+        let articles = Arc::new(articles.iter().map(|a| (a.id.clone(), a.clone())).collect());
         let mut indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
         indexed.insert(store_id, Indexed { version: -1, articles });
         Ok(())
@@ -71,7 +136,7 @@ impl Faq {
     fn changes(&self, store_id: i64, articles: &[Article]) -> Changes {
         let indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
         let empty = HashMap::new();
-        let before = indexed.get(&store_id).map_or(&empty, |i| &i.articles);
+        let before = indexed.get(&store_id).map_or(&empty, |i| i.articles.as_ref());
         let now: HashMap<&str, &Article> = articles.iter().map(|a| (a.id.as_str(), a)).collect();
         let add: Vec<Article> =
             articles.iter().filter(|a| before.get(&a.id).is_none_or(|old| old != *a)).cloned().collect();

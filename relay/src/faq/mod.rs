@@ -18,6 +18,10 @@
 pub mod cjk;
 pub mod import;
 mod indexing;
+pub mod quality;
+pub mod ranked;
+pub mod semantic;
+mod words;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -78,7 +82,8 @@ pub struct Hit {
     pub snippet: String,
     /// Its category.
     pub category: String,
-    /// BM25 relevance; higher is better, comparable only within one search.
+    /// Relevance (BM25, or the hybrid score of [`ranked`] with a model); higher is better,
+    /// comparable only within one search.
     pub score: f32,
 }
 
@@ -110,12 +115,20 @@ pub struct Faq {
     indexed: Mutex<HashMap<i64, indexing::Indexed>>,
     /// Searches running at once.
     lanes: Arc<tokio::sync::Semaphore>,
+    /// The embedding model and the articles' vectors, when a model is loaded; else every
+    /// search is lexical.
+    semantic: Option<Arc<semantic::Semantic>>,
 }
 
 impl Faq {
-    /// An empty index (fill it with [`Faq::sync`]).
-    #[allow(clippy::expect_used)] // each expect states an invariant that holds
+    /// An empty lexical index (fill it with [`Faq::sync`]).
     pub fn new() -> Result<Faq, tantivy::TantivyError> {
+        Faq::ranked_by(None)
+    }
+
+    /// An empty index that also ranks by meaning when `semantic` is given.
+    #[allow(clippy::expect_used)] // each expect states an invariant that holds
+    pub fn ranked_by(semantic: Option<Arc<semantic::Semantic>>) -> Result<Faq, tantivy::TantivyError> {
         let mut schema = Schema::builder();
         let text = |analyzer: &str| {
             TextOptions::default().set_indexing_options(
@@ -159,6 +172,7 @@ impl Faq {
             fields,
             indexed: Mutex::new(HashMap::new()),
             lanes: Arc::new(tokio::sync::Semaphore::new(SEARCH_LANES)),
+            semantic,
         })
     }
 
@@ -189,9 +203,28 @@ impl Faq {
         self.in_lane(None, move |faq| faq.answer(store_id, &text)).await
     }
 
+    /// Whether an article answers a help search with confidence, judged on the whole search
+    /// (the sentences of a message to the bot are not embedded one by one: a search has just
+    /// embedded the whole, so this costs no embedding), off the async workers.
+    pub async fn answers_search_off(self: &Arc<Self>, store_id: i64, text: String) -> bool {
+        self.in_lane(false, move |faq| match faq.candidates(store_id, &text) {
+            Some(ranked) => ranked::confident(&ranked).is_some(),
+            None => faq.answer(store_id, &text).is_some(),
+        })
+        .await
+    }
+
     /// The article that answers `text` with confidence, if one does: among the three best
     /// hits, the first that covers at least `CONFIDENT_COVERAGE` of the question's words.
     pub fn answer(&self, store_id: i64, text: &str) -> Option<Article> {
+        if let Some(ranked) = self.candidates(store_id, text) {
+            if let Some(best) = ranked::confident(&ranked) {
+                return Some(best.article.clone());
+            }
+            // Not sure on the whole message: its sentences one by one (a chatty message).
+            let ranked = self.candidates_in_parts(store_id, text)?;
+            return ranked::confident(&ranked).map(|c| c.article.clone());
+        }
         let searcher = self.reader.searcher();
         let query = self.query(store_id, text)?;
         let found = searcher.search(&query, &TopDocs::with_limit(3).order_by_score()).ok()?;
@@ -225,71 +258,26 @@ impl Faq {
         let Some(query) = self.query(store_id, text) else { return Vec::new() };
         let finished = finished_words(text);
         let judged = self.informative_words(finished) > 0;
+        if judged {
+            if let Some(ranked) = self.candidates(store_id, finished) {
+                let relevant = ranked::relevant(ranked).into_iter().take(limit.max(1));
+                return relevant.map(|c| hit_of(&c.article, c.score())).collect();
+            }
+        }
         let searcher = self.reader.searcher();
         let Ok(found) = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score()) else {
             return Vec::new();
         };
-        let f = self.fields;
         let mut hits = Vec::with_capacity(found.len());
         for (score, address) in found {
             let Ok(doc) = searcher.doc::<TantivyDocument>(address) else { continue };
-            if judged && self.coverage(finished, &self.article_of(&doc)) < RELEVANT_COVERAGE {
+            let article = self.article_of(&doc);
+            if judged && self.coverage(finished, &article) < RELEVANT_COVERAGE {
                 continue;
             }
-            let get = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let id = serde_json::from_str(&get(f.id_json)).unwrap_or_else(|_| serde_json::Value::String(get(f.id)));
-            hits.push(Hit {
-                id,
-                question: get(f.question),
-                snippet: snippet(&get(f.answer)),
-                category: get(f.category),
-                score,
-            });
+            hits.push(hit_of(&article, score));
         }
         hits
-    }
-
-    /// The share (0 to 1) of the question's words that the article has, in its question, tags or
-    /// answer: English words up to one typo, CJK bigrams exactly. A high score from one common
-    /// word ("card" in "do you sell gift cards") is not an answer; covering the question is.
-    pub fn coverage(&self, question: &str, article: &Article) -> f64 {
-        let body = format!("{} {} {}", article.question, article.tags.join(" "), article.answer);
-        let mut wanted = 0usize;
-        let mut found = 0usize;
-        for analyzer in [ENGLISH, CJK] {
-            let have = self.tokens(analyzer, &body);
-            let asked = self.tokens(analyzer, question);
-            // A CJK bigram no article has is most likely a pair straddling two words ("用支" in
-            // "可以用支付宝吗"): it says nothing about the topic.
-            let telling = |t: &String| analyzer == ENGLISH || self.known_cjk(t);
-            for token in asked.into_iter().filter(|t| !FILLER.contains(&t.as_str())).filter(telling) {
-                wanted += 1;
-                let typo_ok = analyzer == ENGLISH && token.chars().count() >= 4;
-                if have.iter().any(|h| *h == token || (typo_ok && strsim::damerau_levenshtein(h, &token) <= 1)) {
-                    found += 1;
-                }
-            }
-        }
-        if wanted == 0 {
-            0.0
-        } else {
-            found as f64 / wanted as f64
-        }
-    }
-
-    /// How many words of `text` say what it is about (English words that are not filler, and
-    /// CJK characters).
-    pub fn informative_words(&self, text: &str) -> usize {
-        let english = self.tokens(ENGLISH, text).into_iter().filter(|t| !FILLER.contains(&t.as_str())).count();
-        english + text.chars().filter(|c| cjk::is_cjk(*c)).count()
-    }
-
-    /// Whether any article (of any store) has this CJK bigram.
-    fn known_cjk(&self, token: &str) -> bool {
-        let searcher = self.reader.searcher();
-        self.fields.searched[3..]
-            .iter()
-            .any(|(field, _, _)| searcher.doc_freq(&Term::from_field_text(*field, token)).is_ok_and(|n| n > 0))
     }
 
     /// The text id of the article a hit names (as stored in the database).
@@ -331,22 +319,17 @@ impl Faq {
             (Occur::Must, Box::new(BooleanQuery::new(should))),
         ]))
     }
+}
 
-    /// The terms `analyzer` makes of `text`, without repeats. The English analyzer's words
-    /// with CJK characters in them are left out: the bigrams cover those.
-    fn tokens(&self, name: &str, text: &str) -> Vec<String> {
-        let Some(mut analyzer) = self.index.tokenizers().get(name) else { return Vec::new() };
-        let mut stream = analyzer.token_stream(text);
-        let mut tokens: Vec<String> = Vec::new();
-        while let Some(token) = stream.next() {
-            if name == ENGLISH && token.text.chars().any(cjk::is_cjk) {
-                continue;
-            }
-            if !tokens.contains(&token.text) {
-                tokens.push(token.text.clone());
-            }
-        }
-        tokens
+/// A search result for an article.
+fn hit_of(article: &Article, score: f32) -> Hit {
+    let id = serde_json::from_str(&article.id_json).unwrap_or_else(|_| serde_json::Value::String(article.id.clone()));
+    Hit {
+        id,
+        question: article.question.clone(),
+        snippet: snippet(&article.answer),
+        category: article.category.clone(),
+        score,
     }
 }
 

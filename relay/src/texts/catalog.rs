@@ -46,6 +46,9 @@ pub enum Key {
     Sorry,
     /// Under an FAQ answer: where it came from.
     FaqSource,
+    /// Under an FAQ answer in another language than the shopper's (no article in theirs
+    /// answered): where it came from, and that it is in that language.
+    FaqSourceOtherLanguage,
     /// Asking an anonymous shopper for their order number and email.
     OrderAsk,
     /// One of the two is missing.
@@ -85,7 +88,7 @@ const fn entry(
     Entry { key, name, en, zh, own }
 }
 
-const CATALOG: [Entry; 26] = [
+const CATALOG: [Entry; 27] = [
     entry(Key::Greeting, "greeting", &[],
         "Hi! Ask us anything about sizes, shipping or returns.", "您好！关于尺码、配送或退货，欢迎随时咨询。"),
     entry(Key::ClosingQuestion, "closing_question", &[],
@@ -126,6 +129,9 @@ const CATALOG: [Entry; 26] = [
         "Glad I could help! Write here anytime if there is anything else.", "很高兴能帮到您！如有其他问题，随时在这里留言。"),
     entry(Key::Sorry, "sorry", &[], "Sorry that did not help.", "抱歉没能帮到您。"),
     entry(Key::FaqSource, "faq_source", &["article"], "From our help: {article}", "来自帮助中心：{article}"),
+    entry(Key::FaqSourceOtherLanguage, "faq_source_other_language", &["article", "language"],
+        "From our help (this article is only in {language}): {article}",
+        "来自帮助中心（此文章仅有{language}版本）：{article}"),
     entry(Key::OrderAsk, "order_ask", &[],
         "I can look that up. Please send your order number and the email address you used for the order.",
         "我可以帮您查询。请发送您的订单号和下单时使用的邮箱。"),
@@ -192,7 +198,7 @@ mod tests {
     #[test]
     fn every_default_uses_only_its_own_placeholders_and_names_are_unique() {
         let mut names = std::collections::HashSet::new();
-        assert_eq!(Key::all().count(), 26);
+        assert_eq!(Key::all().count(), 27);
         for key in Key::all() {
             assert_eq!(key.entry().key, key, "{key:?} has its own entry");
             assert!(names.insert(key.name()), "{} twice", key.name());

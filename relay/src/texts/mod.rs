@@ -73,6 +73,27 @@ impl Lang {
     }
 }
 
+/// The name of the language with code `code` (`en`, `zh`, …), in `lang`; an unknown code is
+/// shown as it is.
+pub fn language_name(lang: Lang, code: &str) -> String {
+    let names: &[(&str, &str, &str)] = &[
+        ("en", "English", "英文"),
+        ("zh", "Chinese", "中文"),
+        ("fr", "French", "法文"),
+        ("de", "German", "德文"),
+        ("es", "Spanish", "西班牙文"),
+        ("ja", "Japanese", "日文"),
+    ];
+    let base = code.split(['-', '_']).next().unwrap_or(code).to_ascii_lowercase();
+    match names.iter().find(|(c, _, _)| *c == base) {
+        Some((_, en, zh)) => match lang {
+            Lang::En => (*en).to_owned(),
+            Lang::Zh => (*zh).to_owned(),
+        },
+        None => code.to_owned(),
+    }
+}
+
 /// When the team is back: the next opening in the store's zone, if business hours say.
 #[derive(Debug, Clone)]
 pub struct Back {
