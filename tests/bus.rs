@@ -24,8 +24,14 @@ struct Node {
 
 impl Node {
     async fn on(nats: &str, stop: &CancellationToken) -> Node {
+        Node::in_cluster(nats, &[7], stop).await
+    }
+
+    /// A node of the cluster with id `cluster` (the relays on one database share one).
+    async fn in_cluster(nats: &str, cluster: &[u8], stop: &CancellationToken) -> Node {
         let hub = Arc::new(Hub::default());
-        let bus = Bus::connect(nats, hub.clone(), stop.clone()).await.expect("joining the bus");
+        let space = relay::bus::Space::of_cluster(cluster);
+        let bus = Bus::connect(nats, space, hub.clone(), stop.clone()).await.expect("joining the bus");
         Node { hub, bus }
     }
 
@@ -94,6 +100,32 @@ async fn a_conversation_published_on_one_node_reaches_its_shopper_and_agents_on_
     // Signing out on one node closes that session's sockets on the others.
     a.bus.close(&Audience::Session(b"s6".to_vec()), 1000, "signed out");
     assert_eq!(next(&mut owner_on_b).await, Err(1000));
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn two_clusters_sharing_a_nats_server_do_not_hear_each_other() {
+    let nats = Nats::start();
+    let stop = CancellationToken::new();
+    let (one_a, one_b) =
+        (Node::in_cluster(&nats.url(), b"one", &stop).await, Node::in_cluster(&nats.url(), b"one", &stop).await);
+    let (two_a, two_b) =
+        (Node::in_cluster(&nats.url(), b"two", &stop).await, Node::in_cluster(&nats.url(), b"two", &stop).await);
+    // The same store and shopper ids on both clusters (each has its own database).
+    let (_x, mut agent_of_one) = one_b.agent(1, 5, false, b"s1").await;
+    let (_y, mut agent_of_two) = two_b.agent(1, 5, false, b"s2").await;
+    let (_v, mut shopper_of_two) = two_b.visitor("v1").await;
+
+    one_a.bus.publish(&Audience::StoreAgents(1), &notice(1));
+    one_a.bus.publish(&Audience::Visitor("v1".into()), &notice(2));
+    assert_eq!(next(&mut agent_of_one).await, Ok(notice(1)), "a node of the same cluster hears it");
+    // Published after the first cluster's frames reached the server: had the second cluster's
+    // sockets heard those, they would come first.
+    two_a.bus.publish(&Audience::StoreAgents(1), &notice(3));
+    two_a.bus.publish(&Audience::Visitor("v1".into()), &notice(4));
+    assert_eq!(next(&mut agent_of_two).await, Ok(notice(3)), "only its own cluster's frame");
+    assert_eq!(next(&mut shopper_of_two).await, Ok(notice(4)), "only its own cluster's frame");
+    nothing_more(&mut agent_of_one);
     stop.cancel();
 }
 

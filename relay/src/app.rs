@@ -227,9 +227,13 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     // Alone on its database, a starting relay knows no socket survived the last run; one of
     // several must not end what the others' agents and shoppers are doing.
     let alone = config.nats_url.is_none() || config.database_url.is_none();
-    if alone {
-        store.close_stale_online().await?;
-    }
+    let store = match alone {
+        true => {
+            store.close_stale_online().await?;
+            store.alone()
+        }
+        false => store,
+    };
     let key = store.secret("visitor_token_key", || crate::auth::random_bytes::<32>().to_vec()).await?;
     let listener = TcpListener::bind(config.listen).await.with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
@@ -244,7 +248,12 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     let metrics = config.metrics_listen.map(|at| crate::metrics::install().map(|handle| (at, handle))).transpose()?;
     let hub = Arc::new(Hub::default());
     let bus = match &config.nats_url {
-        Some(url) => Some(crate::bus::Bus::connect(url, hub.clone(), shutdown.clone()).await?),
+        Some(url) => {
+            // The database names the cluster: relays on it share subjects, others never meet.
+            let id = store.secret("bus_cluster_id", || crate::auth::random_bytes::<8>().to_vec()).await?;
+            let space = crate::bus::Space::of_cluster(&id);
+            Some(crate::bus::Bus::connect(url, space, hub.clone(), shutdown.clone()).await?)
+        }
         None => None,
     };
     let fanout: Arc<dyn Fanout> = match &bus {

@@ -21,9 +21,6 @@ use async_nats::jetstream::kv;
 /// How long a lease outlives its holder's last renewal by default.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(6);
 
-/// The bucket's name on the NATS server.
-const BUCKET: &str = "parley_desks";
-
 /// This node's view of the desks' leases.
 pub struct Leases {
     kv: kv::Store,
@@ -39,15 +36,16 @@ fn key(store_id: i64) -> String {
 }
 
 impl Leases {
-    /// Opens (creating if needed) the leases bucket with entries that live `ttl`; `node` names
-    /// this node in the leases it takes.
-    pub async fn open(client: async_nats::Client, node: &str, ttl: Duration) -> anyhow::Result<Leases> {
+    /// Opens (creating if needed) the leases bucket `bucket` (the cluster's, see
+    /// [`super::Space::bucket`]) with entries that live `ttl`; `node` names this node in the
+    /// leases it takes.
+    pub async fn open(client: async_nats::Client, bucket: &str, node: &str, ttl: Duration) -> anyhow::Result<Leases> {
         let jetstream = async_nats::jetstream::new(client);
         // The bucket's stream made by hand, as `create_key_value` would: that call first reads
         // the account's limits in a shape NATS 2.9 does not send.
         let stream = async_nats::jetstream::stream::Config {
-            name: format!("KV_{BUCKET}"),
-            subjects: vec![format!("$KV.{BUCKET}.>")],
+            name: format!("KV_{bucket}"),
+            subjects: vec![format!("$KV.{bucket}.>")],
             max_messages_per_subject: 1,
             max_age: ttl,
             // Retried writes within this window are not doubled; it may not exceed the age.
@@ -64,7 +62,7 @@ impl Leases {
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("creating the desks' lease bucket (is JetStream on in the NATS server?)")?;
-        let kv = jetstream.get_key_value(BUCKET).await.context("opening the desks' lease bucket")?;
+        let kv = jetstream.get_key_value(bucket).await.context("opening the desks' lease bucket")?;
         Ok(Leases { kv, node: node.to_owned(), ttl, held: Mutex::new(HashMap::new()) })
     }
 

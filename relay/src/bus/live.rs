@@ -1,6 +1,6 @@
 //! "Visitors now" across relays: each node knows only the shoppers whose widget holds a socket
 //! to it ([`Live`]), so a console asking any node gathers every node's list. A request on
-//! `parley.live.STORE` is answered by every node with its list for that store; the asker takes
+//! `parley.CLUSTER.live.STORE` is answered by every node with its list for that store; the asker takes
 //! what arrives within [`GATHER_WITHIN`] (a node that does not answer in time, or is gone, is
 //! left out).
 
@@ -20,7 +20,7 @@ pub const GATHER_WITHIN: Duration = Duration::from_millis(150);
 impl Bus {
     /// Answers the other nodes' "who is on this store's site" from `live`, until `stop`.
     pub async fn serve_live(self: Arc<Self>, live: Arc<Live>, stop: CancellationToken) {
-        let mut requests = match self.client.subscribe("parley.live.*").await {
+        let mut requests = match self.client.subscribe(self.space.subject("live.*")).await {
             Ok(subscriber) => subscriber,
             Err(error) => {
                 tracing::error!(%error, "could not answer for Visitors now across relays");
@@ -56,7 +56,11 @@ impl Bus {
         if let Ok(mut answers) = self.client.subscribe(inbox.clone()).await {
             let asked = self
                 .client
-                .publish_with_reply(format!("parley.live.{store_id}"), inbox, self.node.to_le_bytes().to_vec().into())
+                .publish_with_reply(
+                    self.space.subject(&format!("live.{store_id}")),
+                    inbox,
+                    self.node.to_le_bytes().to_vec().into(),
+                )
                 .await;
             if asked.is_ok() {
                 let until = tokio::time::Instant::now() + GATHER_WITHIN;

@@ -16,7 +16,10 @@
 
 pub mod lease;
 mod live;
+mod space;
 mod subscriptions;
+
+pub use space::Space;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -66,13 +69,21 @@ pub struct Bus {
     client: async_nats::Client,
     /// How many subjects this node listens on.
     subjects: subscriptions::Count,
+    /// This cluster's subjects and bucket.
+    space: Space,
 }
 
 impl Bus {
     /// Connects to NATS at `url` (`nats://host:port`, comma-separated for a cluster), starts
     /// the publishing and subscribing tasks, and tells `hub` to report its rooms. Fails when no
-    /// server answers within a few seconds; once connected, it reconnects by itself.
-    pub async fn connect(url: &str, hub: Arc<Hub>, shutdown: CancellationToken) -> anyhow::Result<Arc<Bus>> {
+    /// server answers within a few seconds; once connected, it reconnects by itself. Every
+    /// subject is in `space`, so clusters sharing the server do not meet.
+    pub async fn connect(
+        url: &str,
+        space: Space,
+        hub: Arc<Hub>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Arc<Bus>> {
         let node = u64::from_le_bytes(crate::auth::random_bytes::<8>());
         let client = async_nats::ConnectOptions::new()
             .name(format!("parley-relay-{node:016x}"))
@@ -93,9 +104,9 @@ impl Bus {
         tokio::spawn(publish_all(client.clone(), queued, shutdown.clone()));
         let subjects = subscriptions::Count::default();
         let serves = subscriptions::Node { hub: hub.clone(), id: node, count: subjects.clone() };
-        hub.set_interest(subscriptions::start(client.clone(), serves, shutdown));
-        tracing::info!(node = format!("{node:016x}"), "on the NATS bus");
-        Ok(Arc::new(Bus { hub, node, outgoing, client, subjects }))
+        hub.set_interest(subscriptions::start(client.clone(), space.clone(), serves, shutdown));
+        tracing::info!(node = format!("{node:016x}"), subjects = space.subject(">"), "on the NATS bus");
+        Ok(Arc::new(Bus { hub, node, outgoing, client, subjects, space }))
     }
 
     /// How many subjects this node listens on: one per shopper, agent, store and session with
@@ -111,14 +122,19 @@ impl Bus {
 
     /// The desks' leases as this node sees them (JetStream must be on in the NATS server).
     pub async fn leases(&self, ttl: Duration) -> anyhow::Result<lease::Leases> {
-        lease::Leases::open(self.client.clone(), &self.node_name(), ttl).await
+        lease::Leases::open(self.client.clone(), &self.space.bucket(), &self.node_name(), ttl).await
     }
 
     /// What routing across relays needs of the bus (several relays on one database): its
     /// connection and the desks' leases. JetStream must be on in the NATS server.
     pub async fn cluster_link(&self) -> anyhow::Result<crate::routing::cluster::ClusterLink> {
         let leases = self.leases(lease::DEFAULT_TTL).await?;
-        Ok(crate::routing::cluster::ClusterLink { client: self.client.clone(), leases, node: self.node_name() })
+        Ok(crate::routing::cluster::ClusterLink {
+            client: self.client.clone(),
+            leases,
+            node: self.node_name(),
+            space: self.space.clone(),
+        })
     }
 
     /// Whether the connection to NATS is up now (for health checks and tests).
@@ -127,7 +143,7 @@ impl Bus {
     }
 
     fn send(&self, to: Audience, what: What) {
-        let Some(subject) = subject_of(&to) else { return };
+        let Some(subject) = subject_of(&self.space, &to) else { return };
         let envelope = Envelope { node: self.node, to, what };
         match serde_json::to_vec(&envelope) {
             Ok(bytes) => {
@@ -191,7 +207,7 @@ fn split(to: &Audience) -> Vec<Audience> {
 }
 
 /// The subject an audience is published on; `None` for a conversation (see [`split`]).
-fn subject_of(to: &Audience) -> Option<String> {
+fn subject_of(space: &Space, to: &Audience) -> Option<String> {
     let room = match to {
         Audience::Visitor(visitor) => Room::Visitor(visitor.clone()),
         Audience::Conversation { .. } => return None,
@@ -199,19 +215,7 @@ fn subject_of(to: &Audience) -> Option<String> {
         Audience::Agent(agent_id) | Audience::AgentExceptSession { agent_id, .. } => Room::Agent(*agent_id),
         Audience::Session(hash) => Room::Session(hash.clone()),
     };
-    room_subject(&room)
-}
-
-/// The subject a room's sockets hear on; `None` for supervisors, whose frames come on their
-/// store's subject.
-pub(crate) fn room_subject(room: &Room) -> Option<String> {
-    Some(match room {
-        Room::Visitor(visitor) => format!("parley.visitor.{}", token(visitor)),
-        Room::StoreAgents(store) => format!("parley.store.{store}"),
-        Room::Agent(agent) => format!("parley.agent.{agent}"),
-        Room::Supervisors(_) => return None,
-        Room::Session(hash) => format!("parley.session.{}", hex(hash)),
-    })
+    space.room(&room)
 }
 
 /// A subject token for an id: visitor ids are base64url already; anything else is hex-encoded,
@@ -277,8 +281,9 @@ mod tests {
     #[test]
     fn a_conversation_goes_to_its_shopper_and_its_store_agents() {
         let to = Audience::Conversation { store_id: 7, visitor_id: "abc_-9".into(), assignee: Some(3) };
-        let subjects: Vec<_> = split(&to).iter().map(|a| subject_of(a).unwrap()).collect();
-        assert_eq!(subjects, ["parley.visitor.abc_-9", "parley.store.7"]);
+        let space = Space::of_cluster(&[0x0c]);
+        let subjects: Vec<_> = split(&to).iter().map(|a| subject_of(&space, a).unwrap()).collect();
+        assert_eq!(subjects, ["parley.0c.visitor.abc_-9", "parley.0c.store.7"]);
     }
 
     #[test]
@@ -286,8 +291,6 @@ mod tests {
         assert_eq!(token("a.b"), "x612e62");
         assert_eq!(token("*"), "x2a");
         assert_eq!(token(""), "x");
-        assert_eq!(room_subject(&Room::Session(vec![0xab, 0x01])).unwrap(), "parley.session.ab01");
-        assert_eq!(room_subject(&Room::Supervisors(1)), None);
     }
 
     #[test]

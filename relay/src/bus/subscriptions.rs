@@ -32,18 +32,18 @@ enum Change {
     Settle(oneshot::Sender<()>),
 }
 
-/// The hub's side: queues changes for the task.
-struct Changes(UnboundedSender<Change>);
+/// The hub's side: queues changes for the task, naming each room's subject in the cluster's space.
+struct Changes(UnboundedSender<Change>, super::Space);
 
 impl Interest for Changes {
     fn watch(&self, room: &Room) {
-        if let Some(subject) = super::room_subject(room) {
+        if let Some(subject) = self.1.room(room) {
             let _ = self.0.send(Change::Watch(subject));
         }
     }
 
     fn unwatch(&self, room: &Room) {
-        if let Some(subject) = super::room_subject(room) {
+        if let Some(subject) = self.1.room(room) {
             let _ = self.0.send(Change::Unwatch(subject));
         }
     }
@@ -64,10 +64,15 @@ impl Interest for Changes {
 pub(super) type Count = Arc<std::sync::atomic::AtomicUsize>;
 
 /// Starts the task that keeps this node's subscriptions; returns what the hub reports to.
-pub(super) fn start(client: async_nats::Client, node: Node, stop: CancellationToken) -> Arc<dyn Interest> {
+pub(super) fn start(
+    client: async_nats::Client,
+    space: super::Space,
+    node: Node,
+    stop: CancellationToken,
+) -> Arc<dyn Interest> {
     let (changes, queued) = unbounded_channel();
     tokio::spawn(keep(client, node, queued, stop));
-    Arc::new(Changes(changes))
+    Arc::new(Changes(changes, space))
 }
 
 /// What the subscriptions serve: this node's hub, its id on the bus, and the count.

@@ -3,8 +3,8 @@
 //!
 //! The desk stays the pure state it is on one relay, and it runs on the node that holds the
 //! store's lease ([`crate::bus::lease`]). That node answers the routing commands of every other
-//! node on the subject `parley.desk.STORE` (NATS request/reply), and publishes on
-//! `parley.routing` what every node must know without asking: who handles each conversation (the
+//! node on the subject `parley.CLUSTER.desk.STORE` (NATS request/reply), and publishes on
+//! `parley.CLUSTER.routing` what every node must know without asking: who handles each conversation (the
 //! fan-out needs it for every message), each agent's status, and that a desk has a new owner.
 //!
 //! A node asks the owner; when nobody answers (the owner died), it tries to take the lease
@@ -34,7 +34,7 @@ use crate::bus::lease::Leases;
 use crate::error::{Error, Result};
 
 /// The subject on which routing events reach every node.
-const EVENTS: &str = "parley.routing";
+const EVENTS: &str = "routing";
 /// How long a node waits for the owner's answer before it asks again.
 const ANSWER_WITHIN: Duration = Duration::from_secs(3);
 /// How long a node keeps asking (and trying to take the lease) before it gives up.
@@ -50,6 +50,8 @@ pub struct ClusterLink {
     pub leases: Leases,
     /// This node's name (as in the leases).
     pub node: String,
+    /// The cluster's subjects.
+    pub space: crate::bus::Space,
 }
 
 /// What the owner needs to know of an agent with every command about them.
@@ -174,6 +176,7 @@ pub(super) struct Cluster {
     pub client: async_nats::Client,
     pub leases: Leases,
     pub node: String,
+    pub space: crate::bus::Space,
     /// The desks this node serves, each with the token that stops serving it.
     serving: Mutex<HashMap<i64, CancellationToken>>,
     /// On the owner: the nodes that hold sockets of each agent.
@@ -205,17 +208,28 @@ impl Cluster {
             client: link.client,
             leases: link.leases,
             node: link.node,
+            space: link.space,
             serving: Mutex::default(),
             holders: Mutex::default(),
             sockets,
             events,
         });
-        let subscriber = cluster.client.subscribe(EVENTS).await?;
+        let subscriber = cluster.client.subscribe(cluster.space.subject(EVENTS)).await?;
         let (heard_tx, heard) = mpsc::unbounded_channel();
         tokio::spawn(hear(subscriber, cluster.node.clone(), heard_tx, stop.clone()));
-        tokio::spawn(publish_events(cluster.client.clone(), cluster.node.clone(), outgoing));
+        tokio::spawn(publish_events(
+            cluster.client.clone(),
+            cluster.space.subject(EVENTS),
+            cluster.node.clone(),
+            outgoing,
+        ));
         cluster.tell(Event::Hello);
         Ok((cluster, gone, heard))
+    }
+
+    /// The subject a store's desk owner answers on.
+    pub(super) fn desk_subject(&self, store_id: i64) -> String {
+        self.space.subject(&format!("desk.{store_id}"))
     }
 
     /// Tells every node (in the order told).
@@ -230,7 +244,7 @@ impl Cluster {
             return Ok(None);
         }
         let payload: bytes::Bytes = serde_json::to_vec(command).map_err(unavailable)?.into();
-        let subject = format!("parley.desk.{store_id}");
+        let subject = self.desk_subject(store_id);
         let started = tokio::time::Instant::now();
         loop {
             let asked =
@@ -313,11 +327,16 @@ impl Cluster {
 }
 
 /// Publishes events in the order they were told, until the routing service is dropped.
-async fn publish_events(client: async_nats::Client, node: String, mut outgoing: mpsc::UnboundedReceiver<Event>) {
+async fn publish_events(
+    client: async_nats::Client,
+    subject: String,
+    node: String,
+    mut outgoing: mpsc::UnboundedReceiver<Event>,
+) {
     while let Some(event) = outgoing.recv().await {
         match serde_json::to_vec(&Heard { node: node.clone(), event }) {
             Ok(bytes) => {
-                if let Err(error) = client.publish(EVENTS, bytes.into()).await {
+                if let Err(error) = client.publish(subject.clone(), bytes.into()).await {
                     tracing::warn!(%error, "could not publish a routing event");
                 }
             }

@@ -46,7 +46,7 @@ impl Routing {
     /// reports this node's own agents of the store to the desk.
     async fn serve_desk(&self, cluster: &Arc<Cluster>, store_id: i64) {
         let Some(stop) = cluster.start_serving(store_id, &self.shutdown) else { return };
-        let subscriber = match cluster.client.subscribe(format!("parley.desk.{store_id}")).await {
+        let subscriber = match cluster.client.subscribe(cluster.desk_subject(store_id)).await {
             Ok(subscriber) => subscriber,
             Err(error) => {
                 tracing::error!(%error, store_id, "could not serve a desk to the other relays");

@@ -61,6 +61,10 @@ impl From<&NewMessage<'_>> for OwnedMessage {
 
 /// Inserts a message into an open conversation with the next seq, in a write job; a resend
 /// (same author and client id) gets the stored copy.
+///
+/// The insert skips a resend instead of failing on it (`INSERT OR IGNORE`, `ON CONFLICT DO
+/// NOTHING` on PostgreSQL): a failed statement would end a PostgreSQL transaction, so catching
+/// the broken rule would cost the writer a savepoint round trip on every message.
 pub(super) fn insert_message(
     conn: &dyn Statements,
     conversation_id: i64,
@@ -68,7 +72,7 @@ pub(super) fn insert_message(
 ) -> Result<AppendOutcome, StoreError> {
     let inserted = conn.row(
         &format!(
-            "INSERT INTO messages
+            "INSERT OR IGNORE INTO messages
                (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at, faq_article_id)
              SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL{LOCK_ROWS}
              RETURNING {MESSAGE_COLUMNS}"
@@ -83,24 +87,25 @@ pub(super) fn insert_message(
             m.faq_article.as_deref(),
             conversation_id
         ],
-    );
-    match inserted {
-        Ok(Some(row)) => Ok(AppendOutcome { message: message_from_values(&row), duplicate: false }),
-        Ok(None) => Err(StoreError::NotFound(format!("no open conversation {conversation_id}"))),
-        Err(StoreError::AlreadyExists(_)) => {
-            // A resend of a message that is already stored: its copy, read here.
-            let row = conn
-                .row(
-                    &format!(
-                        "SELECT {MESSAGE_COLUMNS} FROM messages
-                         WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
-                    ),
-                    vals![conversation_id, m.role, m.author_id.as_str(), m.client_id.as_deref()],
-                )?
-                .ok_or_else(|| StoreError::NotFound("a resent message vanished".into()))?;
-            Ok(AppendOutcome { message: message_from_values(&row), duplicate: true })
-        }
-        Err(e) => Err(e),
+    )?;
+    if let Some(row) = inserted {
+        return Ok(AppendOutcome { message: message_from_values(&row), duplicate: false });
+    }
+    // Nothing inserted: a resend of a message that is already stored (its copy, read here),
+    // or the conversation is closed or gone.
+    let stored = match m.client_id.as_deref() {
+        Some(client_id) => conn.row(
+            &format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages
+                 WHERE conversation_id = ? AND author_role = ? AND author_id = ? AND client_id = ?"
+            ),
+            vals![conversation_id, m.role, m.author_id.as_str(), client_id],
+        )?,
+        None => None,
+    };
+    match stored {
+        Some(row) => Ok(AppendOutcome { message: message_from_values(&row), duplicate: true }),
+        None => Err(StoreError::NotFound(format!("no open conversation {conversation_id}"))),
     }
 }
 

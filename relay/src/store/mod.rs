@@ -23,13 +23,13 @@ mod mail;
 mod messages;
 mod online;
 mod order_source;
-mod pg_writer;
 mod privacy;
 mod proactive;
 mod ratings;
 mod reports;
 mod rows;
 mod search;
+mod sessions;
 mod settings;
 mod statements;
 mod tags;
@@ -110,10 +110,12 @@ pub struct Store {
     writer: db::Pool,
     /// What only the embedded database has (`None` on PostgreSQL).
     lite: Option<Lite>,
-    /// PostgreSQL's write jobs (`None` on SQLite).
-    pg_writes: Option<pg_writer::PgWriter>,
+    /// The frequent writes, group-committed on a thread of their own (either database).
+    writes: writer::Writer,
     /// The open conversations, kept by the writer's thread (see [`facts`]).
     facts: std::sync::Arc<facts::Facts>,
+    /// Whether other relays may write to the same database (see [`Store::shared`]).
+    others_write: bool,
     /// Each store's business hours and time zone, read at most every [`HOURS_FRESH`].
     hours: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, (std::time::Instant, Hours)>>>,
 }
@@ -123,8 +125,6 @@ pub struct Store {
 struct Lite {
     /// Copies the write-ahead log back into the database, off the writer's path.
     checkpointer: SqlitePool,
-    /// Group commit for the frequent writes, on the writer's thread.
-    writes: writer::Writer,
     /// The database file, for the large reads that open a connection of their own (reports).
     path: std::sync::Arc<std::path::PathBuf>,
 }
@@ -140,10 +140,19 @@ pub type Hours = (Option<String>, String);
 const HOURS_FRESH: Duration = Duration::from_secs(2);
 
 impl Store {
-    /// Whether other relays may write to this database too (PostgreSQL): then what memory
-    /// knows of open conversations is a hint and the database is asked.
+    /// Whether other relays may write to this database too (PostgreSQL, unless the relay was
+    /// told it is alone): then what memory knows of open conversations is a hint and the
+    /// database is asked.
     fn shared(&self) -> bool {
-        self.pg_writes.is_some()
+        self.others_write
+    }
+
+    /// This handle for a relay that is the only one writing to its database (PostgreSQL
+    /// without a bus): open conversations' facts come from memory, as on SQLite, which saves
+    /// PostgreSQL a read per message. Other handles on the same store keep asking the database.
+    pub fn alone(mut self) -> Store {
+        self.others_write = false;
+        self
     }
 
     /// Opens (creating if needed) `DIR/relay.db` and applies pending migrations.
@@ -167,10 +176,10 @@ impl Store {
         let conn = writer_connection(&path)?;
         let facts = std::sync::Arc::new(facts::Facts::default());
         facts.replace(facts::read_open(&conn)?);
-        let writes = writer::Writer::start(conn).map_err(sqlx::Error::Io)?;
+        let writes = writer::Writer::start(sessions::Lite(conn)).map_err(sqlx::Error::Io)?;
         let (pool, writer) = (db::Pool::Sqlite(pool), db::Pool::Sqlite(writer));
-        let lite = Some(Lite { checkpointer, writes, path: std::sync::Arc::new(path) });
-        Ok(Store { pool, writer, lite, pg_writes: None, facts, hours: Default::default() })
+        let lite = Some(Lite { checkpointer, path: std::sync::Arc::new(path) });
+        Ok(Store { pool, writer, lite, writes, facts, others_write: false, hours: Default::default() })
     }
 
     /// Connects to PostgreSQL at `url` and applies pending migrations (`relay/migrations_pg`).
@@ -184,31 +193,26 @@ impl Store {
             .connect(url)
             .await?;
         sqlx::migrate!("./migrations_pg").run(&pool).await?;
-        let pg_writes = Some(pg_writer::PgWriter::start(pool.clone()).map_err(sqlx::Error::Io)?);
+        let session = sessions::Pg::new(pool.clone(), tokio::runtime::Handle::current());
+        let writes = writer::Writer::start(session).map_err(sqlx::Error::Io)?;
         let pool = db::Pool::Postgres(pool);
         let facts = std::sync::Arc::new(facts::Facts::default());
-        let store = Store { pool: pool.clone(), writer: pool, lite: None, pg_writes, facts, hours: Default::default() };
+        let (writer, hours) = (pool.clone(), Default::default());
+        let store = Store { pool, writer, lite: None, writes, facts, others_write: true, hours };
         store.reload_facts().await?;
         Ok(store)
     }
 
-    /// Queues a write job now (SQLite: in the next group commit, refused at once as `busy` when
-    /// `urgency` allows and the writer is behind; PostgreSQL: on its writer thread, in order);
-    /// the future ends once the job is durable, after `on_commit` has run.
+    /// Queues a write job now for the next group commit (refused at once as `busy` when
+    /// `urgency` allows and the writer is behind); the future ends once the job is durable,
+    /// after `on_commit` has run on the writer's thread.
     fn submit_job<T, F, C>(&self, urgency: writer::Urgency, op: F, on_commit: C) -> Result<Pending<T>, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn statements::Statements) -> Result<T, StoreError> + Send + 'static,
         C: FnOnce(&T) + Send + 'static,
     {
-        if let Some(lite) = &self.lite {
-            let pending = lite.writes.submit_then(urgency, move |conn: &rusqlite::Connection| op(conn), on_commit)?;
-            return Ok(Box::pin(pending));
-        }
-        match &self.pg_writes {
-            Some(writes) => Ok(Box::pin(writes.submit(op, on_commit))),
-            None => Err(StoreError::NotWritten("the store has no writer".into())),
-        }
+        Ok(Box::pin(self.writes.submit_then(urgency, op, on_commit)?))
     }
 
     /// Runs a write job (never refused as `busy`) and `on_commit` once it is durable.
@@ -221,8 +225,8 @@ impl Store {
         self.submit_job(writer::Urgency::Always, op, on_commit)?.await
     }
 
-    /// Runs one statement in the next group commit (SQLite), or at once in its own transaction
-    /// (PostgreSQL); returns how many rows it changed once it is durable.
+    /// Runs one statement in the next group commit; returns how many rows it changed once it
+    /// is durable.
     async fn execute(&self, sql: &'static str, values: Vec<db::Value>) -> Result<u64, StoreError> {
         self.job(move |conn| conn.execute(sql, values), |_| {}).await
     }
@@ -239,10 +243,8 @@ impl Store {
 
     /// Waits for queries in flight and closes every connection (graceful shutdown).
     pub async fn close(&self) {
-        if let Some(lite) = &self.lite {
-            lite.writes.flush().await;
-            lite.writes.close().await;
-        }
+        self.writes.flush().await;
+        self.writes.close().await;
         self.writer.close().await;
         if let Some(lite) = &self.lite {
             lite.checkpointer.close().await;
@@ -253,45 +255,35 @@ impl Store {
     /// A test hook: every batch of frequent writes waits `hold` before it commits, as a slow
     /// disk would (zero ends it). Tests use it to see the relay refuse messages with `busy`.
     pub fn hold_commits(&self, hold: Duration) {
-        if let Some(lite) = &self.lite {
-            lite.writes.hold_commits(hold);
-        }
+        self.writes.hold_commits(hold);
     }
 
     /// From now on refuses messages as `busy` also while the async workers run late (the relay
     /// starts its pulse when it serves; a store used alone by a command has none).
     pub fn watch(&self, pulse: std::sync::Arc<crate::pulse::Pulse>) {
-        if let Some(lite) = &self.lite {
-            lite.writes.watch(pulse);
-        }
+        self.writes.watch(pulse);
     }
 
     /// A test hook: how late the async workers may run before messages are refused as `busy`
     /// (`pulse::LATE_BOUND` unless a test changes it).
     pub fn set_late_bound(&self, bound: Duration) {
-        if let Some(lite) = &self.lite {
-            lite.writes.set_late_bound(bound);
-        }
+        self.writes.set_late_bound(bound);
     }
 
     /// Messages refused as `busy` so far (the writer or the workers were behind).
     pub fn busy_refusals(&self) -> u64 {
-        self.lite.as_ref().map_or(0, |lite| lite.writes.busy_refusals())
+        self.writes.busy_refusals()
     }
 
     /// A test hook: how far behind the writer may be before messages are refused as `busy`
     /// (200 ms unless a test changes it).
     pub fn set_behind_bound(&self, bound: Duration) {
-        if let Some(lite) = &self.lite {
-            lite.writes.set_behind_bound(bound);
-        }
+        self.writes.set_behind_bound(bound);
     }
 
     /// A test hook: the next `n` messages are refused as `busy`, as if the writer were behind.
     pub fn refuse_next_messages(&self, n: u64) {
-        if let Some(lite) = &self.lite {
-            lite.writes.refuse_next(n);
-        }
+        self.writes.refuse_next(n);
     }
 
     /// Reads a relay-wide secret, creating it with `make` on first use.

@@ -1,10 +1,10 @@
 //! The statements of one write job, on either database, as plain blocking calls.
 //!
 //! A write job (a message with its conversation, a close with its timeline event) runs several
-//! statements that must commit together, and reads what it just wrote. On SQLite a job runs on
-//! the writer thread inside the batch's transaction (`writer.rs`); on PostgreSQL it runs on a
-//! blocking thread inside a transaction of its own. Both hand the job a [`Statements`], so each
-//! job is written once. Rows come back as owned [`Values`].
+//! statements that must commit together, and reads what it just wrote. On either database a
+//! job runs on the writer thread inside the batch's transaction (`writer.rs`, `sessions.rs`),
+//! which hands it a [`Statements`], so each job is written once. Rows come back as owned
+//! [`Values`].
 
 use std::cell::RefCell;
 
@@ -50,7 +50,9 @@ impl Values {
 /// What a write job runs its statements on.
 pub trait Statements {
     /// Runs a statement (`?` or `?N` placeholders); how many rows it changed. A broken
-    /// uniqueness rule is [`StoreError::AlreadyExists`] and leaves the job's transaction usable.
+    /// uniqueness rule is [`StoreError::AlreadyExists`]. A job must end on a statement's error
+    /// (PostgreSQL refuses the rest of a transaction after one; the job's savepoint undoes it):
+    /// to skip a row that is already there, use `INSERT OR IGNORE` instead of catching the error.
     fn execute(&self, sql: &str, values: Vec<Value>) -> Result<u64, StoreError>;
 
     /// Runs a query (or a statement with `RETURNING`) and reads every row.
@@ -132,41 +134,30 @@ impl<'a> PgStatements<'a> {
         PgStatements { conn: RefCell::new(conn), runtime }
     }
 
-    /// Runs one statement inside a savepoint, so that a broken uniqueness rule undoes only the
-    /// statement (PostgreSQL would otherwise refuse the rest of the transaction). Reads its
-    /// rows when `read` says so, else counts the rows it changed.
-    fn guarded(&self, sql: &str, values: Vec<Value>, read: bool) -> Result<(Vec<PgRow>, u64), StoreError> {
+    /// Runs one statement: its rows when `read` says so, else how many rows it changed. No
+    /// savepoint of its own: a statement that fails ends the job, whose savepoint undoes it.
+    fn run(&self, sql: &str, values: Vec<Value>, read: bool) -> Result<(Vec<PgRow>, u64), StoreError> {
         let sql = postgres_sql(sql);
         let mut conn = self.conn.borrow_mut();
         let conn: &mut PgConnection = &mut conn;
         self.runtime.block_on(async {
-            sqlx::query("SAVEPOINT statement").execute(&mut *conn).await?;
             let query = super::db::bind_postgres(&sql, values);
             let ran = match read {
                 true => query.fetch_all(&mut *conn).await.map(|rows| (rows, 0)),
                 false => query.execute(&mut *conn).await.map(|done| (Vec::new(), done.rows_affected())),
             };
-            match ran {
-                Ok(ran) => {
-                    sqlx::query("RELEASE SAVEPOINT statement").execute(&mut *conn).await?;
-                    Ok(ran)
-                }
-                Err(err) => {
-                    sqlx::query("ROLLBACK TO SAVEPOINT statement").execute(&mut *conn).await?;
-                    Err(super::unique_violation(err, || "already exists".into()))
-                }
-            }
+            ran.map_err(|err| super::unique_violation(err, || "already exists".into()))
         })
     }
 }
 
 impl Statements for PgStatements<'_> {
     fn execute(&self, sql: &str, values: Vec<Value>) -> Result<u64, StoreError> {
-        Ok(self.guarded(sql, values, false)?.1)
+        Ok(self.run(sql, values, false)?.1)
     }
 
     fn rows(&self, sql: &str, values: Vec<Value>) -> Result<Vec<Values>, StoreError> {
-        Ok(self.guarded(sql, values, true)?.0.iter().map(pg_values).collect())
+        Ok(self.run(sql, values, true)?.0.iter().map(pg_values).collect())
     }
 }
 

@@ -1,16 +1,17 @@
 //! Group commit on a thread of its own: the relay's frequent writes share transactions.
 //!
 //! SQLite commits one transaction at a time, and every commit waits for the disk (fsync, with
-//! `synchronous = FULL`). Every frequent write is therefore a job for one thread that owns its
-//! connection (rusqlite, with prepared statements kept in its cache): it takes every job
-//! waiting, runs them in one transaction, commits once, and only then tells each caller its
-//! result. While it commits, callers keep queueing, so the next batch is ready when the disk is
+//! `synchronous = FULL`); PostgreSQL's commits wait for its disk too. Every frequent write is
+//! therefore a job for one thread that owns its database session ([`Session`]: rusqlite's
+//! connection with prepared statements kept in its cache, or a PostgreSQL transaction per
+//! batch, see `sessions.rs`): it takes every job waiting, runs them in one transaction,
+//! commits once, and only then tells each caller its result, in the order they were queued. While it commits, callers keep queueing, so the next batch is ready when the disk is
 //! done. A message is still on disk before its sender hears `accepted`; a burst just shares the
 //! fsync. No statement crosses a thread: the one hop is the job's, there and back.
 //!
 //! Each job runs in a savepoint, so a job refused by a constraint (a resent message, say)
-//! undoes only itself. Any other error fails the whole batch: it is rolled back, and every
-//! caller in it gets the error.
+//! undoes only itself. An error the session says breaks the transaction (SQLite: disk full,
+//! I/O) fails the whole batch: it is rolled back, and every caller in it gets the error.
 //!
 //! The queue is also the relay's measure of load: when the oldest job waiting has waited
 //! longer than [`BEHIND_BOUND`], new messages are refused at once with `busy` rather than
@@ -23,23 +24,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::statements::Statements;
 use super::StoreError;
 use crate::pulse::{Pulse, LATE_BOUND};
-
-/// Most jobs in one transaction.
-const MAX_BATCH: usize = 1024;
 /// How long the oldest queued write may have waited before new messages are refused as `busy`.
 pub const BEHIND_BOUND: Duration = Duration::from_millis(100);
 
 /// Called once the batch is settled: `None` when it committed, else why it did not.
-type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
+pub(super) type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
 
 /// How a job went, for the batch around it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Went {
+pub(super) enum Went {
     /// Its changes stay.
     Done,
     /// A constraint refused it: its savepoint is rolled back, the batch goes on.
@@ -49,10 +47,79 @@ enum Went {
 }
 
 /// A job's outcome: how to finish it, and how it went.
-type Ran = (Finish, Went);
+pub(super) type Ran = (Finish, Went);
 
-/// One write, run on the writer's connection inside the current batch.
-type Job = Box<dyn FnOnce(&Connection) -> Ran + Send>;
+/// One write, run on the writer's session inside the current batch.
+pub(super) trait Job: Send {
+    /// Runs the job's statements on `on`; `breaks` says whether an error leaves the
+    /// transaction unusable.
+    fn run(self: Box<Self>, on: &dyn Statements, breaks: &dyn Fn(&StoreError) -> bool) -> Ran;
+
+    /// Tells the caller the job was not run, with `error`.
+    fn fail(self: Box<Self>, error: StoreError);
+}
+
+/// What a writer thread runs its batches on: one database connection or transaction.
+pub(super) trait Session: Send + 'static {
+    /// The thread's name.
+    fn name(&self) -> &'static str;
+    /// Most jobs in one transaction.
+    fn max_batch(&self) -> usize;
+    /// Starts a batch's transaction.
+    fn begin(&mut self) -> Result<(), StoreError>;
+    /// Starts a job's savepoint.
+    fn savepoint(&mut self) -> Result<(), StoreError>;
+    /// Runs a job inside the open transaction.
+    fn run(&mut self, job: Box<dyn Job>) -> Ran;
+    /// Keeps what the job just did.
+    fn keep(&mut self) -> Result<(), StoreError>;
+    /// Undoes what the job just did, back to its savepoint.
+    fn undo(&mut self) -> Result<(), StoreError>;
+    /// Makes the batch durable (rolled back when that fails).
+    fn commit(&mut self) -> Result<(), StoreError>;
+    /// Gives the batch up.
+    fn rollback(&mut self);
+}
+
+/// A write and where its result goes.
+struct Queued<T, F, C> {
+    op: F,
+    on_commit: C,
+    tell: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F, C> Job for Queued<T, F, C>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Statements) -> Result<T, StoreError> + Send + 'static,
+    C: FnOnce(&T) + Send + 'static,
+{
+    fn run(self: Box<Self>, on: &dyn Statements, breaks: &dyn Fn(&StoreError) -> bool) -> Ran {
+        let Queued { op, on_commit, tell } = *self;
+        let result = op(on);
+        let went = match &result {
+            Ok(_) => Went::Done,
+            Err(e) if breaks(e) => Went::Broke,
+            Err(_) => Went::Refused,
+        };
+        let finish: Finish = Box::new(move |failed| {
+            let outcome = match (result, failed) {
+                (Err(e), _) => Err(e),
+                (Ok(_), Some(why)) => Err(StoreError::NotWritten(why.to_owned())),
+                (Ok(value), None) => {
+                    on_commit(&value);
+                    Ok(value)
+                }
+            };
+            let _ = tell.send(outcome);
+        });
+        (finish, went)
+    }
+
+    fn fail(self: Box<Self>, error: StoreError) {
+        let _ = self.tell.send(Err(error));
+    }
+}
 
 /// Whether a write may be refused when the writer is behind.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -65,7 +132,7 @@ pub enum Urgency {
 }
 
 struct Queue {
-    jobs: VecDeque<(Instant, Job)>,
+    jobs: VecDeque<(Instant, Box<dyn Job>)>,
     closed: bool,
 }
 
@@ -118,8 +185,8 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    /// Starts the thread that runs jobs on `conn`; it ends when every handle is gone.
-    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+    /// Starts the thread that runs jobs on `session`; it ends when every handle is gone.
+    pub fn start(session: impl Session) -> std::io::Result<Writer> {
         let queue = Queue { jobs: VecDeque::new(), closed: false };
         let shared = Arc::new(Shared {
             queue: Mutex::new(queue),
@@ -133,8 +200,8 @@ impl Writer {
             thread: Mutex::new(None),
         });
         let thread_shared = shared.clone();
-        let thread =
-            std::thread::Builder::new().name("sqlite-writer".into()).spawn(move || run(&conn, &thread_shared))?;
+        let name = session.name().to_owned();
+        let thread = std::thread::Builder::new().name(name).spawn(move || run(session, &thread_shared))?;
         *shared.thread.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(thread);
         Ok(Writer { _closer: Arc::new(Closer(shared.clone())), shared })
     }
@@ -151,7 +218,7 @@ impl Writer {
     ) -> Result<impl Future<Output = Result<T, StoreError>> + Send + 'static, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&dyn Statements) -> Result<T, StoreError> + Send + 'static,
     {
         self.submit_then(urgency, op, |_| {})
     }
@@ -167,30 +234,11 @@ impl Writer {
     ) -> Result<impl Future<Output = Result<T, StoreError>> + Send + 'static, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&dyn Statements) -> Result<T, StoreError> + Send + 'static,
         C: FnOnce(&T) + Send + 'static,
     {
         let (tell, told) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let result = op(conn);
-            let went = match &result {
-                Ok(_) => Went::Done,
-                Err(e) if breaks_transaction(e) => Went::Broke,
-                Err(_) => Went::Refused,
-            };
-            let finish: Finish = Box::new(move |failed| {
-                let outcome = match (result, failed) {
-                    (Err(e), _) => Err(e),
-                    (Ok(_), Some(why)) => Err(StoreError::NotWritten(why.to_owned())),
-                    (Ok(value), None) => {
-                        on_commit(&value);
-                        Ok(value)
-                    }
-                };
-                let _ = tell.send(outcome);
-            });
-            (finish, went)
-        });
+        let job: Box<dyn Job> = Box::new(Queued { op, on_commit, tell });
         {
             let mut queue = self.shared.lock();
             if queue.closed {
@@ -259,7 +307,7 @@ impl Writer {
     pub async fn write<T, F>(&self, op: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+        F: FnOnce(&dyn Statements) -> Result<T, StoreError> + Send + 'static,
     {
         self.submit(Urgency::Always, op)?.await
     }
@@ -287,20 +335,9 @@ impl Writer {
     }
 }
 
-/// Whether a job's error leaves the transaction unusable. Constraint errors undo only the
-/// job that hit them (its savepoint); anything else (disk full, I/O) may have rolled back
-/// everything.
-fn breaks_transaction(error: &StoreError) -> bool {
-    match error {
-        StoreError::AlreadyExists(_) | StoreError::NotFound(_) => false,
-        StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.code != rusqlite::ErrorCode::ConstraintViolation,
-        _ => true,
-    }
-}
-
-fn run(conn: &Connection, shared: &Shared) {
+fn run(mut session: impl Session, shared: &Shared) {
     loop {
-        let jobs: Vec<Job> = {
+        let jobs: Vec<Box<dyn Job>> = {
             let mut queue = shared.lock();
             while queue.jobs.is_empty() && !queue.closed {
                 queue = shared.ready.wait(queue).unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -308,46 +345,44 @@ fn run(conn: &Connection, shared: &Shared) {
             if queue.jobs.is_empty() {
                 return;
             }
-            let take = queue.jobs.len().min(MAX_BATCH);
+            let take = queue.jobs.len().min(session.max_batch());
             queue.jobs.drain(..take).map(|(_, job)| job).collect()
         };
         let hold = *shared.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        run_batch(conn, jobs, hold);
+        run_batch(&mut session, jobs, hold);
     }
 }
 
-/// Runs one statement of the batch's bookkeeping (`BEGIN`, savepoints, `COMMIT`).
-fn step(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached(sql)?.execute([]).map(drop)
-}
-
-fn run_batch(conn: &Connection, jobs: Vec<Job>, hold: Duration) {
-    if let Err(error) = step(conn, "BEGIN IMMEDIATE") {
-        tracing::error!(%error, jobs = jobs.len(), "could not begin a batch; writes dropped");
+fn run_batch(session: &mut impl Session, jobs: Vec<Box<dyn Job>>, hold: Duration) {
+    if let Err(error) = session.begin() {
+        tracing::error!(%error, jobs = jobs.len(), "could not begin a batch; writes not stored");
+        let why = error.to_string();
+        for job in jobs {
+            job.fail(StoreError::NotWritten(format!("the database refused the write: {why}")));
+        }
         return;
     }
     let mut finishes = Vec::with_capacity(jobs.len());
     let mut broken = None;
     for job in jobs {
         if broken.is_some() {
-            // Not run: its caller hears that nothing was stored.
-            drop(job);
+            job.fail(StoreError::NotWritten("a write in the same batch failed; nothing in it was stored".into()));
             continue;
         }
-        if let Err(error) = step(conn, "SAVEPOINT job") {
+        if let Err(error) = session.savepoint() {
             broken = Some(error.to_string());
-            drop(job);
+            job.fail(StoreError::NotWritten(format!("the database refused the write: {error}")));
             continue;
         }
-        let (finish, went) = job(conn);
+        let (finish, went) = session.run(job);
         let settled = match went {
             Went::Broke => {
                 broken = Some("a write in the same batch failed; nothing in it was stored".to_owned());
                 Ok(())
             }
-            Went::Done => step(conn, "RELEASE job"),
+            Went::Done => session.keep(),
             // A refused job (a constraint) leaves nothing behind.
-            Went::Refused => step(conn, "ROLLBACK TO job").and_then(|()| step(conn, "RELEASE job")),
+            Went::Refused => session.undo(),
         };
         if let Err(error) = settled {
             broken = Some(error.to_string());
@@ -359,15 +394,12 @@ fn run_batch(conn: &Connection, jobs: Vec<Job>, hold: Duration) {
     }
     let failed = match broken {
         Some(why) => {
-            let _ = step(conn, "ROLLBACK");
+            session.rollback();
             Some(why)
         }
         None => {
             let committing = std::time::Instant::now();
-            let failed = step(conn, "COMMIT").err().map(|e| {
-                let _ = step(conn, "ROLLBACK");
-                e.to_string()
-            });
+            let failed = session.commit().err().map(|e| e.to_string());
             crate::metrics::batch(finishes.len(), committing.elapsed());
             failed
         }
