@@ -5,8 +5,9 @@
 //! therefore a job for one thread that owns its database session ([`Session`]: rusqlite's
 //! connection with prepared statements kept in its cache, or a PostgreSQL transaction per
 //! batch, see `sessions.rs`): it takes every job waiting, runs them in one transaction,
-//! commits once, and only then tells each caller its result, in the order they were queued. While it commits, callers keep queueing, so the next batch is ready when the disk is
-//! done. A message is still on disk before its sender hears `accepted`; a burst just shares the
+//! commits once, and only then tells each caller its result, in the order they were queued.
+//! While it commits, callers keep queueing, so the next batch is ready when the disk is done.
+//! A message is still on disk before its sender hears `accepted`; a burst just shares the
 //! fsync. No statement crosses a thread: the one hop is the job's, there and back.
 //!
 //! Each job runs in a savepoint, so a job refused by a constraint (a resent message, say)
