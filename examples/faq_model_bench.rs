@@ -56,8 +56,8 @@ async fn main() -> Result<()> {
     for (label, faq) in [("lexical only", &lexical), ("with the model", &hybrid)] {
         let q = quality::measure(faq, 1, &set);
         println!(
-            "{label:<15} top-1 {}/{}  top-3 {}/{}  bot answers right {} wrong {}  unanswerable with no result {}/{}",
-            q.top1, q.answerable, q.top3, q.answerable, q.answered_right, q.answered_wrong, q.no_result, q.unanswerable
+            "{label:<15} top-1 {}/{}  top-3 {}/{}  bot answers right {} wrong {}  offers choices holding the right one {} not {}  unanswerable with no result {}/{}",
+            q.top1, q.answerable, q.top3, q.answerable, q.answered_right, q.answered_wrong, q.offered_right, q.offered_wrong, q.no_result, q.unanswerable
         );
     }
     println!("memory of the loaded model: {rss_model:.0} MB");

@@ -48,13 +48,18 @@ fn the_development_set_ranks_above_its_floor_and_above_lexical_search() {
     let now = quality::measure(&hybrid, 1, &set);
     println!("development set, lexical: {before:?}");
     println!("development set, with the model: {now:?}");
-    // The figures reached when the weights were chosen (51, 58, 40 right and 1 wrong), less a
+    // The figures reached when the weights were chosen (51, 58, 41 right and 1 wrong), less a
     // margin for the engine's arithmetic on another CPU.
     assert_eq!(now.answerable, 62);
     assert!(now.top1 >= 48, "top-1 {} of 62", now.top1);
     assert!(now.top3 >= 56, "top-3 {} of 62", now.top3);
     assert!(now.answered_right >= 37, "the bot answered {} rightly", now.answered_right);
     assert!(now.answered_wrong <= 2, "the bot answered {} wrongly", now.answered_wrong);
+    // Where it is not sure of one article it offers the close ones (9 holding the right one,
+    // 1 not, when the thresholds were chosen).
+    assert!(now.offered_right >= 7, "the bot offered the right article {} times", now.offered_right);
+    assert!(now.offered_wrong <= 2, "the bot offered {} times without the right article", now.offered_wrong);
+    assert_eq!(before.offered_right + before.offered_wrong, 0, "without a model the bot offers no choices");
     assert!(now.top1 > before.top1 + 10 && now.answered_right > before.answered_right + 8, "{before:?}");
 }
 
@@ -75,12 +80,54 @@ async fn the_bot_answers_paraphrases_and_chatty_questions_from_the_demo_faq() {
         let answer = bot_says(&mut shopper).await;
         assert_eq!(answer.faq_article.as_deref(), Some(article), "{asked}: {}", answer.text);
     }
+    // The demo store's Chinese help has no article on cancelling: the English one answers,
+    // and says it is in English.
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "我想取消订单").await.unwrap();
+    let answer = bot_says(&mut shopper).await;
+    assert_eq!(answer.faq_article.as_deref(), Some("cancel-order"), "{}", answer.text);
+    assert!(answer.text.contains("仅有英文版本"), "{}", answer.text);
     // Something no article is about gets no article but the offer to take an email (nobody is
     // online), not the nearest article.
     let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
     shopper.send("q", "are you hiring?").await.unwrap();
     let nudge = bot_says(&mut shopper).await;
     assert!(nudge.faq_article.is_none() && nudge.text.contains("Leave your email"), "{}", nudge.text);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_question_between_articles_gets_them_offered_and_a_tap_gets_the_answer() {
+    let t = with_model().await;
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "Can I still return it if it does not fit?").await.unwrap();
+    let offer = bot_says(&mut shopper).await;
+    let offered: Vec<&str> = offer.faq_choices.iter().map(|c| c.article.as_str()).collect();
+    assert!(offered.contains(&"returns") && offered.len() <= 3, "{offered:?}: {}", offer.text);
+    assert!(offer.faq_article.is_none(), "an offer is not an answer");
+    let returns = offer.faq_choices.iter().find(|c| c.article == "returns").unwrap();
+    assert_eq!(returns.question, "How do returns work?");
+    assert!(
+        offer.text.contains("Which one do you mean?") && offer.text.contains("• How do returns work?"),
+        "{}",
+        offer.text
+    );
+    // The stored copy carries the choices too (a reload shows them).
+    let history = t.relay.state().store.recent_messages(offer.conversation_id, 10).await.unwrap();
+    assert_eq!(
+        history.iter().find(|m| m.id == offer.id).map(|m| m.faq_choices.clone()),
+        Some(offer.faq_choices.clone())
+    );
+    // The widget's button asks the article's question: the bot answers with it.
+    shopper.send("tap", &returns.question).await.unwrap();
+    let answer = bot_says(&mut shopper).await;
+    assert_eq!(answer.faq_article.as_deref(), Some("returns"), "{}", answer.text);
+    // A question in Chinese that no article answers is offered nothing (cosines between Chinese
+    // texts run higher), but a person.
+    let mut other = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    other.send("q", "你们招聘吗").await.unwrap();
+    let nudge = bot_says(&mut other).await;
+    assert!(nudge.faq_choices.is_empty() && nudge.faq_article.is_none(), "{}", nudge.text);
     t.stop().await;
 }
 

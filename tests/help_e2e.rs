@@ -1,14 +1,16 @@
 //! The widget's help in headless Chromium: the store's greeting, inline FAQ search that opens an
 //! article and leads back to the chat, suggestions while writing, and, with nobody online, the
-//! bot answering a
-//! known question (with "Did this answer your question?") and bringing in the leave-a-message
-//! offer for an unknown one.
+//! bot answering a known question (with "Did this answer your question?") and bringing in the
+//! leave-a-message offer for an unknown one; with the FAQ model, search by meaning and the
+//! articles a question is between offered as buttons.
 
 mod browser;
 mod common;
 
 use anyhow::{ensure, Result};
-use browser::{click_in_widget, eventually, in_widget, open_chat, require_built_widget, widget_js, with_browser};
+use browser::{
+    assert_accessible, click_in_widget, eventually, in_widget, open_chat, require_built_widget, widget_js, with_browser,
+};
 use common::TestRelay;
 use fantoccini::key::Key;
 use fantoccini::Client;
@@ -22,6 +24,16 @@ async fn bot_messages(client: &Client) -> Result<Vec<String>> {
     )
     .await?;
     Ok(serde_json::from_value(value)?)
+}
+
+/// The question of the first help search result, once there is one.
+async fn first_result(client: &Client) -> Result<String> {
+    eventually("search results", || async {
+        let v =
+            widget_js(client, "const r = root.querySelector('.pl-result-q'); return r ? r.textContent : null;").await?;
+        Ok(v.as_str().map(str::to_owned))
+    })
+    .await
 }
 
 #[tokio::test]
@@ -43,13 +55,7 @@ async fn a_shopper_searches_the_help_opens_an_article_and_goes_on_to_chat() {
         ensure!(greeted == format!("Bot: {greeting}"), "{greeted}");
         let search = in_widget(&client, "input[type='search'][aria-label='Search help']").await?;
         search.send_keys("how do I send something back").await?;
-        let first = eventually("search results", || async {
-            let v =
-                widget_js(&client, "const r = root.querySelector('.pl-result-q'); return r ? r.textContent : null;")
-                    .await?;
-            Ok(v.as_str().map(str::to_owned))
-        })
-        .await?;
+        let first = first_result(&client).await?;
         ensure!(first == "How do returns work?", "first result: {first}");
         click_in_widget(&client, ".pl-result").await?;
         let answer = eventually("the article", || async {
@@ -131,6 +137,57 @@ async fn with_nobody_online_the_bot_answers_a_known_question_and_offers_to_take_
         );
         let without_feedback = widget_js(&client, "return root.querySelectorAll('.pl-feedback').length;").await?;
         ensure!(without_feedback == 1, "only the FAQ answer asks for feedback");
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn with_the_model_the_widget_ranks_by_meaning_and_offers_the_articles_a_question_is_between() {
+    require_built_widget();
+    let model = std::env::var_os("PARLEY_FAQ_MODEL")
+        .expect("PARLEY_FAQ_MODEL names the FAQ model (cargo xtask test fetches it)");
+    let t = TestRelay::start_with(|config| config.faq_model = Some(model.into())).await;
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        open_chat(&client).await?;
+        // "How many days does shipping take" shares no word with the right article's question.
+        let search = in_widget(&client, "input[type='search'][aria-label='Search help']").await?;
+        search.send_keys("物流要几天 ").await?;
+        let first = first_result(&client).await?;
+        ensure!(first == "多久能到货？", "first result: {first}");
+        search.clear().await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("Can I still return it if it does not fit?{}", char::from(Key::Enter))).await?;
+        let offered = eventually("the articles offered", || async {
+            let v = widget_js(
+                &client,
+                "const g = root.querySelector('.pl-choices'); \
+                 return g && [...g.querySelectorAll('button')].map(b => b.textContent);",
+            )
+            .await?;
+            Ok(serde_json::from_value::<Option<Vec<String>>>(v)?)
+        })
+        .await?;
+        ensure!(offered.iter().any(|q| q == "How do returns work?"), "offered: {offered:?}");
+        let label = widget_js(&client, "return root.querySelector('.pl-choices').getAttribute('aria-label');").await?;
+        ensure!(label == "Articles to choose from", "{label}");
+        assert_accessible(&client, "#parley-chat", "the articles offered").await?;
+        widget_js(
+            &client,
+            "[...root.querySelectorAll('.pl-choices button')].find(b => b.textContent === 'How do returns work?').click(); return null;",
+        )
+        .await?;
+        let answer = eventually("the bot's answer", || async {
+            let shown = bot_messages(&client).await?;
+            Ok(shown.iter().find(|m| m.starts_with("Bot: You can return unworn items")).cloned())
+        })
+        .await?;
+        ensure!(answer.contains("From our help: How do returns work?"), "{answer}");
+        let still_offered = widget_js(&client, "return root.querySelectorAll('.pl-choices').length;").await?;
+        ensure!(still_offered == 0, "the offer closes once the shopper chose");
         Ok(())
     })
     .await;

@@ -149,6 +149,7 @@ async fn a_conversation_works_alike() {
         text,
         client_id: Some(client),
         faq_article: None,
+        faq_choices: &[],
     };
     let (lite, pg) = on_both(|store| async move {
         let shop = store.add_store("shop", "Shop", &[]).await.unwrap();
@@ -205,6 +206,7 @@ async fn writes_fail_clearly_while_postgres_is_down_and_nothing_acknowledged_is_
         text,
         client_id: Some(client),
         faq_article: None,
+        faq_choices: &[],
     };
     let (conversation, _, _) = store.open_with_message(shop.id, "v1", Some(&says("before", "c1"))).await.unwrap();
 
@@ -241,6 +243,7 @@ async fn two_relays_writing_to_one_conversation_get_distinct_seqs_and_lose_nothi
         text: "hello",
         client_id: Some("c0"),
         faq_article: None,
+        faq_choices: &[],
     };
     let (conversation, _, _) = node_a.open_with_message(shop.id, "v1", Some(&hello)).await.unwrap();
     let node_b = Store::open_postgres(&server.url()).await.expect("node B");
@@ -257,6 +260,7 @@ async fn two_relays_writing_to_one_conversation_get_distinct_seqs_and_lose_nothi
                 text: &text,
                 client_id: Some(&client),
                 faq_article: None,
+                faq_choices: &[],
             };
             seqs.push(store.append_message(conversation.id, &message).await.expect("every write is taken").message.seq);
         }
@@ -289,6 +293,7 @@ async fn writes_committed_together_fail_alone() {
             text: "hello",
             client_id: Some("c0"),
             faq_article: None,
+            faq_choices: &[],
         };
         conversations.push(store.open_with_message(shop.id, visitor, Some(&first)).await.unwrap().0.id);
     }
@@ -307,6 +312,7 @@ async fn writes_committed_together_fail_alone() {
                 text,
                 client_id: Some(text),
                 faq_article: None,
+                faq_choices: &[],
             };
             store.submit_message(conversation, &message).unwrap()
         })

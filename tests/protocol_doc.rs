@@ -79,6 +79,7 @@ async fn long_histories_come_a_page_per_sync_and_no_page_twice() {
             text: "another line",
             client_id: Some(&client_id),
             faq_article: None,
+            faq_choices: &[],
         };
         state.store.append_message(conversation_id, &new).await.unwrap();
     }

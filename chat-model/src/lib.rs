@@ -15,7 +15,7 @@ pub mod look;
 pub mod proactive;
 pub mod texts;
 
-use protocol::{ErrorCode, Message, Role, ServerFrame};
+use protocol::{ErrorCode, FaqChoice, Message, Role, ServerFrame};
 
 /// Where one of this client's own messages stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,8 @@ pub struct Line {
     pub id: Option<i64>,
     /// For a bot answer from the FAQ: its article.
     pub faq_article: Option<String>,
+    /// For a bot reply offering FAQ articles: the articles, to be shown as buttons.
+    pub faq_choices: Vec<FaqChoice>,
     /// How many times the relay said to wait and send it again.
     pub waits: u32,
 }
@@ -110,6 +112,7 @@ impl Chat {
             delivery: Delivery::Sent,
             id: Some(m.id),
             faq_article: m.faq_article,
+            faq_choices: m.faq_choices,
             waits: 0,
         }
     }
@@ -167,6 +170,12 @@ impl Chat {
         true
     }
 
+    /// Whether this client wrote after the line stored at `seq` (a line still sending counts):
+    /// the widget stops offering a bot reply's articles once the shopper has written again.
+    pub fn written_after(&self, seq: Option<u64>) -> bool {
+        self.lines.iter().any(|l| l.role == self.own && l.seq.is_none_or(|s| Some(s) > seq))
+    }
+
     /// Shows one of this client's messages at once, as sending.
     pub fn add_pending(&mut self, client_id: &str, text: &str, author_name: Option<String>, at: f64) {
         self.lines.push(Line {
@@ -179,6 +188,7 @@ impl Chat {
             delivery: Delivery::Sending,
             id: None,
             faq_article: None,
+            faq_choices: Vec::new(),
             waits: 0,
         });
     }

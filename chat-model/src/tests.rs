@@ -12,6 +12,7 @@ fn stored(seq: u64, role: Role, client_id: &str, text: &str) -> Message {
         client_id: Some(client_id.to_owned()),
         at: 1_000 * seq as i64,
         faq_article: None,
+        faq_choices: Vec::new(),
     }
 }
 
@@ -146,4 +147,22 @@ fn a_busy_relay_has_the_message_sent_again_after_its_wait() {
     // Another's line or a stored one is never resent.
     chat.accepted("c1", 1, 2.0, 7);
     assert_eq!(chat.apply(&busy).resend, None);
+}
+
+#[test]
+fn offered_articles_stay_open_until_the_shopper_writes_again() {
+    let mut chat = Chat::new(Role::Visitor);
+    let mut offer = stored(2, Role::Bot, "b", "Which one do you mean?");
+    let choice = |id: &str| protocol::FaqChoice { article: id.into(), question: format!("{id}?") };
+    offer.faq_choices = vec![choice("returns"), choice("refunds")];
+    chat.apply(&ServerFrame::History {
+        conversation_id: 1,
+        messages: vec![stored(1, Role::Visitor, "c1", "Can I return it?"), offer],
+        more: false,
+    });
+    let line = chat.lines.iter().find(|l| l.seq == Some(2)).unwrap();
+    assert_eq!(line.faq_choices.iter().map(|c| c.article.as_str()).collect::<Vec<_>>(), ["returns", "refunds"]);
+    assert!(!chat.written_after(Some(2)), "nothing written after the offer yet");
+    chat.add_pending("c2", "returns?", None, 9.0);
+    assert!(chat.written_after(Some(2)), "a message still sending counts: the shopper chose");
 }

@@ -320,6 +320,7 @@ text-glad = أفادت الإجابة
 text-sorry = لم تُفد الإجابة
 text-faq-source = أسفل إجابة من الأسئلة الشائعة
 text-faq-source-other-language = أسفل إجابة من الأسئلة الشائعة بلغة أخرى
+text-faq-choices = قبل مقالات المساعدة التي يعرضها الروبوت للاختيار
 text-order-ask = الطلب: طلب الرقم والبريد الإلكتروني
 text-order-need-both = الطلب: كلاهما مطلوب
 text-order-no-match = الطلب: لا تطابق

@@ -320,6 +320,7 @@ text-glad = The answer helped
 text-sorry = The answer did not help
 text-faq-source = Under an FAQ answer
 text-faq-source-other-language = Under an FAQ answer in another language than the shopper's
+text-faq-choices = Before the help articles the bot offers to choose from
 text-order-ask = Order: ask for number and email
 text-order-need-both = Order: both are needed
 text-order-no-match = Order: no match

@@ -320,6 +320,7 @@ text-glad = 答案有帮助
 text-sorry = 答案没有帮助
 text-faq-source = 常见问题答案的出处
 text-faq-source-other-language = 其他语言的常见问题答案的出处
+text-faq-choices = 机器人列出可选帮助文章之前
 text-order-ask = 订单：询问订单号和邮箱
 text-order-need-both = 订单：两者都需要
 text-order-no-match = 订单：没有匹配

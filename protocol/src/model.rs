@@ -51,6 +51,20 @@ pub struct Message {
     /// answer your question?" and sends `feedback`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub faq_article: Option<String>,
+    /// For a bot reply that found several articles close to the question and could not tell
+    /// which one the shopper means: those articles, best first. The text lists them too; the
+    /// widget shows them as buttons that ask the article's question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faq_choices: Vec<FaqChoice>,
+}
+
+/// One article a bot reply offers (see [`Message::faq_choices`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaqChoice {
+    /// The article's id.
+    pub article: String,
+    /// Its question as it read when offered; asking it gets the article's answer.
+    pub question: String,
 }
 
 /// What an agent's inbox shows of one conversation.

@@ -221,6 +221,7 @@ mod tests {
             client_id: Some("c1".into()),
             at: 1_700_000_000_000,
             faq_article: Some("returns".into()),
+            faq_choices: Vec::new(),
         }
     }
 

@@ -24,7 +24,7 @@ pub const QUEUE_LONGEST_WAIT: &str = "parley_queue_longest_wait_seconds";
 pub const FIRST_REPLY: &str = "parley_first_reply_seconds";
 /// Shoppers who waited past their store's first-reply deadline.
 pub const DEADLINE_MISSES: &str = "parley_deadline_misses_total";
-/// Automatic replies, by `kind` (faq, rule, order, away, handover, feedback, deadline).
+/// Automatic replies, by `kind` (faq, faq_choices, rule, order, away, handover, feedback, ack, deadline).
 pub const BOT_REPLIES: &str = "parley_bot_replies_total";
 /// Writes committed together by the store's writer.
 pub const BATCH_SIZE: &str = "parley_store_batch_size";

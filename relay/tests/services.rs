@@ -73,6 +73,7 @@ async fn a_new_conversation_goes_to_the_free_agent_and_its_messages_to_both_side
         text: "Where is my parcel?",
         client_id: Some("c1"),
         faq_article: None,
+        faq_choices: &[],
     };
     let outcome = s.chat.post(&conversation, &new).await.unwrap();
     let both_sides =

@@ -33,6 +33,7 @@ suggestions-label = قد تفيدك هذه:
 feedback-question = هل أجاب هذا عن سؤالك؟
 feedback-yes = نعم
 feedback-no = لا
+faq-choices = مقالات للاختيار منها
 rating-question = كيف تقيّم هذه المحادثة؟
 rating-comment = تعليق (اختياري)
 rating-send = إرسال التقييم

@@ -33,6 +33,7 @@ suggestions-label = These may help:
 feedback-question = Did this answer your question?
 feedback-yes = Yes
 feedback-no = No
+faq-choices = Articles to choose from
 rating-question = How would you rate this conversation?
 rating-comment = Comment (optional)
 rating-send = Send rating

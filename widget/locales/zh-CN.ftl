@@ -33,6 +33,7 @@ suggestions-label = 这些可能有帮助：
 feedback-question = 这解决了您的问题吗？
 feedback-yes = 是
 feedback-no = 否
+faq-choices = 可选的帮助文章
 rating-question = 您如何评价这次对话？
 rating-comment = 留言（可选）
 rating-send = 提交评价

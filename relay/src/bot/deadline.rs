@@ -103,6 +103,7 @@ async fn acknowledge(
         text: &text,
         client_id: Some(&client_id),
         faq_article: None,
+        faq_choices: &[],
     };
     bot.chat.post(conversation, &acknowledgement).await?;
     crate::metrics::bot_reply("deadline");

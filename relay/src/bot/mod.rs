@@ -12,8 +12,9 @@
 //!    Then order questions, when the store has an order source (`orders`): answered at once,
 //!    with agents online too unless the store turned that off.
 //! 5. When nobody is there (no agent online, or outside business hours): a confident FAQ answer,
-//!    with "Did this answer your question?"; else the away message (`away`), and the question is
-//!    recorded as unanswered, to show the merchant what the FAQ is missing.
+//!    with "Did this answer your question?", or the few articles the question is between
+//!    (`faq`); else the away message (`away`), and the question is recorded as unanswered, to
+//!    show the merchant what the FAQ is missing.
 //!
 //! While agents are online the FAQ is offered before the chat (inline search in the widget) and
 //! at the first-reply deadline (`routing::deadline`), and humans answer.
@@ -24,10 +25,12 @@
 
 pub mod away;
 pub mod deadline;
+mod faq;
 mod order_texts;
 pub mod orders;
 pub mod rules;
 
+pub use faq::faq_answer;
 pub use order_texts::status_line;
 
 use std::collections::HashMap;
@@ -36,7 +39,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use email_address::EmailAddress;
-use protocol::Role;
+use protocol::{FaqChoice, Role};
 
 use crate::chat::Conversations;
 use crate::error::Error;
@@ -44,7 +47,7 @@ use crate::faq::Faq;
 use crate::orders::Orders;
 use crate::reports::reply_time::ReplyTimes;
 use crate::routing::Routing;
-use crate::store::{now_millis, Article, BotRule, ConversationRecord, NewMessage, Store};
+use crate::store::{now_millis, BotRule, ConversationRecord, NewMessage, Store};
 use crate::texts::{Back, Key, Lang, Voice, Words};
 
 /// The author name of every automatic message.
@@ -160,10 +163,7 @@ pub async fn after_shopper_message(
         return Ok(());
     }
     let Some(back) = nobody else { return instant_ack(bot, conversation, &voice, context.human_replied).await };
-    if let Some(article) = faq_answer(bot, conversation.store_id, text).await? {
-        let source = source_line(&voice, &article);
-        let reply = format!("{}\n\n{source}", article.answer);
-        say(bot, conversation, &reply, Said::Faq(&article.id), true).await?;
+    if faq::reply(bot, conversation, text, &voice).await? {
         return Ok(());
     }
     let question: String = rules::normalize(text).chars().take(UNANSWERED_CHARS).collect();
@@ -171,17 +171,6 @@ pub async fn after_shopper_message(
         bot.store.record_unanswered(conversation.store_id, &question, &conversation.visitor_id).await?;
     }
     away::offer_to_take_email(bot, conversation, &back, &voice).await
-}
-
-/// The line under an FAQ answer: where it came from, and its language when that is not the
-/// shopper's (a question in Chinese answered by an English-only article).
-fn source_line(voice: &Voice, article: &Article) -> String {
-    let language = article.language.as_str();
-    if language.is_empty() || language == voice.lang.code() {
-        return voice.with(Key::FaqSource, &[("article", &article.question)]);
-    }
-    let name = crate::texts::language_name(voice.lang, language);
-    voice.with(Key::FaqSourceOtherLanguage, &[("article", &article.question), ("language", &name)])
 }
 
 /// The store's instant acknowledgement, when it turned it on: said once, to the first message
@@ -296,12 +285,6 @@ impl RuleCache {
     }
 }
 
-/// The article that answers `text`, if one does with confidence (see [`Faq::answer`]); found
-/// on the blocking pool, reading at most [`ANALYSED_CHARS`] of the text.
-pub async fn faq_answer(bot: &Bot, store_id: i64, text: &str) -> Result<Option<Article>, Error> {
-    Ok(bot.faq.answer_off(store_id, analysed(text)).await)
-}
-
 /// The part of a shopper message the bot analyses: its first [`ANALYSED_WORDS`] words, at most
 /// [`ANALYSED_CHARS`] characters.
 pub fn analysed(text: &str) -> String {
@@ -334,6 +317,8 @@ pub fn analysed(text: &str) -> String {
 pub enum Said<'a> {
     /// An answer from this FAQ article.
     Faq(&'a str),
+    /// These FAQ articles, offered to choose from.
+    FaqChoices(&'a [FaqChoice]),
     /// A keyword rule's reply.
     Rule,
     /// Part of the order dialogue (a question, a refusal).
@@ -354,6 +339,7 @@ impl Said<'_> {
     fn kind(self) -> &'static str {
         match self {
             Said::Faq(_) => "faq",
+            Said::FaqChoices(_) => "faq_choices",
             Said::Rule => "rule",
             Said::Order | Said::OrderAnswer => "order",
             Said::Away => "away",
@@ -375,9 +361,10 @@ pub async fn say(
     said: Said<'_>,
     settles: bool,
 ) -> Result<bool, Error> {
-    let faq_article = match said {
-        Said::Faq(article) => Some(article),
-        _ => None,
+    let (faq_article, faq_choices) = match said {
+        Said::Faq(article) => (Some(article), &[][..]),
+        Said::FaqChoices(choices) => (None, choices),
+        _ => (None, &[][..]),
     };
     let recent = bot.store.recent_messages(conversation.id, MAX_IN_A_ROW as u32 + 1).await?;
     let in_a_row = recent.iter().rev().take_while(|m| m.author.role != Role::Visitor).count();
@@ -398,6 +385,7 @@ pub async fn say(
         text,
         client_id: None,
         faq_article,
+        faq_choices,
     };
     bot.chat.post(conversation, &message).await?;
     crate::metrics::bot_reply(said.kind());

@@ -77,6 +77,7 @@ impl Conversations {
             text: question,
             client_id: None,
             faq_article: None,
+            faq_choices: &[],
         };
         self.post(conversation, &asked).await?;
         let now = now_millis();

@@ -215,6 +215,7 @@ impl Conversations {
             text: &closed,
             client_id: Some("closed"),
             faq_article: None,
+            faq_choices: &[],
         };
         match self.post(conversation, &notice).await {
             // Closed by someone else a moment ago: nothing more to do.

@@ -20,6 +20,8 @@ pub mod import;
 mod indexing;
 pub mod quality;
 pub mod ranked;
+mod reply;
+pub use reply::Reply;
 pub mod semantic;
 mod words;
 
@@ -196,43 +198,6 @@ impl Faq {
     /// [`Faq::search`] off the async workers.
     pub async fn search_off(self: &Arc<Self>, store_id: i64, text: String, limit: usize) -> Vec<Hit> {
         self.in_lane(Vec::new(), move |faq| faq.search(store_id, &text, limit)).await
-    }
-
-    /// [`Faq::answer`] off the async workers.
-    pub async fn answer_off(self: &Arc<Self>, store_id: i64, text: String) -> Option<Article> {
-        self.in_lane(None, move |faq| faq.answer(store_id, &text)).await
-    }
-
-    /// Whether an article answers a help search with confidence, judged on the whole search
-    /// (the sentences of a message to the bot are not embedded one by one: a search has just
-    /// embedded the whole, so this costs no embedding), off the async workers.
-    pub async fn answers_search_off(self: &Arc<Self>, store_id: i64, text: String) -> bool {
-        self.in_lane(false, move |faq| match faq.candidates(store_id, &text) {
-            Some(ranked) => ranked::confident(&ranked).is_some(),
-            None => faq.answer(store_id, &text).is_some(),
-        })
-        .await
-    }
-
-    /// The article that answers `text` with confidence, if one does: among the three best
-    /// hits, the first that covers at least `CONFIDENT_COVERAGE` of the question's words.
-    pub fn answer(&self, store_id: i64, text: &str) -> Option<Article> {
-        if let Some(ranked) = self.candidates(store_id, text) {
-            if let Some(best) = ranked::confident(&ranked) {
-                return Some(best.article.clone());
-            }
-            // Not sure on the whole message: its sentences one by one (a chatty message).
-            let ranked = self.candidates_in_parts(store_id, text)?;
-            return ranked::confident(&ranked).map(|c| c.article.clone());
-        }
-        let searcher = self.reader.searcher();
-        let query = self.query(store_id, text)?;
-        let found = searcher.search(&query, &TopDocs::with_limit(3).order_by_score()).ok()?;
-        found.into_iter().find_map(|(_, address)| {
-            let doc = searcher.doc::<TantivyDocument>(address).ok()?;
-            let article = self.article_of(&doc);
-            (self.coverage(text, &article) >= CONFIDENT_COVERAGE).then_some(article)
-        })
     }
 
     /// The article a search result's document holds.

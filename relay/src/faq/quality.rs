@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::Faq;
+use super::{Faq, Reply};
 
 /// The development set: 68 questions a shopper of the demo store might ask, in English and
 /// Chinese, written for the demo FAQ (paraphrases, chatty questions, typos; six it cannot
@@ -33,6 +33,10 @@ pub struct Quality {
     pub answered_right: usize,
     /// Questions the bot answers with a wrong article (answerable or not).
     pub answered_wrong: usize,
+    /// Answerable questions the bot offers articles for, the right one among them.
+    pub offered_right: usize,
+    /// Questions the bot offers articles for, none of them right (answerable or not).
+    pub offered_wrong: usize,
     /// Questions no article answers.
     pub unanswerable: usize,
     /// …that get no search result.
@@ -45,14 +49,18 @@ pub fn dev_set() -> Result<Vec<Question>, serde_json::Error> {
 }
 
 /// Asks every question of `set` of the store's FAQ as a search (the whole question typed) and
-/// as a message to the bot (blocking).
+/// as a message to the bot, which answers, offers articles or does neither (blocking).
 pub fn measure(faq: &Faq, store_id: i64, set: &[Question]) -> Quality {
     let mut quality = Quality::default();
     for question in set {
         // A trailing space: the shopper finished typing.
         let typed = format!("{} ", question.q);
         let hits: Vec<String> = faq.search(store_id, &typed, 3).iter().map(Faq::hit_id).collect();
-        let answer = faq.answer(store_id, &question.q).map(|a| a.id);
+        let (answer, offered) = match faq.reply(store_id, &question.q) {
+            Some(Reply::Answer(article)) => (Some(article.id), Vec::new()),
+            Some(Reply::Choices(articles)) => (None, articles.into_iter().map(|a| a.id).collect()),
+            None => (None, Vec::new()),
+        };
         match &question.article {
             Some(right) => {
                 quality.answerable += 1;
@@ -60,11 +68,14 @@ pub fn measure(faq: &Faq, store_id: i64, set: &[Question]) -> Quality {
                 quality.top3 += usize::from(hits.contains(right));
                 quality.answered_right += usize::from(answer.as_ref() == Some(right));
                 quality.answered_wrong += usize::from(answer.as_ref().is_some_and(|a| a != right));
+                quality.offered_right += usize::from(offered.contains(right));
+                quality.offered_wrong += usize::from(!offered.is_empty() && !offered.contains(right));
             }
             None => {
                 quality.unanswerable += 1;
                 quality.no_result += usize::from(hits.is_empty());
                 quality.answered_wrong += usize::from(answer.is_some());
+                quality.offered_wrong += usize::from(!offered.is_empty());
             }
         }
     }

@@ -189,6 +189,12 @@ impl Semantic {
         scored
     }
 
+    /// An article's vector, if it is known.
+    pub fn vector(&self, store_id: i64, article_id: &str) -> Option<Arc<[f32]>> {
+        let stores = self.stores.read().unwrap_or_else(|p| p.into_inner());
+        stores.get(&store_id)?.get(article_id).cloned()
+    }
+
     /// The cosine of `query` and one article, if its vector is known.
     pub fn cosine(&self, store_id: i64, article_id: &str, query: &[f32]) -> Option<f32> {
         let stores = self.stores.read().unwrap_or_else(|p| p.into_inner());

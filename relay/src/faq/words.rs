@@ -67,4 +67,20 @@ impl Faq {
         }
         tokens
     }
+
+    /// The store's article whose question `text` is, ignoring case, spaces and punctuation:
+    /// a shopper who tapped one the bot offered, or typed the question as the help shows it.
+    pub(super) fn asked_as_written(&self, store_id: i64, text: &str) -> Option<Article> {
+        let asked = bare(text);
+        if asked.is_empty() {
+            return None;
+        }
+        let articles = self.store_articles(store_id);
+        articles.values().filter(|a| bare(&a.question) == asked).min_by(|a, b| a.id.cmp(&b.id)).cloned()
+    }
+}
+
+/// A text's letters and digits, lower case: what two ways of writing one question share.
+fn bare(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }

@@ -109,6 +109,7 @@ pub async fn start(
         text,
         client_id: None,
         faq_article: None,
+        faq_choices: &[],
     };
     state.chat.post(&conversation, &message).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "conversation_id": conversation.id }))))

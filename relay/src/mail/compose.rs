@@ -181,6 +181,7 @@ mod tests {
             client_id: None,
             at: 1_764_000_000_000,
             faq_article: None,
+            faq_choices: Vec::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Messages: the data a relay must never lose. Appending is idempotent by (conversation,
 //! author, client id) and numbered by `seq`; reads page by `seq`.
 
-use protocol::{Message, Role, Seq};
+use protocol::{FaqChoice, Message, Role, Seq};
 
 use super::db;
 use super::dialect::LOCK_ROWS;
@@ -25,6 +25,8 @@ pub struct NewMessage<'a> {
     pub client_id: Option<&'a str>,
     /// The FAQ article a bot answer comes from.
     pub faq_article: Option<&'a str>,
+    /// The FAQ articles a bot reply offers to choose from.
+    pub faq_choices: &'a [FaqChoice],
 }
 
 /// What appending a message did.
@@ -44,6 +46,8 @@ pub(super) struct OwnedMessage {
     text: String,
     client_id: Option<String>,
     faq_article: Option<String>,
+    /// The offered articles as stored: JSON, `None` when there are none.
+    faq_choices: Option<String>,
 }
 
 impl From<&NewMessage<'_>> for OwnedMessage {
@@ -55,6 +59,7 @@ impl From<&NewMessage<'_>> for OwnedMessage {
             text: new.text.to_owned(),
             client_id: new.client_id.map(str::to_owned),
             faq_article: new.faq_article.map(str::to_owned),
+            faq_choices: super::rows::choices_column(new.faq_choices),
         }
     }
 }
@@ -73,8 +78,8 @@ pub(super) fn insert_message(
     let inserted = conn.row(
         &format!(
             "INSERT OR IGNORE INTO messages
-               (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at, faq_article_id)
-             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL{LOCK_ROWS}
+               (conversation_id, seq, author_role, author_id, author_name, text, client_id, created_at, faq_article_id, faq_choices)
+             SELECT id, last_seq + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM conversations WHERE id = ? AND closed_at IS NULL{LOCK_ROWS}
              RETURNING {MESSAGE_COLUMNS}"
         ),
         vals![
@@ -85,6 +90,7 @@ pub(super) fn insert_message(
             m.client_id.as_deref(),
             now_millis(),
             m.faq_article.as_deref(),
+            m.faq_choices.as_deref(),
             conversation_id
         ],
     )?;
@@ -244,7 +250,15 @@ mod tests {
     use super::*;
 
     fn says<'a>(role: Role, author: &'a str, text: &'a str, id: &'a str) -> NewMessage<'a> {
-        NewMessage { role, author_id: author, author_name: None, text, client_id: Some(id), faq_article: None }
+        NewMessage {
+            role,
+            author_id: author,
+            author_name: None,
+            text,
+            client_id: Some(id),
+            faq_article: None,
+            faq_choices: &[],
+        }
     }
 
     /// Writes made at the same moment share a transaction: all of them land, each with its own

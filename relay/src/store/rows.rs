@@ -3,10 +3,10 @@
 //! with `sqlx::FromRow`).
 
 use super::db::Row;
-use protocol::{Author, Message, Role, Seq};
+use protocol::{Author, FaqChoice, Message, Role, Seq};
 
 pub(super) const MESSAGE_COLUMNS: &str =
-    "id, conversation_id, seq, author_role, author_name, text, client_id, created_at, faq_article_id";
+    "id, conversation_id, seq, author_role, author_name, text, client_id, created_at, faq_article_id, faq_choices";
 
 pub(super) fn role_name(role: Role) -> &'static str {
     match role {
@@ -37,6 +37,7 @@ pub(super) fn message_from_values(r: &super::statements::Values) -> Message {
         client_id: r.opt_text(6),
         at: r.int(7),
         faq_article: r.opt_text(8),
+        faq_choices: choices_from_column(r.opt_text(9).as_deref()),
     }
 }
 
@@ -50,5 +51,17 @@ pub(super) fn message_from_row(r: &Row) -> Message {
         client_id: r.get("client_id"),
         at: r.get("created_at"),
         faq_article: r.get("faq_article_id"),
+        faq_choices: choices_from_column(r.get::<Option<&str>, _>("faq_choices")),
     }
+}
+
+/// The `faq_choices` column of a message: a JSON array, or NULL when it offers none.
+pub(super) fn choices_column(choices: &[FaqChoice]) -> Option<String> {
+    (!choices.is_empty()).then(|| serde_json::to_string(choices).unwrap_or_else(|_| "[]".to_owned()))
+}
+
+/// The offered articles back from the column; a value that does not parse offers none (the
+/// message's text lists them too).
+fn choices_from_column(column: Option<&str>) -> Vec<FaqChoice> {
+    column.and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default()
 }

@@ -46,6 +46,8 @@ pub enum Key {
     Sorry,
     /// Under an FAQ answer: where it came from.
     FaqSource,
+    /// Before the FAQ articles the bot offers when it cannot tell which one the shopper means.
+    FaqChoices,
     /// Under an FAQ answer in another language than the shopper's (no article in theirs
     /// answered): where it came from, and that it is in that language.
     FaqSourceOtherLanguage,
@@ -88,7 +90,7 @@ const fn entry(
     Entry { key, name, en, zh, own }
 }
 
-const CATALOG: [Entry; 27] = [
+const CATALOG: [Entry; 28] = [
     entry(Key::Greeting, "greeting", &[],
         "Hi! Ask us anything about sizes, shipping or returns.", "您好！关于尺码、配送或退货，欢迎随时咨询。"),
     entry(Key::ClosingQuestion, "closing_question", &[],
@@ -129,6 +131,9 @@ const CATALOG: [Entry; 27] = [
         "Glad I could help! Write here anytime if there is anything else.", "很高兴能帮到您！如有其他问题，随时在这里留言。"),
     entry(Key::Sorry, "sorry", &[], "Sorry that did not help.", "抱歉没能帮到您。"),
     entry(Key::FaqSource, "faq_source", &["article"], "From our help: {article}", "来自帮助中心：{article}"),
+    entry(Key::FaqChoices, "faq_choices", &[],
+        "These articles from our help may answer that. Which one do you mean?",
+        "帮助中心的这几篇文章可能解答您的问题。您指的是哪一篇？"),
     entry(Key::FaqSourceOtherLanguage, "faq_source_other_language", &["article", "language"],
         "From our help (this article is only in {language}): {article}",
         "来自帮助中心（此文章仅有{language}版本）：{article}"),
@@ -198,7 +203,7 @@ mod tests {
     #[test]
     fn every_default_uses_only_its_own_placeholders_and_names_are_unique() {
         let mut names = std::collections::HashSet::new();
-        assert_eq!(Key::all().count(), 27);
+        assert_eq!(Key::all().count(), 28);
         for key in Key::all() {
             assert_eq!(key.entry().key, key, "{key:?} has its own entry");
             assert!(names.insert(key.name()), "{} twice", key.name());

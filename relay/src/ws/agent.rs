@@ -367,6 +367,7 @@ impl AgentSession {
             text,
             client_id: Some(client_id),
             faq_article: None,
+            faq_choices: &[],
         };
         let pending = self.state.chat.submit(&conversation, &new)?;
         Ok((conversation, pending))

@@ -39,6 +39,7 @@ pub async fn open(
         text: &rule.rule.message,
         client_id: Some(&client_id),
         faq_article: None,
+        faq_choices: &[],
     };
     state.chat.post(&conversation, &message).await?;
     state.store.mark_proactive(conversation.id, rule.id).await?;

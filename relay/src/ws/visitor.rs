@@ -207,6 +207,7 @@ fn visitor_message<'a>(visitor_id: &'a str, client_id: &'a str, text: &'a str) -
         text,
         client_id: Some(client_id),
         faq_article: None,
+        faq_choices: &[],
     }
 }
 

@@ -92,30 +92,12 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
     });
     let failed = message.delivery == Delivery::Failed;
     let key = message.key.clone();
-    // "Did this answer your question?" under a bot answer from the FAQ, until answered.
-    let asks = message.faq_article.as_ref().and(message.id).filter(|_| message.role == Role::Bot);
-    let answered = RwSignal::new(false);
-    let feedback = asks.map(|id| {
-        let question = i18n.t("feedback-question");
-        let answer = move |helpful: bool| {
-            answered.set(true);
-            connection.feedback(id, helpful);
-        };
-        view! {
-            <Show when=move || !answered.get()>
-                <div class="pl-feedback" role="group" aria-label=question.clone()>
-                    <span>{question.clone()}</span>
-                    <button type="button" class="pl-chip" on:click=move |_| answer(true)>{i18n.t("feedback-yes")}</button>
-                    <button type="button" class="pl-chip" on:click=move |_| answer(false)>{i18n.t("feedback-no")}</button>
-                </div>
-            </Show>
-        }
-    });
+    let chips = chips_of(&message, connection, &i18n);
     view! {
         <li class="pl-message" class:mine=mine class:theirs=!mine class:automatic=matches!(message.role, Role::Bot | Role::System)>
             <span class="pl-author">{author}</span>
             <p class="pl-bubble" dir="auto">{message.text}</p>
-            {feedback}
+            {chips}
             <span class="pl-meta">
                 <time>{time}</time>
                 {status.map(|(state, label)| {
@@ -128,6 +110,63 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
             </span>
         </li>
     }
+}
+
+/// What a tap on a button under a bot message does.
+#[derive(Clone)]
+enum Chip {
+    /// Answers "Did this answer your question?" for this message.
+    Helpful(i64, bool),
+    /// Asks this question (an FAQ article the bot offered; the bot answers with it).
+    Ask(String),
+}
+
+/// The buttons under a bot message: "Did this answer your question?" under an answer from the
+/// FAQ, until answered; or the FAQ articles a reply offers, until the shopper taps one or
+/// writes again. One view for both keeps the widget small.
+fn chips_of(message: &ChatMessage, connection: Connection, i18n: &I18n) -> Option<impl IntoView> {
+    if message.role != Role::Bot {
+        return None;
+    }
+    let (label, prompt, chips) = match (&message.faq_article, message.id) {
+        (Some(_), Some(id)) => {
+            let question = i18n.t("feedback-question");
+            let yes_no = vec![
+                (i18n.t("feedback-yes"), Chip::Helpful(id, true)),
+                (i18n.t("feedback-no"), Chip::Helpful(id, false)),
+            ];
+            (question.clone(), Some(question), yes_no)
+        }
+        _ if !message.faq_choices.is_empty() => {
+            let asks = message.faq_choices.iter().map(|c| (c.question.clone(), Chip::Ask(c.question.clone())));
+            (i18n.t("faq-choices"), None, asks.collect())
+        }
+        _ => return None,
+    };
+    let offers = prompt.is_none();
+    let (done, seq) = (RwSignal::new(false), message.seq);
+    let closed = move || done.get() || (offers && connection.messages.with(|chat| chat.written_after(seq)));
+    let buttons: Vec<_> = chips
+        .into_iter()
+        .map(|(text, chip)| {
+            let tap = move |_| {
+                done.set(true);
+                match chip.clone() {
+                    Chip::Helpful(id, helpful) => connection.feedback(id, helpful),
+                    Chip::Ask(question) => connection.send(question),
+                }
+            };
+            view! { <button type="button" class="pl-chip" on:click=tap>{text}</button> }
+        })
+        .collect();
+    Some(view! {
+        <Show when=move || !closed()>
+            <div class="pl-feedback" class:pl-choices=offers role="group" aria-label=label.clone()>
+                {prompt.clone().map(|p| view! { <span>{p}</span> })}
+                {buttons.clone()}
+            </div>
+        </Show>
+    })
 }
 
 /// "14:05" or "9:38 PM" in the shopper's language and time zone (no leading zero on the hour).
