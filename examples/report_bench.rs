@@ -128,12 +128,12 @@ async fn main() -> Result<()> {
         claims.push(start.elapsed());
     }
     report_line("widget reply-time claim", &mut claims);
-    store.checkpoint().await?;
+    // Closed first: the last connection copies the write-ahead log into the database.
+    store.close().await;
     if let Ok(keep) = std::env::var("REPORT_BENCH_KEEP") {
         for suffix in ["", "-wal"] {
             let _ = std::fs::copy(dir.path().join(format!("relay.db{suffix}")), format!("{keep}{suffix}"));
         }
     }
-    store.close().await;
     Ok(())
 }

@@ -104,3 +104,47 @@ async fn workers_running_late_refuse_new_messages_with_busy_until_they_catch_up(
     let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
     assert_eq!(messages.iter().filter(|m| m.client_id.as_deref() == Some("m1")).count(), 1);
 }
+
+#[tokio::test]
+async fn a_sender_with_too_many_messages_waiting_for_the_disk_is_told_busy_in_turn() {
+    let t = TestRelay::start_with(|c| {
+        c.limits.message_burst = std::num::NonZeroU32::new(100).unwrap();
+    })
+    .await;
+    let store = t.relay.state().store.clone();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("open", "Hello").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+
+    // A slow disk, but no queue bound: only the socket's own limit can refuse.
+    store.set_behind_bound(Duration::from_secs(60));
+    store.hold_commits(Duration::from_millis(300));
+    let ids: Vec<String> = (1..=24).map(|n| format!("m{n}")).collect();
+    for id in &ids {
+        shopper.send(id, &format!("message {id}")).await.unwrap();
+    }
+    // Every message is answered, in the order sent: the first 16 taken, the rest `busy`.
+    let mut answers = Vec::new();
+    while answers.len() < ids.len() {
+        match shopper.socket.next_frame().await.unwrap() {
+            ServerFrame::Accepted { client_id, .. } if client_id.starts_with('m') => answers.push((client_id, None)),
+            ServerFrame::Error { code, client_id: Some(client_id), retry_after_ms, .. } => {
+                assert_eq!(code, ErrorCode::Busy, "{client_id}");
+                answers.push((client_id, retry_after_ms));
+            }
+            _ => {}
+        }
+    }
+    store.hold_commits(Duration::ZERO);
+    let order: Vec<&str> = answers.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(order, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(answers[..16].iter().all(|(_, refused)| refused.is_none()), "{answers:?}");
+    assert!(answers[16..].iter().all(|(_, wait)| wait.is_some_and(|ms| (200..=2000).contains(&ms))), "{answers:?}");
+
+    // What was taken is stored; what was refused is not.
+    let conversation = store.open_conversation_of(&shopper.welcome.visitor_id).await.unwrap().unwrap();
+    let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
+    let stored: Vec<&str> =
+        messages.iter().filter_map(|m| m.client_id.as_deref()).filter(|c| c.starts_with('m')).collect();
+    assert_eq!(stored, order[..16].to_vec());
+}

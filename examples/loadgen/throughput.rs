@@ -362,14 +362,29 @@ async fn openings(bin: &str, count: usize, rate: u64, agents: usize) -> Result<(
 }
 
 /// Bytes per idle shopper connection: the relay's RSS slope between 10,000 and 19,000.
+/// The relay's RSS once it has stopped moving (what connecting allocated for a moment is
+/// given back to the system within a second or so): sampled every 250 ms until it changed by
+/// less than 256 KiB over a second, at most 10 s.
+async fn settled_rss(relay: &RelayProcess) -> Result<u64> {
+    let mut samples = vec![relay.rss_kib()?];
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        samples.push(relay.rss_kib()?);
+        if let [.., before, _, _, _, now] = samples[..] {
+            if now.abs_diff(before) < 256 {
+                return Ok(now);
+            }
+        }
+    }
+    Ok(samples[samples.len() - 1])
+}
+
 async fn idle(bin: &str) -> Result<()> {
     let relay = RelayProcess::start(bin, 0, 60).await?;
     let first = connect_shoppers(&relay.bases(), 10_000).await?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let at_10k = relay.rss_kib()?;
+    let at_10k = settled_rss(&relay).await?;
     let more = connect_shoppers(&relay.bases(), 9_000).await?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let at_19k = relay.rss_kib()?;
+    let at_19k = settled_rss(&relay).await?;
     println!("== throughput: idle connections ==");
     println!(
         "{:>22}: RSS {} MB at 10,000, {} MB at 19,000: {:.1} KB per idle connection",

@@ -323,7 +323,6 @@ pub async fn start(config: RelayConfig) -> anyhow::Result<RunningRelay> {
     }
     tokio::spawn(forget_idle_limits(state.clone()));
     tokio::spawn(crate::faq::follow_changes(faq, store.clone(), shutdown.clone()));
-    tokio::spawn(checkpoint_often(store.clone(), shutdown.clone()));
     tokio::spawn(clean_up_daily(store.clone(), shutdown.clone()));
     let metrics_addr = match metrics {
         Some((at, handle)) => Some(serve_metrics(at, handle, state.clone()).await?),
@@ -423,22 +422,6 @@ async fn clean_up_daily(store: Store, shutdown: CancellationToken) {
                 Ok(n) => tracing::info!(conversations = n, "deleted conversations past their store's retention period"),
                 Err(error) => tracing::warn!(%error, "the daily clean-up failed"),
             },
-        }
-    }
-}
-
-/// Keeps the database's write-ahead log short, off the path of writes (see `Store::checkpoint`).
-async fn checkpoint_often(store: Store, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(Duration::from_millis(200));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tick.tick() => {
-                if let Err(error) = store.checkpoint().await {
-                    tracing::warn!(%error, "checkpoint failed");
-                }
-            }
         }
     }
 }

@@ -30,6 +30,9 @@ pub const BOT_REPLIES: &str = "parley_bot_replies_total";
 pub const BATCH_SIZE: &str = "parley_store_batch_size";
 /// How long the writer's commits take (the disk's fsync included).
 pub const COMMIT_TIME: &str = "parley_store_commit_seconds";
+/// Messages refused as `busy`, by `why`: the relay was behind, or the sender's socket had too
+/// many sends in flight.
+pub const BUSY: &str = "parley_busy_refusals_total";
 /// Calls to shops' order sources, by `outcome` (ok, failed, refused).
 pub const ORDER_SOURCE_CALLS: &str = "parley_order_source_seconds";
 /// HTTP responses, by `status` code.
@@ -94,6 +97,7 @@ fn describe() {
     describe_counter!(BOT_REPLIES, "Automatic replies by kind");
     describe_histogram!(BATCH_SIZE, "Writes per committed batch");
     describe_histogram!(COMMIT_TIME, Unit::Seconds, "Time to commit one batch of writes");
+    describe_counter!(BUSY, "Messages refused as busy, by why");
     describe_histogram!(ORDER_SOURCE_CALLS, Unit::Seconds, "Order-source calls by outcome");
     describe_counter!(HTTP_RESPONSES, "HTTP responses by status code");
     describe_counter!(CLOSED, "Conversations closed, by how");
@@ -151,6 +155,16 @@ pub fn bot_reply(kind: &'static str) {
 pub fn batch(jobs: usize, took: Duration) {
     metrics::histogram!(BATCH_SIZE).record(jobs as f64);
     metrics::histogram!(COMMIT_TIME).record(took.as_secs_f64());
+}
+
+/// A message was refused as `busy` because the writer or the async workers were behind.
+pub fn behind_refusal() {
+    metrics::counter!(BUSY, "why" => "behind").increment(1);
+}
+
+/// A message was refused as `busy` because its socket had too many sends in flight.
+pub fn full_socket_refusal() {
+    metrics::counter!(BUSY, "why" => "socket").increment(1);
 }
 
 /// An order source answered (or not: `outcome` is ok, failed or refused) in `took`.

@@ -81,7 +81,7 @@ impl AppState {
     pub fn configure(&self, ws: WebSocketUpgrade) -> WebSocketUpgrade {
         ws.max_message_size(16 * MAX_FRAME_BYTES)
             .max_frame_size(16 * MAX_FRAME_BYTES)
-            .read_buffer_size(1024)
+            .read_buffer_size(512)
             .write_buffer_size(WRITE_BUFFER_BYTES)
     }
 }

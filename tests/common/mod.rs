@@ -99,6 +99,12 @@ impl TestRelay {
         TestRelay { relay, base, dir: None, data }
     }
 
+    /// Its data dir.
+    #[allow(dead_code)] // not every test binary looks into it
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
     /// Stops the relay and hands back its data dir, to start another on it.
     pub async fn stop(self) -> (PathBuf, Option<tempfile::TempDir>) {
         self.relay.shutdown().await.expect("clean shutdown");

@@ -100,8 +100,8 @@ pub enum StoreError {
 /// Reads share a pool of connections (sqlx). The frequent writes (messages, routing events,
 /// read marks, pages) are group-committed by [`writer`] on a thread that owns its own
 /// connection; the rare ones (settings, the team, the FAQ) go through one more connection,
-/// and SQLite's lock orders the two. The write-ahead log is checkpointed from a third
-/// connection.
+/// and SQLite's lock orders the two. The writer thread's connection also checkpoints the
+/// write-ahead log (`writer_connection` says why there).
 #[derive(Clone, Debug)]
 pub struct Store {
     /// Reads (SQLite: read-only connections).
@@ -123,8 +123,6 @@ pub struct Store {
 /// The parts of a store on SQLite that PostgreSQL does not need.
 #[derive(Clone, Debug)]
 struct Lite {
-    /// Copies the write-ahead log back into the database, off the writer's path.
-    checkpointer: SqlitePool,
     /// The database file, for the large reads that open a connection of their own (reports).
     path: std::sync::Arc<std::path::PathBuf>,
 }
@@ -166,19 +164,17 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let one = || SqlitePoolOptions::new().max_connections(1);
-        // The writer never checkpoints itself (that would stall every write queued behind it);
-        // `checkpoint` does it from its own connection.
+        // Only the group-commit thread checkpoints (`writer_connection`).
         let writer = one().connect_with(options.clone().pragma("wal_autocheckpoint", "0")).await?;
         sqlx::migrate!("./migrations").run(&writer).await?;
         emails_unique_per_store(&writer).await?;
-        let checkpointer = one().connect_with(options.clone()).await?;
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.read_only(true)).await?;
         let conn = writer_connection(&path)?;
         let facts = std::sync::Arc::new(facts::Facts::default());
         facts.replace(facts::read_open(&conn)?);
         let writes = writer::Writer::start(sessions::Lite(conn)).map_err(sqlx::Error::Io)?;
         let (pool, writer) = (db::Pool::Sqlite(pool), db::Pool::Sqlite(writer));
-        let lite = Some(Lite { checkpointer, path: std::sync::Arc::new(path) });
+        let lite = Some(Lite { path: std::sync::Arc::new(path) });
         Ok(Store { pool, writer, lite, writes, facts, others_write: false, hours: Default::default() })
     }
 
@@ -231,24 +227,11 @@ impl Store {
         self.job(move |conn| conn.execute(sql, values), |_| {}).await
     }
 
-    /// Copies what the write-ahead log holds into the database without blocking writers or
-    /// readers, so the log stays short. A running relay calls it a few times a second; for the
-    /// command-line tools SQLite's own automatic checkpoint is enough.
-    pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        if let Some(lite) = &self.lite {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&lite.checkpointer).await?;
-        }
-        Ok(())
-    }
-
     /// Waits for queries in flight and closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.writes.flush().await;
         self.writes.close().await;
         self.writer.close().await;
-        if let Some(lite) = &self.lite {
-            lite.checkpointer.close().await;
-        }
         self.pool.close().await;
     }
 
@@ -306,7 +289,7 @@ impl Store {
 }
 
 /// The group-commit thread's own connection: WAL and `synchronous = FULL` like the others
-/// (an acknowledged write is fsynced), never checkpointing itself, and with room for every
+/// (an acknowledged write is fsynced), the one that checkpoints, and with room for every
 /// statement the hot path prepares.
 fn writer_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     let conn = rusqlite::Connection::open(path)?;
@@ -314,7 +297,10 @@ fn writer_connection(path: &Path) -> Result<rusqlite::Connection, StoreError> {
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", "full")?;
     conn.pragma_update(None, "foreign_keys", "on")?;
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    // The writer thread checkpoints between its batches (`writer.rs` says why); this is the
+    // cap for when its batches are slow: a commit that leaves the log over 10,000 pages (40 MB)
+    // checkpoints (passively) at once.
+    conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

@@ -31,7 +31,16 @@ use super::statements::Statements;
 use super::StoreError;
 use crate::pulse::{Pulse, LATE_BOUND};
 /// How long the oldest queued write may have waited before new messages are refused as `busy`.
-pub const BEHIND_BOUND: Duration = Duration::from_millis(100);
+pub const BEHIND_BOUND: Duration = Duration::from_millis(30);
+
+/// How often the thread copies the write-ahead log back into the database while it writes,
+/// and how long it waits once idle before it does. Between batches, so that no commit waits
+/// for it; a checkpoint from another connection never caught up with commits that follow each
+/// other without a pause (the log only restarts once every frame in it was copied), so the log
+/// grew to a gigabyte in a minute of load and every page lookup slowed down with its length.
+/// (SQLite also checkpoints after a commit that leaves the log over 10,000 pages: a cap for
+/// when batches are slow, see `writer_connection`.)
+const SHORTEN_LOG_EVERY: Duration = Duration::from_millis(100);
 
 /// Called once the batch is settled: `None` when it committed, else why it did not.
 pub(super) type Finish = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -80,6 +89,9 @@ pub(super) trait Session: Send + 'static {
     fn commit(&mut self) -> Result<(), StoreError>;
     /// Gives the batch up.
     fn rollback(&mut self);
+    /// Copies what the write-ahead log holds back into the database, between batches, so the
+    /// log restarts instead of growing (SQLite; nothing on PostgreSQL).
+    fn shorten_log(&mut self) {}
 }
 
 /// A write and where its result goes.
@@ -249,6 +261,7 @@ impl Writer {
             if urgency == Urgency::Refusable {
                 if let Some(behind) = self.behind(&queue, now) {
                     self.shared.refused.fetch_add(1, Ordering::Relaxed);
+                    crate::metrics::behind_refusal();
                     return Err(StoreError::Busy(behind));
                 }
             }
@@ -337,11 +350,26 @@ impl Writer {
 }
 
 fn run(mut session: impl Session, shared: &Shared) {
+    let (mut shortened, mut written) = (Instant::now(), false);
     loop {
         let jobs: Vec<Box<dyn Job>> = {
             let mut queue = shared.lock();
             while queue.jobs.is_empty() && !queue.closed {
-                queue = shared.ready.wait(queue).unwrap_or_else(std::sync::PoisonError::into_inner);
+                if !written {
+                    queue = shared.ready.wait(queue).unwrap_or_else(std::sync::PoisonError::into_inner);
+                    continue;
+                }
+                let (woken, waited) = shared
+                    .ready
+                    .wait_timeout(queue, SHORTEN_LOG_EVERY)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                queue = woken;
+                if waited.timed_out() && queue.jobs.is_empty() {
+                    drop(queue);
+                    session.shorten_log();
+                    (shortened, written) = (Instant::now(), false);
+                    queue = shared.lock();
+                }
             }
             if queue.jobs.is_empty() {
                 return;
@@ -351,6 +379,11 @@ fn run(mut session: impl Session, shared: &Shared) {
         };
         let hold = *shared.hold.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         run_batch(&mut session, jobs, hold);
+        written = true;
+        if shortened.elapsed() >= SHORTEN_LOG_EVERY {
+            session.shorten_log();
+            (shortened, written) = (Instant::now(), false);
+        }
     }
 }
 

@@ -103,6 +103,14 @@ impl Session for AgentSession {
         matches!(frame, AgentFrame::Send { .. })
     }
 
+    fn too_many(&mut self, frame: AgentFrame, busy: Error) -> Sent {
+        let client_id = match frame {
+            AgentFrame::Send { client_id, .. } => client_id,
+            _ => String::new(),
+        };
+        Sent { client_id, conversation: None, result: Err(busy) }
+    }
+
     async fn handle(&mut self, frame: AgentFrame, out: &Out) -> Handled<Sent> {
         match frame {
             AgentFrame::Send { conversation_id, client_id, text } => {

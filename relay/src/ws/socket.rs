@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesOrdered, SplitSink};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{FutureExt, SinkExt, StreamExt};
 use protocol::{DecodeError, ErrorCode, ServerFrame};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
@@ -73,8 +73,19 @@ impl Out {
     }
 }
 
-/// Most sends of one socket waiting for the disk at once; the next waits for the oldest.
-const MAX_IN_FLIGHT: usize = 32;
+/// Most sends of one socket waiting for the disk at once. Past it the socket reads on and
+/// refuses the next sends as `busy` (in their turn), rather than leaving them unread: frames
+/// left in the kernel's buffer are late where no measure of the relay's load sees them (a
+/// sender at 500 messages a second waited seconds that way while the writer's queue stayed
+/// short).
+const MAX_IN_FLIGHT: usize = 16;
+
+/// Most sends of one socket in flight or refused and waiting for their turn to be told; past
+/// it the socket stops reading until the oldest is finished.
+const MAX_UNTOLD: usize = 256;
+
+/// How long a sender refused for having too many sends in flight is told to wait.
+const FULL_SOCKET_WAIT: Duration = Duration::from_millis(200);
 
 /// A send on its way to the disk: it resolves to what the session needs to finish it.
 pub type InFlight<D> = BoxFuture<'static, D>;
@@ -113,6 +124,10 @@ pub trait Session: Send {
     fn introduced(&self) -> bool;
     /// Whether the frame is a send, which may go on while earlier sends wait for the disk.
     fn pipelined(frame: &Self::Frame) -> bool;
+    /// A send that came while the socket is full, refused without being queued: with `busy`
+    /// unless the sender's own checks refuse it first (a limit the sender keeps ignoring
+    /// still ends the socket). Finished in its turn like the sends before it.
+    fn too_many(&mut self, frame: Self::Frame, busy: Error) -> Self::Done;
     /// Handles one frame.
     fn handle(&mut self, frame: Self::Frame, out: &Out) -> impl Future<Output = Handled<Self::Done>> + Send;
     /// Finishes a send once its write resolved (in the order the sends came).
@@ -132,6 +147,22 @@ async fn settle<S: Session>(
         }
         if !all {
             break;
+        }
+    }
+    Flow::Continue
+}
+
+/// Finishes the sends in flight whose writes have already resolved, oldest first (refusals,
+/// writes whose batch committed), so that only sends still waiting for the disk count against
+/// [`MAX_IN_FLIGHT`]; the first `Close` ends it.
+async fn settle_ready<S: Session>(
+    session: &mut S,
+    in_flight: &mut FuturesOrdered<InFlight<S::Done>>,
+    out: &Out,
+) -> Flow {
+    while let Some(Some(done)) = in_flight.next().now_or_never() {
+        if let Flow::Close(code, reason) = Box::pin(session.finish(done, out)).await {
+            return Flow::Close(code, reason);
         }
     }
     Flow::Continue
@@ -193,10 +224,20 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
         match protocol::decode::<S::Frame>(text.as_str(), S::TYPES) {
             Ok(frame) => {
                 let all = !S::pipelined(&frame);
-                if all || in_flight.len() >= MAX_IN_FLIGHT {
+                if !all && in_flight.len() >= MAX_IN_FLIGHT {
+                    if let Flow::Close(code, reason) = settle_ready(&mut session, &mut in_flight, &out).await {
+                        break Some((code, reason));
+                    }
+                }
+                if all || in_flight.len() >= MAX_UNTOLD {
                     if let Flow::Close(code, reason) = settle(&mut session, &mut in_flight, &out, all).await {
                         break Some((code, reason));
                     }
+                } else if in_flight.len() >= MAX_IN_FLIGHT {
+                    crate::metrics::full_socket_refusal();
+                    let refused = session.too_many(frame, Error::busy(FULL_SOCKET_WAIT));
+                    in_flight.push_back(Box::pin(std::future::ready(refused)));
+                    continue;
                 }
                 // Boxed: handling a frame involves large futures (queries); an idle socket should not
                 // carry their size for its whole life.

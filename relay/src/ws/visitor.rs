@@ -110,6 +110,15 @@ impl Session for VisitorSession {
         matches!(frame, VisitorFrame::Send { .. })
     }
 
+    fn too_many(&mut self, frame: VisitorFrame, busy: Error) -> Sent {
+        let (client_id, text) = match frame {
+            VisitorFrame::Send { client_id, text } => (client_id, text),
+            _ => Default::default(),
+        };
+        let refusal = self.check_send(&client_id, &text).err().unwrap_or(busy);
+        Sent { client_id, text, conversation: None, result: Err(refusal) }
+    }
+
     async fn finish(&mut self, sent: Sent, out: &Out) -> Flow {
         let Sent { client_id, text, conversation, result } = sent;
         let result = match (result, conversation) {
