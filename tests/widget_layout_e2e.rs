@@ -125,9 +125,10 @@ async fn a_reopened_conversation_opens_at_its_newest_message() {
         let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::Conversation { .. })).await?;
         let ServerFrame::Conversation { conversation } = frame else { unreachable!() };
         for i in 1..=24 {
-            agent
-                .send(conversation.id, &format!("g{i}"), &format!("Answer number {i}, with a few more words."))
-                .await?;
+            let id = format!("g{i}");
+            agent.send(conversation.id, &id, &format!("Answer number {i}, with a few more words.")).await?;
+            // One at a time: past 16 waiting for the disk a socket answers `busy`.
+            agent.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { client_id, .. } if *client_id == id)).await?;
         }
         wait_for_bubble(&client, "Answer number 24, with a few more words.").await?;
         client.refresh().await?;
