@@ -150,19 +150,19 @@ impl Catalog {
 /// `{ $name }`; the error names the first line that is not.
 pub fn check_syntax(source: &str) -> Result<(), String> {
     for line in source.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()) {
-        let (id, text) = line.split_once(" = ").ok_or_else(|| format!("not `id = text`: {line:?}"))?;
+        let (id, text) = line.split_once(" = ").ok_or_else(|| format!("not `id = text`: \"{line}\""))?;
         if !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(format!("bad id {id:?}"));
+            return Err(format!("bad id \"{id}\""));
         }
         let mut rest = text;
         while let Some(open) = rest.find('{') {
-            let close = rest[open..].find('}').map(|c| open + c).ok_or_else(|| format!("unclosed {{ in {line:?}"))?;
+            let close = rest[open..].find('}').map(|c| open + c).ok_or_else(|| format!("unclosed {{ in \"{line}\""))?;
             let inner = rest[open + 1..close].trim();
-            let name = inner.strip_prefix('$').ok_or_else(|| format!("only {{ $name }} placeables: {line:?}"))?;
+            let name = inner.strip_prefix('$').ok_or_else(|| format!("only {{ $name }} placeables: \"{line}\""))?;
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 || rest[open..=close] != format!("{{ ${name} }}")
             {
-                return Err(format!("write placeables as {{ $name }}: {line:?}"));
+                return Err(format!("write placeables as {{ $name }}: \"{line}\""));
             }
             rest = &rest[close + 1..];
         }
@@ -177,9 +177,10 @@ pub fn check_translation(english: &'static str, translation: &'static str) -> Re
     check_syntax(translation)?;
     let (want, have) = (ids(english), ids(translation));
     if want != have {
-        let missing: Vec<&str> = want.iter().filter(|id| !have.contains(id)).copied().collect();
-        let extra: Vec<&str> = have.iter().filter(|id| !want.contains(id)).copied().collect();
-        return Err(format!("ids differ: missing {missing:?}, extra {extra:?} (or in another order)"));
+        let quoted = |ids: Vec<&&str>| ids.iter().map(|id| format!("\"{id}\"")).collect::<Vec<_>>().join(", ");
+        let missing = quoted(want.iter().filter(|id| !have.contains(id)).collect());
+        let extra = quoted(have.iter().filter(|id| !want.contains(id)).collect());
+        return Err(format!("ids differ: missing [{missing}], extra [{extra}] (or in another order)"));
     }
     Ok(())
 }

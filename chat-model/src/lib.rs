@@ -30,6 +30,19 @@ pub enum Delivery {
     Failed,
 }
 
+impl Delivery {
+    /// A stable lowercase name, for CSS classes and list keys (the browser builds print nothing
+    /// for `Debug`: they are compiled with `-Zfmt-debug=none` to save weight).
+    pub fn name(self) -> &'static str {
+        match self {
+            Delivery::Sending => "sending",
+            Delivery::Sent => "sent",
+            Delivery::Seen => "seen",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
 /// One message as a client shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line {

@@ -112,7 +112,7 @@ impl std::str::FromStr for AgentRole {
         AgentRole::ALL
             .into_iter()
             .find(|role| role.as_str() == text)
-            .ok_or_else(|| format!("{text:?}: the role must be owner, admin or agent"))
+            .ok_or_else(|| format!("\"{text}\": the role must be owner, admin or agent"))
     }
 }
 

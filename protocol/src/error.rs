@@ -95,7 +95,7 @@ impl std::fmt::Display for DecodeError {
                 write!(f, "frame is {n} bytes; the limit is {MAX_FRAME_BYTES}")
             }
             DecodeError::Malformed(why) => write!(f, "malformed frame: {why}"),
-            DecodeError::UnknownType(t) => write!(f, "unknown frame type {t:?}"),
+            DecodeError::UnknownType(t) => write!(f, "unknown frame type \"{t}\""),
         }
     }
 }

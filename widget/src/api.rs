@@ -60,7 +60,7 @@ pub fn attributes() -> BTreeMap<String, String> {
             other => match as_text(&other) {
                 Some(text) => Some((name, text)),
                 None => {
-                    complain(&format!("attribute {name:?} must be text"));
+                    complain(&format!("attribute \"{name}\" must be text"));
                     None
                 }
             },

@@ -65,6 +65,7 @@ impl Tools {
     /// Everything the widget build needs.
     pub fn ensure_wasm_toolchain(&self, root: &Path) -> Result<()> {
         self.ensure_wasm_target()?;
+        self.ensure_std_source()?;
         self.ensure_wasm_bindgen(&wasm_bindgen_version(root)?)?;
         self.ensure_trunk()?;
         self.ensure_wasm_opt()?;
@@ -110,6 +111,23 @@ impl Tools {
         }
         eprintln!("xtask: installing the wasm32-unknown-unknown target");
         run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))
+    }
+
+    /// The standard library's source and the crates it uses, so the browser apps can rebuild it
+    /// for their own size (`-Zbuild-std`; see `widget::small_wasm`). Trunk builds offline, so
+    /// std's crates are fetched here first.
+    fn ensure_std_source(&self) -> Result<()> {
+        let installed = output_of(Command::new("rustup").args(["component", "list", "--installed"]))?;
+        if !installed.lines().any(|l| l.trim().starts_with("rust-src")) {
+            eprintln!("xtask: installing the rust-src component");
+            run(Command::new("rustup").args(["component", "add", "rust-src"]))?;
+        }
+        let sysroot = output_of(Command::new("rustc").args(["--print", "sysroot"]))?;
+        let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/Cargo.toml");
+        let mut fetch = Command::new("cargo");
+        // The library's manifest uses unstable cargo features; RUSTC_BOOTSTRAP lets stable read it.
+        fetch.env("RUSTC_BOOTSTRAP", "1").args(["fetch", "--quiet", "--manifest-path"]);
+        run(fetch.arg(library))
     }
 
     fn has_version(&self, program: PathBuf, wanted: &str) -> bool {

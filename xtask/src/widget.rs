@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
@@ -65,7 +66,9 @@ pub fn build_console(root: &Path, tools: &Tools) -> Result<WidgetFiles> {
 /// One Trunk build, its JS glue and CSS minified, then `.gz` and `.br` copies of its JS, wasm
 /// and CSS.
 fn trunk_build(root: &Path, tools: &Tools, config: &str, dist: &Path) -> Result<WidgetFiles> {
-    run(tools.command("trunk").current_dir(root).args(["build", "--release", "--config", config]))?;
+    let mut trunk = tools.command("trunk");
+    small_wasm(&mut trunk);
+    run(trunk.current_dir(root).args(["build", "--release", "--config", config]))?;
     let files = find_files(dist)?;
     // Trunk leaves wasm-bindgen's glue and the stylesheet as written: minified they are 2.3 KB
     // brotli less for the widget. In place, so the hashed names Trunk chose stay.
@@ -80,6 +83,23 @@ fn trunk_build(root: &Path, tools: &Tools, config: &str, dist: &Path) -> Result<
         std::fs::write(with_suffix(file, "br"), brotli(&data))?;
     }
     Ok(files)
+}
+
+/// Builds the apps' wasm with the standard library recompiled for size: panics abort at once
+/// (no message formatting or unwinding machinery), no file/line strings, `Debug` printing
+/// nothing, and std's size-optimised algorithms. The widget is 17.5 KB brotli lighter for it
+/// (151.3 -> 133.8). These are unstable options of the stable compiler (1.95 here), unlocked with
+/// `RUSTC_BOOTSTRAP` for this build only; the host build and the tests never see them. So no
+/// code in the apps may depend on `{:?}` output (names for keys and classes are written out).
+fn small_wasm(trunk: &mut Command) {
+    trunk
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
+        .env("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size")
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS",
+            "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none",
+        );
 }
 
 /// Finds the built JS, wasm and CSS in a Trunk dist dir.

@@ -30,7 +30,7 @@ impl Entry {
 
     fn key(&self) -> String {
         match self {
-            Entry::Line(l) => format!("{}-{:?}", l.key, l.delivery),
+            Entry::Line(l) => format!("{}-{}", l.key, l.delivery.name()),
             Entry::Note(n) => format!("n{}", n.id),
         }
     }
