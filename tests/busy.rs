@@ -22,9 +22,7 @@ async fn a_writer_held_back_refuses_new_messages_with_busy_and_a_resend_is_store
     // recorded), nothing else is being written when the disk slows down.
     let (email, password) = t.add_agent("demo", "Ivy").await;
     let mut ivy = parley::AgentClient::login(&t.base, &email, &password).await.unwrap();
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("open", "Hello").await.unwrap();
-    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let mut shopper = shopper_in_a_conversation(&t).await;
     ivy.socket.wait_for(|f| matches!(f, ServerFrame::Message { message } if message.text == "Hello")).await.unwrap();
 
     // A slow disk: every commit takes half a second, and nothing may wait in the queue at all.
@@ -52,9 +50,8 @@ async fn a_writer_held_back_refuses_new_messages_with_busy_and_a_resend_is_store
         .wait_for(|f| matches!(f, ServerFrame::Accepted { client_id: c, .. } if *c == client_id))
         .await
         .unwrap();
-    let conversation = store.open_conversation_of(&shopper.welcome.visitor_id).await.unwrap().unwrap();
-    let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
-    let copies = messages.iter().filter(|m| m.client_id.as_deref() == Some(client_id.as_str())).count();
+    let stored = stored_client_ids(&store, &shopper).await;
+    let copies = stored.iter().filter(|c| **c == client_id).count();
     assert_eq!(copies, 1);
 }
 
@@ -62,9 +59,7 @@ async fn a_writer_held_back_refuses_new_messages_with_busy_and_a_resend_is_store
 async fn workers_running_late_refuse_new_messages_with_busy_until_they_catch_up() {
     let t = TestRelay::start_with(|c| c.late_bound = relay::pulse::LATE_BOUND).await;
     let store = t.relay.state().store.clone();
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("open", "Hello").await.unwrap();
-    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let mut shopper = shopper_in_a_conversation(&t).await;
 
     // The processor is behind: the workers run 400 ms late, the disk keeps up.
     t.relay.pulse().hold_late(Duration::from_millis(400));
@@ -100,9 +95,8 @@ async fn workers_running_late_refuse_new_messages_with_busy_until_they_catch_up(
         }
     }
     assert!(taken, "the relay never took the message again");
-    let conversation = store.open_conversation_of(&shopper.welcome.visitor_id).await.unwrap().unwrap();
-    let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
-    assert_eq!(messages.iter().filter(|m| m.client_id.as_deref() == Some("m1")).count(), 1);
+    let stored = stored_client_ids(&store, &shopper).await;
+    assert_eq!(stored.iter().filter(|c| *c == "m1").count(), 1);
 }
 
 #[tokio::test]
@@ -112,9 +106,7 @@ async fn a_sender_with_too_many_messages_waiting_for_the_disk_is_told_busy_in_tu
     })
     .await;
     let store = t.relay.state().store.clone();
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("open", "Hello").await.unwrap();
-    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let mut shopper = shopper_in_a_conversation(&t).await;
 
     // A slow disk, but no queue bound: only the socket's own limit can refuse.
     store.set_behind_bound(Duration::from_secs(60));
@@ -142,9 +134,22 @@ async fn a_sender_with_too_many_messages_waiting_for_the_disk_is_told_busy_in_tu
     assert!(answers[16..].iter().all(|(_, wait)| wait.is_some_and(|ms| (200..=2000).contains(&ms))), "{answers:?}");
 
     // What was taken is stored; what was refused is not.
+    let stored = stored_client_ids(&store, &shopper).await;
+    let stored: Vec<&str> = stored.iter().map(String::as_str).filter(|c| c.starts_with('m')).collect();
+    assert_eq!(stored, order[..16].to_vec());
+}
+
+/// A shopper whose first message ("open") has been taken, so the conversation exists.
+async fn shopper_in_a_conversation(t: &TestRelay) -> VisitorClient {
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("open", "Hello").await.unwrap();
+    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    shopper
+}
+
+/// The client ids of the shopper's stored messages, in order.
+async fn stored_client_ids(store: &relay::store::Store, shopper: &VisitorClient) -> Vec<String> {
     let conversation = store.open_conversation_of(&shopper.welcome.visitor_id).await.unwrap().unwrap();
     let (messages, _) = store.messages_after(conversation.id, 0, 100).await.unwrap();
-    let stored: Vec<&str> =
-        messages.iter().filter_map(|m| m.client_id.as_deref()).filter(|c| c.starts_with('m')).collect();
-    assert_eq!(stored, order[..16].to_vec());
+    messages.into_iter().filter_map(|m| m.client_id).collect()
 }

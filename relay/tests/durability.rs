@@ -49,8 +49,7 @@ async fn next_frame(socket: &mut Socket) -> Option<Value> {
 const ENOUGH_BEFORE_KILL: usize = SHOPPERS * 10;
 
 async fn send_one(socket: &mut Socket, client_id: &str) -> bool {
-    let m = client_id.rsplit('m').next().unwrap_or_default();
-    let frame = json!({ "type": "send", "client_id": client_id, "text": format!("message {m}") });
+    let frame = json!({ "type": "send", "client_id": client_id, "text": format!("message {client_id}") });
     socket.send(Message::text(frame.to_string())).await.is_ok()
 }
 

@@ -68,6 +68,31 @@ fn Widget(
             nudge.shown.set(Some(proactive::Bubble { rule: None, author, text }));
         }
     });
+    follow_the_address(connection);
+    hear_the_shop(connection, open);
+    // The store's colour and corner, remembered so the loader draws the launcher right next time.
+    // Until the settings come, the look the loader's launcher wore: the real launcher appears
+    // where the shopper is pointing.
+    help.look.set(worn);
+    help.load_settings();
+    let look = help.look;
+    let style = move || look.get().map(|(colour, text, _)| format!("--pl-accent:{colour};--pl-accent-text:{text}"));
+    let left = move || look.get().is_some_and(|(_, _, position)| position == "left");
+    follow_open(open, help, connection);
+    view! {
+        // The widget's own language and direction, never the page's (an Arabic storefront
+        // must not half-mirror an English widget, nor the reverse).
+        <div class="pl-root" lang=lang dir=dir class:is-open=move || open.get() class:is-left=left style=style>
+            <Panel open=open/>
+            <NudgeBubble open=open/>
+            <Launcher open=open/>
+        </div>
+    }
+}
+
+/// Reports the page to agents: at once, then after every address change once it has been
+/// quiet for [`PAGE_QUIET`].
+fn follow_the_address(connection: Connection) {
     // The page is noted at once; single-page shops change the address without a load: the
     // loader turns every History API change into `parley:navigate`, and back/forward is
     // `popstate`. Nothing runs while the shopper stays on a page.
@@ -86,7 +111,11 @@ fn Widget(
         let listener = window_event_listener_untyped(event, move |_| moved());
         on_cleanup(move || listener.remove());
     }
-    // The shop's calls (`Parley.open()`, `identify`…), once the widget runs.
+}
+
+/// The shop's calls (`Parley.open()`, `identify`…) and the page's hiding and showing, heard as
+/// window events.
+fn hear_the_shop(connection: Connection, open: RwSignal<bool>) {
     // Leaving the page closes the socket (the back/forward cache would keep it open); a page
     // brought back reconnects.
     let calls: [(&str, ShopCall); 7] = [
@@ -102,14 +131,11 @@ fn Widget(
         let listener = window_event_listener_untyped(event, move |_| call());
         on_cleanup(move || listener.remove());
     }
-    // The store's colour and corner, remembered so the loader draws the launcher right next time.
-    // Until the settings come, the look the loader's launcher wore: the real launcher appears
-    // where the shopper is pointing.
-    help.look.set(worn);
-    help.load_settings();
-    let look = help.look;
-    let style = move || look.get().map(|(colour, text, _)| format!("--pl-accent:{colour};--pl-accent-text:{text}"));
-    let left = move || look.get().is_some_and(|(_, _, position)| position == "left");
+}
+
+/// Opening and closing: the shop hears of it, and an open panel loads the settings, connects
+/// and marks what it shows as seen.
+fn follow_open(open: RwSignal<bool>, help: Help, connection: Connection) {
     Effect::new(move |was_open: Option<bool>| {
         let is_open = open.get();
         if was_open.unwrap_or(false) != is_open {
@@ -123,15 +149,6 @@ fn Widget(
         }
         is_open
     });
-    view! {
-        // The widget's own language and direction, never the page's (an Arabic storefront
-        // must not half-mirror an English widget, nor the reverse).
-        <div class="pl-root" lang=lang dir=dir class:is-open=move || open.get() class:is-left=left style=style>
-            <Panel open=open/>
-            <NudgeBubble open=open/>
-            <Launcher open=open/>
-        </div>
-    }
 }
 
 fn main() {

@@ -1,7 +1,8 @@
 //! The tools the build and the tests need, installed when missing and skipped when present:
 //! the wasm32 target, wasm-bindgen-cli at the version in Cargo.lock, Trunk, wasm-opt (npm's
 //! binaryen, never Debian's: its wasm-opt 108 produces wasm that fails at run time), esbuild
-//! (npm) to minify the loader, and Chromium with its driver from Debian's packages.
+//! (npm) to minify the loader, Chromium with its driver from Debian's packages, and the standard
+//! library's source (`rust-src` and its crates fetched) for the apps' size-optimised std.
 //!
 //! Cargo- and npm-installed tools go to one cache dir outside the checkout
 //! (`$PARLEY_TOOLS_DIR`, default `~/.cache/parley-tools`), so every clone on a machine shares them.

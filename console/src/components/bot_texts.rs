@@ -63,18 +63,7 @@ pub fn BotTexts() -> impl IntoView {
         draft.with(|d| chat_model::texts::render(d, |name| sample(name, &store, &lang)))
     };
     let url = move || format!("{base}/{}/{}", chosen.get_untracked(), lang.get_untracked());
-    let done = move |result: Result<BotText, api::ApiError>, said: &'static str| match result {
-        Ok(saved) => {
-            shared.texts.update(|all| {
-                if let Some(t) = all.iter_mut().find(|t| t.name == saved.name && t.lang == saved.lang) {
-                    *t = saved.clone();
-                }
-            });
-            draft.set(saved.text.unwrap_or(saved.default));
-            message.set(Some((true, text(said))));
-        }
-        Err(e) => message.set(Some((false, e.message))),
-    };
+    let done = move |result, said| answered(shared, draft, message, result, said);
     let save = {
         let url = url.clone();
         move |ev: leptos::ev::SubmitEvent| {
@@ -87,29 +76,13 @@ pub fn BotTexts() -> impl IntoView {
         let url = url();
         spawn_local(async move { done(api::delete_json::<BotText>(&url).await, "texts-reset-done") });
     };
-    let options = move || {
-        let names: Vec<(String, bool)> = shared.texts.with(|all| {
-            all.iter().filter(|t| t.lang == lang.get()).map(|t| (t.name.clone(), t.text.is_some())).collect()
-        });
-        names
-            .into_iter()
-            .map(|(name, own)| {
-                let mut label = text(&format!("text-{}", name.replace('_', "-")));
-                if own {
-                    label = text_with("texts-edited", &[("text", label)]);
-                }
-                let selected = name == chosen.get_untracked();
-                view! { <option value=name selected=selected>{label}</option> }
-            })
-            .collect_view()
-    };
     view! {
         <section class="bot-texts" aria-labelledby="bot-texts-title">
             <h2 id="bot-texts-title">{text("texts-title")}</h2>
             <p class="hint">{text("texts-hint")}</p>
             <form class="stacked" on:submit=save>
                 <label><span>{text("texts-which")}</span>
-                    <select on:change=move |ev| { chosen.set(event_target_value(&ev)); message.set(None); }>{options}</select></label>
+                    <select on:change=move |ev| { chosen.set(event_target_value(&ev)); message.set(None); }>{text_options(shared, lang, chosen)}</select></label>
                 <label><span>{text("texts-language")}</span>
                     <select on:change=move |ev| { lang.set(event_target_value(&ev)); message.set(None); }>
                         <option value="en">"English"</option>
@@ -141,5 +114,48 @@ pub fn BotTexts() -> impl IntoView {
                 </div>
             </form>
         </section>
+    }
+}
+
+/// The relay's answer to a save or a reset: the text as stored goes into the list and the
+/// editor, and the outcome is said.
+fn answered(
+    shared: Shared,
+    draft: RwSignal<String>,
+    message: RwSignal<Option<(bool, String)>>,
+    result: Result<BotText, api::ApiError>,
+    said: &'static str,
+) {
+    match result {
+        Ok(saved) => {
+            shared.texts.update(|all| {
+                if let Some(t) = all.iter_mut().find(|t| t.name == saved.name && t.lang == saved.lang) {
+                    *t = saved.clone();
+                }
+            });
+            draft.set(saved.text.unwrap_or(saved.default));
+            message.set(Some((true, text(said))));
+        }
+        Err(e) => message.set(Some((false, e.message))),
+    }
+}
+
+/// The texts in the chosen language, those the store rewrote marked as edited.
+fn text_options(shared: Shared, lang: RwSignal<String>, chosen: RwSignal<String>) -> impl IntoView {
+    move || {
+        let names: Vec<(String, bool)> = shared.texts.with(|all| {
+            all.iter().filter(|t| t.lang == lang.get()).map(|t| (t.name.clone(), t.text.is_some())).collect()
+        });
+        names
+            .into_iter()
+            .map(|(name, own)| {
+                let mut label = text(&format!("text-{}", name.replace('_', "-")));
+                if own {
+                    label = text_with("texts-edited", &[("text", label)]);
+                }
+                let selected = name == chosen.get_untracked();
+                view! { <option value=name selected=selected>{label}</option> }
+            })
+            .collect_view()
     }
 }

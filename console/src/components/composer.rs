@@ -86,23 +86,7 @@ pub fn Composer(id: i64) -> impl IntoView {
     let highlighted = RwSignal::new(0usize);
     let dismissed = RwSignal::new(false);
     let field = NodeRef::<leptos::html::Textarea>::new();
-    // A status line from the orders panel goes at the end of the draft.
-    if let Some(super::orders_panel::ReplyInsert(slot)) = use_context() {
-        Effect::new(move |_| {
-            if let Some(line) = slot.get() {
-                slot.set(None);
-                draft.update(|d| {
-                    if !d.trim().is_empty() {
-                        d.push('\n');
-                    }
-                    d.push_str(&line);
-                });
-                if let Some(field) = field.get_untracked() {
-                    let _ = field.focus();
-                }
-            }
-        });
-    }
+    take_inserted_lines(draft, field);
     // The `/query` being typed, when the draft is one.
     let query = move || {
         let d = draft.get();
@@ -113,26 +97,14 @@ pub fn Composer(id: i64) -> impl IntoView {
         _ => Vec::new(),
     };
     let insert = move |reply: Canned| {
-        let (shopper, agent, store) = desk.conversations.with_untracked(|all| {
-            let shopper = all
-                .get(&id)
-                .and_then(|c| c.summary.follow_up_email.clone())
-                .and_then(|e| e.split('@').next().map(str::to_owned))
-                .unwrap_or_else(|| text("shopper-fallback-name"));
-            let (agent, store) = desk.me.with_value(|m| (m.agent.name.clone(), m.store.name.clone()));
-            (shopper, agent, store)
-        });
-        draft.set(fill(&reply.text, &shopper, &agent, &store));
+        draft.set(filled(desk, id, &reply));
         highlighted.set(0);
-        if let Some(field) = field.get_untracked() {
-            let _ = field.focus();
-        }
+        focus(field);
     };
     // Opening a conversation puts the agent in its reply box: no Tab presses to get there.
     Effect::new(move |_| {
-        if let Some(field) = field.get() {
-            let _ = field.focus();
-        }
+        field.track();
+        focus(field);
     });
     let submit = move || {
         let text = draft.get_untracked();
@@ -194,6 +166,44 @@ pub fn Composer(id: i64) -> impl IntoView {
                 on:keydown=on_keydown></textarea>
             <button type="submit">{move || text(if noting.get() { "add-note" } else { "send" })}</button>
         </form>
+    }
+}
+
+/// A status line from the orders panel goes at the end of the draft, and the reply box gets
+/// the focus.
+fn take_inserted_lines(draft: RwSignal<String>, field: NodeRef<leptos::html::Textarea>) {
+    let Some(super::orders_panel::ReplyInsert(slot)) = use_context() else { return };
+    Effect::new(move |_| {
+        if let Some(line) = slot.get() {
+            slot.set(None);
+            draft.update(|d| {
+                if !d.trim().is_empty() {
+                    d.push('\n');
+                }
+                d.push_str(&line);
+            });
+            focus(field);
+        }
+    });
+}
+
+/// A canned reply with its placeholders filled: the shopper's name (from their email, else a
+/// neutral word), the agent's and the store's.
+fn filled(desk: Desk, id: i64, reply: &Canned) -> String {
+    let shopper = desk.conversations.with_untracked(|all| {
+        all.get(&id)
+            .and_then(|c| c.summary.follow_up_email.clone())
+            .and_then(|e| e.split('@').next().map(str::to_owned))
+            .unwrap_or_else(|| text("shopper-fallback-name"))
+    });
+    let (agent, store) = desk.me.with_value(|m| (m.agent.name.clone(), m.store.name.clone()));
+    fill(&reply.text, &shopper, &agent, &store)
+}
+
+/// Puts the focus in the reply box, once it is on the page.
+fn focus(field: NodeRef<leptos::html::Textarea>) {
+    if let Some(field) = field.get_untracked() {
+        let _ = field.focus();
     }
 }
 

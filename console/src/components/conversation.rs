@@ -48,40 +48,17 @@ pub fn ConversationView() -> impl IntoView {
     }
 }
 
+/// The open conversation: its head and actions, its dialogs, the history and the composer.
 #[component]
 fn Opened(id: i64) -> impl IntoView {
     let desk = expect_context::<Desk>();
     // The orders panel puts status lines into this conversation's reply box.
     provide_context(super::orders_panel::ReplyInsert(RwSignal::new(None)));
     let conv = Memo::new(move |_| desk.conversations.with(|all| all.get(&id).cloned()));
-    let my_id = desk.my_id();
     let closing = RwSignal::new(false);
     let closing_text = RwSignal::new(text("closing-reply"));
-    // Asking to close: the store's closing question, in the language the shopper writes.
-    let shared = expect_context::<super::workspace::Shared>();
-    let ask_to_close = move || {
-        let said = conv.with_untracked(|c| {
-            let lines = c.as_ref().map(|c| c.chat.lines.clone()).unwrap_or_default();
-            lines.into_iter().rev().find(|l| l.role == protocol::Role::Visitor).map(|l| l.text).unwrap_or_default()
-        });
-        if let Some(question) = shared.text("closing_question", chat_model::texts::language_of(&said)) {
-            closing_text.set(question);
-        }
-        closing.set(true);
-    };
-    let resolved = RwSignal::new(true);
-    let closes_at = move || conv.with(|c| c.as_ref().filter(|c| !c.is_closed()).and_then(|c| c.summary.closes_at));
     let transferring = RwSignal::new(false);
-    let team = RwSignal::new(Vec::<Member>::new());
-    let open_transfer = move |_| {
-        transferring.set(true);
-        let url = desk.me.with_value(|m| m.store_url("team"));
-        spawn_local(async move {
-            if let Ok(members) = api::get::<Vec<Member>>(&url).await {
-                team.set(members);
-            }
-        });
-    };
+    let closes_at = move || conv.with(|c| c.as_ref().filter(|c| !c.is_closed()).and_then(|c| c.summary.closes_at));
     let entries = move || {
         conv.with(|c| {
             let Some(c) = c else { return Vec::new() };
@@ -102,12 +79,6 @@ fn Opened(id: i64) -> impl IntoView {
         })
     };
     let typing = move || conv.with(|c| c.as_ref().is_some_and(|c| c.typing_until > desk.now.get()));
-    let state = move || conv.with(|c| c.as_ref().map(|c| (c.is_closed(), c.summary.assigned_agent_id)));
-    // Claiming never goes past the agent's capacity (the relay refuses it too).
-    let full = move || {
-        let (load, capacity) = desk.capacity.get();
-        capacity > 0 && load >= capacity
-    };
     view! {
         <section class="conversation-view" aria-label=move || conv.with(|c| c.as_ref().map(|c| shopper_label(&c.summary)))>
             <header class="conversation-head">
@@ -117,28 +88,7 @@ fn Opened(id: i64) -> impl IntoView {
                         {text(if here { "shopper-here" } else { "shopper-left" })}
                     </span>
                 })}
-                <div class="actions">
-                    {move || match state() {
-                        None => ().into_any(),
-                        Some((true, _)) => view! {
-                            <button on:click=move |_| desk.reopen(id)>{text("reopen")}</button>
-                        }.into_any(),
-                        Some((false, None)) => view! {
-                            <button data-shortcut="c" disabled=full aria-describedby=move || full().then_some("claim-full")
-                                on:click=move |_| desk.claim(id)>{text("claim")}</button>
-                            <Show when=full>
-                                <span id="claim-full" class="muted">{text("claim-full")}</span>
-                            </Show>
-                            <button data-shortcut="x" on:click=move |_| ask_to_close()>{text("close")}</button>
-                        }.into_any(),
-                        Some((false, Some(owner))) if owner == my_id => view! {
-                            <button on:click=open_transfer>{text("transfer")}</button>
-                            <button on:click=move |_| desk.release(id)>{text("release")}</button>
-                            <button data-shortcut="x" on:click=move |_| ask_to_close()>{text("close")}</button>
-                        }.into_any(),
-                        Some((false, Some(_))) => view! { <span class="muted">{text("assigned-elsewhere")}</span> }.into_any(),
-                    }}
-                </div>
+                <Actions id=id conv=conv closing=closing closing_text=closing_text transferring=transferring/>
             </header>
             {move || conv.with(|c| c.as_ref().and_then(|c| c.summary.rating.map(|score| (score, c.summary.rating_comment.clone())))).map(|(score, comment)| view! {
                 <p class="rating-line">
@@ -152,53 +102,10 @@ fn Opened(id: i64) -> impl IntoView {
                 </p>
             })}
             <Show when=move || transferring.get()>
-                <div class="dialog" role="dialog" aria-label=text("transfer")>
-                    <p>{text("transfer-to")}</p>
-                    <ul>
-                        {move || team.get().into_iter()
-                            .filter(|m| m.id != my_id && m.active)
-                            .map(|m| {
-                                let online = m.status == Some(AgentStatus::Online);
-                                let to = m.id;
-                                view! {
-                                    <li>
-                                        <button disabled=!online on:click=move |_| {
-                                            desk.transfer(id, to);
-                                            transferring.set(false);
-                                        }>
-                                            {m.name.clone()}
-                                            " "
-                                            <span class="muted">{text(if online { "status-online" } else { "status-unavailable" })}</span>
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                    </ul>
-                    <button class="link" on:click=move |_| transferring.set(false)>{text("cancel")}</button>
-                </div>
+                <TransferDialog id=id open=transferring/>
             </Show>
             <Show when=move || closing.get()>
-                <div class="dialog" role="dialog" aria-label=text("close")>
-                    <label>
-                        <span>{text("closing-label")}</span>
-                        <textarea rows="2" prop:value=move || closing_text.get()
-                            on:input=move |ev| closing_text.set(event_target_value(&ev))></textarea>
-                    </label>
-                    <label class="check">
-                        <input type="checkbox" prop:checked=move || resolved.get()
-                            on:change=move |ev| resolved.set(event_target_checked(&ev))/>
-                        <span>{text("resolved")}</span>
-                    </label>
-                    <button on:click=move |_| {
-                        desk.close(id, Some(closing_text.get_untracked()), resolved.get_untracked());
-                        closing.set(false);
-                    }>{text("send-and-close")}</button>
-                    <button on:click=move |_| {
-                        desk.close(id, None, resolved.get_untracked());
-                        closing.set(false);
-                    }>{text("close-silently")}</button>
-                    <button class="link" on:click=move |_| closing.set(false)>{text("cancel")}</button>
-                </div>
+                <CloseDialog id=id open=closing closing_text=closing_text/>
             </Show>
             // A focusable scroll box, so the history scrolls by keyboard too; it opens at the newest.
             <div class="messages" node_ref=scroller tabindex="0" role="log" aria-label=text("messages")>
@@ -214,6 +121,134 @@ fn Opened(id: i64) -> impl IntoView {
             {move || conv.with(|c| c.as_ref().is_some_and(|c| !c.is_closed())).then(|| view! { <Composer id=id/> })}
         </section>
         <ContextPanel id=id/>
+    }
+}
+
+/// What the agent may do with the conversation as it stands: reopen a closed one; claim or
+/// close a queued one (never past their capacity); transfer, release or close their own.
+#[component]
+fn Actions(
+    id: i64,
+    conv: Memo<Option<crate::desk::Conv>>,
+    closing: RwSignal<bool>,
+    closing_text: RwSignal<String>,
+    transferring: RwSignal<bool>,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let my_id = desk.my_id();
+    // Asking to close: the store's closing question, in the language the shopper writes.
+    let shared = expect_context::<super::workspace::Shared>();
+    let ask_to_close = move || {
+        let said = conv.with_untracked(|c| {
+            let lines = c.as_ref().map(|c| c.chat.lines.clone()).unwrap_or_default();
+            lines.into_iter().rev().find(|l| l.role == protocol::Role::Visitor).map(|l| l.text).unwrap_or_default()
+        });
+        if let Some(question) = shared.text("closing_question", chat_model::texts::language_of(&said)) {
+            closing_text.set(question);
+        }
+        closing.set(true);
+    };
+    let state = move || conv.with(|c| c.as_ref().map(|c| (c.is_closed(), c.summary.assigned_agent_id)));
+    // Claiming never goes past the agent's capacity (the relay refuses it too).
+    let full = move || {
+        let (load, capacity) = desk.capacity.get();
+        capacity > 0 && load >= capacity
+    };
+    view! {
+        <div class="actions">
+            {move || match state() {
+                None => ().into_any(),
+                Some((true, _)) => view! {
+                    <button on:click=move |_| desk.reopen(id)>{text("reopen")}</button>
+                }.into_any(),
+                Some((false, None)) => view! {
+                    <button data-shortcut="c" disabled=full aria-describedby=move || full().then_some("claim-full")
+                        on:click=move |_| desk.claim(id)>{text("claim")}</button>
+                    <Show when=full>
+                        <span id="claim-full" class="muted">{text("claim-full")}</span>
+                    </Show>
+                    <button data-shortcut="x" on:click=move |_| ask_to_close()>{text("close")}</button>
+                }.into_any(),
+                Some((false, Some(owner))) if owner == my_id => view! {
+                    <button on:click=move |_| transferring.set(true)>{text("transfer")}</button>
+                    <button on:click=move |_| desk.release(id)>{text("release")}</button>
+                    <button data-shortcut="x" on:click=move |_| ask_to_close()>{text("close")}</button>
+                }.into_any(),
+                Some((false, Some(_))) => view! { <span class="muted">{text("assigned-elsewhere")}</span> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+/// "Transfer to": the store's other active agents, fetched when it opens; only those online
+/// can be picked.
+#[component]
+fn TransferDialog(id: i64, open: RwSignal<bool>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let my_id = desk.my_id();
+    let team = RwSignal::new(Vec::<Member>::new());
+    let url = desk.me.with_value(|m| m.store_url("team"));
+    spawn_local(async move {
+        if let Ok(members) = api::get::<Vec<Member>>(&url).await {
+            team.set(members);
+        }
+    });
+    view! {
+        <div class="dialog" role="dialog" aria-label=text("transfer")>
+            <p>{text("transfer-to")}</p>
+            <ul>
+                {move || team.get().into_iter()
+                    .filter(|m| m.id != my_id && m.active)
+                    .map(|m| {
+                        let online = m.status == Some(AgentStatus::Online);
+                        let to = m.id;
+                        view! {
+                            <li>
+                                <button disabled=!online on:click=move |_| {
+                                    desk.transfer(id, to);
+                                    open.set(false);
+                                }>
+                                    {m.name.clone()}
+                                    " "
+                                    <span class="muted">{text(if online { "status-online" } else { "status-unavailable" })}</span>
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+            </ul>
+            <button class="link" on:click=move |_| open.set(false)>{text("cancel")}</button>
+        </div>
+    }
+}
+
+/// Closing: the closing reply (editable; the store's question in the shopper's language),
+/// whether the question was resolved, then send and close, close silently, or cancel.
+#[component]
+fn CloseDialog(id: i64, open: RwSignal<bool>, closing_text: RwSignal<String>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let resolved = RwSignal::new(true);
+    view! {
+        <div class="dialog" role="dialog" aria-label=text("close")>
+            <label>
+                <span>{text("closing-label")}</span>
+                <textarea rows="2" prop:value=move || closing_text.get()
+                    on:input=move |ev| closing_text.set(event_target_value(&ev))></textarea>
+            </label>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || resolved.get()
+                    on:change=move |ev| resolved.set(event_target_checked(&ev))/>
+                <span>{text("resolved")}</span>
+            </label>
+            <button on:click=move |_| {
+                desk.close(id, Some(closing_text.get_untracked()), resolved.get_untracked());
+                open.set(false);
+            }>{text("send-and-close")}</button>
+            <button on:click=move |_| {
+                desk.close(id, None, resolved.get_untracked());
+                open.set(false);
+            }>{text("close-silently")}</button>
+            <button class="link" on:click=move |_| open.set(false)>{text("cancel")}</button>
+        </div>
     }
 }
 

@@ -109,24 +109,11 @@ fn wait_class(waited_ms: f64, deadline_secs: u32) -> &'static str {
 pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let shared = expect_context::<Shared>();
-    let is_admin = desk.me.with_value(|m| m.is_admin());
     let my_id = desk.my_id();
-    let tabs: Vec<Tab> = [Tab::Mine, Tab::Queue, Tab::All, Tab::Closed, Tab::Visitors]
-        .into_iter()
-        .filter(|t| *t != Tab::All || is_admin)
-        .collect();
-    let load_closed = move || {
-        let url = desk.me.with_value(|m| m.store_url("conversations?state=closed&limit=100"));
-        spawn_local(async move {
-            if let Ok(list) = api::get::<Vec<ConversationSummary>>(&url).await {
-                desk.learn(list);
-            }
-        });
-    };
     let search = Search::new(desk);
     let store_tags = RwSignal::new(Vec::<String>::new());
     super::tags::load_store_tags(desk, store_tags);
-    let deadline = move || shared.settings.with(|s| s.as_ref().map_or(60, |s| s.first_reply_secs));
+    let deadline = Signal::derive(move || shared.settings.with(|s| s.as_ref().map_or(60, |s| s.first_reply_secs)));
     let list = move || {
         let current = tab.get();
         let found = search.found.get();
@@ -146,29 +133,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
     };
     view! {
         <section class="inbox" aria-label=text("inbox")>
-            <div class="tabs" role="tablist">
-                {tabs.into_iter().map(|t| {
-                    let unread = move || desk.conversations.with(|all| {
-                        all.values().filter(|c| t.holds(c, my_id)).map(|c| c.unread).sum::<u32>()
-                    });
-                    view! {
-                        <button role="tab" aria-selected=move || (tab.get() == t).to_string()
-                            on:click=move |_| {
-                                tab.set(t);
-                                if t == Tab::Closed {
-                                    load_closed();
-                                }
-                            }>
-                            {text(t.label())}
-                            <Show when=move || { unread() > 0 }>
-                                <span class="badge" aria-label=move || crate::i18n::text_with("unread", &[("count", unread().to_string())])>
-                                    {unread}
-                                </span>
-                            </Show>
-                        </button>
-                    }
-                }).collect_view()}
-            </div>
+            <Tabs tab/>
             <Show when=move || tab.get() == Tab::Visitors>
                 <super::visitors::VisitorsNow/>
             </Show>
@@ -184,34 +149,7 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
             </select>
             <ul class="conversations">
                 <For each=list key=|c| (c.summary.id, c.unread, c.preview(), c.summary.assigned_agent_id, c.is_closed(), c.summary.follow_up_email.clone(), c.summary.rating) let:conv>
-                    {
-                        let id = conv.summary.id;
-                        let waiting = !conv.is_closed() && conv.awaits_reply();
-                        let since = conv.waiting_since;
-                        let unread = conv.unread;
-                        let has_unread = unread > 0;
-                        view! {
-                            <li>
-                                <button class="conversation" class:selected=move || desk.selected.get() == Some(id)
-                                    class:unread=has_unread
-                                    on:click=move |_| desk.open(id)>
-                                    <span class="who">{shopper_label(&conv.summary)}</span>
-                                    <span class="preview" dir="auto">{conv.preview()}</span>
-                                    {waiting.then(|| view! {
-                                        <span class=move || wait_class(desk.now.get() - since, deadline())>
-                                            {move || elapsed(desk.now.get() - since)}
-                                        </span>
-                                    })}
-                                    {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
-                                    {conv.summary.rating.map(|score| view! {
-                                        <span class="pill rating" aria-label=crate::i18n::text_with("rated", &[("score", score.to_string())])>
-                                            {format!("★ {score}")}
-                                        </span>
-                                    })}
-                                </button>
-                            </li>
-                        }
-                    }
+                    <Row conv deadline/>
                 </For>
             </ul>
             <Show when=move || list().is_empty()>
@@ -219,6 +157,85 @@ pub fn Inbox(tab: RwSignal<Tab>) -> impl IntoView {
             </Show>
             </Show>
         </section>
+    }
+}
+
+/// The tabs (All for admins only), each with its unread count; Closed loads the latest closed
+/// conversations when picked.
+#[component]
+fn Tabs(tab: RwSignal<Tab>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let is_admin = desk.me.with_value(|m| m.is_admin());
+    let my_id = desk.my_id();
+    let tabs: Vec<Tab> = [Tab::Mine, Tab::Queue, Tab::All, Tab::Closed, Tab::Visitors]
+        .into_iter()
+        .filter(|t| *t != Tab::All || is_admin)
+        .collect();
+    let load_closed = move || {
+        let url = desk.me.with_value(|m| m.store_url("conversations?state=closed&limit=100"));
+        spawn_local(async move {
+            if let Ok(list) = api::get::<Vec<ConversationSummary>>(&url).await {
+                desk.learn(list);
+            }
+        });
+    };
+    view! {
+        <div class="tabs" role="tablist">
+            {tabs.into_iter().map(|t| {
+                let unread = move || desk.conversations.with(|all| {
+                    all.values().filter(|c| t.holds(c, my_id)).map(|c| c.unread).sum::<u32>()
+                });
+                view! {
+                    <button role="tab" aria-selected=move || (tab.get() == t).to_string()
+                        on:click=move |_| {
+                            tab.set(t);
+                            if t == Tab::Closed {
+                                load_closed();
+                            }
+                        }>
+                        {text(t.label())}
+                        <Show when=move || { unread() > 0 }>
+                            <span class="badge" aria-label=move || crate::i18n::text_with("unread", &[("count", unread().to_string())])>
+                                {unread}
+                            </span>
+                        </Show>
+                    </button>
+                }
+            }).collect_view()}
+        </div>
+    }
+}
+
+/// One conversation in the list: who, the latest message, how long the shopper has waited
+/// (coloured against the store's first-reply target), unread count and rating.
+#[component]
+fn Row(conv: Conv, deadline: Signal<u32>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let id = conv.summary.id;
+    let waiting = !conv.is_closed() && conv.awaits_reply();
+    let since = conv.waiting_since;
+    let unread = conv.unread;
+    let has_unread = unread > 0;
+    view! {
+        <li>
+            <button class="conversation" class:selected=move || desk.selected.get() == Some(id)
+                class:unread=has_unread
+                on:click=move |_| desk.open(id)>
+                <span class="who">{shopper_label(&conv.summary)}</span>
+                <span class="preview" dir="auto">{conv.preview()}</span>
+                {waiting.then(|| view! {
+                    <span class=move || wait_class(desk.now.get() - since, deadline.get())>
+                        {move || elapsed(desk.now.get() - since)}
+                    </span>
+                })}
+                {(unread > 0).then(|| view! { <span class="badge">{unread}</span> })}
+                {conv.summary.rating.map(|score| view! {
+                    <span class="pill rating" aria-label=crate::i18n::text_with("rated", &[("score", score.to_string())])>
+                        {format!("★ {score}")}
+                    </span>
+                })}
+            </button>
+        </li>
     }
 }
 

@@ -63,90 +63,18 @@ pub fn SettingsPage() -> impl IntoView {
             }
         });
     };
-    let text_field = move |label: &'static str, get: fn(&Settings) -> String, set: fn(&mut Settings, String)| {
-        view! {
-            <label><span>{text(label)}</span>
-                <input prop:value=move || form.with(get) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))/>
-            </label>
-        }
-    };
     view! {
         <main class="admin-page">
             <h1>{text("page-settings")}</h1>
             <div class="settings-layout">
             <WidgetPreview form/>
             <form class="stacked" on:submit=save>
-                {text_field("settings-name", |s| s.name.clone(), |s, v| s.name = v)}
-                <div class="colour" role="group" aria-label=text("settings-colour")>
-                    <label><span>{text("settings-colour")}</span>
-                        <input type="color" class="swatch" prop:value=move || form.with(|f| f.colour.clone())
-                            on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
-                    <label><span>{text("settings-colour-hex")}</span>
-                        <input class="hex" maxlength="7" spellcheck="false" prop:value=move || form.with(|f| f.colour.clone())
-                            on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
-                </div>
-                <label><span>{text("settings-position")}</span>
-                    <select on:change=move |ev| form.update(|f| f.position = event_target_value(&ev))>
-                        <option value="right" selected=move || form.with(|f| f.position == "right")>{text("position-right")}</option>
-                        <option value="left" selected=move || form.with(|f| f.position == "left")>{text("position-left")}</option>
-                    </select></label>
-                <label><span>{text("settings-greeting")}</span>
-                    <textarea rows="2" prop:value=move || form.with(|f| f.greeting.clone().unwrap_or_default())
-                        on:input=move |ev| form.update(|f| f.greeting = Some(event_target_value(&ev)))></textarea></label>
-                <label><span>{text("settings-first-reply")}</span>
-                    <input type="number" min="1" max="86400" prop:value=move || form.with(|f| f.first_reply_secs.to_string())
-                        on:input=move |ev| {
-                            if let Ok(secs) = event_target_value(&ev).parse() {
-                                form.update(|f| f.first_reply_secs = secs);
-                            }
-                        }/></label>
-                <WeekEditor hours=Signal::derive(move || form.with(|f| f.hours.clone()))
-                    on_change=Callback::new(move |hours| form.update(|f| f.hours = hours))/>
-                <label><span>{text("settings-timezone")}</span>
-                    <input list="time-zones" autocomplete="off" prop:value=move || form.with(|f| f.timezone.clone())
-                        on:input=move |ev| form.update(|f| f.timezone = event_target_value(&ev))/></label>
-                <datalist id="time-zones">
-                    {time_zones().into_iter().map(|zone| view! { <option value=zone></option> }).collect_view()}
-                </datalist>
-                <label><span>{text("settings-retention")}</span>
-                    <input type="number" min="1" max="36500"
-                        prop:value=move || form.with(|f| f.retention_days.map(|d| d.to_string()).unwrap_or_default())
-                        on:input=move |ev| {
-                            let days = event_target_value(&ev).trim().parse().ok();
-                            form.update(|f| f.retention_days = days);
-                        }/></label>
-                <p class="hint">{text("settings-retention-hint")}</p>
-                <label><span>{text("settings-closing-wait")}</span>
-                    <input type="number" min="1" max="1440" prop:value=move || form.with(|f| (f.closing_wait_secs / 60).to_string())
-                        on:input=move |ev| {
-                            if let Ok(minutes) = event_target_value(&ev).trim().parse::<u32>() {
-                                form.update(|f| f.closing_wait_secs = minutes.saturating_mul(60));
-                            }
-                        }/></label>
-                <label><span>{text("settings-idle-close")}</span>
-                    <input type="number" min="0" max="2160" prop:value=move || form.with(|f| (f.idle_close_secs / 3_600).to_string())
-                        on:input=move |ev| {
-                            if let Ok(hours) = event_target_value(&ev).trim().parse::<u32>() {
-                                form.update(|f| f.idle_close_secs = hours.saturating_mul(3_600));
-                            }
-                        }/></label>
-                <p class="hint">{text("settings-idle-close-hint")}</p>
-                <label class="check">
-                    <input type="checkbox" prop:checked=move || form.with(|f| f.csat)
-                        on:change=move |ev| form.update(|f| f.csat = event_target_checked(&ev))/>
-                    <span>{text("settings-csat")}</span></label>
-                <label class="check">
-                    <input type="checkbox" prop:checked=move || form.with(|f| f.instant_ack)
-                        on:change=move |ev| form.update(|f| f.instant_ack = event_target_checked(&ev))/>
-                    <span>{text("settings-instant-ack")}</span></label>
-                <label class="check">
-                    <input type="checkbox" prop:checked=move || form.with(|f| f.live_visitors)
-                        on:change=move |ev| form.update(|f| f.live_visitors = event_target_checked(&ev))/>
-                    <span>{text("settings-live-visitors")}</span></label>
-                <label class="check">
-                    <input type="checkbox" prop:checked=move || form.with(|f| f.agent_chat_opens)
-                        on:change=move |ev| form.update(|f| f.agent_chat_opens = event_target_checked(&ev))/>
-                    <span>{text("settings-agent-chat-opens")}</span></label>
+                <LookFields form/>
+                <TimeFields form/>
+                {check(form, "settings-csat", |f| f.csat, |f, on| f.csat = on)}
+                {check(form, "settings-instant-ack", |f| f.instant_ack, |f, on| f.instant_ack = on)}
+                {check(form, "settings-live-visitors", |f| f.live_visitors, |f, on| f.live_visitors = on)}
+                {check(form, "settings-agent-chat-opens", |f| f.agent_chat_opens, |f, on| f.agent_chat_opens = on)}
                 <label><span>{text("settings-email-from")}</span>
                     <input type="text" autocomplete="off" placeholder="Maison <help@maison.example>"
                         prop:value=move || form.with(|f| f.email_from.clone().unwrap_or_default())
@@ -166,5 +94,97 @@ pub fn SettingsPage() -> impl IntoView {
             </div>
             <BotTexts/>
         </main>
+    }
+}
+
+/// The widget's look: the store's name, its colour (picker and code), corner and greeting.
+#[component]
+fn LookFields(form: RwSignal<Settings>) -> impl IntoView {
+    view! {
+        <label><span>{text("settings-name")}</span>
+            <input prop:value=move || form.with(|f| f.name.clone()) on:input=move |ev| form.update(|f| f.name = event_target_value(&ev))/>
+        </label>
+        <div class="colour" role="group" aria-label=text("settings-colour")>
+            <label><span>{text("settings-colour")}</span>
+                <input type="color" class="swatch" prop:value=move || form.with(|f| f.colour.clone())
+                    on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
+            <label><span>{text("settings-colour-hex")}</span>
+                <input class="hex" maxlength="7" spellcheck="false" prop:value=move || form.with(|f| f.colour.clone())
+                    on:input=move |ev| form.update(|f| f.colour = event_target_value(&ev))/></label>
+        </div>
+        <label><span>{text("settings-position")}</span>
+            <select on:change=move |ev| form.update(|f| f.position = event_target_value(&ev))>
+                <option value="right" selected=move || form.with(|f| f.position == "right")>{text("position-right")}</option>
+                <option value="left" selected=move || form.with(|f| f.position == "left")>{text("position-left")}</option>
+            </select></label>
+        <label><span>{text("settings-greeting")}</span>
+            <textarea rows="2" prop:value=move || form.with(|f| f.greeting.clone().unwrap_or_default())
+                on:input=move |ev| form.update(|f| f.greeting = Some(event_target_value(&ev)))></textarea></label>
+    }
+}
+
+/// The times: the first-reply target, the weekly hours and their time zone, how long
+/// conversations are kept, the closing question's wait and the idle close.
+#[component]
+fn TimeFields(form: RwSignal<Settings>) -> impl IntoView {
+    view! {
+        {number(form, "settings-first-reply", (1, 86_400), |f| f.first_reply_secs.to_string(), |f, v| {
+            if let Ok(secs) = v.parse() {
+                f.first_reply_secs = secs;
+            }
+        })}
+        <WeekEditor hours=Signal::derive(move || form.with(|f| f.hours.clone()))
+            on_change=Callback::new(move |hours| form.update(|f| f.hours = hours))/>
+        <label><span>{text("settings-timezone")}</span>
+            <input list="time-zones" autocomplete="off" prop:value=move || form.with(|f| f.timezone.clone())
+                on:input=move |ev| form.update(|f| f.timezone = event_target_value(&ev))/></label>
+        <datalist id="time-zones">
+            {time_zones().into_iter().map(|zone| view! { <option value=zone></option> }).collect_view()}
+        </datalist>
+        {number(form, "settings-retention", (1, 36_500), |f| f.retention_days.map(|d| d.to_string()).unwrap_or_default(),
+            |f, v| f.retention_days = v.parse().ok())}
+        <p class="hint">{text("settings-retention-hint")}</p>
+        {number(form, "settings-closing-wait", (1, 1_440), |f| (f.closing_wait_secs / 60).to_string(), |f, v| {
+            if let Ok(minutes) = v.parse::<u32>() {
+                f.closing_wait_secs = minutes.saturating_mul(60);
+            }
+        })}
+        {number(form, "settings-idle-close", (0, 2_160), |f| (f.idle_close_secs / 3_600).to_string(), |f, v| {
+            if let Ok(hours) = v.parse::<u32>() {
+                f.idle_close_secs = hours.saturating_mul(3_600);
+            }
+        })}
+        <p class="hint">{text("settings-idle-close-hint")}</p>
+    }
+}
+
+/// A number field within `range`: `show` writes the setting, `take` reads what was typed
+/// (trimmed) and keeps what makes sense.
+fn number(
+    form: RwSignal<Settings>,
+    label: &'static str,
+    range: (u32, u32),
+    show: fn(&Settings) -> String,
+    take: fn(&mut Settings, &str),
+) -> impl IntoView {
+    view! {
+        <label><span>{text(label)}</span>
+            <input type="number" min=range.0 max=range.1 prop:value=move || form.with(show)
+                on:input=move |ev| form.update(|f| take(f, event_target_value(&ev).trim()))/></label>
+    }
+}
+
+/// A yes/no setting.
+fn check(
+    form: RwSignal<Settings>,
+    label: &'static str,
+    get: fn(&Settings) -> bool,
+    set: fn(&mut Settings, bool),
+) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" prop:checked=move || form.with(get)
+                on:change=move |ev| form.update(|f| set(f, event_target_checked(&ev)))/>
+            <span>{text(label)}</span></label>
     }
 }

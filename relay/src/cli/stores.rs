@@ -96,42 +96,17 @@ pub(super) async fn set(data: &crate::app::Database, set: StoreSet) -> anyhow::R
     let store = data.open().await?;
     let record = store.store_by_key(&key).await?.with_context(|| format!("no store has the key {key:?}"))?;
     if colour.is_some() || position.is_some() {
-        let mut settings = store.settings(record.id).await?;
-        settings.colour = colour.unwrap_or(settings.colour);
-        settings.position = position.unwrap_or(settings.position);
-        store.save_settings(record.id, &settings).await?;
-        println!("store {key:?}: colour {}, launcher at the bottom {}", settings.colour, settings.position);
+        set_look(&store, &record, colour, position).await?;
     }
     if let Some(greeting) = &greeting {
-        let greeting = Some(greeting.trim()).filter(|g| !g.is_empty());
-        if greeting.is_some_and(|g| g.chars().count() > 500) {
-            bail!("the greeting is longer than 500 characters");
-        }
-        store.set_greeting(&key, greeting).await?;
-        println!("store {key:?}: greeting {}", greeting.map_or("removed".into(), |g| format!("{g:?}")));
+        set_greeting(&store, &key, greeting).await?;
     }
     if let Some(secs) = first_reply_secs {
         store.set_first_reply_secs(&key, secs).await?;
         println!("store {key:?}: first reply within {secs} s");
     }
     if hours.is_some() || timezone.is_some() {
-        let (old_hours, old_zone) = store.hours(record.id).await?;
-        let zone = timezone.unwrap_or(old_zone);
-        let hours = match hours.as_deref() {
-            Some("always") => None,
-            Some(spec) => Some(spec.to_owned()),
-            None => old_hours,
-        };
-        match &hours {
-            Some(spec) => {
-                crate::hours::Schedule::parse(spec, &zone).map_err(anyhow::Error::msg)?;
-            }
-            None => {
-                jiff::tz::TimeZone::get(&zone).map_err(|_| anyhow::anyhow!("{zone:?} is not a time zone"))?;
-            }
-        }
-        store.set_hours(&key, hours.as_deref(), &zone).await?;
-        println!("store {key:?}: hours {} ({zone})", hours.as_deref().unwrap_or("always open"));
+        set_hours(&store, &record, hours, timezone).await?;
     }
     if !orders.is_empty() {
         set_order_source(&store, &record, &orders).await?;
@@ -143,17 +118,8 @@ pub(super) async fn set(data: &crate::app::Database, set: StoreSet) -> anyhow::R
         store.set_webhooks_allow_private(&key, allow).await?;
         println!("store {key:?}: webhooks {} private addresses", if allow { "may call" } else { "may not call" });
     }
-    if let Some(from) = email_from {
-        let mut settings = store.settings(record.id).await?;
-        settings.email_from = crate::fields::email_from(&from).map_err(anyhow::Error::msg)?;
-        store.save_settings(record.id, &settings).await?;
-        println!("store {key:?}: emails from {}", settings.email_from.as_deref().unwrap_or("the relay's --mail-from"));
-    }
-    if let Some(secs) = bot_repeat_secs {
-        let mut settings = store.settings(record.id).await?;
-        settings.bot_repeat_secs = Some(secs);
-        store.save_settings(record.id, &settings).await?;
-        println!("store {key:?}: the bot repeats a reply in a conversation at most once in {secs} s");
+    if email_from.is_some() || bot_repeat_secs.is_some() {
+        set_email_and_repeats(&store, &record, email_from, bot_repeat_secs).await?;
     }
     if let Some(required) = require_identity {
         store.set_require_identity(&key, required).await?;
@@ -166,6 +132,83 @@ pub(super) async fn set(data: &crate::app::Database, set: StoreSet) -> anyhow::R
         println!("store {key:?}: conversations kept {kept}");
     }
     store.close().await;
+    Ok(())
+}
+
+/// Applies the launcher's colour and corner.
+async fn set_look(
+    store: &Store,
+    record: &StoreRecord,
+    colour: Option<String>,
+    position: Option<String>,
+) -> anyhow::Result<()> {
+    let mut settings = store.settings(record.id).await?;
+    settings.colour = colour.unwrap_or(settings.colour);
+    settings.position = position.unwrap_or(settings.position);
+    store.save_settings(record.id, &settings).await?;
+    println!("store {:?}: colour {}, launcher at the bottom {}", record.key, settings.colour, settings.position);
+    Ok(())
+}
+
+/// Sets the greeting (at most 500 characters), or removes it when blank.
+async fn set_greeting(store: &Store, key: &str, greeting: &str) -> anyhow::Result<()> {
+    let greeting = Some(greeting.trim()).filter(|g| !g.is_empty());
+    if greeting.is_some_and(|g| g.chars().count() > 500) {
+        bail!("the greeting is longer than 500 characters");
+    }
+    store.set_greeting(key, greeting).await?;
+    println!("store {key:?}: greeting {}", greeting.map_or("removed".into(), |g| format!("{g:?}")));
+    Ok(())
+}
+
+/// Sets the opening hours (`always` for none) and time zone, each kept when not given; the
+/// pair is checked together.
+async fn set_hours(
+    store: &Store,
+    record: &StoreRecord,
+    hours: Option<String>,
+    timezone: Option<String>,
+) -> anyhow::Result<()> {
+    let (old_hours, old_zone) = store.hours(record.id).await?;
+    let zone = timezone.unwrap_or(old_zone);
+    let hours = match hours.as_deref() {
+        Some("always") => None,
+        Some(spec) => Some(spec.to_owned()),
+        None => old_hours,
+    };
+    match &hours {
+        Some(spec) => {
+            crate::hours::Schedule::parse(spec, &zone).map_err(anyhow::Error::msg)?;
+        }
+        None => {
+            jiff::tz::TimeZone::get(&zone).map_err(|_| anyhow::anyhow!("{zone:?} is not a time zone"))?;
+        }
+    }
+    store.set_hours(&record.key, hours.as_deref(), &zone).await?;
+    println!("store {:?}: hours {} ({zone})", record.key, hours.as_deref().unwrap_or("always open"));
+    Ok(())
+}
+
+/// Sets the store's email sender and how often the bot may repeat a reply.
+async fn set_email_and_repeats(
+    store: &Store,
+    record: &StoreRecord,
+    email_from: Option<String>,
+    bot_repeat_secs: Option<u32>,
+) -> anyhow::Result<()> {
+    let key = &record.key;
+    let mut settings = store.settings(record.id).await?;
+    if let Some(from) = &email_from {
+        settings.email_from = crate::fields::email_from(from).map_err(anyhow::Error::msg)?;
+    }
+    settings.bot_repeat_secs = bot_repeat_secs.or(settings.bot_repeat_secs);
+    store.save_settings(record.id, &settings).await?;
+    if email_from.is_some() {
+        println!("store {key:?}: emails from {}", settings.email_from.as_deref().unwrap_or("the relay's --mail-from"));
+    }
+    if let Some(secs) = bot_repeat_secs {
+        println!("store {key:?}: the bot repeats a reply in a conversation at most once in {secs} s");
+    }
     Ok(())
 }
 

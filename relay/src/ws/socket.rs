@@ -221,37 +221,8 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
             Message::Close(_) => break None,
             Message::Ping(_) | Message::Pong(_) => continue,
         };
-        match protocol::decode::<S::Frame>(text.as_str(), S::TYPES) {
-            Ok(frame) => {
-                let all = !S::pipelined(&frame);
-                if !all && in_flight.len() >= MAX_IN_FLIGHT {
-                    if let Flow::Close(code, reason) = settle_ready(&mut session, &mut in_flight, &out).await {
-                        break Some((code, reason));
-                    }
-                }
-                if all || in_flight.len() >= MAX_UNTOLD {
-                    if let Flow::Close(code, reason) = settle(&mut session, &mut in_flight, &out, all).await {
-                        break Some((code, reason));
-                    }
-                } else if in_flight.len() >= MAX_IN_FLIGHT {
-                    crate::metrics::full_socket_refusal();
-                    let refused = session.too_many(frame, Error::busy(FULL_SOCKET_WAIT));
-                    in_flight.push_back(Box::pin(std::future::ready(refused)));
-                    continue;
-                }
-                // Boxed: handling a frame involves large futures (queries); an idle socket should not
-                // carry their size for its whole life.
-                match Box::pin(session.handle(frame, &out)).await {
-                    Handled::Now(Flow::Close(code, reason)) => break Some((code, reason)),
-                    Handled::Now(Flow::Continue) => {}
-                    Handled::Later(send) => in_flight.push_back(send),
-                }
-            }
-            Err(e) => {
-                tracing::info!(peer = peer_id, error = ?e, "refused a frame");
-                let client_id = client_id_of(text.as_str(), &e);
-                out.error(e.code(), e.to_string(), client_id).await;
-            }
+        if let Flow::Close(code, reason) = take(&mut session, &mut in_flight, &out, peer_id, text.as_str()).await {
+            break Some((code, reason));
         }
     };
 
@@ -260,27 +231,76 @@ pub async fn drive<S: Session>(socket: WebSocket, peer_id: u64, shutdown: Cancel
     let _ = tokio::time::timeout(FINISH_GRACE, settle(&mut session, &mut in_flight, &out, true)).await;
     if let Some((code, reason)) = ending {
         tx.push(Outgoing::Close(code, reason));
-        // Read on until the client answers the close (or briefly): dropping a socket with unread
-        // input makes the kernel reset it, and the client would never see why it was closed.
-        // After a read error nothing more can be read: linger until the deadline instead, so
-        // the close frame is on its way before the kernel sees unread input.
-        let deadline = tokio::time::Instant::now() + CLOSE_GRACE;
-        let drain = async {
-            loop {
-                match stream.next().await {
-                    Some(Ok(_)) => continue,
-                    Some(Err(_)) => tokio::time::sleep_until(deadline).await,
-                    None => return,
-                }
-            }
-        };
-        let _ = tokio::time::timeout_at(deadline, drain).await;
+        drain(&mut stream).await;
     }
     // Unregister from the hub before waiting, so that nobody queues to a dying socket.
     drop(session);
     drop(out);
     drop(tx);
     let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+}
+
+/// One text frame from the client: decoded and handled, or refused with a clear error. A
+/// pipelined frame (a `send`) may be answered later; past the socket's limits earlier ones are
+/// settled first, or it is refused as `busy`.
+async fn take<S: Session>(
+    session: &mut S,
+    in_flight: &mut FuturesOrdered<InFlight<S::Done>>,
+    out: &Out,
+    peer_id: u64,
+    text: &str,
+) -> Flow {
+    let frame = match protocol::decode::<S::Frame>(text, S::TYPES) {
+        Ok(frame) => frame,
+        Err(e) => {
+            tracing::info!(peer = peer_id, error = ?e, "refused a frame");
+            out.error(e.code(), e.to_string(), client_id_of(text, &e)).await;
+            return Flow::Continue;
+        }
+    };
+    let all = !S::pipelined(&frame);
+    if !all && in_flight.len() >= MAX_IN_FLIGHT {
+        if let Flow::Close(code, reason) = settle_ready(session, in_flight, out).await {
+            return Flow::Close(code, reason);
+        }
+    }
+    if all || in_flight.len() >= MAX_UNTOLD {
+        if let Flow::Close(code, reason) = settle(session, in_flight, out, all).await {
+            return Flow::Close(code, reason);
+        }
+    } else if in_flight.len() >= MAX_IN_FLIGHT {
+        crate::metrics::full_socket_refusal();
+        let refused = session.too_many(frame, Error::busy(FULL_SOCKET_WAIT));
+        in_flight.push_back(Box::pin(std::future::ready(refused)));
+        return Flow::Continue;
+    }
+    // Boxed: handling a frame involves large futures (queries); an idle socket should not carry
+    // their size for its whole life.
+    match Box::pin(session.handle(frame, out)).await {
+        Handled::Now(flow) => flow,
+        Handled::Later(send) => {
+            in_flight.push_back(send);
+            Flow::Continue
+        }
+    }
+}
+
+/// After the close frame is queued: reads on until the client answers it (or briefly).
+/// Dropping a socket with unread input makes the kernel reset it, and the client would never
+/// see why it was closed. After a read error nothing more can be read: it lingers until the
+/// deadline instead, so the close frame is on its way before the kernel sees unread input.
+async fn drain(stream: &mut futures_util::stream::SplitStream<WebSocket>) {
+    let deadline = tokio::time::Instant::now() + CLOSE_GRACE;
+    let reading = async {
+        loop {
+            match stream.next().await {
+                Some(Ok(_)) => continue,
+                Some(Err(_)) => tokio::time::sleep_until(deadline).await,
+                None => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout_at(deadline, reading).await;
 }
 
 /// The `client_id` of a refused `send`, so the sender can mark exactly that message failed.

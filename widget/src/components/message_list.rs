@@ -84,11 +84,14 @@ fn MessageItem(message: ChatMessage) -> impl IntoView {
         Role::Agent => message.author_name.clone().unwrap_or_else(|| i18n.t("author-agent")),
     };
     let time = clock_time(message.at, &i18n.locale());
-    let status = mine.then(|| match message.delivery {
-        Delivery::Sending => ("sending", i18n.t("status-sending")),
-        Delivery::Sent => ("sent", i18n.t("status-sent")),
-        Delivery::Seen => ("seen", i18n.t("status-seen")),
-        Delivery::Failed => ("failed", i18n.t("status-failed")),
+    let status = mine.then(|| {
+        let label = match message.delivery {
+            Delivery::Sending => i18n.t("status-sending"),
+            Delivery::Sent => i18n.t("status-sent"),
+            Delivery::Seen => i18n.t("status-seen"),
+            Delivery::Failed => i18n.t("status-failed"),
+        };
+        (message.delivery.name(), label)
     });
     let failed = message.delivery == Delivery::Failed;
     let key = message.key.clone();

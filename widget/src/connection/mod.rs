@@ -9,10 +9,11 @@ use std::time::Duration;
 
 use chat_model::Chat;
 use leptos::prelude::*;
-use protocol::{Role, ServerFrame, VisitorFrame, WidgetFrame};
+use protocol::{Role, VisitorFrame};
 
 use crate::storage;
 
+mod receive;
 mod shop;
 
 /// How long a message may wait for the relay's acknowledgement before it shows as failed
@@ -206,128 +207,6 @@ impl Connection {
         );
     }
 
-    fn receive(self, text: &str) {
-        // Only the kinds a widget acts on are decoded (see protocol::WidgetFrame).
-        let Some(frame) = WidgetFrame::decode(text).and_then(WidgetFrame::into_server_frame) else {
-            return;
-        };
-        match frame {
-            ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id, .. } => {
-                self.welcomed_as(visitor_id);
-                let key = self.store.get_value();
-                storage::save(&key, "token", &token);
-                if conversation_id.is_some() {
-                    storage::save(&key, "conversation", "1");
-                }
-                self.store_name.set(Some(store.name));
-                self.link.update_value(|l| {
-                    l.introduced = true;
-                    l.socket.connected();
-                });
-                self.status.set(LinkStatus::Online);
-                self.resend_pending();
-                self.link.update_value(|l| l.reported_url = None);
-                self.report_page();
-                self.send_attributes();
-            }
-            ServerFrame::History { .. } => self.apply(&frame),
-            ServerFrame::Message { ref message } => {
-                if message.author.role == Role::Agent {
-                    self.typing.set(None);
-                    if !self.has_conversation() {
-                        // A chat an agent started ("Visitors now"): it is the shopper's now.
-                        storage::save(&self.store.get_value(), "conversation", "1");
-                        let name = message.author.name.clone().unwrap_or_default();
-                        self.started_by_agent.set(Some((name, message.text.clone())));
-                    }
-                }
-                if message.author.role != Role::Visitor {
-                    self.heard(message);
-                }
-                self.apply(&frame);
-            }
-            ServerFrame::Typing { by: Role::Agent, name, .. } => {
-                self.typing.set(Some(name.unwrap_or_default()));
-                let generation = self.link.with_value(|l| l.typing_generation) + 1;
-                self.link.update_value(|l| l.typing_generation = generation);
-                set_timeout(
-                    move || {
-                        if self.link.with_value(|l| l.typing_generation) == generation {
-                            self.typing.set(None);
-                        }
-                    },
-                    Duration::from_millis(protocol::TYPING_EVERY_MS * 2),
-                );
-            }
-            ServerFrame::Attendance { agent_name, queue_position } => {
-                let attendance = match (agent_name, queue_position) {
-                    (Some(name), _) => Some(Attendance::Joined(name)),
-                    (None, Some(position)) => Some(Attendance::Waiting(position)),
-                    (None, None) => None,
-                };
-                self.attendance.set(attendance);
-            }
-            ServerFrame::Closed { conversation_id, .. } => {
-                self.attendance.set(None);
-                self.rating.set(Some((conversation_id, None)));
-            }
-            ServerFrame::Rated { conversation_id, score, .. } => self.rating.update(|r| {
-                if let Some((_, given)) = r.as_mut().filter(|(id, _)| *id == conversation_id) {
-                    *given = Some(score);
-                }
-            }),
-            ServerFrame::Accepted { conversation_id, .. } => {
-                // Writing again starts a new conversation: the rating question goes.
-                if self.rating.with_untracked(|r| r.is_some_and(|(id, _)| id != conversation_id)) {
-                    self.rating.set(None);
-                }
-                storage::save(&self.store.get_value(), "conversation", "1");
-                self.proactive.set_value(None);
-                self.messages.update(|chat| {
-                    chat.apply(&frame);
-                });
-            }
-            ServerFrame::Read { .. } => self.messages.update(|chat| {
-                chat.apply(&frame);
-            }),
-            ServerFrame::TranscriptQueued { email } => {
-                self.link.update_value(|l| l.asked_transcript = false);
-                self.transcript.set(Some(Ok(email)));
-            }
-            ServerFrame::Error { ref message, ref client_id, code, .. } => {
-                web_sys::console::warn_1(&format!("Parley: {message}").into());
-                if client_id.is_none() && self.link.with_value(|l| l.asked_transcript) {
-                    self.link.update_value(|l| l.asked_transcript = false);
-                    self.transcript.set(Some(Err(code)));
-                }
-                let effects = self.messages.try_update(|chat| chat.apply(&frame)).unwrap_or_default();
-                if let Some(resend) = effects.resend {
-                    // The relay was busy (or we were too fast): the same message, after its wait.
-                    set_timeout(
-                        move || {
-                            let frame = VisitorFrame::Send { client_id: resend.client_id, text: resend.text };
-                            self.send_frame(&frame);
-                        },
-                        Duration::from_millis(resend.after_ms),
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Applies a frame with lines (see [`Chat::apply`]): asks for the next page of history
-    /// when there is one, and tells the relay what the shopper has now seen.
-    fn apply(self, frame: &ServerFrame) {
-        let effects = self.messages.try_update(|chat| chat.apply(frame)).unwrap_or_default();
-        if let Some(after_seq) = effects.sync_after {
-            self.send_frame(&VisitorFrame::Sync { after_seq });
-        }
-        if effects.changed {
-            self.mark_seen();
-        }
-    }
-
     /// Tells the relay the shopper has seen everything shown, when the panel is open.
     pub fn mark_seen(self) {
         if self.visible.get_untracked() {
@@ -339,6 +218,7 @@ impl Connection {
         }
     }
 
+    /// Sends every message not yet stored again, with its client id (after the welcome).
     fn resend_pending(self) {
         let pending = self.messages.try_update(Chat::resend).unwrap_or_default();
         if !pending.is_empty() {
@@ -394,7 +274,8 @@ impl Connection {
         self.send_frame(&VisitorFrame::Feedback { message_id, helpful });
     }
 
-    /// Rates the conversation that closed (1 to 5, with an optional comment).
+    /// Asks the relay to email the conversation to the shopper (the answer comes as
+    /// `transcript_queued` or an error).
     pub fn email_transcript(self, email: String) {
         self.transcript.set(None);
         self.link.update_value(|l| l.asked_transcript = true);
@@ -428,6 +309,7 @@ impl Connection {
         }
     }
 
+    /// Shows a message as failed when the relay has not stored it within the send timeout.
     fn watch_delivery(self, key: String) {
         set_timeout(
             move || {
