@@ -10,6 +10,31 @@ use crate::api;
 use crate::desk::Desk;
 use crate::i18n::text;
 
+/// The form's state: the reply being edited, if any (else the form adds a new one), and
+/// its fields.
+#[derive(Clone, Copy)]
+struct Draft {
+    editing: RwSignal<Option<i64>>,
+    shortcut: RwSignal<String>,
+    body: RwSignal<String>,
+}
+
+impl Draft {
+    /// An empty form that adds a reply.
+    fn clear(self) {
+        self.editing.set(None);
+        self.shortcut.set(String::new());
+        self.body.set(String::new());
+    }
+
+    /// The form filled with `reply`, to change it.
+    fn edit(self, reply: &protocol::CannedReply) {
+        self.editing.set(Some(reply.id));
+        self.shortcut.set(reply.shortcut.clone());
+        self.body.set(reply.text.clone());
+    }
+}
+
 /// The canned replies page.
 #[component]
 pub fn CannedPage() -> impl IntoView {
@@ -17,11 +42,13 @@ pub fn CannedPage() -> impl IntoView {
     let shared = expect_context::<Shared>();
     let url = desk.me.with_value(|m| m.store_url("canned"));
     let me = desk.me.get_value();
-    let shortcut = RwSignal::new(String::new());
-    let body = RwSignal::new(String::new());
+    let draft = Draft {
+        editing: RwSignal::new(None),
+        shortcut: RwSignal::new(String::new()),
+        body: RwSignal::new(String::new()),
+    };
+    let Draft { editing, shortcut, body } = draft;
     let error = RwSignal::new(None::<String>);
-    // The reply being edited, if any (else the form adds a new one).
-    let editing = RwSignal::new(None::<i64>);
     let add = {
         let (url, me) = (url.clone(), me.clone());
         move |ev: leptos::ev::SubmitEvent| {
@@ -37,9 +64,7 @@ pub fn CannedPage() -> impl IntoView {
                 match saved {
                     Ok(_) => {
                         error.set(None);
-                        editing.set(None);
-                        shortcut.set(String::new());
-                        body.set(String::new());
+                        draft.clear();
                     }
                     Err(e) => error.set(Some(e.message)),
                 }
@@ -62,18 +87,12 @@ pub fn CannedPage() -> impl IntoView {
                 {move || shared.canned.get().into_iter().map(|reply| {
                     let remove_url = format!("{url}/{}", reply.id);
                     let me = me.clone();
+                    let edited = reply.clone();
                     view! {
                         <li>
                             <strong>"/" {reply.shortcut.clone()}</strong>
                             <span>{reply.text.clone()}</span>
-                            <button class="link" on:click={
-                                let reply = reply.clone();
-                                move |_| {
-                                    editing.set(Some(reply.id));
-                                    shortcut.set(reply.shortcut.clone());
-                                    body.set(reply.text.clone());
-                                }
-                            }>{text("edit")}</button>
+                            <button class="link" on:click=move |_| draft.edit(&edited)>{text("edit")}</button>
                             <button class="link" on:click=move |_| {
                                 let (remove_url, me) = (remove_url.clone(), me.clone());
                                 spawn_local(async move {
@@ -95,11 +114,7 @@ pub fn CannedPage() -> impl IntoView {
                     <textarea rows="3" required prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
                 <button type="submit">{move || text(if editing.get().is_some() { "save" } else { "canned-add" })}</button>
                 <Show when=move || editing.get().is_some()>
-                    <button type="button" class="link" on:click=move |_| {
-                        editing.set(None);
-                        shortcut.set(String::new());
-                        body.set(String::new());
-                    }>{text("cancel")}</button>
+                    <button type="button" class="link" on:click=move |_| draft.clear()>{text("cancel")}</button>
                 </Show>
             </form>
         </main>
