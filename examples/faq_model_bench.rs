@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use relay::faq::semantic::Semantic;
 use relay::faq::{quality, Faq};
+use relay::store::Article;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Words appended to the development questions so that every search is one the cache has not
@@ -46,22 +47,34 @@ async fn main() -> Result<()> {
     let set = quality::dev_set()?;
     let demo = relay::faq::import::parse(include_str!("../relay/faq/demo.json"))?;
     println!("== FAQ ranking on the development set ({} questions for the demo FAQ) ==", set.len());
+    let hybrid = ranking(&model, &set, &demo)?;
+    chinese_against_english(&hybrid, &set, &demo)?;
+    latencies(model, &set, &demo).await
+}
+
+/// Ranking quality, lexical only and with the model, and the model's memory; gives back the
+/// FAQ ranked with the model.
+fn ranking(model: &std::path::Path, set: &[quality::Question], demo: &[Article]) -> Result<Faq> {
     let lexical = Faq::new()?;
-    lexical.replace_store(1, &demo)?;
+    lexical.replace_store(1, demo)?;
     let rss_before = rss_mb();
-    let semantic = Arc::new(Semantic::load(&model)?);
+    let semantic = Arc::new(Semantic::load(model)?);
     let rss_model = rss_mb() - rss_before;
     let hybrid = Faq::ranked_by(Some(semantic))?;
-    hybrid.replace_store(1, &demo)?;
+    hybrid.replace_store(1, demo)?;
     for (label, faq) in [("lexical only", &lexical), ("with the model", &hybrid)] {
-        let q = quality::measure(faq, 1, &set);
+        let q = quality::measure(faq, 1, set);
         println!(
             "{label:<15} top-1 {}/{}  top-3 {}/{}  bot answers right {} wrong {}  offers choices holding the right one {} not {}  unanswerable with no result {}/{}",
             q.top1, q.answerable, q.top3, q.answerable, q.answered_right, q.answered_wrong, q.offered_right, q.offered_wrong, q.no_result, q.unanswerable
         );
     }
     println!("memory of the loaded model: {rss_model:.0} MB");
-    // Chinese questions against the English articles alone (each `zh-x` article has an `x`).
+    Ok(hybrid)
+}
+
+/// Chinese questions against the English articles alone (each `zh-x` article has an `x`).
+fn chinese_against_english(hybrid: &Faq, set: &[quality::Question], demo: &[Article]) -> Result<()> {
     let english: Vec<_> = demo.iter().filter(|a| a.language != "zh").cloned().collect();
     hybrid.replace_store(2, &english)?;
     let (mut asked, mut first, mut answered, mut wrong) = (0, 0, 0, 0);
@@ -79,7 +92,12 @@ async fn main() -> Result<()> {
     println!(
         "Chinese questions, English articles only: first {first}/{asked}  bot answers right {answered} wrong {wrong}"
     );
+    Ok(())
+}
 
+/// A relay with the model: the time to index an article, and search latency in-process and
+/// over HTTP.
+async fn latencies(model: std::path::PathBuf, set: &[quality::Question], demo: &[Article]) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let mut config = relay::RelayConfig::new("127.0.0.1:0".parse()?, dir.path());
     config.limits.searches_per_minute = std::num::NonZeroU32::new(1_000_000).context("non-zero")?;
@@ -89,7 +107,7 @@ async fn main() -> Result<()> {
     let store = state.store.store_by_key("demo").await?.context("the demo store")?;
 
     // Indexing: new articles, embedded and indexed as a save does it.
-    let mut fresh: Vec<_> = demo.clone();
+    let mut fresh = demo.to_vec();
     for (i, article) in fresh.iter_mut().enumerate() {
         article.id = format!("copy-{i}");
         article.question = format!("{} (copy {i})", article.question);
@@ -127,9 +145,21 @@ async fn main() -> Result<()> {
         percentile(&mut samples, 0.99),
         samples.len()
     );
-    let authority = relay.url().trim_start_matches("http://").to_owned();
+    let mut samples = over_http_each(&relay.url(), over_http).await?;
+    println!(
+        "search with the model, over HTTP    p50 {:.1} ms  p99 {:.1} ms ({} questions, a new connection each)",
+        percentile(&mut samples, 0.5),
+        percentile(&mut samples, 0.99),
+        samples.len()
+    );
+    relay.shutdown().await
+}
+
+/// Each query through the search API on a new connection, timed.
+async fn over_http_each(url: &str, queries: &[String]) -> Result<Vec<Duration>> {
+    let authority = url.trim_start_matches("http://").to_owned();
     let mut samples = Vec::new();
-    for query in over_http {
+    for query in queries {
         let request = format!(
             "GET /api/stores/demo/faq/search?q={}&limit=5 HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n",
             encode(query)
@@ -142,11 +172,5 @@ async fn main() -> Result<()> {
         samples.push(started.elapsed());
         anyhow::ensure!(response.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&response));
     }
-    println!(
-        "search with the model, over HTTP    p50 {:.1} ms  p99 {:.1} ms ({} questions, a new connection each)",
-        percentile(&mut samples, 0.5),
-        percentile(&mut samples, 0.99),
-        samples.len()
-    );
-    relay.shutdown().await
+    Ok(samples)
 }

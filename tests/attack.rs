@@ -1,6 +1,7 @@
 //! The relay held against a stranger, finding by finding: sign-in floods and lock-outs, half-sent
 //! requests, sessions after a password or role change, page-report and FAQ floods, agents
-//! reaching into other agents' conversations, cross-site requests, and the data dir's modes.
+//! reaching into other agents' conversations, cross-site requests and floods of connections.
+//! What is kept of a shopper and who may see it is in `shopper_data.rs`.
 //! Load figures (the victim's latency during each attack) are in `examples/attack_bench.rs`.
 
 mod common;
@@ -334,81 +335,6 @@ async fn a_long_message_is_answered_from_its_start() {
 }
 
 #[cfg(unix)]
-#[tokio::test]
-async fn the_data_dir_is_private_to_the_relays_user() {
-    if common::on_postgres("the SQLite files' permissions") {
-        return;
-    }
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let t = TestRelay::start_on(&data).await;
-    let mode = |name: &str| std::fs::metadata(data.join(name)).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode(""), 0o700, "an existing loose dir is tightened");
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("c1", "hello").await.unwrap();
-    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
-    for file in ["relay.db", "relay.db-wal", "relay.db-shm"] {
-        assert_eq!(mode(file), 0o600, "{file}");
-    }
-    t.stop().await;
-}
-
-#[tokio::test]
-async fn owners_export_and_delete_a_shoppers_data_and_nobody_else_may() {
-    let t = TestRelay::start().await;
-    t.add_store("other", &[]).await;
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("c1", "my address is 1 Rue de la Paix").await.unwrap();
-    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
-    let visitor = shopper.welcome.visitor_id.clone();
-    let owner = cookie_of(&t, "demo", "Oona", "owner").await;
-    let admin = cookie_of(&t, "demo", "Al", "admin").await;
-    let stranger = cookie_of(&t, "other", "Xi", "owner").await;
-    let call = |method: &'static str, path: String, cookie: String| {
-        let base = t.base.clone();
-        async move {
-            let headers = [("Origin", base.as_str()), ("Cookie", cookie.as_str())];
-            http_request(&base, method, &path, &headers, None).await.unwrap()
-        }
-    };
-    let export = format!("/api/stores/demo/visitors/{visitor}/export");
-    assert_eq!(call("GET", export.clone(), admin.clone()).await.status, 403, "owners only");
-    assert_eq!(call("GET", export.clone(), String::new()).await.status, 401);
-    let foreign = format!("/api/stores/other/visitors/{visitor}/export");
-    assert_eq!(call("GET", foreign, stranger).await.status, 404, "another store's owner finds nothing");
-    let exported = call("GET", export.clone(), owner.clone()).await;
-    assert_eq!(exported.status, 200);
-    assert!(exported.text().contains("1 Rue de la Paix"), "{}", exported.text());
-    let delete = format!("/api/stores/demo/visitors/{visitor}");
-    assert_eq!(call("DELETE", delete.clone(), admin).await.status, 403);
-    assert_eq!(call("DELETE", delete.clone(), owner.clone()).await.status, 204);
-    shopper.socket.wait_for_close().await.unwrap();
-    assert_eq!(call("GET", export, owner).await.status, 404, "nothing is left");
-    t.stop().await;
-}
-
-#[tokio::test]
-async fn conversations_past_the_retention_period_are_deleted() {
-    let t = TestRelay::start().await;
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("c1", "hello").await.unwrap();
-    shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
-    let store = &t.relay.state().store;
-    let now = relay::store::now_millis();
-    let day = 24 * 60 * 60 * 1000;
-    assert_eq!(store.apply_retention(now + 400 * day).await.unwrap(), 0, "off by default");
-    store.set_retention_days("demo", Some(30)).await.unwrap();
-    assert_eq!(store.apply_retention(now + 29 * day).await.unwrap(), 0, "not yet");
-    assert_eq!(store.apply_retention(now + 31 * day).await.unwrap(), 1);
-    let exported = store.export_visitor(&shopper.welcome.visitor_id).await.unwrap();
-    assert!(exported.is_null() || exported["conversations"].as_array().unwrap().is_empty(), "{exported}");
-    drop(shopper);
-    t.stop().await;
-}
-
 #[tokio::test]
 async fn an_unused_socket_keeps_its_sign_in_limit_by_address() {
     // The socket's login shares the limits with the console's sign-in.

@@ -72,76 +72,93 @@ async fn an_agent_works_the_inbox_by_keyboard_and_sees_what_matters() {
         ensure!(badge == count.to_string(), "unread badge {badge:?}, the shopper wrote {count}");
         assert_accessible(&client, "body", "the inbox").await?;
 
-        // Opening it shows the newest message, with the reply box focused.
         row.click().await?;
-        find(&client, &format!("//div[@role='log']//p[normalize-space()='{last}']")).await?;
-        find(&client, "//div[@role='log']//li[contains(@class,'auto')]").await?;
-        let at_bottom = eventually("the history at its newest", || async {
-            let state = client
-                .execute(
-                    "const m = document.querySelector('.messages'); \
-                     return [m.scrollHeight > m.clientHeight, m.scrollHeight - m.scrollTop - m.clientHeight];",
-                    vec![],
-                )
-                .await?;
-            let (overflows, gap): (bool, f64) = serde_json::from_value(state)?;
-            Ok((gap < 2.0).then_some(overflows))
-        })
-        .await?;
-        ensure!(at_bottom, "the history should overflow, or the scroll test proves nothing");
-        ensure!(focused(&client).await? == "TEXTAREA Reply", "focus on open: {}", focused(&client).await?);
-        // At 1024 px the actions keep their words on one line.
-        let release =
-            find(&client, "//div[contains(@class,'actions')]/button[normalize-space()='Release to queue']").await?;
-        let (_, _, _, height) = release.rectangle().await?;
-        ensure!(height < 40.0, "Release to queue wraps: {height} px");
-        // The history itself takes focus, so it scrolls by keyboard.
-        let tabindex = find(&client, "//div[@role='log']").await?.attr("tabindex").await?;
-        ensure!(tabindex.as_deref() == Some("0"), "{tabindex:?}");
-        assert_accessible(&client, "body", "an open conversation").await?;
-
-        // "?" lists the shortcuts; Escape hides them; "r" goes back to the reply box.
-        press(&client, "?").await?;
-        find(&client, "//div[@role='dialog']/h2[normalize-space()='Keyboard shortcuts']").await?;
-        assert_accessible(&client, "body", "the shortcut sheet").await?;
-        client.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
-        eventually("the sheet hidden", || async {
-            Ok(client.find_all(Locator::Css(".dialog.shortcuts")).await?.is_empty().then_some(()))
-        })
-        .await?;
-        press(&client, "r").await?;
-        ensure!(focused(&client).await? == "TEXTAREA Reply", "r: {}", focused(&client).await?);
-
-        // Grace allows herself one chat: the next shopper waits, and Claim is not offered past it.
-        let mut grace = AgentClient::login(&base, &email, &password).await?;
-        grace.socket.send(&AgentFrame::SetCapacity { capacity: 1 }).await?;
-        find(&client, "//span[@class='load'][normalize-space()='1 / 1 chats']").await?;
-        let mut next = VisitorClient::connect(&base, "demo", None, None, 0).await?;
-        next.send("n1", "Is the shop open on Sunday?").await?;
-        open_tab(&client, "Queue").await?;
-        listed_with(&client, "Is the shop open on Sunday?").await?.click().await?;
-        let claim = find(&client, "//div[contains(@class,'actions')]/button[normalize-space()='Claim']").await?;
-        ensure!(claim.attr("disabled").await?.is_some(), "Claim offered at 1 / 1 chats");
-        find(&client, "//span[@id='claim-full']").await?;
-        // "k" goes up the list, "j" down: with one row, j keeps it open.
-        press(&client, "j").await?;
-        find(&client, "//button[contains(@class,'conversation') and contains(@class,'selected')]").await?;
-
-        // Search by the shopper's words: only that conversation is listed.
-        open_tab(&client, "Mine").await?;
-        press(&client, "/").await?;
-        ensure!(focused(&client).await? == "INPUT Search conversations", "/: {}", focused(&client).await?);
-        client.find(Locator::Css("input.conversation-search")).await?.send_keys("wedding").await?;
-        listed_with(&client, &last).await?;
-        let search = client.find(Locator::Css("input.conversation-search")).await?;
-        search.clear().await?;
-        search.send_keys("refund").await?;
-        find(&client, "//p[@class='empty'][normalize-space()='No conversation matches.']").await?;
+        opens_at_the_newest_with_the_reply_box_focused(&client, &last).await?;
+        shortcuts_are_listed_and_r_focuses_the_reply(&client).await?;
+        claims_stop_at_capacity(&client, &base, &email, &password).await?;
+        searches_by_the_shoppers_words(&client, &last).await?;
         save_screenshot(&client, "console-desk").await?;
         Ok(())
     })
     .await;
     t.stop().await;
+}
+
+/// Opening a conversation shows the newest message, with the reply box focused.
+async fn opens_at_the_newest_with_the_reply_box_focused(client: &Client, last: &str) -> Result<()> {
+    find(client, &format!("//div[@role='log']//p[normalize-space()='{last}']")).await?;
+    find(client, "//div[@role='log']//li[contains(@class,'auto')]").await?;
+    let at_bottom = eventually("the history at its newest", || async {
+        let state = client
+            .execute(
+                "const m = document.querySelector('.messages'); \
+                 return [m.scrollHeight > m.clientHeight, m.scrollHeight - m.scrollTop - m.clientHeight];",
+                vec![],
+            )
+            .await?;
+        let (overflows, gap): (bool, f64) = serde_json::from_value(state)?;
+        Ok((gap < 2.0).then_some(overflows))
+    })
+    .await?;
+    ensure!(at_bottom, "the history should overflow, or the scroll test proves nothing");
+    ensure!(focused(client).await? == "TEXTAREA Reply", "focus on open: {}", focused(client).await?);
+    // At 1024 px the actions keep their words on one line.
+    let release =
+        find(client, "//div[contains(@class,'actions')]/button[normalize-space()='Release to queue']").await?;
+    let (_, _, _, height) = release.rectangle().await?;
+    ensure!(height < 40.0, "Release to queue wraps: {height} px");
+    // The history itself takes focus, so it scrolls by keyboard.
+    let tabindex = find(client, "//div[@role='log']").await?.attr("tabindex").await?;
+    ensure!(tabindex.as_deref() == Some("0"), "{tabindex:?}");
+    assert_accessible(client, "body", "an open conversation").await?;
+    Ok(())
+}
+
+/// "?" lists the shortcuts; Escape hides them; "r" goes back to the reply box.
+async fn shortcuts_are_listed_and_r_focuses_the_reply(client: &Client) -> Result<()> {
+    press(client, "?").await?;
+    find(client, "//div[@role='dialog']/h2[normalize-space()='Keyboard shortcuts']").await?;
+    assert_accessible(client, "body", "the shortcut sheet").await?;
+    client.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
+    eventually("the sheet hidden", || async {
+        Ok(client.find_all(Locator::Css(".dialog.shortcuts")).await?.is_empty().then_some(()))
+    })
+    .await?;
+    press(client, "r").await?;
+    ensure!(focused(client).await? == "TEXTAREA Reply", "r: {}", focused(client).await?);
+    Ok(())
+}
+
+/// Grace allows herself one chat: the next shopper waits, and Claim is not offered past it.
+async fn claims_stop_at_capacity(client: &Client, base: &str, email: &str, password: &str) -> Result<()> {
+    let mut grace = AgentClient::login(base, email, password).await?;
+    grace.socket.send(&AgentFrame::SetCapacity { capacity: 1 }).await?;
+    find(client, "//span[@class='load'][normalize-space()='1 / 1 chats']").await?;
+    let mut next = VisitorClient::connect(base, "demo", None, None, 0).await?;
+    next.send("n1", "Is the shop open on Sunday?").await?;
+    open_tab(client, "Queue").await?;
+    listed_with(client, "Is the shop open on Sunday?").await?.click().await?;
+    let claim = find(client, "//div[contains(@class,'actions')]/button[normalize-space()='Claim']").await?;
+    ensure!(claim.attr("disabled").await?.is_some(), "Claim offered at 1 / 1 chats");
+    find(client, "//span[@id='claim-full']").await?;
+    // "k" goes up the list, "j" down: with one row, j keeps it open.
+    press(client, "j").await?;
+    find(client, "//button[contains(@class,'conversation') and contains(@class,'selected')]").await?;
+    Ok(())
+}
+
+/// Search by the shopper's words: only that conversation is listed.
+async fn searches_by_the_shoppers_words(client: &Client, last: &str) -> Result<()> {
+    open_tab(client, "Mine").await?;
+    press(client, "/").await?;
+    ensure!(focused(client).await? == "INPUT Search conversations", "/: {}", focused(client).await?);
+    client.find(Locator::Css("input.conversation-search")).await?.send_keys("wedding").await?;
+    listed_with(client, last).await?;
+    let search = client.find(Locator::Css("input.conversation-search")).await?;
+    search.clear().await?;
+    search.send_keys("refund").await?;
+    find(client, "//p[@class='empty'][normalize-space()='No conversation matches.']").await?;
+    Ok(())
 }
 
 #[tokio::test]

@@ -5,11 +5,14 @@ mod browser;
 mod common;
 
 use anyhow::{ensure, Context, Result};
-use browser::console::{find, labelled_input, listed_with, open_tab, reply_box, require_built_console, sign_in};
+use browser::console::{
+    find, inbox_ready, labelled_input, listed_with, open_tab, reply_box, require_built_console, sign_in,
+};
 use browser::{assert_accessible, eventually, save_screenshot, with_browser};
 use common::TestRelay;
+use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 use parley::VisitorClient;
 use protocol::{Role, ServerFrame, VisitorFrame};
 
@@ -50,7 +53,7 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         ensure!(nav == "Inbox", "a plain agent sees {nav:?}");
         // The session survives a reload: the cookie, not the page, holds it.
         client.refresh().await?;
-        find(&client, "//div[@role='tablist']").await?;
+        inbox_ready(&client).await?;
 
         let mut shopper = VisitorClient::connect(&base, "demo", None, None, 0).await?;
         shopper
@@ -67,25 +70,7 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         let question = "Do you ship the <b>linen</b> shirt to Lyon?";
         shopper.send("q1", question).await?;
 
-        // Not yet opened: it counts as unread, in its tab and in the page title.
-        open_tab(&client, "Mine").await?;
-        let listed = listed_with(&client, question).await?;
-        eventually("the unread count in the title", || async {
-            let title = client.title().await?;
-            Ok(title.starts_with("(1) ").then_some(()))
-        })
-        .await?;
-        find(&client, "//button[@role='tab'][starts-with(normalize-space(), 'Mine')]/span[@class='badge'][normalize-space()='1']")
-            .await?;
-        // The shopper waits: the time since their message runs beside it, green under 30 s.
-        // It reads as a duration ("3 s"), never as a clock time; the row's badge is a small pill.
-        let wait = listed.find(Locator::Css("span.wait.fresh")).await?.text().await?;
-        ensure!(wait.ends_with(" s") && !wait.contains(':'), "waiting time {wait:?}");
-        let badge = client
-            .execute("return [...document.querySelectorAll('.conversation .badge')].map(b => b.getBoundingClientRect().width);", vec![])
-            .await?;
-        let widths: Vec<f64> = serde_json::from_value(badge)?;
-        ensure!(!widths.is_empty() && widths.iter().all(|w| *w < 40.0), "unread badges drawn as bars: {widths:?}");
+        let listed = unread_until_opened(&client, question).await?;
         listed.click().await?;
         eventually("the title without a count", || async { Ok((client.title().await? == "Parley console").then_some(())) })
             .await?;
@@ -121,6 +106,37 @@ async fn an_agent_signs_in_answers_a_waiting_shopper_and_the_shopper_sees_the_re
         Ok(())
     })
     .await;
+}
+
+/// A conversation not yet opened counts as unread, in its tab and in the page title, and its
+/// row shows how long the shopper has waited; gives back the row.
+async fn unread_until_opened(client: &Client, question: &str) -> Result<Element> {
+    // Not yet opened: it counts as unread, in its tab and in the page title.
+    open_tab(client, "Mine").await?;
+    let listed = listed_with(client, question).await?;
+    eventually("the unread count in the title", || async {
+        let title = client.title().await?;
+        Ok(title.starts_with("(1) ").then_some(()))
+    })
+    .await?;
+    find(
+        client,
+        "//button[@role='tab'][starts-with(normalize-space(), 'Mine')]/span[@class='badge'][normalize-space()='1']",
+    )
+    .await?;
+    // The shopper waits: the time since their message runs beside it, green under 30 s.
+    // It reads as a duration ("3 s"), never as a clock time; the row's badge is a small pill.
+    let wait = listed.find(Locator::Css("span.wait.fresh")).await?.text().await?;
+    ensure!(wait.ends_with(" s") && !wait.contains(':'), "waiting time {wait:?}");
+    let badge = client
+        .execute(
+            "return [...document.querySelectorAll('.conversation .badge')].map(b => b.getBoundingClientRect().width);",
+            vec![],
+        )
+        .await?;
+    let widths: Vec<f64> = serde_json::from_value(badge)?;
+    ensure!(!widths.is_empty() && widths.iter().all(|w| *w < 40.0), "unread badges drawn as bars: {widths:?}");
+    Ok(listed)
 }
 
 #[tokio::test]

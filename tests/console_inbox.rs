@@ -1,7 +1,7 @@
 //! What the console's inbox is told: unread counts that count only the shopper's messages (the
 //! bot's answers need nobody), how far the shopper read (for an agent who receives a transfer),
-//! and the search of conversations by the shopper's words or email, within what the agent may
-//! see.
+//! the search of conversations by the shopper's words or email, within what the agent may see,
+//! and who follows which conversation (owners and admins every one, a plain agent only theirs).
 
 mod common;
 
@@ -142,4 +142,41 @@ async fn an_agent_who_receives_a_transfer_learns_how_far_the_shopper_read() {
     assert_eq!(summary.visitor_read_seq, reply.seq, "Ann's reply shows as read to Bo");
     assert_eq!(summary.unread_from_shopper, 1, "Bo has not read the shopper's message");
     t.stop().await;
+}
+
+#[tokio::test]
+async fn owners_and_admins_follow_every_conversation_while_agents_see_only_theirs() {
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent_as("demo", "Worker", "agent").await;
+    let mut worker = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let (admin_email, admin_password) = t.add_agent_as("demo", "Boss", "admin").await;
+    let mut boss =
+        AgentClient::login_as(&t.base, &admin_email, &admin_password, Some(protocol::AgentStatus::Away)).await.unwrap();
+    let (other_email, other_password) = t.add_agent_as("demo", "Peer", "agent").await;
+    let mut peer =
+        AgentClient::login_as(&t.base, &other_email, &other_password, Some(protocol::AgentStatus::Away)).await.unwrap();
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q1", "first question").await.unwrap();
+    worker.socket.wait_for(|f| matches!(f, ServerFrame::Message { .. })).await.unwrap();
+    shopper.send("q2", "second question, only for the worker and the boss").await.unwrap();
+    let wanted = |f: &ServerFrame| matches!(f, ServerFrame::Message { message } if message.text.starts_with("second"));
+    worker.socket.wait_for(wanted).await.unwrap();
+    boss.socket.wait_for(wanted).await.unwrap();
+    // The boss got each message once; the other agent got neither follow-up.
+    shopper.send("q3", "third").await.unwrap();
+    let third = |f: &ServerFrame| matches!(f, ServerFrame::Message { message } if message.text == "third");
+    boss.socket.wait_for(third).await.unwrap();
+    worker.socket.wait_for(third).await.unwrap();
+    // A round trip on the peer's socket after the boss got "third": anything sent to the peer
+    // before then arrives before this answer.
+    peer.socket.send(&AgentFrame::SetStatus { status: protocol::AgentStatus::Away }).await.unwrap();
+    let mut leaked = false;
+    loop {
+        match peer.socket.next_frame().await.unwrap() {
+            ServerFrame::Presence { .. } => break,
+            ServerFrame::Message { message } => leaked |= message.text != "first question",
+            _ => {}
+        }
+    }
+    assert!(!leaked, "a plain agent received another agent's conversation");
 }

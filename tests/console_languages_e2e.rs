@@ -6,7 +6,7 @@ mod browser;
 mod common;
 
 use anyhow::ensure;
-use browser::console::{find, labelled_input, listed_with, open_tab, require_built_console};
+use browser::console::{find, inbox_ready, labelled_input, listed_with, open_tab, require_built_console};
 use browser::{assert_accessible, save_screenshot, with_browser_in};
 use common::TestRelay;
 use parley::VisitorClient;
@@ -29,7 +29,7 @@ async fn the_console_speaks_chinese() {
         find(&client, &labelled_input("邮箱")).await?.send_keys(&email).await?;
         find(&client, &labelled_input("密码")).await?.send_keys(&password).await?;
         find(&client, "//button[normalize-space()='登录']").await?.click().await?;
-        find(&client, "//div[@role='tablist']").await?;
+        inbox_ready(&client).await?;
         let page =
             client.execute("return [document.documentElement.lang, document.documentElement.dir];", vec![]).await?;
         ensure!(page == serde_json::json!(["zh-CN", "ltr"]), "the page is {page}");
@@ -64,7 +64,7 @@ async fn the_console_speaks_arabic_right_to_left() {
         find(&client, &labelled_input("البريد الإلكتروني")).await?.send_keys(&email).await?;
         find(&client, &labelled_input("كلمة المرور")).await?.send_keys(&password).await?;
         find(&client, "//button[normalize-space()='تسجيل الدخول']").await?.click().await?;
-        find(&client, "//div[@role='tablist']").await?;
+        inbox_ready(&client).await?;
         let page =
             client.execute("return [document.documentElement.lang, document.documentElement.dir];", vec![]).await?;
         ensure!(page == serde_json::json!(["ar", "rtl"]), "the page is {page}");

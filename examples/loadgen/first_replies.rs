@@ -7,13 +7,13 @@
 //! connection, and the share of conversations whose first reply (human or bot) came within the
 //! deadline + 1 s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use parley::{AgentClient, Event};
+use parley::{AgentClient, Event, VisitorClient};
 use protocol::{Role, ServerFrame};
 
 use crate::process::{agent_email, connect_shoppers, RelayProcess, PASSWORD};
@@ -49,151 +49,188 @@ fn since(start: Instant) -> u64 {
     start.elapsed().as_micros() as u64
 }
 
+/// What every task of a run adds to: the latencies measured by agents, the frames received, and
+/// the shoppers answered in time.
+#[derive(Default)]
+struct Tally {
+    /// Latencies of first messages (which also open and route a conversation), microseconds.
+    firsts: Mutex<Vec<u64>>,
+    /// Latencies of follow-ups in a conversation already routed, microseconds.
+    follow_ups: Mutex<Vec<u64>>,
+    frames: AtomicU64,
+    answered_in_time: AtomicU64,
+}
+
+impl Tally {
+    fn sorted(values: &Mutex<Vec<u64>>) -> Vec<u64> {
+        let mut v = values.lock().unwrap().clone();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// The `q` quantile of sorted microseconds, in milliseconds.
+fn pick(v: &[u64], q: f64) -> f64 {
+    v.get(((v.len() as f64 * q) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
+}
+
+/// One simulated agent: replies to its own conversations after a random delay, unless silent.
+struct SimAgent {
+    agent: AgentClient,
+    silent: bool,
+    max_delay_ms: u64,
+    start: Instant,
+    tally: Arc<Tally>,
+}
+
+impl SimAgent {
+    async fn work(mut self) {
+        let me = self.agent.agent.id;
+        // Conversations assigned to this agent, and the latest unanswered shopper message of
+        // every conversation (the message can arrive before or after its assignment).
+        let mut mine = HashSet::<i64>::new();
+        let mut unanswered = HashMap::<i64, i64>::new();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, String)>();
+        let max_delay = self.max_delay_ms;
+        let reply_later = |conversation: i64, message_id: i64| {
+            let tx = tx.clone();
+            let delay = Duration::from_millis(rand::random_range(0..max_delay.max(1)));
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send((conversation, format!("r{message_id}")));
+            });
+        };
+        loop {
+            tokio::select! {
+                event = self.agent.socket.next_event() => {
+                    let Ok(Event::Frame(frame)) = event else { return };
+                    self.tally.frames.fetch_add(1, Ordering::Relaxed);
+                    match frame {
+                        ServerFrame::Assignment { conversation_id, agent_id, .. } if agent_id == Some(me) => {
+                            mine.insert(conversation_id);
+                            if let (Some(&message_id), false) = (unanswered.get(&conversation_id), self.silent) {
+                                reply_later(conversation_id, message_id);
+                            }
+                        }
+                        ServerFrame::Assignment { conversation_id, .. } => {
+                            mine.remove(&conversation_id);
+                        }
+                        ServerFrame::Message { message } if message.author.role == Role::Visitor => {
+                            let conversation = message.conversation_id;
+                            if mine.contains(&conversation) {
+                                // Messages of a conversation reach only its agent: each is measured once.
+                                self.measure(&message.text);
+                                if !self.silent {
+                                    reply_later(conversation, message.id);
+                                }
+                            }
+                            unanswered.insert(conversation, message.id);
+                        }
+                        ServerFrame::Message { message } => {
+                            unanswered.remove(&message.conversation_id);
+                        }
+                        _ => {}
+                    }
+                }
+                Some((conversation, id)) = rx.recv() => {
+                    if self.agent.send(conversation, &id, "Happy to help!").await.is_err() { return; }
+                }
+            }
+        }
+    }
+
+    /// Records the latency a shopper's message carries (`t=` first, `f=` follow-up).
+    fn measure(&self, text: &str) {
+        let now = since(self.start);
+        for (prefix, into) in [("t=", &self.tally.firsts), ("f=", &self.tally.follow_ups)] {
+            if let Some(sent) = text.strip_prefix(prefix).and_then(|t| t.parse::<u64>().ok()) {
+                into.lock().unwrap().push(now.saturating_sub(sent));
+            }
+        }
+    }
+}
+
+/// One shopper's part once connected: waits its turn in the arrival window, writes, waits for
+/// the first reply (human or bot), then sends a follow-up; gives the shopper back to be held.
+async fn shop(
+    mut shopper: VisitorClient,
+    wait: Duration,
+    deadline: Duration,
+    start: Instant,
+    tally: Arc<Tally>,
+) -> VisitorClient {
+    tokio::time::sleep(wait).await;
+    let sent_at = Instant::now();
+    let _ = shopper.send("q", &format!("t={}", since(start))).await;
+    let answered = tokio::time::timeout(deadline + Duration::from_secs(10), async {
+        loop {
+            match shopper.socket.next_event().await {
+                Ok(Event::Frame(ServerFrame::Message { message })) if message.author.role != Role::Visitor => {
+                    return true
+                }
+                Ok(Event::Frame(_)) => {
+                    tally.frames.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => return false,
+            }
+        }
+    })
+    .await;
+    if answered == Ok(true) && sent_at.elapsed() <= deadline + Duration::from_secs(1) {
+        tally.answered_in_time.fetch_add(1, Ordering::Relaxed);
+    }
+    // A follow-up in the same conversation, as a chat goes on.
+    let _ = shopper.send("f", &format!("f={}", since(start))).await;
+    let _ = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { client_id, .. } if client_id == "f")).await;
+    shopper
+}
+
 /// Runs the scenario against `relay_bin`.
 pub async fn run(relay_bin: &str, args: Args) -> Result<()> {
     let relay = RelayProcess::start(relay_bin, args.agents, args.first_reply_secs).await?;
     let base = relay.base.clone();
-    let rss_empty = relay.rss_kib()?;
-
+    let mut rss = [relay.rss_kib()?, 0, 0];
     let start = Instant::now();
-    // Latencies of first messages (which also open and route a conversation) and follow-ups.
-    let latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
-    let follow_up_latencies = Arc::new(Mutex::new(Vec::<u64>::new()));
-    let frames = Arc::new(AtomicU64::new(0));
+    let tally = Arc::new(Tally::default());
 
-    // Agents: sign in, reply to their own conversations after a delay (unless silent).
     let silent_agents = (args.agents as f64 * args.silent).round() as usize;
     let mut agent_tasks = Vec::new();
     for i in 0..args.agents {
         let mut agent = AgentClient::login(&base, &agent_email(i), PASSWORD).await?;
         agent.socket.send(&protocol::AgentFrame::SetCapacity { capacity: args.capacity }).await?;
-        let (latencies, follow_up_latencies, frames) = (latencies.clone(), follow_up_latencies.clone(), frames.clone());
-        let silent = i < silent_agents;
-        let max_delay = args.max_reply_delay_ms;
-        agent_tasks.push(tokio::spawn(async move {
-            let me = agent.agent.id;
-            // Conversations assigned to this agent, and the latest unanswered shopper message of
-            // every conversation (the message can arrive before or after its assignment).
-            let mut mine = HashMap::<i64, ()>::new();
-            let mut unanswered = HashMap::<i64, i64>::new();
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(i64, String)>();
-            let reply_later = |conversation: i64, message_id: i64| {
-                let tx = tx.clone();
-                let delay = Duration::from_millis(rand::random_range(0..max_delay.max(1)));
-                tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    let _ = tx.send((conversation, format!("r{message_id}")));
-                });
-            };
-            loop {
-                tokio::select! {
-                    event = agent.socket.next_event() => {
-                        let Ok(Event::Frame(frame)) = event else { return };
-                        frames.fetch_add(1, Ordering::Relaxed);
-                        match frame {
-                            ServerFrame::Assignment { conversation_id, agent_id, .. } => {
-                                if agent_id == Some(me) {
-                                    mine.insert(conversation_id, ());
-                                    if let (Some(&message_id), false) = (unanswered.get(&conversation_id), silent) {
-                                        reply_later(conversation_id, message_id);
-                                    }
-                                } else {
-                                    mine.remove(&conversation_id);
-                                }
-                            }
-                            ServerFrame::Message { message } if message.author.role == Role::Visitor => {
-                                // Messages of a conversation reach only its agent: each is measured once.
-                                if mine.contains_key(&message.conversation_id) {
-                                    if let Some(sent) = message.text.strip_prefix("t=").and_then(|t| t.parse::<u64>().ok()) {
-                                        latencies.lock().unwrap().push(since(start).saturating_sub(sent));
-                                    }
-                                    if let Some(sent) = message.text.strip_prefix("f=").and_then(|t| t.parse::<u64>().ok()) {
-                                        follow_up_latencies.lock().unwrap().push(since(start).saturating_sub(sent));
-                                    }
-                                }
-                                unanswered.insert(message.conversation_id, message.id);
-                                if !silent && mine.contains_key(&message.conversation_id) {
-                                    reply_later(message.conversation_id, message.id);
-                                }
-                            }
-                            ServerFrame::Message { message } => {
-                                unanswered.remove(&message.conversation_id);
-                            }
-                            _ => {}
-                        }
-                    }
-                    Some((conversation, id)) = rx.recv() => {
-                        if agent.send(conversation, &id, "Happy to help!").await.is_err() { return; }
-                    }
-                }
-            }
-        }));
+        let sim = SimAgent {
+            agent,
+            silent: i < silent_agents,
+            max_delay_ms: args.max_reply_delay_ms,
+            start,
+            tally: tally.clone(),
+        };
+        agent_tasks.push(tokio::spawn(sim.work()));
     }
 
     // Shoppers: connect and hold.
     let connect_started = Instant::now();
     let shoppers = connect_shoppers(&relay.bases(), args.shoppers).await?;
     let connect_secs = connect_started.elapsed().as_secs_f64();
-    let rss_idle = relay.rss_kib()?;
+    rss[1] = relay.rss_kib()?;
 
-    // Each shopper writes once and waits for the first reply, human or bot.
+    // Each shopper writes once, the first messages spread evenly over the arrival window.
     let deadline = Duration::from_secs(u64::from(args.first_reply_secs));
-    let answered_in_time = Arc::new(AtomicU64::new(0));
     let send_started = Instant::now();
-    let mut waiting = Vec::new();
-    let (spread_us, shoppers_count) = (args.spread_secs * 1_000_000, shoppers.len() as u64);
-    for (i, mut shopper) in shoppers.into_iter().enumerate() {
-        let shoppers = shoppers_count.max(1);
-        let answered_in_time = answered_in_time.clone();
-        let frames = frames.clone();
-        waiting.push(tokio::spawn(async move {
-            // Spread the first messages evenly over the arrival window.
-            tokio::time::sleep(Duration::from_micros(i as u64 * spread_us / shoppers)).await;
-            let sent_at = Instant::now();
-            let _ = shopper.send("q", &format!("t={}", since(start))).await;
-            let answered = tokio::time::timeout(deadline + Duration::from_secs(10), async {
-                loop {
-                    match shopper.socket.next_event().await {
-                        Ok(Event::Frame(ServerFrame::Message { message })) if message.author.role != Role::Visitor => {
-                            return true
-                        }
-                        Ok(Event::Frame(_)) => {
-                            frames.fetch_add(1, Ordering::Relaxed);
-                        }
-                        _ => return false,
-                    }
-                }
-            })
-            .await;
-            if answered == Ok(true) && sent_at.elapsed() <= deadline + Duration::from_secs(1) {
-                answered_in_time.fetch_add(1, Ordering::Relaxed);
-            }
-            // A follow-up in the same conversation, as a chat goes on.
-            let _ = shopper.send("f", &format!("f={}", since(start))).await;
-            let _ = shopper
-                .socket
-                .wait_for(|f| matches!(f, ServerFrame::Accepted { client_id, .. } if client_id == "f"))
-                .await;
-            shopper
-        }));
-    }
+    let (spread_us, count) = (args.spread_secs * 1_000_000, shoppers.len().max(1) as u64);
+    let waiting: Vec<_> = (shoppers.into_iter().enumerate())
+        .map(|(i, shopper)| {
+            let wait = Duration::from_micros(i as u64 * spread_us / count);
+            tokio::spawn(shop(shopper, wait, deadline, start, tally.clone()))
+        })
+        .collect();
     let mut held = Vec::new();
     for task in waiting {
         held.push(task.await?);
     }
     let run_secs = send_started.elapsed().as_secs_f64();
-    let rss_busy = relay.rss_kib()?;
+    rss[2] = relay.rss_kib()?;
 
-    let sorted = |values: &Mutex<Vec<u64>>| {
-        let mut v = values.lock().unwrap().clone();
-        v.sort_unstable();
-        v
-    };
-    let (latencies, follow_ups) = (sorted(&latencies), sorted(&follow_up_latencies));
-    let pick = |v: &[u64], q: f64| {
-        v.get(((v.len() as f64 * q) as usize).min(v.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0
-    };
-    let n = args.shoppers as f64;
     println!(
         "== load: {} shoppers, {} agents ({} silent), deadline {} s, first messages over {} s ==",
         args.shoppers, args.agents, silent_agents, args.first_reply_secs, args.spread_secs
@@ -203,16 +240,25 @@ pub async fn run(relay_bin: &str, args: Args) -> Result<()> {
         held.len(),
         args.agents
     );
-    println!(
-        "frames received         {} in {run_secs:.1} s = {:.0} frames/s",
-        frames.load(Ordering::Relaxed),
-        frames.load(Ordering::Relaxed) as f64 / run_secs
-    );
+    report(&tally, args.shoppers, run_secs, rss);
+    drop(held);
+    for task in agent_tasks {
+        task.abort();
+    }
+    relay.stop().await
+}
+
+/// Prints the run's figures; `rss` is the relay's memory empty, with idle shoppers and busy (KiB).
+fn report(tally: &Tally, shoppers: usize, run_secs: f64, rss: [u64; 3]) {
+    let (firsts, follow_ups) = (Tally::sorted(&tally.firsts), Tally::sorted(&tally.follow_ups));
+    let frames = tally.frames.load(Ordering::Relaxed);
+    let n = shoppers as f64;
+    println!("frames received         {frames} in {run_secs:.1} s = {:.0} frames/s", frames as f64 / run_secs);
     println!(
         "shopper -> agent        first messages p50 {:.2} ms  p99 {:.2} ms ({} samples)",
-        pick(&latencies, 0.5),
-        pick(&latencies, 0.99),
-        latencies.len()
+        pick(&firsts, 0.5),
+        pick(&firsts, 0.99),
+        firsts.len()
     );
     println!(
         "                        follow-ups     p50 {:.2} ms  p99 {:.2} ms ({} samples)",
@@ -220,21 +266,16 @@ pub async fn run(relay_bin: &str, args: Args) -> Result<()> {
         pick(&follow_ups, 0.99),
         follow_ups.len()
     );
+    let [empty, idle, busy] = rss;
     println!(
-        "relay RSS               empty {} MB, {} idle shoppers {} MB, busy {} MB",
-        rss_empty / 1024,
-        args.shoppers,
-        rss_idle / 1024,
-        rss_busy / 1024
+        "relay RSS               empty {} MB, {shoppers} idle shoppers {} MB, busy {} MB",
+        empty / 1024,
+        idle / 1024,
+        busy / 1024
     );
-    println!("per idle connection     {:.1} KB", (rss_idle.saturating_sub(rss_empty)) as f64 / n);
+    println!("per idle connection     {:.1} KB", idle.saturating_sub(empty) as f64 / n);
     println!(
         "first reply in time     {:.1} % within deadline + 1 s",
-        answered_in_time.load(Ordering::Relaxed) as f64 * 100.0 / n
+        tally.answered_in_time.load(Ordering::Relaxed) as f64 * 100.0 / n
     );
-    drop(held);
-    for task in agent_tasks {
-        task.abort();
-    }
-    relay.stop().await
 }

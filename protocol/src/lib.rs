@@ -39,6 +39,7 @@ pub type Millis = i64;
 
 mod agent;
 mod api;
+mod automation;
 mod error;
 mod model;
 mod orders;
@@ -49,6 +50,7 @@ mod widget_frame;
 
 pub use agent::*;
 pub use api::*;
+pub use automation::*;
 pub use error::*;
 pub use model::*;
 pub use orders::*;

@@ -5,29 +5,53 @@
 
 mod support;
 
-use std::process::Command;
+use std::process::{Command, Output};
 
 use support::{relay, serve, stderr};
+
+/// `relay agent add` on the data dir, with `extra` arguments after the usual ones.
+fn add_agent(data: &str, store: &str, email: &str, password: &str, extra: &[&str]) -> Output {
+    let args = ["--data-dir", data, "agent", "add", "--store", store, "--email", email, "--password", password];
+    relay(&[&args[..], extra].concat())
+}
+
+/// `relay store set --key shop` on the data dir with `args`.
+fn set_shop(data: &str, args: &[&str]) -> Output {
+    relay(&[&["--data-dir", data, "store", "set", "--key", "shop"][..], args].concat())
+}
 
 #[tokio::test]
 async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data = data.to_str().unwrap();
+    stores_and_agents_are_added_before_the_server_runs(data);
 
+    // The server prints its URL; a second agent is added while it runs and can sign in at once.
+    let (mut server, url) = serve(data).await;
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    store_settings_are_checked(data);
+    let live = add_agent(data, "shop", "b@shop.test", "also long enough", &["--name", "Bea"]);
+    assert!(live.status.success(), "{}", stderr(&live));
+    let ws = format!("{}/ws/agent", url.replacen("http", "ws", 1));
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws).await.unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    let login = r#"{"type":"login","email":"b@shop.test","password":"also long enough"}"#;
+    socket.send(tokio_tungstenite::tungstenite::Message::text(login)).await.unwrap();
+    let answer = socket.next().await.unwrap().unwrap().into_text().unwrap();
+    assert!(answer.contains(r#""type":"agent_welcome""#) && answer.contains(r#""name":"Bea""#), "{answer}");
+
+    // SIGTERM shuts it down cleanly.
+    let pid = server.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "exit after SIGTERM: {status}");
+}
+
+/// Stores and agents made on a data dir no server has opened yet, and the mistakes refused.
+fn stores_and_agents_are_added_before_the_server_runs(data: &str) {
     // The demo store exists in every data dir, even before the server first starts.
-    let demo_agent = relay(&[
-        "--data-dir",
-        data,
-        "agent",
-        "add",
-        "--store",
-        "demo",
-        "--email",
-        "d@demo.test",
-        "--password",
-        "long enough",
-    ]);
+    let demo_agent = add_agent(data, "demo", "d@demo.test", "long enough", &[]);
     assert!(demo_agent.status.success(), "{}", stderr(&demo_agent));
 
     let made = relay(&[
@@ -51,31 +75,9 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
         relay(&["store", "add", "--data-dir", data, "--key", "x", "--name", "X", "--origin", "shop.example/path"]);
     assert!(!bad_origin.status.success());
     assert!(stderr(&bad_origin).contains("is not an origin"), "{}", stderr(&bad_origin));
-    let short = relay(&[
-        "--data-dir",
-        data,
-        "agent",
-        "add",
-        "--store",
-        "shop",
-        "--email",
-        "a@shop.test",
-        "--password",
-        "short",
-    ]);
+    let short = add_agent(data, "shop", "a@shop.test", "short", &[]);
     assert!(!short.status.success() && stderr(&short).contains("at least 8"));
-    let no_store = relay(&[
-        "--data-dir",
-        data,
-        "agent",
-        "add",
-        "--store",
-        "nope",
-        "--email",
-        "a@shop.test",
-        "--password",
-        "long enough",
-    ]);
+    let no_store = add_agent(data, "nope", "a@shop.test", "long enough", &[]);
     assert!(!no_store.status.success() && stderr(&no_store).contains("no store"), "{}", stderr(&no_store));
     // --data-dir may also come after the subcommand.
     let agent = relay(&[
@@ -91,72 +93,30 @@ async fn stores_and_agents_are_managed_with_or_without_a_running_server() {
         data,
     ]);
     assert!(agent.status.success(), "{}", stderr(&agent));
+}
 
-    // The server prints its URL; a second agent is added while it runs and can sign in at once.
-    let (mut server, url) = serve(data).await;
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-
-    let set = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--first-reply-secs", "45"]);
+/// `relay store set` while the server runs: each setting said back, each bad value refused.
+fn store_settings_are_checked(data: &str) {
+    let set = set_shop(data, &["--first-reply-secs", "45"]);
     assert!(set.status.success(), "{}", stderr(&set));
     assert!(String::from_utf8_lossy(&set.stdout).contains("45 s"));
-    let zero = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--first-reply-secs", "0"]);
+    let zero = set_shop(data, &["--first-reply-secs", "0"]);
     assert!(!zero.status.success(), "a zero deadline is refused");
     let unknown = relay(&["--data-dir", data, "store", "set", "--key", "nope", "--first-reply-secs", "30"]);
     assert!(!unknown.status.success() && stderr(&unknown).contains("no store"), "{}", stderr(&unknown));
 
-    let hours = relay(&[
-        "--data-dir",
-        data,
-        "store",
-        "set",
-        "--key",
-        "shop",
-        "--hours",
-        "mon-fri 09:00-18:00",
-        "--timezone",
-        "Europe/Paris",
-    ]);
+    let hours = set_shop(data, &["--hours", "mon-fri 09:00-18:00", "--timezone", "Europe/Paris"]);
     assert!(hours.status.success(), "{}", stderr(&hours));
     assert!(String::from_utf8_lossy(&hours.stdout).contains("mon-fri 09:00-18:00 (Europe/Paris)"));
-    let bad_zone = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--timezone", "Mars/Olympus"]);
+    let bad_zone = set_shop(data, &["--timezone", "Mars/Olympus"]);
     assert!(!bad_zone.status.success() && stderr(&bad_zone).contains("time zone"), "{}", stderr(&bad_zone));
-    let bad_hours = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--hours", "weekdays 9-5"]);
+    let bad_hours = set_shop(data, &["--hours", "weekdays 9-5"]);
     assert!(!bad_hours.status.success() && stderr(&bad_hours).contains("not a day"), "{}", stderr(&bad_hours));
-    let look =
-        relay(&["--data-dir", data, "store", "set", "--key", "shop", "--colour", "#0A7D5A", "--position", "left"]);
+    let look = set_shop(data, &["--colour", "#0A7D5A", "--position", "left"]);
     assert!(look.status.success(), "{}", stderr(&look));
     assert!(String::from_utf8_lossy(&look.stdout).contains("#0a7d5a"), "{}", String::from_utf8_lossy(&look.stdout));
-    let bad_colour = relay(&["--data-dir", data, "store", "set", "--key", "shop", "--colour", "red"]);
+    let bad_colour = set_shop(data, &["--colour", "red"]);
     assert!(!bad_colour.status.success() && stderr(&bad_colour).contains("not a colour"), "{}", stderr(&bad_colour));
-
-    let live = relay(&[
-        "--data-dir",
-        data,
-        "agent",
-        "add",
-        "--store",
-        "shop",
-        "--email",
-        "b@shop.test",
-        "--password",
-        "also long enough",
-        "--name",
-        "Bea",
-    ]);
-    assert!(live.status.success(), "{}", stderr(&live));
-    let ws = format!("{}/ws/agent", url.replacen("http", "ws", 1));
-    let (mut socket, _) = tokio_tungstenite::connect_async(ws).await.unwrap();
-    use futures_util::{SinkExt, StreamExt};
-    let login = r#"{"type":"login","email":"b@shop.test","password":"also long enough"}"#;
-    socket.send(tokio_tungstenite::tungstenite::Message::text(login)).await.unwrap();
-    let answer = socket.next().await.unwrap().unwrap().into_text().unwrap();
-    assert!(answer.contains(r#""type":"agent_welcome""#) && answer.contains(r#""name":"Bea""#), "{answer}");
-
-    // SIGTERM shuts it down cleanly.
-    let pid = server.id().unwrap().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.wait()).await.unwrap().unwrap();
-    assert!(status.success(), "exit after SIGTERM: {status}");
 }
 
 #[tokio::test]

@@ -22,13 +22,19 @@ pub fn labelled_input(label: &str) -> String {
     format!("//label[span[normalize-space()='{label}']]/input")
 }
 
-/// Signs in through the form and waits for the inbox.
+/// Signs in through the form and waits for the inbox, its socket signed in (the agent is
+/// online: a shopper who writes now is routed to them).
 pub async fn sign_in(client: &Client, base: &str, email: &str, password: &str) -> Result<()> {
     client.goto(&format!("{base}/console/")).await?;
     find(client, &labelled_input("Email")).await?.send_keys(email).await?;
     find(client, &labelled_input("Password")).await?.send_keys(password).await?;
     find(client, "//button[normalize-space()='Sign in']").await?.click().await?;
-    find(client, "//div[@role='tablist']").await?;
+    inbox_ready(client).await
+}
+
+/// Waits for the inbox with its socket signed in: the workspace is no longer busy.
+pub async fn inbox_ready(client: &Client) -> Result<()> {
+    find(client, "//div[contains(@class,'workspace')][not(@aria-busy)]//div[@role='tablist']").await?;
     Ok(())
 }
 

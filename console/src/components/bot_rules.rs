@@ -70,34 +70,13 @@ pub fn BotRulesPage() -> impl IntoView {
                 {let (url, reload) = (url.clone(), reload.clone());
                 move || {
                     let count = rules.with(Vec::len);
+                    let (on_move, on_removed) = (Callback::new(move |(from, to)| move_rule(from, to)), Callback::new({
+                        let reload = reload.clone();
+                        move |()| reload()
+                    }));
                     rules.get().into_iter().enumerate().map(|(place, rule)| {
                         let remove_url = format!("{url}/{}", rule.id);
-                        let reload = reload.clone();
-                        let pattern = rule.pattern.clone();
-                        let chosen = rule.clone();
-                        view! {
-                            <li>
-                                <span class="rule-match">{match_label(rule.kind)}</span>
-                                " " <strong>{rule.pattern.clone()}</strong>
-                                <p class="rule-reply">{rule.reply.clone()}</p>
-                                <button class="link" disabled=place == 0
-                                    aria-label=text_with("rules-up", &[("pattern", pattern.clone())])
-                                    on:click=move |_| move_rule(place, place.wrapping_sub(1))>"↑"</button>
-                                <button class="link" disabled=place + 1 == count
-                                    aria-label=text_with("rules-down", &[("pattern", pattern.clone())])
-                                    on:click=move |_| move_rule(place, place + 1)>"↓"</button>
-                                <button class="link" on:click=move |_| editing.set(Some(chosen.clone()))>{text("edit")}</button>
-                                <button class="link" on:click=move |_| {
-                                    let (remove_url, reload) = (remove_url.clone(), reload.clone());
-                                    spawn_local(async move {
-                                        if let Err(e) = api::delete(&remove_url).await {
-                                            error.set(Some(e.message));
-                                        }
-                                        reload();
-                                    });
-                                }>{text("remove")}</button>
-                            </li>
-                        }
+                        view! { <RuleRow rule place count remove_url editing error on_move on_removed/> }
                     }).collect_view()
                 }}
             </ol>
@@ -109,6 +88,46 @@ pub fn BotRulesPage() -> impl IntoView {
             <RepeatWindow/>
             <super::proactive::ProactiveRules/>
         </main>
+    }
+}
+
+/// One rule in the list, with its buttons: up, down, edit, remove.
+#[component]
+fn RuleRow(
+    rule: BotRuleView,
+    place: usize,
+    count: usize,
+    remove_url: String,
+    editing: RwSignal<Option<BotRuleView>>,
+    error: RwSignal<Option<String>>,
+    on_move: Callback<(usize, usize)>,
+    on_removed: Callback<()>,
+) -> impl IntoView {
+    let pattern = rule.pattern.clone();
+    let chosen = rule.clone();
+    let remove = move |_| {
+        let remove_url = remove_url.clone();
+        spawn_local(async move {
+            if let Err(e) = api::delete(&remove_url).await {
+                error.set(Some(e.message));
+            }
+            on_removed.run(());
+        });
+    };
+    view! {
+        <li>
+            <span class="rule-match">{match_label(rule.kind)}</span>
+            " " <strong>{rule.pattern.clone()}</strong>
+            <p class="rule-reply">{rule.reply.clone()}</p>
+            <button class="link" disabled=place == 0
+                aria-label=text_with("rules-up", &[("pattern", pattern.clone())])
+                on:click=move |_| on_move.run((place, place.wrapping_sub(1)))>"↑"</button>
+            <button class="link" disabled=place + 1 == count
+                aria-label=text_with("rules-down", &[("pattern", pattern)])
+                on:click=move |_| on_move.run((place, place + 1))>"↓"</button>
+            <button class="link" on:click=move |_| editing.set(Some(chosen.clone()))>{text("edit")}</button>
+            <button class="link" on:click=remove>{text("remove")}</button>
+        </li>
     }
 }
 

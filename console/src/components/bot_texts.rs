@@ -57,11 +57,6 @@ pub fn BotTexts() -> impl IntoView {
         let names: Vec<&str> = allowed.iter().map(String::as_str).collect();
         draft.with(|d| chat_model::texts::check(d, &names).err())
     };
-    let preview = move || {
-        let store = shared.settings.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
-        let lang = lang.get();
-        draft.with(|d| chat_model::texts::render(d, |name| sample(name, &store, &lang)))
-    };
     let url = move || format!("{base}/{}/{}", chosen.get_untracked(), lang.get_untracked());
     let done = move |result, said| answered(shared, draft, message, result, said);
     let save = {
@@ -81,13 +76,7 @@ pub fn BotTexts() -> impl IntoView {
             <h2 id="bot-texts-title">{text("texts-title")}</h2>
             <p class="hint">{text("texts-hint")}</p>
             <form class="stacked" on:submit=save>
-                <label><span>{text("texts-which")}</span>
-                    <select on:change=move |ev| { chosen.set(event_target_value(&ev)); message.set(None); }>{text_options(shared, lang, chosen)}</select></label>
-                <label><span>{text("texts-language")}</span>
-                    <select on:change=move |ev| { lang.set(event_target_value(&ev)); message.set(None); }>
-                        <option value="en">"English"</option>
-                        <option value="zh">"中文"</option>
-                    </select></label>
+                <TextPicker chosen lang message/>
                 <label><span>{text("texts-text")}</span>
                     <textarea rows="4" maxlength="1000" dir="auto" prop:value=move || draft.get()
                         on:input=move |ev| draft.set(event_target_value(&ev))></textarea></label>
@@ -95,10 +84,7 @@ pub fn BotTexts() -> impl IntoView {
                     let names: Vec<String> = allowed().iter().map(|p| format!("{{{p}}}")).collect();
                     text_with("texts-placeholders", &[("list", names.join(" "))])
                 }}</p>
-                <div class="text-preview" role="group" aria-label=text("texts-preview")>
-                    <span class="muted">{text("texts-preview")}</span>
-                    <p class="pv-bubble" dir="auto">{preview}</p>
-                </div>
+                <TextPreview draft lang/>
                 <Show when=move || problem().is_some()>
                     <p class="error" role="alert">{move || problem()}</p>
                 </Show>
@@ -114,6 +100,42 @@ pub fn BotTexts() -> impl IntoView {
                 </div>
             </form>
         </section>
+    }
+}
+
+/// Which text, in which language: a change clears the last outcome.
+#[component]
+fn TextPicker(
+    chosen: RwSignal<String>,
+    lang: RwSignal<String>,
+    message: RwSignal<Option<(bool, String)>>,
+) -> impl IntoView {
+    let shared = expect_context::<Shared>();
+    view! {
+        <label><span>{text("texts-which")}</span>
+            <select on:change=move |ev| { chosen.set(event_target_value(&ev)); message.set(None); }>{text_options(shared, lang, chosen)}</select></label>
+        <label><span>{text("texts-language")}</span>
+            <select on:change=move |ev| { lang.set(event_target_value(&ev)); message.set(None); }>
+                <option value="en">"English"</option>
+                <option value="zh">"中文"</option>
+            </select></label>
+    }
+}
+
+/// The text as a shopper would see it, its placeholders filled with samples.
+#[component]
+fn TextPreview(draft: RwSignal<String>, lang: RwSignal<String>) -> impl IntoView {
+    let shared = expect_context::<Shared>();
+    let preview = move || {
+        let store = shared.settings.with(|s| s.as_ref().map(|s| s.name.clone()).unwrap_or_default());
+        let lang = lang.get();
+        draft.with(|d| chat_model::texts::render(d, |name| sample(name, &store, &lang)))
+    };
+    view! {
+        <div class="text-preview" role="group" aria-label=text("texts-preview")>
+            <span class="muted">{text("texts-preview")}</span>
+            <p class="pv-bubble" dir="auto">{preview}</p>
+        </div>
     }
 }
 

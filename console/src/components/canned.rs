@@ -47,31 +47,8 @@ pub fn CannedPage() -> impl IntoView {
         shortcut: RwSignal::new(String::new()),
         body: RwSignal::new(String::new()),
     };
-    let Draft { editing, shortcut, body } = draft;
     let error = RwSignal::new(None::<String>);
-    let add = {
-        let (url, me) = (url.clone(), me.clone());
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let request = json!({ "shortcut": shortcut.get_untracked(), "text": body.get_untracked() });
-            let (url, me) = (url.clone(), me.clone());
-            let editing_id = editing.get_untracked();
-            spawn_local(async move {
-                let saved = match editing_id {
-                    Some(id) => api::put::<Value>(&format!("{url}/{id}"), &request).await,
-                    None => api::post::<Value>(&url, &request).await,
-                };
-                match saved {
-                    Ok(_) => {
-                        error.set(None);
-                        draft.clear();
-                    }
-                    Err(e) => error.set(Some(e.message)),
-                }
-                shared.reload_canned(&me);
-            });
-        }
-    };
+    let form_url = url.clone();
     view! {
         <main class="admin-page">
             <h1>{text("page-canned")}</h1>
@@ -106,17 +83,48 @@ pub fn CannedPage() -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
-            <h2>{move || text(if editing.get().is_some() { "canned-edit" } else { "canned-add" })}</h2>
-            <form class="stacked" on:submit=add>
-                <label><span>{text("canned-shortcut")}</span>
-                    <input required prop:value=move || shortcut.get() on:input=move |ev| shortcut.set(event_target_value(&ev))/></label>
-                <label><span>{text("canned-text")}</span>
-                    <textarea rows="3" required prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
-                <button type="submit">{move || text(if editing.get().is_some() { "save" } else { "canned-add" })}</button>
-                <Show when=move || editing.get().is_some()>
-                    <button type="button" class="link" on:click=move |_| draft.clear()>{text("cancel")}</button>
-                </Show>
-            </form>
+            <CannedForm draft url=form_url error/>
         </main>
+    }
+}
+
+/// The form under the list: adds a reply, or saves the one being edited.
+#[component]
+fn CannedForm(draft: Draft, url: String, error: RwSignal<Option<String>>) -> impl IntoView {
+    let shared = expect_context::<Shared>();
+    let me = expect_context::<Desk>().me.get_value();
+    let Draft { editing, shortcut, body } = draft;
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let request = json!({ "shortcut": shortcut.get_untracked(), "text": body.get_untracked() });
+        let (url, me) = (url.clone(), me.clone());
+        let editing_id = editing.get_untracked();
+        spawn_local(async move {
+            let saved = match editing_id {
+                Some(id) => api::put::<Value>(&format!("{url}/{id}"), &request).await,
+                None => api::post::<Value>(&url, &request).await,
+            };
+            match saved {
+                Ok(_) => {
+                    error.set(None);
+                    draft.clear();
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            shared.reload_canned(&me);
+        });
+    };
+    view! {
+        <h2>{move || text(if editing.get().is_some() { "canned-edit" } else { "canned-add" })}</h2>
+        <form class="stacked" on:submit=add>
+            <label><span>{text("canned-shortcut")}</span>
+                <input required prop:value=move || shortcut.get() on:input=move |ev| shortcut.set(event_target_value(&ev))/></label>
+            <label><span>{text("canned-text")}</span>
+                <textarea rows="3" required prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
+            <button type="submit">{move || text(if editing.get().is_some() { "save" } else { "canned-add" })}</button>
+            <Show when=move || editing.get().is_some()>
+                <button type="button" class="link" on:click=move |_| draft.clear()>{text("cancel")}</button>
+            </Show>
+        </form>
     }
 }

@@ -106,18 +106,7 @@ pub fn Composer(id: i64) -> impl IntoView {
         field.track();
         focus(field);
     });
-    let submit = move || {
-        let text = draft.get_untracked();
-        if text.trim().is_empty() {
-            return;
-        }
-        if noting.get_untracked() {
-            desk.note(id, text);
-        } else {
-            desk.reply(id, text);
-        }
-        draft.set(String::new());
-    };
+    let submit = move || send_draft(desk, id, draft, noting.get_untracked());
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let shown = options();
         match canned_key(&ev.key(), shown.len(), highlighted.get_untracked()) {
@@ -144,12 +133,7 @@ pub fn Composer(id: i64) -> impl IntoView {
             ev.prevent_default();
             submit();
         }>
-            <div class="modes" role="group" aria-label=text("composer-mode")>
-                <button type="button" aria-pressed=move || (!noting.get()).to_string()
-                    on:click=move |_| noting.set(false)>{text("mode-reply")}</button>
-                <button type="button" aria-pressed=move || noting.get().to_string()
-                    on:click=move |_| noting.set(true)>{text("mode-note")}</button>
-            </div>
+            <Modes noting=noting/>
             <CannedList options=Signal::derive(options) highlighted on_pick=Callback::new(insert)/>
             <textarea node_ref=field rows="3"
                 aria-label=move || text(if noting.get() { "note-label" } else { "reply-label" })
@@ -167,6 +151,33 @@ pub fn Composer(id: i64) -> impl IntoView {
             <button type="submit">{move || text(if noting.get() { "add-note" } else { "send" })}</button>
         </form>
     }
+}
+
+/// Reply or internal note: the composer's two modes.
+#[component]
+fn Modes(noting: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <div class="modes" role="group" aria-label=text("composer-mode")>
+            <button type="button" aria-pressed=move || (!noting.get()).to_string()
+                on:click=move |_| noting.set(false)>{text("mode-reply")}</button>
+            <button type="button" aria-pressed=move || noting.get().to_string()
+                on:click=move |_| noting.set(true)>{text("mode-note")}</button>
+        </div>
+    }
+}
+
+/// Sends the draft as a reply or a note, unless it is blank, and empties the box.
+fn send_draft(desk: Desk, id: i64, draft: RwSignal<String>, noting: bool) {
+    let text = draft.get_untracked();
+    if text.trim().is_empty() {
+        return;
+    }
+    if noting {
+        desk.note(id, text);
+    } else {
+        desk.reply(id, text);
+    }
+    draft.set(String::new());
 }
 
 /// A status line from the orders panel goes at the end of the draft, and the reply box gets

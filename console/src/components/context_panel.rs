@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use protocol::{ConversationSummary, PageView};
 
 use super::{clock, shopper_label};
 use crate::api::{self, Context};
@@ -42,37 +43,13 @@ pub fn ContextPanel(id: i64) -> impl IntoView {
     view! {
         <aside class="context" aria-label=text("context")>
             {move || context.get().map(|c| {
-                let current = c.pages.first().cloned();
-                let earlier: Vec<_> = c.pages.iter().skip(1).cloned().collect();
                 let zone = c.time_zone.clone();
                 view! {
                     {c.customer.clone().map(|customer| view! { <CustomerCard customer/> })}
                     <Attributes attributes=c.attributes.clone()/>
                     <super::tags::TagEditor id=id tags=c.tags.clone()/>
                     <super::orders_panel::OrdersPanel id=id/>
-                    <h3>{text("context-now")}</h3>
-                    {match current {
-                        Some(page) => view! {
-                            <p class="page-now">
-                                <a href=page.url.clone() target="_blank" rel="noopener noreferrer">
-                                    {if page.title.is_empty() { page.url.clone() } else { page.title.clone() }}
-                                </a>
-                                <br/><span class="muted url">{page.url.clone()}</span>
-                            </p>
-                        }.into_any(),
-                        None => view! { <p class="muted">{text("context-unknown")}</p> }.into_any(),
-                    }}
-                    <Show when={let n = earlier.len(); move || n > 0}>
-                        <h3>{text("context-pages")}</h3>
-                    </Show>
-                    <ol class="pages">
-                        {earlier.iter().map(|p| view! {
-                            <li>
-                                <span class="muted">{clock(p.at as f64)}</span> " "
-                                <span title=p.url.clone()>{if p.title.is_empty() { p.url.clone() } else { p.title.clone() }}</span>
-                            </li>
-                        }).collect_view()}
-                    </ol>
+                    <Pages pages=c.pages.clone()/>
                     <dl>
                         <dt>{text("context-email")}</dt>
                         <dd>{c.email.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -87,27 +64,70 @@ pub fn ContextPanel(id: i64) -> impl IntoView {
                         }}</dd>
                     </dl>
                     <ShopperData visitor=c.visitor_id.clone()/>
-                    <h3>{text("context-previous")}</h3>
-                    {if c.previous.is_empty() {
-                        view! { <p class="muted">{text("context-none")}</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="previous">
-                                {c.previous.iter().map(|p| {
-                                    let other = p.id;
-                                    let preview = p.last_message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
-                                    view! {
-                                        <li><button class="link" on:click=move |_| desk.open(other)>
-                                            {clock(p.created_at as f64)} " " {shopper_label(p)} ": " {preview}
-                                        </button></li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any()
-                    }}
+                    <Previous previous=c.previous.clone()/>
                 }
             })}
         </aside>
+    }
+}
+
+/// The page the shopper is on now, and the earlier pages of this visit.
+#[component]
+fn Pages(pages: Vec<PageView>) -> impl IntoView {
+    let title = |p: &PageView| if p.title.is_empty() { p.url.clone() } else { p.title.clone() };
+    let current = match pages.first() {
+        Some(page) => view! {
+            <p class="page-now">
+                <a href=page.url.clone() target="_blank" rel="noopener noreferrer">{title(page)}</a>
+                <br/><span class="muted url">{page.url.clone()}</span>
+            </p>
+        }
+        .into_any(),
+        None => view! { <p class="muted">{text("context-unknown")}</p> }.into_any(),
+    };
+    let earlier = pages.len() > 1;
+    view! {
+        <h3>{text("context-now")}</h3>
+        {current}
+        <Show when=move || earlier>
+            <h3>{text("context-pages")}</h3>
+        </Show>
+        <ol class="pages">
+            {pages.iter().skip(1).map(|p| view! {
+                <li>
+                    <span class="muted">{clock(p.at as f64)}</span> " "
+                    <span title=p.url.clone()>{title(p)}</span>
+                </li>
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// The shopper's earlier conversations, each opening with a click.
+#[component]
+fn Previous(previous: Vec<ConversationSummary>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let list = if previous.is_empty() {
+        view! { <p class="muted">{text("context-none")}</p> }.into_any()
+    } else {
+        view! {
+            <ul class="previous">
+                {previous.iter().map(|p| {
+                    let other = p.id;
+                    let preview = p.last_message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+                    view! {
+                        <li><button class="link" on:click=move |_| desk.open(other)>
+                            {clock(p.created_at as f64)} " " {shopper_label(p)} ": " {preview}
+                        </button></li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <h3>{text("context-previous")}</h3>
+        {list}
     }
 }
 

@@ -144,7 +144,6 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
 
     let page = RwSignal::new(Page::Inbox);
     let tab = RwSignal::new(Tab::Mine);
-    let is_admin = me.is_admin();
 
     show_unread_in_title(desk);
     Effect::new(move |_| {
@@ -152,7 +151,26 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
             on_sign_out();
         }
     });
+    view! {
+        // Busy until the socket is signed in: the inbox shown before then is not yet the desk's.
+        <div class="workspace" aria-busy=move || (desk.link.get() == Link::Connecting).then_some("true")>
+            <TopBar me=me page=page on_sign_out=on_sign_out/>
+            <Show when=move || desk.notice.get().is_some()>
+                <p class="notice" role="alert">
+                    {move || desk.notice.get()}
+                    <button class="link" on:click=move |_| desk.notice.set(None)>{text("dismiss")}</button>
+                </p>
+            </Show>
+            {move || page_view(page.get(), tab)}
+        </div>
+    }
+}
 
+/// The bar at the top: the store, the pages (admins see them all), the link's state, the
+/// agent's status and sign-out.
+#[component]
+fn TopBar(me: Me, page: RwSignal<Page>, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+    let desk = expect_context::<Desk>();
     let sign_out = move |_| {
         desk.stop();
         spawn_local(async move {
@@ -160,8 +178,6 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
             on_sign_out();
         });
     };
-    let store_name = me.store.name.clone();
-    let agent_name = me.agent.name.clone();
     let nav = move |target: Page, label: &'static str| {
         view! {
             <button class="nav" class:current=move || page.get() == target
@@ -170,51 +186,48 @@ pub fn Workspace(me: Me, on_sign_out: impl Fn() + Copy + Send + Sync + 'static) 
         }
     };
     view! {
-        <div class="workspace">
-            <header class="top">
-                <strong class="store">{store_name}</strong>
-                <nav>
-                    {nav(Page::Inbox, "page-inbox")}
-                    {is_admin.then(|| view! {
-                        {nav(Page::Team, "page-team")}
-                        {nav(Page::Settings, "page-settings")}
-                        {nav(Page::Canned, "page-canned")}
-                        {nav(Page::Rules, "nav-rules")}
-                        {nav(Page::Install, "page-install")}
-                        {nav(Page::Reports, "page-reports")}
-                    })}
-                </nav>
-                <span class="spacer"></span>
-                <Show when=move || desk.link.get() == Link::Reconnecting>
-                    <span class="banner" role="status">{text("reconnecting")}</span>
-                </Show>
-                <StatusControls/>
-                <span class="who">{agent_name}</span>
-                <button class="link" on:click=sign_out>{text("sign-out")}</button>
-            </header>
-            <Show when=move || desk.notice.get().is_some()>
-                <p class="notice" role="alert">
-                    {move || desk.notice.get()}
-                    <button class="link" on:click=move |_| desk.notice.set(None)>{text("dismiss")}</button>
-                </p>
+        <header class="top">
+            <strong class="store">{me.store.name.clone()}</strong>
+            <nav>
+                {nav(Page::Inbox, "page-inbox")}
+                {me.is_admin().then(|| view! {
+                    {nav(Page::Team, "page-team")}
+                    {nav(Page::Settings, "page-settings")}
+                    {nav(Page::Canned, "page-canned")}
+                    {nav(Page::Rules, "nav-rules")}
+                    {nav(Page::Install, "page-install")}
+                    {nav(Page::Reports, "page-reports")}
+                })}
+            </nav>
+            <span class="spacer"></span>
+            <Show when=move || desk.link.get() == Link::Reconnecting>
+                <span class="banner" role="status">{text("reconnecting")}</span>
             </Show>
-            {move || match page.get() {
-                Page::Inbox => view! {
-                    <main class="inbox-page">
-                        // Every page has one level-one heading; the inbox's is for screen readers.
-                        <h1 class="visually-hidden">{text("page-inbox")}</h1>
-                        <Inbox tab=tab/>
-                        <ConversationView/>
-                        <Shortcuts/>
-                    </main>
-                }.into_any(),
-                Page::Team => view! { <TeamPage/> }.into_any(),
-                Page::Settings => view! { <SettingsPage/> }.into_any(),
-                Page::Canned => view! { <CannedPage/> }.into_any(),
-                Page::Rules => view! { <BotRulesPage/> }.into_any(),
-                Page::Install => view! { <InstallPage/> }.into_any(),
-                Page::Reports => view! { <ReportsPage/> }.into_any(),
-            }}
-        </div>
+            <StatusControls/>
+            <span class="who">{me.agent.name.clone()}</span>
+            <button class="link" on:click=sign_out>{text("sign-out")}</button>
+        </header>
+    }
+}
+
+/// The page the workspace shows.
+fn page_view(page: Page, tab: RwSignal<Tab>) -> AnyView {
+    match page {
+        Page::Inbox => view! {
+            <main class="inbox-page">
+                // Every page has one level-one heading; the inbox's is for screen readers.
+                <h1 class="visually-hidden">{text("page-inbox")}</h1>
+                <Inbox tab=tab/>
+                <ConversationView/>
+                <Shortcuts/>
+            </main>
+        }
+        .into_any(),
+        Page::Team => view! { <TeamPage/> }.into_any(),
+        Page::Settings => view! { <SettingsPage/> }.into_any(),
+        Page::Canned => view! { <CannedPage/> }.into_any(),
+        Page::Rules => view! { <BotRulesPage/> }.into_any(),
+        Page::Install => view! { <InstallPage/> }.into_any(),
+        Page::Reports => view! { <ReportsPage/> }.into_any(),
     }
 }

@@ -171,6 +171,20 @@ pub(super) async fn answer(
         bring_a_person(bot, conversation, nobody, &voice.say(Key::OrderTooManyTries), voice).await?;
         return Ok(true);
     }
+    answer_lookup(bot, conversation, number, email, dialog, voice, nobody).await
+}
+
+/// Looks the order up by number and email and says what was found: the order, that nothing
+/// matches (the dialog goes on), or that the source failed (a person is brought in).
+async fn answer_lookup(
+    bot: &Bot,
+    conversation: &ConversationRecord,
+    number: String,
+    email: String,
+    dialog: Dialog,
+    voice: &Voice,
+    nobody: Option<&Back>,
+) -> Result<bool, Error> {
     let lookup = Lookup::Order { number: number.clone(), email: email.clone() };
     match bot.orders.lookup(conversation.store_id, &lookup).await {
         Ok(Some(orders)) => match orders.iter().find(|o| o.number.eq_ignore_ascii_case(&number)) {

@@ -18,6 +18,29 @@ use crate::store::{Article, Store, StoreError, StoredVector};
 pub(super) struct Indexed {
     version: i64,
     pub(super) articles: Arc<HashMap<String, Article>>,
+    /// Each question's letters and digits in lower case ([`super::words::bare`]), to the id of
+    /// the article asking it (the smallest id when several do): a tapped article is found
+    /// without a pass over every article.
+    pub(super) by_question: HashMap<String, String>,
+}
+
+impl Indexed {
+    /// What the index holds of a store whose FAQ is `articles` at `version`.
+    fn new(version: i64, articles: impl IntoIterator<Item = Article>) -> Indexed {
+        let articles: HashMap<String, Article> = articles.into_iter().map(|a| (a.id.clone(), a)).collect();
+        let mut by_question = HashMap::<String, String>::new();
+        for article in articles.values() {
+            let key = super::words::bare(&article.question);
+            if key.is_empty() {
+                continue;
+            }
+            let id = by_question.entry(key).or_insert_with(|| article.id.clone());
+            if article.id < *id {
+                *id = article.id.clone();
+            }
+        }
+        Indexed { version, articles: Arc::new(articles), by_question }
+    }
 }
 
 /// One store's changes: the ids to take out and the articles to put (back) in.
@@ -50,8 +73,8 @@ impl Faq {
                     .await
                     .map_err(|e| StoreError::NotWritten(format!("FAQ index: {e}")))??;
             }
-            let articles = Arc::new(articles.into_iter().map(|a| (a.id.clone(), a)).collect());
-            self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, Indexed { version, articles });
+            let indexed = Indexed::new(version, articles);
+            self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, indexed);
             changed += 1;
         }
         Ok(changed)
@@ -126,9 +149,8 @@ impl Faq {
             }
         }
         self.apply(Changes { store_id, remove: known, add: articles.to_vec() })?;
-        let articles = Arc::new(articles.iter().map(|a| (a.id.clone(), a.clone())).collect());
-        let mut indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
-        indexed.insert(store_id, Indexed { version: -1, articles });
+        let replaced = Indexed::new(-1, articles.iter().cloned());
+        self.indexed.lock().unwrap_or_else(|p| p.into_inner()).insert(store_id, replaced);
         Ok(())
     }
 

@@ -129,7 +129,7 @@ pub fn choices(ranked: &[Candidate]) -> Vec<&Candidate> {
 
 /// The sentences and clauses of a message worth embedding on their own (at most
 /// [`MAX_CLAUSES`]): three words or more, or three CJK characters; none when the message is one.
-fn clauses(text: &str) -> Vec<&str> {
+pub(super) fn clauses(text: &str) -> Vec<&str> {
     let parts: Vec<&str> = text
         .split(|c: char| ",.?!;:，。？！；：".contains(c))
         .map(str::trim)
@@ -183,11 +183,14 @@ impl Faq {
             }
         }
         let asked_cjk = cjk_script(text);
-        let mut scored: Vec<Candidate> = ids
-            .iter()
-            .filter_map(|id| articles.get(id))
-            .map(|article| Candidate {
-                cosine: queries.iter().filter_map(|q| semantic.cosine(store_id, &article.id, q)).fold(0.0, f32::max),
+        let known: Vec<&Article> = ids.iter().filter_map(|id| articles.get(id)).collect();
+        let known_ids: Vec<&str> = known.iter().map(|a| a.id.as_str()).collect();
+        let cosines = semantic.best_cosines(store_id, &known_ids, &queries);
+        let mut scored: Vec<Candidate> = known
+            .into_iter()
+            .zip(cosines)
+            .map(|(article, cosine)| Candidate {
+                cosine,
                 coverage: self.coverage(text, article) as f32,
                 same_script: cjk_script(&article.question) == asked_cjk,
                 article: article.clone(),

@@ -67,8 +67,9 @@ impl Faq {
         if let Some(best) = ranked::confident(&ranked) {
             return Some(Reply::Answer(best.article.clone()));
         }
-        // Not sure on the whole message: its sentences one by one (a chatty message).
-        let ranked = self.candidates_in_parts(store_id, text)?;
+        // Not sure on the whole message: its sentences one by one (a chatty message). A message
+        // of one sentence was just scored as a whole.
+        let ranked = if ranked::clauses(text).is_empty() { ranked } else { self.candidates_in_parts(store_id, text)? };
         if let Some(best) = ranked::confident(&ranked) {
             return Some(Reply::Answer(best.article.clone()));
         }

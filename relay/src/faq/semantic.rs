@@ -195,10 +195,16 @@ impl Semantic {
         stores.get(&store_id)?.get(article_id).cloned()
     }
 
-    /// The cosine of `query` and one article, if its vector is known.
-    pub fn cosine(&self, store_id: i64, article_id: &str, query: &[f32]) -> Option<f32> {
+    /// For each article, the best cosine of its vector with any of `queries` (0 when its
+    /// vector is not known), under one read of the store's vectors.
+    pub fn best_cosines(&self, store_id: i64, article_ids: &[&str], queries: &[Arc<[f32]>]) -> Vec<f32> {
         let stores = self.stores.read().unwrap_or_else(|p| p.into_inner());
-        stores.get(&store_id)?.get(article_id).map(|v| e5::cosine(query, v))
+        let vectors = stores.get(&store_id);
+        let best = |id: &str| {
+            let Some(v) = vectors.and_then(|all| all.get(id)) else { return 0.0 };
+            queries.iter().map(|q| e5::cosine(q, v)).fold(0.0, f32::max)
+        };
+        article_ids.iter().map(|id| best(id)).collect()
     }
 
     /// A stored vector, if it is this model's and the right length.

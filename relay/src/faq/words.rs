@@ -75,12 +75,13 @@ impl Faq {
         if asked.is_empty() {
             return None;
         }
-        let articles = self.store_articles(store_id);
-        articles.values().filter(|a| bare(&a.question) == asked).min_by(|a, b| a.id.cmp(&b.id)).cloned()
+        let indexed = self.indexed.lock().unwrap_or_else(|p| p.into_inner());
+        let store = indexed.get(&store_id)?;
+        store.by_question.get(&asked).and_then(|id| store.articles.get(id)).cloned()
     }
 }
 
 /// A text's letters and digits, lower case: what two ways of writing one question share.
-fn bare(text: &str) -> String {
+pub(super) fn bare(text: &str) -> String {
     text.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }

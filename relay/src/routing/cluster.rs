@@ -23,15 +23,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use protocol::{AgentStatus, ErrorCode, ServerFrame};
+use protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::desk::{AgentId, ConversationId};
+use super::desk::AgentId;
 use super::presence::Connections;
 use crate::bus::lease::Leases;
 use crate::error::{Error, Result};
+
+pub(super) use super::wire::{Answer, Card, Command, Event};
 
 /// The subject on which routing events reach every node.
 const EVENTS: &str = "routing";
@@ -52,116 +54,6 @@ pub struct ClusterLink {
     pub node: String,
     /// The cluster's subjects.
     pub space: crate::bus::Space,
-}
-
-/// What the owner needs to know of an agent with every command about them.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub(super) struct Card {
-    pub id: AgentId,
-    pub store_id: i64,
-    pub name: String,
-    pub capacity: usize,
-}
-
-/// A routing command, sent to the owner of the store's desk.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum Command {
-    /// A node holds a socket of the agent now.
-    Up {
-        card: Card,
-        status: AgentStatus,
-        node: String,
-    },
-    /// The node holds no socket of the agent any more (past the grace period).
-    Gone {
-        card: Card,
-        node: String,
-    },
-    Status {
-        card: Card,
-        status: AgentStatus,
-    },
-    Capacity {
-        card: Card,
-    },
-    Route {
-        conversation: ConversationId,
-        visitor: String,
-    },
-    Claim {
-        agent: AgentId,
-        conversation: ConversationId,
-    },
-    Transfer {
-        agent: AgentId,
-        conversation: ConversationId,
-        to: AgentId,
-    },
-    Release {
-        agent: AgentId,
-        conversation: ConversationId,
-    },
-    Close {
-        conversation: ConversationId,
-    },
-    Reopen {
-        agent: AgentId,
-        conversation: ConversationId,
-        visitor: String,
-    },
-    Reroute {
-        conversation: ConversationId,
-    },
-    Assignee {
-        conversation: ConversationId,
-    },
-    QueuePosition {
-        conversation: ConversationId,
-    },
-    Attendance {
-        conversation: ConversationId,
-    },
-}
-
-/// The owner's answer to a command.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum Answer {
-    Done,
-    Agent(Option<AgentId>),
-    Position(Option<u32>),
-    Frame(Option<Box<ServerFrame>>),
-    Refused {
-        code: ErrorCode,
-        message: String,
-    },
-    /// The node asked does not hold the desk (any more): ask again.
-    NotOwner,
-}
-
-impl Answer {
-    /// The answer as the caller's result (`Done` and any other answer alike).
-    pub(super) fn done(self) -> Result<Answer> {
-        match self {
-            Answer::Refused { code, message } => Err(Error::new(code, message)),
-            other => Ok(other),
-        }
-    }
-}
-
-/// What every node hears.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum Event {
-    /// An agent's status and capacity, as the owner decided.
-    Presence { card: Card, status: AgentStatus },
-    /// Who handles a conversation now.
-    Handler { conversation: ConversationId, agent: Option<AgentId> },
-    /// A node took a store's desk: report the agents held.
-    Owner { store_id: i64 },
-    /// A node joined: the owners tell it the statuses and handlers of their desks.
-    Hello,
 }
 
 /// An event and the node that sent it.

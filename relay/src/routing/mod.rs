@@ -23,6 +23,7 @@ pub mod desk;
 pub mod journal;
 mod owner;
 pub mod presence;
+mod wire;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, Weak};

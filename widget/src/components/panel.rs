@@ -25,25 +25,8 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
     let browsing = move || help.results.with(Option::is_some) || help.article.with(Option::is_some);
     let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
-    // The header says what the store's own figures support, and only while someone is there;
-    // an away team says when it is back, in the shopper's time.
     let i18n_header = i18n.clone();
-    let subtitle = move || {
-        let (reply_time, _, back_at) = help.claim.get();
-        match (help.available.get(), reply_time, back_at) {
-            (Some(true), Some(ReplyTime::UnderAMinute), _) => i18n_header.t("header-reply-minute"),
-            (Some(true), Some(ReplyTime::Minutes { minutes }), _) => {
-                i18n_header.t_with("header-reply-minutes", &[("n", minutes.to_string())])
-            }
-            (Some(true), Some(ReplyTime::Hours), _) => i18n_header.t("header-reply-hours"),
-            (Some(false), _, Some(at)) => {
-                let time = super::message_list::clock_time(at, &i18n_header.locale());
-                i18n_header.t_with("header-back-at", &[("time", time)])
-            }
-            (Some(false), _, None) => i18n_header.t("header-away"),
-            _ => String::new(),
-        }
-    };
+    let subtitle = move || subtitle(&i18n_header, help);
     let badge = i18n.t("badge-very-responsive");
     let responsive = move || help.available.get() == Some(true) && help.claim.with(|c| c.1);
     let i18n_attendance = i18n.clone();
@@ -55,17 +38,9 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             }
         })
     });
-    // Escape closes the panel and gives focus back to the launcher.
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Escape" {
-            open.set(false);
-            let root = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).map(|n| n.get_root_node());
-            let launcher = root
-                .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
-                .and_then(|r| r.query_selector("button.pl-launch").ok().flatten());
-            if let Some(launcher) = launcher.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = launcher.focus();
-            }
+            close_to_launcher(open, &ev);
         }
     };
     view! {
@@ -100,5 +75,36 @@ pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
             </div>
             <Composer open=open/>
         </section>
+    }
+}
+
+/// The header's second line says what the store's own figures support, and only while someone
+/// is there; an away team says when it is back, in the shopper's time.
+fn subtitle(i18n: &I18n, help: Help) -> String {
+    let (reply_time, _, back_at) = help.claim.get();
+    match (help.available.get(), reply_time, back_at) {
+        (Some(true), Some(ReplyTime::UnderAMinute), _) => i18n.t("header-reply-minute"),
+        (Some(true), Some(ReplyTime::Minutes { minutes }), _) => {
+            i18n.t_with("header-reply-minutes", &[("n", minutes.to_string())])
+        }
+        (Some(true), Some(ReplyTime::Hours), _) => i18n.t("header-reply-hours"),
+        (Some(false), _, Some(at)) => {
+            let time = super::message_list::clock_time(at, &i18n.locale());
+            i18n.t_with("header-back-at", &[("time", time)])
+        }
+        (Some(false), _, None) => i18n.t("header-away"),
+        _ => String::new(),
+    }
+}
+
+/// Escape closes the panel and gives focus back to the launcher.
+fn close_to_launcher(open: RwSignal<bool>, ev: &KeyboardEvent) {
+    open.set(false);
+    let root = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).map(|n| n.get_root_node());
+    let launcher = root
+        .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
+        .and_then(|r| r.query_selector("button.pl-launch").ok().flatten());
+    if let Some(launcher) = launcher.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = launcher.focus();
     }
 }

@@ -9,19 +9,21 @@
 use std::future::Future;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
-use futures_util::stream::{FuturesOrdered, SplitSink};
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use futures_util::stream::FuturesOrdered;
+use futures_util::{FutureExt, StreamExt};
 use protocol::{DecodeError, ErrorCode, ServerFrame};
 use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Error;
-use crate::hub::{outbox, OutboxReader, Outgoing, Peer};
+use crate::hub::{outbox, Outgoing, Peer};
 
-/// The writer pings this often.
-const PING_EVERY: Duration = Duration::from_secs(25);
+mod write;
+
+use write::write_loop;
+
 /// A socket silent this long (no frame, no pong) is closed.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// A client must introduce itself (`hello`, `login`, `resume`) this soon after connecting.
@@ -337,69 +339,6 @@ fn close_reason(mut text: String) -> String {
         text.truncate(end);
     }
     text
-}
-
-async fn write_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: OutboxReader, done: CancellationToken) {
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
-    loop {
-        let result = tokio::select! {
-            item = rx.recv() => match item {
-                Some(Outgoing::Text(text)) => match write_pending(&mut sink, &mut rx, text).await {
-                    Ok(Some(close)) => {
-                        let _ = sink.send(close).await;
-                        break;
-                    }
-                    Ok(None) => Ok(()),
-                    Err(e) => Err(e),
-                },
-                Some(Outgoing::Close(code, reason)) => {
-                    let _ = sink.send(close_message(code, reason)).await;
-                    break;
-                }
-                None => {
-                    let _ = sink.send(Message::Close(None)).await;
-                    break;
-                }
-            },
-            _ = ping.tick() => sink.send(Message::Ping(Default::default())).await,
-        };
-        if result.is_err() {
-            break;
-        }
-    }
-    done.cancel();
-}
-
-/// The most frames put into one write: a busy agent's socket carries thousands a second, and a
-/// write (a system call) per frame would cost more than the frames.
-const FRAMES_PER_WRITE: usize = 64;
-
-/// Sends `first` and whatever else already waits in the outbox (up to [`FRAMES_PER_WRITE`]) with
-/// one flush; the close frame found among them, if any, is returned unsent.
-async fn write_pending(
-    sink: &mut SplitSink<WebSocket, Message>,
-    rx: &mut OutboxReader,
-    first: Utf8Bytes,
-) -> Result<Option<Message>, axum::Error> {
-    sink.feed(Message::Text(first)).await?;
-    let mut close = None;
-    for _ in 1..FRAMES_PER_WRITE {
-        match rx.try_recv() {
-            Some(Outgoing::Text(text)) => sink.feed(Message::Text(text)).await?,
-            Some(Outgoing::Close(code, reason)) => {
-                close = Some(close_message(code, reason));
-                break;
-            }
-            None => break,
-        }
-    }
-    sink.flush().await?;
-    Ok(close)
-}
-
-fn close_message(code: u16, reason: String) -> Message {
-    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 #[cfg(test)]
