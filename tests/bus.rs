@@ -1,6 +1,7 @@
 //! The bus between relays (`--nats`): frames published on one node reach the sockets another
-//! node holds, once each; subscriptions follow the sockets; a restarted NATS server is found
-//! again. Against a real `nats-server` on a free port.
+//! node holds, once each; subscriptions follow the sockets; a node asks the others whether a
+//! shopper still has a tab there; a restarted NATS server is found again. Against a real
+//! `nats-server` on a free port.
 
 mod common;
 
@@ -154,6 +155,23 @@ async fn a_node_stops_hearing_a_room_when_its_last_socket_leaves() {
     a.bus.publish(&Audience::Visitor("w".into()), &notice(4));
     assert_eq!(next(&mut watcher).await, Ok(notice(4)));
     assert!(second.recv().await.is_none(), "nothing more for the tab that left");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_shopper_with_a_tab_on_another_node_has_not_left() {
+    let nats = Nats::start();
+    let stop = CancellationToken::new();
+    let (a, b) = (Node::on(&nats.url(), &stop).await, Node::on(&nats.url(), &stop).await);
+    assert!(!a.bus.visitor_elsewhere("v5").await, "nobody holds the shopper");
+    let (tab_on_b, _b_rx) = b.visitor("v5").await;
+    let (_tab_on_a, _a_rx) = a.visitor("v5").await;
+    assert!(a.bus.visitor_elsewhere("v5").await, "their tab on node B");
+    assert!(b.bus.visitor_elsewhere("v5").await, "their tab on node A");
+    drop(tab_on_b);
+    b.hub.settled().await;
+    assert!(!a.bus.visitor_elsewhere("v5").await, "A's own tab is not elsewhere, and B holds none now");
+    assert!(b.bus.visitor_elsewhere("v5").await, "A still holds one");
     stop.cancel();
 }
 

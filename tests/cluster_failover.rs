@@ -3,7 +3,7 @@
 //! here. A shopper whose node dies resumes on another by seq with nothing lost or doubled; when
 //! the node deciding for a store's desk dies, another takes over within 10 s with the queue and
 //! the assignments as they were, and a first-reply deadline that fell due meanwhile is handled
-//! once.
+//! once; an agent whose node dies (and so never says they left) goes offline on the desk.
 
 mod common;
 
@@ -246,5 +246,42 @@ async fn when_the_desk_owner_is_killed_another_node_takes_over_with_the_queue_in
     ann.socket.close().await;
     b.kill().await;
     c.kill().await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn an_agent_whose_node_is_killed_goes_offline_and_their_shopper_is_told() {
+    let servers = Servers::start();
+    let (a, b) = (servers.node().await, servers.node().await);
+    let store = servers.store().await;
+    let (email, password) = add_agent(&store, "Ines", 5).await;
+
+    // A shopper writes on node A first, so A holds the store's desk; Ines signs in on node B
+    // and the owner gives her the shopper.
+    let mut shopper = VisitorClient::connect(&a.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("q", "Is anyone there?").await.unwrap();
+    shopper.socket.wait_for(accepted).await.unwrap();
+    let ines = AgentClient::login(&b.base, &email, &password).await.unwrap();
+    let joined = ServerFrame::Attendance { agent_name: Some("Ines".into()), queue_position: None };
+    shopper.socket.wait_for(|f| *f == joined).await.expect("the owner routes the shopper to Ines");
+
+    // Node B dies with her only socket and never tells the owner she left. The owner notices
+    // that B fell silent, takes her offline and tells the shopper nobody is with them now.
+    let killed = Instant::now();
+    b.kill().await;
+    drop(ines);
+    let nobody = ServerFrame::Attendance { agent_name: None, queue_position: None };
+    let told = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if shopper.socket.next_frame().await? == nobody {
+                return anyhow::Ok(());
+            }
+        }
+    })
+    .await;
+    told.expect("the shopper is told within 30 s").unwrap();
+    eprintln!("the agent of the killed node went offline {:?} after it died", killed.elapsed());
+    shopper.socket.close().await;
+    a.kill().await;
     store.close().await;
 }

@@ -58,6 +58,12 @@ pub trait Fanout: Send + Sync {
     fn publish(&self, to: &Audience, frame: &ServerFrame);
     /// Closes every socket of the audience with this close code and reason.
     fn close(&self, to: &Audience, code: u16, reason: &str);
+    /// Whether another relay holds a socket of the shopper now (several relays on one bus),
+    /// asked when this relay's last one closes: a shopper with a tab on another node has not
+    /// left. A relay alone knows no other.
+    fn visitor_elsewhere(&self, _visitor_id: &str) -> futures_util::future::BoxFuture<'static, bool> {
+        Box::pin(async { false })
+    }
 }
 
 /// Close codes the relay uses (RFC 6455 and the IANA registry).

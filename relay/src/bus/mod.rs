@@ -40,6 +40,9 @@ use crate::hub::{Hub, Room};
 /// the rest waits here); past it frames for other relays are dropped and counted.
 const OUTGOING_CAPACITY: usize = 65_536;
 
+/// How long a node waits for another to say it holds a shopper's socket.
+const ELSEWHERE_WITHIN: Duration = Duration::from_millis(500);
+
 /// What crosses between nodes: one audience and what to do to its sockets.
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct Envelope {
@@ -56,7 +59,12 @@ struct Envelope {
 #[serde(rename_all = "snake_case")]
 enum What {
     Frame(String),
-    Close { code: u16, reason: String },
+    Close {
+        code: u16,
+        reason: String,
+    },
+    /// A request: does a node hold a socket of this audience? Answered only by a node that does.
+    Here,
 }
 
 /// A relay's connection to the bus; the fan-out every service publishes through.
@@ -173,6 +181,20 @@ impl Fanout for Bus {
             self.send(part, What::Close { code, reason: reason.to_owned() });
         }
     }
+
+    fn visitor_elsewhere(&self, visitor_id: &str) -> futures_util::future::BoxFuture<'static, bool> {
+        let to = Audience::Visitor(visitor_id.to_owned());
+        let subject = subject_of(&self.space, &to);
+        let envelope = serde_json::to_vec(&Envelope { node: self.node, to, what: What::Here });
+        let client = self.client.clone();
+        Box::pin(async move {
+            let (Some(subject), Ok(payload)) = (subject, envelope) else { return false };
+            // Only nodes with a socket of the shopper listen on their subject, and only one that
+            // still holds one answers; none answering in time is "nobody".
+            let asked = tokio::time::timeout(ELSEWHERE_WITHIN, client.request(subject, payload.into())).await;
+            matches!(asked, Ok(Ok(_)))
+        })
+    }
 }
 
 /// Keeps the connection gauge, and after a cut makes this node's sockets resync: what other
@@ -271,6 +293,15 @@ fn deliver(hub: &Hub, envelope: Envelope) {
     match envelope.what {
         What::Frame(text) => hub.deliver(&envelope.to, &Utf8Bytes::from(text)),
         What::Close { code, reason } => hub.close(&envelope.to, code, &reason),
+        What::Here => {}
+    }
+}
+
+/// Whether this node holds a socket of what another node asks about ([`What::Here`]).
+fn holds(hub: &Hub, envelope: &Envelope) -> bool {
+    match (&envelope.what, &envelope.to) {
+        (What::Here, Audience::Visitor(visitor)) => hub.visitor_connected(visitor),
+        _ => false,
     }
 }
 

@@ -137,7 +137,8 @@ impl Subjects {
         match self.client.subscribe(subject.clone()).await {
             Ok(subscriber) => {
                 let ends = self.stop.child_token();
-                tokio::spawn(forward(subscriber, self.node.hub.clone(), self.node.id, ends.clone()));
+                let (hub, client) = (self.node.hub.clone(), self.client.clone());
+                tokio::spawn(forward(subscriber, hub, client, self.node.id, ends.clone()));
                 self.listening.insert(subject, Listening { sockets: 1, stop: ends });
                 self.count();
             }
@@ -199,15 +200,27 @@ impl Echo {
     }
 }
 
-/// Hands one subject's messages to the hub until told to stop, then unsubscribes.
-async fn forward(mut subscriber: async_nats::Subscriber, hub: Arc<Hub>, node: u64, stop: CancellationToken) {
+/// Hands one subject's messages to the hub until told to stop, then unsubscribes; answers
+/// another node's "do you hold a socket of this" when it does.
+async fn forward(
+    mut subscriber: async_nats::Subscriber,
+    hub: Arc<Hub>,
+    client: async_nats::Client,
+    node: u64,
+    stop: CancellationToken,
+) {
     loop {
         let message = tokio::select! {
             next = subscriber.next() => match next { Some(message) => message, None => return },
             () = stop.cancelled() => break,
         };
-        if let Some(envelope) = super::envelope_from(node, &message.payload) {
-            super::deliver(&hub, envelope);
+        let Some(envelope) = super::envelope_from(node, &message.payload) else { continue };
+        match message.reply {
+            Some(reply) if super::holds(&hub, &envelope) => {
+                let _ = client.publish(reply, "here".into()).await;
+            }
+            Some(_) => {}
+            None => super::deliver(&hub, envelope),
         }
     }
     let _ = subscriber.unsubscribe().await;

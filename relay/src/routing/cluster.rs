@@ -16,11 +16,15 @@
 //!
 //! Presence: each node counts its own sockets of an agent with the grace period and tells the
 //! owner when an agent comes and when they are gone from it; the owner counts the nodes holding
-//! each agent, and an agent is offline when no node holds them.
+//! each agent, and an agent is offline when no node holds them. A node that dies never says its
+//! agents are gone, so every node says it is alive ([`Event::Alive`]) and an owner counts a
+//! node silent for a lease's life gone from every agent it held.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures_util::StreamExt;
 use protocol::ErrorCode;
@@ -73,6 +77,8 @@ pub(super) struct Cluster {
     serving: Mutex<HashMap<i64, CancellationToken>>,
     /// On the owner: the nodes that hold sockets of each agent.
     holders: Mutex<HashMap<AgentId, HashSet<String>>>,
+    /// When each other node last gave a sign of life (an event or a command).
+    heard_from: Arc<Mutex<HashMap<String, Instant>>>,
     /// This node's own sockets of each agent, with the grace period.
     pub sockets: Arc<Connections>,
     /// Events to publish, in order.
@@ -103,12 +109,14 @@ impl Cluster {
             space: link.space,
             serving: Mutex::default(),
             holders: Mutex::default(),
+            heard_from: Arc::default(),
             sockets,
             events,
         });
         let subscriber = cluster.client.subscribe(cluster.space.subject(EVENTS)).await?;
         let (heard_tx, heard) = mpsc::unbounded_channel();
-        tokio::spawn(hear(subscriber, cluster.node.clone(), heard_tx, stop.clone()));
+        let hearing = Hearing { node: cluster.node.clone(), heard_from: cluster.heard_from.clone(), heard: heard_tx };
+        tokio::spawn(hear(subscriber, hearing, stop.clone()));
         tokio::spawn(publish_events(
             cluster.client.clone(),
             cluster.space.subject(EVENTS),
@@ -193,6 +201,9 @@ impl Cluster {
 
     /// On the owner: `node` holds the agent now; true when no node did before.
     pub(super) fn held_by(&self, agent: AgentId, node: &str) -> bool {
+        if node != self.node {
+            self.heard_from.lock().unwrap_or_else(|p| p.into_inner()).insert(node.to_owned(), Instant::now());
+        }
         let mut holders = self.holders.lock().unwrap_or_else(|p| p.into_inner());
         let nodes = holders.entry(agent).or_default();
         let first = nodes.is_empty();
@@ -210,6 +221,24 @@ impl Cluster {
             holders.remove(&agent);
         }
         was_held && none
+    }
+
+    /// The other nodes silent for `quiet` (no event, no command): dead, or cut off from NATS
+    /// (which makes their sockets reconnect, so their agents come back). Forgotten once told.
+    pub(super) fn silent_nodes(&self, quiet: Duration) -> Vec<String> {
+        let mut heard_from = self.heard_from.lock().unwrap_or_else(|p| p.into_inner());
+        let silent: Vec<String> =
+            heard_from.iter().filter(|(_, at)| at.elapsed() >= quiet).map(|(node, _)| node.clone()).collect();
+        for node in &silent {
+            heard_from.remove(node);
+        }
+        silent
+    }
+
+    /// On the owner: the agents `node` holds sockets of.
+    pub(super) fn held_at(&self, node: &str) -> Vec<AgentId> {
+        let holders = self.holders.lock().unwrap_or_else(|p| p.into_inner());
+        holders.iter().filter(|(_, nodes)| nodes.contains(node)).map(|(agent, _)| *agent).collect()
     }
 
     /// On the owner: the agent went offline on their own (a logout): no node holds them.
@@ -237,22 +266,27 @@ async fn publish_events(
     }
 }
 
-/// Hands other nodes' events to the routing service until the relay stops.
-async fn hear(
-    mut subscriber: async_nats::Subscriber,
+/// Where heard events go: the routing service, and the time each node was last heard of.
+struct Hearing {
+    /// This node (whose own events are not heard again).
     node: String,
+    heard_from: Arc<Mutex<HashMap<String, Instant>>>,
     heard: mpsc::UnboundedSender<Event>,
-    stop: CancellationToken,
-) {
+}
+
+/// Hands other nodes' events to the routing service until the relay stops, noting when each
+/// node was last heard of.
+async fn hear(mut subscriber: async_nats::Subscriber, hearing: Hearing, stop: CancellationToken) {
     loop {
         let message = tokio::select! {
             next = subscriber.next() => match next { Some(message) => message, None => return },
             () = stop.cancelled() => return,
         };
         match serde_json::from_slice::<Heard>(&message.payload) {
-            Ok(Heard { node: from, .. }) if from == node => {}
-            Ok(Heard { event, .. }) => {
-                if heard.send(event).is_err() {
+            Ok(Heard { node: from, .. }) if from == hearing.node => {}
+            Ok(Heard { node: from, event }) => {
+                hearing.heard_from.lock().unwrap_or_else(|p| p.into_inner()).insert(from, Instant::now());
+                if !matches!(event, Event::Alive) && hearing.heard.send(event).is_err() {
                     return;
                 }
             }

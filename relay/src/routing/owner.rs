@@ -198,6 +198,7 @@ impl Routing {
                     tokio::spawn(self.clone().report_agents(store_id));
                 }
                 Event::Hello => self.tell_newcomer().await,
+                Event::Alive => {}
             }
         }
     }
@@ -229,7 +230,25 @@ impl Routing {
         }
     }
 
-    /// Renews this node's leases every third of their life; a desk whose lease was lost is
+    /// On an owner: the agents held by a node silent for a lease's life are gone from it, as if
+    /// it had said so (offline when no other node holds them).
+    async fn let_go_of_silent_nodes(&self, cluster: &Cluster) {
+        for node in cluster.silent_nodes(cluster.leases.ttl()) {
+            let agents = cluster.held_at(&node);
+            if !agents.is_empty() {
+                tracing::warn!(node, agents = agents.len(), "a relay fell silent: its agents are gone from it");
+            }
+            for agent in agents {
+                let Some(card) = self.card(agent).filter(|c| cluster.leases.holds(c.store_id)) else { continue };
+                if let Err(error) = self.gone_here(card, &node).await {
+                    tracing::error!(%error, agent, "could not take an agent of a silent relay offline");
+                }
+            }
+        }
+    }
+
+    /// Renews this node's leases every third of their life, tells the other nodes it is alive
+    /// and lets go of the agents of nodes that are not; a desk whose lease was lost is
     /// dropped (the next owner rebuilds it from the database). Lets go of every lease at shutdown.
     pub(super) async fn keep_leases(self: Arc<Self>, cluster: Arc<Cluster>, stop: CancellationToken) {
         let mut ticker = tokio::time::interval(cluster.leases.ttl() / 3);
@@ -243,6 +262,8 @@ impl Routing {
                 cluster.stop_serving(store_id);
                 self.desks.lock().await.remove(&store_id);
             }
+            cluster.tell(Event::Alive);
+            self.let_go_of_silent_nodes(&cluster).await;
         }
         for store_id in cluster.served() {
             cluster.stop_serving(store_id);

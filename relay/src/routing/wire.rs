@@ -116,4 +116,7 @@ pub(super) enum Event {
     Owner { store_id: i64 },
     /// A node joined: the owners tell it the statuses and handlers of their desks.
     Hello,
+    /// A node is still there (sent every third of a lease's life): an owner takes the agents of
+    /// a node silent for a lease's life offline, since a node that dies never says they left.
+    Alive,
 }

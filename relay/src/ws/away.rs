@@ -53,6 +53,10 @@ impl Drop for Here {
         }
         let (state, visitor_id) = (self.state.clone(), std::mem::take(&mut self.visitor_id));
         tokio::spawn(async move {
+            // With several relays, a tab of theirs on another node means they are still here.
+            if state.fanout.visitor_elsewhere(&visitor_id).await {
+                return;
+            }
             if let Err(error) = state.store.visitor_left(&visitor_id, crate::store::now_millis()).await {
                 tracing::debug!(%error, "could not record that a shopper left");
                 return;
