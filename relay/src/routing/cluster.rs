@@ -225,8 +225,14 @@ impl Cluster {
 
     /// The other nodes silent for `quiet` (no event, no command): dead, or cut off from NATS
     /// (which makes their sockets reconnect, so their agents come back). Forgotten once told.
+    /// While this node itself is cut off from NATS it hears nobody: then no node counts as
+    /// silent, and each gets `quiet` afresh from when it is back.
     pub(super) fn silent_nodes(&self, quiet: Duration) -> Vec<String> {
         let mut heard_from = self.heard_from.lock().unwrap_or_else(|p| p.into_inner());
+        if self.client.connection_state() != async_nats::connection::State::Connected {
+            heard_from.values_mut().for_each(|at| *at = Instant::now());
+            return Vec::new();
+        }
         let silent: Vec<String> =
             heard_from.iter().filter(|(_, at)| at.elapsed() >= quiet).map(|(node, _)| node.clone()).collect();
         for node in &silent {
