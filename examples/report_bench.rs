@@ -55,40 +55,39 @@ fn report_line(name: &str, runs: &mut [Duration]) {
     );
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let dir = tempfile::tempdir()?;
-    let store = relay::app::open_data_dir(dir.path()).await?;
+/// Makes the store "big" with its agents and its past conversations, up to `now`; returns its id.
+async fn fill(store: &relay::store::Store, now: i64) -> Result<i64> {
     store.add_store("big", "Big Store", &["https://big.example".to_owned()]).await?;
-    let big = store.store_by_key("big").await?.context("the store")?;
+    let big = store.store_by_key("big").await?.context("the store")?.id;
     let hash = relay::auth::hash_password("bench-password-123");
     for a in 0..AGENTS {
-        store
-            .add_agent(
-                "big",
-                &format!("agent{a}@big.example"),
-                &format!("Agent {a}"),
-                protocol::AgentRole::Agent,
-                &hash,
-            )
-            .await?;
+        let (email, name) = (format!("agent{a}@big.example"), format!("Agent {a}"));
+        store.add_agent("big", &email, &name, protocol::AgentRole::Agent, &hash).await?;
     }
-    let agents: Vec<i64> = store.team(big.id).await?.iter().map(|m| m.id).collect();
-    let now = now_millis();
+    let agents: Vec<i64> = store.team(big).await?.iter().map(|m| m.id).collect();
     let filling = Instant::now();
     for chunk in (0..CONVERSATIONS).collect::<Vec<_>>().chunks(2_000) {
-        store.import_past(big.id, chunk.iter().map(|n| conversation(*n, now, &agents)).collect()).await?;
+        store.import_past(big, chunk.iter().map(|n| conversation(*n, now, &agents)).collect()).await?;
     }
     println!(
         "== reports over {CONVERSATIONS} conversations, {} messages, {DAYS} days (filled in {:.0} s) ==",
         CONVERSATIONS * MESSAGES_EACH,
         filling.elapsed().as_secs_f64()
     );
+    Ok(big)
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let store = relay::app::open_data_dir(dir.path()).await?;
+    let now = now_millis();
+    let big = fill(&store, now).await?;
     let reports = Reports::new(store.clone());
     let mut reads = Vec::new();
     for _ in 0..RUNS {
         let start = Instant::now();
-        store.report_rows(big.id, now - 31 * 86_400_000, now + 1).await?;
+        store.report_rows(big, now - 31 * 86_400_000, now + 1).await?;
         reads.push(start.elapsed());
     }
     report_line("(of which: reading the rows)", &mut reads);
@@ -98,7 +97,7 @@ async fn main() -> Result<()> {
     let mut last = None;
     for _ in 0..RUNS {
         let start = Instant::now();
-        let report = reports.report(big.id, period()?, 60).await?;
+        let report = reports.report(big, period()?, 60).await?;
         json.push(start.elapsed());
         last = Some(report);
     }
@@ -114,7 +113,7 @@ async fn main() -> Result<()> {
         let mut runs = Vec::new();
         for _ in 0..RUNS {
             let start = Instant::now();
-            let report = reports.report(big.id, period()?, 60).await?;
+            let report = reports.report(big, period()?, 60).await?;
             csv::table(&report, table).context("a table")?;
             runs.push(start.elapsed());
         }
@@ -124,7 +123,7 @@ async fn main() -> Result<()> {
     for _ in 0..RUNS {
         reports.reply_times.forget();
         let start = Instant::now();
-        reports.reply_times.claim(big.id, now).await?;
+        reports.reply_times.claim(big, now).await?;
         claims.push(start.elapsed());
     }
     report_line("widget reply-time claim", &mut claims);

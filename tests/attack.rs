@@ -175,51 +175,6 @@ async fn capacity_over_the_socket_follows_the_same_rule_as_the_team_page() {
 }
 
 /// A shopper's conversation, assigned to `agent` (the only one online).
-async fn conversation_of(t: &TestRelay, agent: &mut AgentClient) -> (VisitorClient, i64) {
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    shopper.send("c1", "hello, anyone?").await.unwrap();
-    let assigned = agent.socket.wait_for(|f| matches!(f, ServerFrame::Assignment { agent_id: Some(_), .. })).await;
-    let assigned = assigned.unwrap();
-    let ServerFrame::Assignment { conversation_id, .. } = assigned else { unreachable!() };
-    (shopper, conversation_id)
-}
-
-#[tokio::test]
-async fn a_plain_agent_cannot_read_or_write_another_agents_conversation() {
-    let t = TestRelay::start().await;
-    let (email, password) = t.add_agent("demo", "Dee").await;
-    let mut dee = AgentClient::login(&t.base, &email, &password).await.unwrap();
-    let (mut shopper, id) = conversation_of(&t, &mut dee).await;
-    let (email, password) = t.add_agent("demo", "Snoop").await;
-    let mut snoop = AgentClient::login(&t.base, &email, &password).await.unwrap();
-    snoop.socket.send(&AgentFrame::Sync { conversation_id: id, after_seq: 0 }).await.unwrap();
-    let refused = snoop.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::History { .. })).await;
-    assert!(matches!(refused.unwrap(), ServerFrame::Error { code: ErrorCode::NotYours, .. }));
-    snoop.send(id, "s1", "I am your agent now").await.unwrap();
-    let refused =
-        snoop.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Accepted { .. })).await;
-    assert!(matches!(refused.unwrap(), ServerFrame::Error { code: ErrorCode::NotYours, .. }));
-
-    // A supervisor reads it, and may leave a note, but does not write to the shopper.
-    let (email, password) = t.add_agent_as("demo", "Sue", "admin").await;
-    let mut sue = AgentClient::login(&t.base, &email, &password).await.unwrap();
-    sue.socket.send(&AgentFrame::Sync { conversation_id: id, after_seq: 0 }).await.unwrap();
-    sue.socket.wait_for(|f| matches!(f, ServerFrame::History { .. })).await.unwrap();
-    sue.send(id, "u1", "hello from the boss").await.unwrap();
-    let refused = sue.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Accepted { .. })).await;
-    assert!(matches!(refused.unwrap(), ServerFrame::Error { code: ErrorCode::NotYours, .. }));
-    // The assignee still answers, and that is the only agent message the shopper sees.
-    dee.send(id, "d1", "Hi, Dee here").await.unwrap();
-    let heard = shopper
-        .socket
-        .wait_for(|f| matches!(f, ServerFrame::Message { message, .. } if message.author.role == protocol::Role::Agent))
-        .await
-        .unwrap();
-    let ServerFrame::Message { message, .. } = heard else { unreachable!() };
-    assert_eq!(message.text, "Hi, Dee here");
-    t.stop().await;
-}
-
 #[tokio::test]
 async fn page_reports_are_rate_limited_per_visitor_and_capped_in_storage() {
     let t = TestRelay::start().await;

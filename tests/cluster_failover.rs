@@ -162,6 +162,22 @@ async fn a_shopper_whose_node_is_killed_resumes_on_another_with_nothing_lost_or_
     store.close().await;
 }
 
+/// One shopper per node in `nodes` writes, in turn: each with their conversation and what they
+/// were told of who attends them.
+async fn shoppers_write(nodes: &[&Node]) -> Vec<(VisitorClient, i64, ServerFrame)> {
+    let mut shoppers = Vec::new();
+    for (n, node) in nodes.iter().enumerate() {
+        let mut shopper = VisitorClient::connect(&node.base, "demo", None, None, 0).await.unwrap();
+        shopper.send("q", &format!("Hello, I am shopper {n}")).await.unwrap();
+        let accepted = shopper.socket.wait_for_keeping(accepted).await.unwrap();
+        let ServerFrame::Accepted { conversation_id, .. } = accepted else { unreachable!() };
+        let told = |f: &ServerFrame| matches!(f, ServerFrame::Attendance { .. });
+        let told = shopper.socket.wait_for(told).await.unwrap();
+        shoppers.push((shopper, conversation_id, told));
+    }
+    shoppers
+}
+
 #[tokio::test]
 async fn when_the_desk_owner_is_killed_another_node_takes_over_with_the_queue_intact() {
     let servers = Servers::start();
@@ -174,16 +190,7 @@ async fn when_the_desk_owner_is_killed_another_node_takes_over_with_the_queue_in
     // Ann signs in on node A first: A takes the store's desk.
     let ann = AgentClient::login(&a.base, &email, &password).await.unwrap();
     let session = ann.session_token.clone();
-    let mut shoppers = Vec::new();
-    for (n, node) in [&b, &c, &c].into_iter().enumerate() {
-        let mut shopper = VisitorClient::connect(&node.base, "demo", None, None, 0).await.unwrap();
-        shopper.send("q", &format!("Hello, I am shopper {n}")).await.unwrap();
-        let accepted = shopper.socket.wait_for_keeping(accepted).await.unwrap();
-        let ServerFrame::Accepted { conversation_id, .. } = accepted else { unreachable!() };
-        let told = |f: &ServerFrame| matches!(f, ServerFrame::Attendance { .. });
-        let told = shopper.socket.wait_for(told).await.unwrap();
-        shoppers.push((shopper, conversation_id, told));
-    }
+    let mut shoppers = shoppers_write(&[&b, &c, &c]).await;
     let attendance: Vec<&ServerFrame> = shoppers.iter().map(|(_, _, told)| told).collect();
     assert_eq!(
         attendance,

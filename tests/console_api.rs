@@ -366,40 +366,6 @@ async fn notes_reach_agents_only_and_a_closed_conversation_can_be_reopened() {
 }
 
 #[tokio::test]
-async fn the_context_panel_shows_the_visit_and_earlier_conversations() {
-    let t = TestRelay::start().await;
-    let owner = signed_in(&t, "demo", "Owner", "owner").await;
-    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
-    let page = |url: &str, earlier: Vec<protocol::PageView>| protocol::VisitorFrame::Page {
-        url: url.into(),
-        title: "Linen overshirt".into(),
-        referrer: Some("https://www.google.com/".into()),
-        language: Some("zh-CN".into()),
-        time_zone: Some("Asia/Shanghai".into()),
-        earlier,
-    };
-    let a_minute_ago = relay::store::now_millis() - 60_000;
-    let before = protocol::PageView { url: "https://shop.example/".into(), title: "Home".into(), at: a_minute_ago };
-    shopper.socket.send(&page("https://shop.example/p/linen", vec![before])).await.unwrap();
-    shopper.send("q1", "请问有M码吗？").await.unwrap();
-    let accepted = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
-    let ServerFrame::Accepted { conversation_id, .. } = accepted else { unreachable!() };
-    // Malformed reports are refused, not stored.
-    shopper.socket.send(&page("javascript:alert(1)", vec![])).await.unwrap();
-    let refused = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. })).await.unwrap();
-    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::InvalidValue | ErrorCode::RateLimited, .. }));
-
-    let path = format!("/api/stores/demo/conversations/{conversation_id}/context");
-    let context: Value = serde_json::from_slice(&owner.call("GET", &path, None).await.unwrap().body).unwrap();
-    assert_eq!(context["pages"][0]["url"], "https://shop.example/p/linen");
-    assert_eq!(context["pages"][1]["url"], "https://shop.example/");
-    assert_eq!(context["referrer"], "https://www.google.com/");
-    assert_eq!((context["language"].as_str(), context["time_zone"].as_str()), (Some("zh-CN"), Some("Asia/Shanghai")));
-    assert_eq!(context["previous"], json!([]));
-    assert_eq!(context["pages"].as_array().unwrap().len(), 2, "{context}");
-}
-
-#[tokio::test]
 async fn malformed_request_bodies_get_a_json_error_not_a_crash() {
     let t = TestRelay::start().await;
     let owner = signed_in(&t, "demo", "Owner", "owner").await;

@@ -1,14 +1,15 @@
 //! What the console's inbox is told: unread counts that count only the shopper's messages (the
 //! bot's answers need nobody), how far the shopper read (for an agent who receives a transfer),
 //! the search of conversations by the shopper's words or email, within what the agent may see,
-//! and who follows which conversation (owners and admins every one, a plain agent only theirs).
+//! and who follows which conversation (owners and admins every one, a plain agent only theirs):
+//! a plain agent can neither read nor write another agent's conversation, a supervisor reads it.
 
 mod common;
 
 use common::console::{code, signed_in};
 use common::TestRelay;
 use parley::{AgentClient, VisitorClient};
-use protocol::{AgentFrame, AgentStatus, ConversationSummary, Role, ServerFrame};
+use protocol::{AgentFrame, AgentStatus, ConversationSummary, ErrorCode, Role, ServerFrame};
 
 /// Waits for the bot's next message to the shopper.
 async fn bot_answers(shopper: &mut VisitorClient) {
@@ -179,4 +180,49 @@ async fn owners_and_admins_follow_every_conversation_while_agents_see_only_their
         }
     }
     assert!(!leaked, "a plain agent received another agent's conversation");
+}
+
+async fn conversation_of(t: &TestRelay, agent: &mut AgentClient) -> (VisitorClient, i64) {
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    shopper.send("c1", "hello, anyone?").await.unwrap();
+    let assigned = agent.socket.wait_for(|f| matches!(f, ServerFrame::Assignment { agent_id: Some(_), .. })).await;
+    let assigned = assigned.unwrap();
+    let ServerFrame::Assignment { conversation_id, .. } = assigned else { unreachable!() };
+    (shopper, conversation_id)
+}
+
+#[tokio::test]
+async fn a_plain_agent_cannot_read_or_write_another_agents_conversation() {
+    let t = TestRelay::start().await;
+    let (email, password) = t.add_agent("demo", "Dee").await;
+    let mut dee = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let (mut shopper, id) = conversation_of(&t, &mut dee).await;
+    let (email, password) = t.add_agent("demo", "Snoop").await;
+    let mut snoop = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    snoop.socket.send(&AgentFrame::Sync { conversation_id: id, after_seq: 0 }).await.unwrap();
+    let refused = snoop.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::History { .. })).await;
+    assert!(matches!(refused.unwrap(), ServerFrame::Error { code: ErrorCode::NotYours, .. }));
+    snoop.send(id, "s1", "I am your agent now").await.unwrap();
+    let refused =
+        snoop.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Accepted { .. })).await;
+    assert!(matches!(refused.unwrap(), ServerFrame::Error { code: ErrorCode::NotYours, .. }));
+
+    // A supervisor reads it, and may leave a note, but does not write to the shopper.
+    let (email, password) = t.add_agent_as("demo", "Sue", "admin").await;
+    let mut sue = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    sue.socket.send(&AgentFrame::Sync { conversation_id: id, after_seq: 0 }).await.unwrap();
+    sue.socket.wait_for(|f| matches!(f, ServerFrame::History { .. })).await.unwrap();
+    sue.send(id, "u1", "hello from the boss").await.unwrap();
+    let refused = sue.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. } | ServerFrame::Accepted { .. })).await;
+    assert!(matches!(refused.unwrap(), ServerFrame::Error { code: ErrorCode::NotYours, .. }));
+    // The assignee still answers, and that is the only agent message the shopper sees.
+    dee.send(id, "d1", "Hi, Dee here").await.unwrap();
+    let heard = shopper
+        .socket
+        .wait_for(|f| matches!(f, ServerFrame::Message { message, .. } if message.author.role == protocol::Role::Agent))
+        .await
+        .unwrap();
+    let ServerFrame::Message { message, .. } = heard else { unreachable!() };
+    assert_eq!(message.text, "Hi, Dee here");
+    t.stop().await;
 }

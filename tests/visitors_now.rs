@@ -2,14 +2,15 @@
 //! their page, how long they have been on the site, their country and language as their browser
 //! says, new or returning; an agent starts a chat with one, the shopper gets the message at once
 //! and their reply reaches the agent, who holds the conversation; a shopper already in a
-//! conversation or gone from the site is refused; each store sees its own shoppers only.
+//! conversation or gone from the site is refused; each store sees its own shoppers only. And
+//! the visit shown beside a conversation: the pages seen, the referrer, language and time zone.
 
 mod common;
 
 use common::console::{code, signed_in, Console};
 use common::TestRelay;
 use parley::{AgentClient, VisitorClient};
-use protocol::{PageView, Role, ServerFrame, VisitorFrame};
+use protocol::{ErrorCode, PageView, Role, ServerFrame, VisitorFrame};
 use serde_json::{json, Value};
 
 const LIVE: &str = "/api/stores/demo/visitors/live";
@@ -98,4 +99,38 @@ async fn agents_see_who_is_on_the_site_and_start_a_chat_the_shopper_answers() {
         ivy_console.call("POST", "/api/stores/demo/visitors/nobody/chat", Some(json!({ "text": "Hi" }))).await.unwrap();
     assert_eq!(gone.status, 404);
     t.stop().await;
+}
+
+#[tokio::test]
+async fn the_context_panel_shows_the_visit_and_earlier_conversations() {
+    let t = TestRelay::start().await;
+    let owner = signed_in(&t, "demo", "Owner", "owner").await;
+    let mut shopper = VisitorClient::connect(&t.base, "demo", None, None, 0).await.unwrap();
+    let page = |url: &str, earlier: Vec<protocol::PageView>| protocol::VisitorFrame::Page {
+        url: url.into(),
+        title: "Linen overshirt".into(),
+        referrer: Some("https://www.google.com/".into()),
+        language: Some("zh-CN".into()),
+        time_zone: Some("Asia/Shanghai".into()),
+        earlier,
+    };
+    let a_minute_ago = relay::store::now_millis() - 60_000;
+    let before = protocol::PageView { url: "https://shop.example/".into(), title: "Home".into(), at: a_minute_ago };
+    shopper.socket.send(&page("https://shop.example/p/linen", vec![before])).await.unwrap();
+    shopper.send("q1", "请问有M码吗？").await.unwrap();
+    let accepted = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Accepted { .. })).await.unwrap();
+    let ServerFrame::Accepted { conversation_id, .. } = accepted else { unreachable!() };
+    // Malformed reports are refused, not stored.
+    shopper.socket.send(&page("javascript:alert(1)", vec![])).await.unwrap();
+    let refused = shopper.socket.wait_for(|f| matches!(f, ServerFrame::Error { .. })).await.unwrap();
+    assert!(matches!(refused, ServerFrame::Error { code: ErrorCode::InvalidValue | ErrorCode::RateLimited, .. }));
+
+    let path = format!("/api/stores/demo/conversations/{conversation_id}/context");
+    let context: Value = serde_json::from_slice(&owner.call("GET", &path, None).await.unwrap().body).unwrap();
+    assert_eq!(context["pages"][0]["url"], "https://shop.example/p/linen");
+    assert_eq!(context["pages"][1]["url"], "https://shop.example/");
+    assert_eq!(context["referrer"], "https://www.google.com/");
+    assert_eq!((context["language"].as_str(), context["time_zone"].as_str()), (Some("zh-CN"), Some("Asia/Shanghai")));
+    assert_eq!(context["previous"], json!([]));
+    assert_eq!(context["pages"].as_array().unwrap().len(), 2, "{context}");
 }

@@ -1,7 +1,7 @@
 //! The widget as a product, in headless Chromium: what it costs a page before the shopper
 //! reaches for it, the cold tap, where a reopened conversation starts, the layout with many help
-//! results and a growing message box, and what it promises when nobody is there. Every state is
-//! checked with axe-core too.
+//! results and a growing message box, what it promises when nobody is there, and the store's
+//! colour and corner (with the pages agents hear of). Every state is checked with axe-core too.
 
 mod browser;
 mod common;
@@ -301,6 +301,55 @@ async fn with_nobody_online_the_widget_promises_no_reply_and_gives_no_place_in_l
             widget_js(&client, "const a = root.querySelector('.pl-attendance'); return a && a.textContent;").await?;
         ensure!(place.is_null(), "a place in line with nobody there: {place}");
         assert_accessible(&client, "#parley-chat", "the away conversation").await?;
+        Ok(())
+    })
+    .await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_widget_wears_the_stores_colour_and_corner_and_tells_agents_where_the_shopper_is() {
+    require_built_widget();
+    let t = TestRelay::start().await;
+    let db = t.relay.state().store.clone();
+    let store = db.store_by_key("demo").await.unwrap().unwrap();
+    let mut settings = db.settings(store.id).await.unwrap();
+    settings.colour = "#0a7d5a".into();
+    settings.position = "left".into();
+    db.save_settings(store.id, &settings).await.unwrap();
+    let (email, password) = t.add_agent("demo", "Grace").await;
+    let mut agent = AgentClient::login(&t.base, &email, &password).await.unwrap();
+    let base = t.base.clone();
+    with_browser(|client| async move {
+        client.goto(&format!("{base}/demo/")).await?;
+        let look = eventually("the store's colour and corner", || async {
+            let v = widget_js(
+                &client,
+                "const b = root.querySelector('.pl-launch'); if (!b) return null; const s = getComputedStyle(b); \
+                 return [s.backgroundColor, b.getBoundingClientRect().left];",
+            )
+            .await?;
+            Ok((v[0] == "rgb(10, 125, 90)").then_some(v))
+        })
+        .await?;
+        ensure!(look[1].as_f64().unwrap_or(999.0) < 100.0, "the launcher is not on the left: {look}");
+
+        open_chat(&client).await?;
+        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        message.send_keys(&format!("Is it in stock?{}", char::from(Key::Enter))).await?;
+        let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::Conversation { .. })).await?;
+        let ServerFrame::Conversation { conversation } = frame else { unreachable!() };
+        // A single-page shop changes the address without a load: agents hear of it.
+        client
+            .execute("history.pushState({}, '', '/demo/?colour=sand'); document.title = 'Sand overshirt';", vec![])
+            .await?;
+        let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::VisitorPage { .. })).await?;
+        let ServerFrame::VisitorPage { conversation_id, page } = frame else { unreachable!() };
+        ensure!(conversation_id == conversation.id && page.url.ends_with("/demo/?colour=sand"), "{page:?}");
+        ensure!(page.title == "Sand overshirt", "{page:?}");
+        let visit = db.visitor_context(&conversation.visitor_id).await?;
+        ensure!(visit.pages.len() == 2 && visit.pages[1].url.ends_with("/demo/"), "{visit:?}");
+        ensure!(visit.language.as_deref() == Some("en-US") && visit.time_zone.is_some(), "{visit:?}");
         Ok(())
     })
     .await;
