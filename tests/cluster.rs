@@ -1,7 +1,8 @@
 //! Several relays as one (issue 16): nodes on one PostgreSQL database and one NATS server,
 //! as `cargo xtask cluster` runs them. What one node writes or signs, another reads and
 //! accepts: console sessions, visitor tokens, store settings, the FAQ, a conversation's
-//! messages. Real PostgreSQL and NATS servers on free ports.
+//! messages. A routing command a node cannot read (another version's) is refused at once.
+//! Real PostgreSQL and NATS servers on free ports.
 
 mod common;
 
@@ -227,5 +228,30 @@ async fn visitors_now_lists_the_shoppers_on_every_node() {
     on_a.socket.close().await;
     on_b.socket.close().await;
     agent.socket.close().await;
+    cluster.stop().await;
+}
+
+#[tokio::test]
+async fn a_routing_command_the_desks_owner_cannot_read_is_refused_at_once() {
+    use futures_util::StreamExt;
+    let cluster = Cluster::start(1).await;
+    let a = &cluster.nodes[0];
+    let (email, password) = a.add_agent("demo", "Omar").await;
+    let mut socket = AgentClient::login(&a.base, &email, &password).await.unwrap().socket;
+    let online = |f: &ServerFrame| matches!(f, ServerFrame::Presence { status: protocol::AgentStatus::Online, .. });
+    socket.wait_for(online).await.expect("node A holds the store's desk");
+    let store = a.relay.state().store.store_by_key("demo").await.unwrap().unwrap().id;
+
+    // A relay of another version asks the owner something this build does not know (as in a
+    // rolling upgrade). The subjects carry the cluster's id: read it off the nodes' events.
+    let client = async_nats::connect(cluster._nats.url()).await.unwrap();
+    let mut events = client.subscribe("parley.*.routing").await.unwrap();
+    let event = events.next().await.expect("the node says it is alive");
+    let cluster_subject = event.subject.as_str().strip_suffix(".routing").unwrap().to_owned();
+    let asked = client.request(format!("{cluster_subject}.desk.{store}"), r#"{"from_a_newer_relay":{}}"#.into());
+    let answer = asked.await.expect("an answer, not silence until the asker's timeout");
+    let answer: Value = serde_json::from_slice(&answer.payload).unwrap();
+    assert_eq!(answer["refused"]["code"], "unknown_type", "{answer}");
+    socket.close().await;
     cluster.stop().await;
 }

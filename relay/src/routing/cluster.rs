@@ -288,16 +288,44 @@ async fn hear(mut subscriber: async_nats::Subscriber, hearing: Hearing, stop: Ca
             next = subscriber.next() => match next { Some(message) => message, None => return },
             () = stop.cancelled() => return,
         };
-        match serde_json::from_slice::<Heard>(&message.payload) {
-            Ok(Heard { node: from, .. }) if from == hearing.node => {}
-            Ok(Heard { node: from, event }) => {
-                hearing.heard_from.lock().unwrap_or_else(|p| p.into_inner()).insert(from, Instant::now());
-                if !matches!(event, Event::Alive) && hearing.heard.send(event).is_err() {
+        let Some((from, event)) = read_heard(&message.payload) else { continue };
+        if from == hearing.node {
+            continue;
+        }
+        hearing.heard_from.lock().unwrap_or_else(|p| p.into_inner()).insert(from, Instant::now());
+        match event {
+            Some(Event::Alive) | None => {}
+            Some(event) => {
+                if hearing.heard.send(event).is_err() {
                     return;
                 }
             }
-            Err(error) => tracing::warn!(%error, "a routing event this relay cannot read"),
         }
+    }
+}
+
+/// Who sent a routing event, and the event. An event of a kind this relay does not know (from
+/// a newer relay, during a rolling upgrade) is `None` but still the sender's sign of life, so
+/// that its agents are not taken offline for a word this build cannot read. `None` altogether
+/// (logged) for what is not a routing event.
+fn read_heard(payload: &[u8]) -> Option<(String, Option<Event>)> {
+    /// The sender alone, whatever the event.
+    #[derive(Deserialize)]
+    struct Sender {
+        node: String,
+    }
+    match serde_json::from_slice::<Heard>(payload) {
+        Ok(Heard { node, event }) => Some((node, Some(event))),
+        Err(error) => match serde_json::from_slice::<Sender>(payload) {
+            Ok(Sender { node }) => {
+                tracing::debug!(%error, %node, "a routing event of a kind this relay does not know");
+                Some((node, None))
+            }
+            Err(_) => {
+                tracing::warn!(%error, "a message on the routing subject is not a routing event");
+                None
+            }
+        },
     }
 }
 
@@ -320,22 +348,43 @@ pub(super) async fn serve<F, Fut>(
         let answered = match serde_json::from_slice::<Command>(&message.payload) {
             Ok(command) => answer(command),
             Err(error) => {
+                // A newer relay's command (rolling upgrade) or garbage: refused at once, so
+                // the asker does not wait out its timeout.
                 tracing::warn!(%error, "a routing command this relay cannot read");
+                let message = "this relay cannot read that routing command (a different version?)";
+                tokio::spawn(send_answer(client.clone(), reply, Answer::refused(ErrorCode::UnknownType, message)));
                 continue;
             }
         };
         let client = client.clone();
-        tokio::spawn(async move {
-            let answer = answered.await;
-            match serde_json::to_vec(&answer) {
-                Ok(bytes) => {
-                    if let Err(error) = client.publish(reply, bytes.into()).await {
-                        tracing::warn!(%error, "could not answer a routing command");
-                    }
-                }
-                Err(error) => tracing::error!(%error, "could not encode a routing answer"),
-            }
-        });
+        tokio::spawn(async move { send_answer(client, reply, answered.await).await });
     }
     let _ = subscriber.unsubscribe().await;
+}
+
+/// Publishes the owner's answer to a command's reply subject.
+async fn send_answer(client: async_nats::Client, reply: async_nats::Subject, answer: Answer) {
+    match serde_json::to_vec(&answer) {
+        Ok(bytes) => {
+            if let Err(error) = client.publish(reply, bytes.into()).await {
+                tracing::warn!(%error, "could not answer a routing command");
+            }
+        }
+        Err(error) => tracing::error!(%error, "could not encode a routing answer"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_of_an_unknown_kind_is_still_its_senders_sign_of_life() {
+        let known = read_heard(br#"{"node":"a1","event":"alive"}"#);
+        assert!(matches!(known, Some((node, Some(Event::Alive))) if node == "a1"));
+        let newer = read_heard(br#"{"node":"b2","event":{"something_new":{"x":1}}}"#);
+        assert!(matches!(&newer, Some((node, None)) if node == "b2"), "{newer:?}");
+        assert!(read_heard(b"not json").is_none());
+        assert!(read_heard(br#"{"event":"alive"}"#).is_none(), "no sender, nobody to count as alive");
+    }
 }

@@ -95,6 +95,11 @@ pub(super) enum Answer {
 }
 
 impl Answer {
+    /// A refusal with its code and the reason the asker's caller is told.
+    pub(super) fn refused(code: ErrorCode, message: &str) -> Answer {
+        Answer::Refused { code, message: message.to_owned() }
+    }
+
     /// The answer as the caller's result (`Done` and any other answer alike).
     pub(super) fn done(self) -> Result<Answer> {
         match self {
