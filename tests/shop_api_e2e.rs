@@ -1,7 +1,8 @@
 //! The shop's JavaScript API (`window.Parley`, docs/embedding.md) in headless Chromium against
 //! a real relay: calls made before the widget loads take effect, the shop hears `message`,
 //! `unread`, `open` and `close`, `reset()` forgets the shopper, `hide()` and
-//! `data-hide-launcher` take the launcher away, and a signed `identify` reaches the relay.
+//! `data-hide-launcher` take the launcher away, and a signed `identify` and the shop's attributes
+//! (text, numbers and booleans as text, `null` removing one) reach the relay.
 
 mod browser;
 mod common;
@@ -55,7 +56,8 @@ async fn calls_made_before_the_widget_loads_take_effect() {
     require_built_widget();
     let t = TestRelay::start().await;
     let base = t.base.clone();
-    let secret = t.relay.state().store.identity_secret("demo", false).await.unwrap();
+    let store = t.relay.state().store.clone();
+    let secret = store.identity_secret("demo", false).await.unwrap();
     let signature = relay::auth::identity_signature(&secret, "cust_9");
     with_browser(|client| async move {
         // `Parley.open()` in an inline script right after a plain tag.
@@ -73,14 +75,36 @@ async fn calls_made_before_the_widget_loads_take_effect() {
             Ok(shown_texts(&client).await?.iter().any(|t| t == "Where is my parcel?").then_some(()))
         })
         .await?;
+        let stored = || async {
+            let demo = store.store_by_key("demo").await?.expect("the demo store");
+            let Some(visitor) = store.customer_visitor(demo.id, "cust_9").await? else { return Ok(None) };
+            let name = store.customer(&visitor).await?.and_then(|c| c.name);
+            Ok::<_, anyhow::Error>(Some((name, store.attributes(&visitor).await?)))
+        };
+        let (name, attributes) = eventually("the verified customer and their plan", || async {
+            Ok(stored().await?.filter(|(_, a)| a.get("plan").is_some_and(|p| p == "gold")))
+        })
+        .await?;
+        ensure!(name.as_deref() == Some("Mia"), "{name:?}");
+        ensure!(attributes.len() == 1, "{attributes:?}");
+
+        // Numbers and booleans arrive as text, `null` removes one, `undefined` is skipped and
+        // an object is refused (with a message in the console), the rest still sent.
+        let set =
+            "Parley.setAttributes({ items: 3, vip: true, price: 4.5, plan: null, note: { a: 1 }, gone: undefined });";
+        client.execute(set, vec![]).await?;
+        let (_, attributes) =
+            eventually("the new attributes", || async { Ok(stored().await?.filter(|(_, a)| a.contains_key("items"))) })
+                .await?;
+        let text = |key: &str| attributes.get(key).map(String::as_str);
+        ensure!(
+            (text("items"), text("vip"), text("price")) == (Some("3"), Some("true"), Some("4.5")),
+            "{attributes:?}"
+        );
+        ensure!(attributes.len() == 3, "plan removed, note refused, gone skipped: {attributes:?}");
         Ok(())
     })
     .await;
-    let store = &t.relay.state().store;
-    let demo = store.store_by_key("demo").await.unwrap().unwrap();
-    let visitor = store.customer_visitor(demo.id, "cust_9").await.unwrap().expect("the identify was verified");
-    assert_eq!(store.customer(&visitor).await.unwrap().unwrap().name.as_deref(), Some("Mia"));
-    assert_eq!(store.attributes(&visitor).await.unwrap().get("plan").map(String::as_str), Some("gold"));
 }
 
 #[tokio::test]

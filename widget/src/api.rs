@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use protocol::Identity;
-use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 
 fn parley() -> JsValue {
@@ -14,34 +13,38 @@ fn parley() -> JsValue {
         .unwrap_or(JsValue::UNDEFINED)
 }
 
-/// A field of `window.Parley` as JSON, decoded; `None` when absent or not of that shape.
-fn field_as<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    let value = js_sys::Reflect::get(&parley(), &JsValue::from_str(name)).ok()?;
-    if value.is_null() || value.is_undefined() {
-        return None;
+/// `object[key]`, `undefined` when there is no such object or key.
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if !object.is_object() {
+        return JsValue::UNDEFINED;
     }
-    let json = js_sys::JSON::stringify(&value).ok()?.as_string()?;
-    serde_json::from_str(&json).ok()
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn complain(what: &str) {
     web_sys::console::error_1(&format!("Parley: {what}").into());
 }
 
-/// A value the shop gave, as text: strings as they are, numbers and booleans written out.
-fn as_text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
+/// A value the shop gave, as text: strings as they are, finite numbers and booleans written
+/// out as JavaScript writes them. The values come straight from the shop's objects (no JSON
+/// decoder in the widget for them).
+fn as_text(value: &JsValue) -> Option<String> {
+    if let Some(text) = value.as_string() {
+        return Some(text);
     }
+    if let Some(number) = value.as_f64().filter(|n| n.is_finite()) {
+        return js_sys::Number::from(number).to_string_with_radix(10).ok().map(String::from);
+    }
+    value.as_bool().map(|b| b.to_string())
 }
 
 /// Who the shop last said the shopper is (`Parley.identify`), if it did with an id.
 pub fn identity() -> Option<Identity> {
-    let given: Value = field_as("_id")?;
-    let text = |key: &str| given.get(key).and_then(as_text);
+    let given = get(&parley(), "_id");
+    if given.is_null() || given.is_undefined() {
+        return None;
+    }
+    let text = |key: &str| as_text(&get(&given, key));
     let Some(id) = text("id") else {
         complain("identify needs an id (text or a number)");
         return None;
@@ -50,22 +53,28 @@ pub fn identity() -> Option<Identity> {
 }
 
 /// The attributes the shop set on this page (`Parley.setAttributes`): text, numbers and
-/// booleans as text, `null` as "" (which removes one); anything else is refused with a message.
+/// booleans as text, `null` (or a number that is not finite, as JSON would have it) as ""
+/// (which removes one), `undefined` skipped; anything else is refused with a message.
 pub fn attributes() -> BTreeMap<String, String> {
-    let Some(Value::Object(given)) = field_as::<Value>("_attrs") else { return BTreeMap::new() };
-    given
-        .into_iter()
-        .filter_map(|(name, value)| match value {
-            Value::Null => Some((name, String::new())),
-            other => match as_text(&other) {
-                Some(text) => Some((name, text)),
-                None => {
-                    complain(&format!("attribute \"{name}\" must be text"));
-                    None
-                }
-            },
-        })
-        .collect()
+    let given = get(&parley(), "_attrs");
+    let Some(given) = given.dyn_ref::<js_sys::Object>().filter(|_| !js_sys::Array::is_array(&given)) else {
+        return BTreeMap::new();
+    };
+    let mut attributes = BTreeMap::new();
+    for entry in js_sys::Object::entries(given).iter() {
+        let (Some(name), value) = (get(&entry, "0").as_string(), get(&entry, "1")) else { continue };
+        if value.is_undefined() {
+            continue;
+        }
+        if value.is_null() || value.as_f64().is_some_and(|n| !n.is_finite()) {
+            attributes.insert(name, String::new());
+        } else if let Some(text) = as_text(&value) {
+            attributes.insert(name, text);
+        } else {
+            complain(&format!("attribute \"{name}\" must be text"));
+        }
+    }
+    attributes
 }
 
 /// Tells the shop's handlers of an event (`ready`, `open`, `close`, `message`, `unread`).

@@ -20,9 +20,10 @@ const SUGGEST_FROM_CHARS: usize = 8;
 /// One search result.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Hit {
-    /// The article's id as JSON (a string or a number, as the merchant gave it), kept raw:
-    /// a full JSON value type would cost the widget kilobytes.
-    pub id: Box<serde_json::value::RawValue>,
+    /// The article's id (a string or a number, as the merchant gave it), kept as the
+    /// JavaScript value it was: a full JSON value type would cost the widget kilobytes.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub id: wasm_bindgen::JsValue,
     /// Its question.
     pub question: String,
     /// The start of its answer.
@@ -265,9 +266,10 @@ impl Help {
     }
 
     /// Opens an article inline.
-    pub fn open(self, id: &serde_json::value::RawValue) {
-        // A string id comes as a JSON string; a number as it is.
-        let id = serde_json::from_str::<String>(id.get()).unwrap_or_else(|_| id.get().to_owned());
+    pub fn open(self, id: &wasm_bindgen::JsValue) {
+        // A number is written out by JavaScript: Rust's float printing would cost the widget KBs.
+        let number = || js_sys::Number::from(id.as_f64()?).to_string_with_radix(10).ok().map(String::from);
+        let Some(id) = id.as_string().or_else(number) else { return };
         let url = format!("{}/articles/{}", self.base.get_value(), js_sys::encode_uri_component(&id));
         spawn_local(async move {
             if let Some(article) = get_json::<Article>(&url).await {
@@ -330,6 +332,5 @@ async fn get_json<T: serde::de::DeserializeOwned>(url: &str) -> Option<T> {
     if !response.ok() {
         return None;
     }
-    let text = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
-    serde_json::from_str(&text).ok()
+    crate::json::from_js(JsFuture::from(response.json().ok()?).await.ok()?)
 }

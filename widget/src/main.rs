@@ -10,6 +10,7 @@ mod connection;
 mod help;
 mod host;
 mod i18n;
+mod json;
 mod proactive;
 mod storage;
 mod visit;

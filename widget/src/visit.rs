@@ -27,11 +27,11 @@ pub fn remember(store: &str) {
     pages.push(PageView { url, title, at: js_sys::Date::now() as i64 });
     let skip = pages.len().saturating_sub(KEEP);
     let kept: Vec<PageView> = pages.into_iter().skip(skip).collect();
-    storage::save_for_visit(store, "pages", &serde_json::to_string(&kept).unwrap_or_default());
+    storage::save_for_visit(store, "pages", &crate::json::write(&kept).unwrap_or_default());
 }
 
 fn unreported(store: &str) -> Vec<PageView> {
-    storage::load_for_visit(store, "pages").and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
+    storage::load_for_visit(store, "pages").and_then(|json| crate::json::parse(&json)).unwrap_or_default()
 }
 
 /// The `page` frame for the current page, carrying the visit's earlier unreported pages, which

@@ -172,7 +172,8 @@ impl Connection {
 
     fn send_frame(&self, frame: &VisitorFrame) -> bool {
         self.link.with_value(|l| {
-            (l.introduced || matches!(frame, VisitorFrame::Hello { .. })) && l.socket.send(&protocol::encode(frame))
+            (l.introduced || matches!(frame, VisitorFrame::Hello { .. }))
+                && crate::json::write(frame).is_some_and(|text| l.socket.send(&text))
         })
     }
 

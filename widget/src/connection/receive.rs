@@ -15,9 +15,9 @@ impl Connection {
     /// One frame from the relay; only the kinds a widget acts on are decoded (see
     /// `protocol::WidgetFrame`).
     pub(super) fn receive(self, text: &str) {
-        let Some(frame) = WidgetFrame::decode(text).and_then(WidgetFrame::into_server_frame) else {
-            return;
-        };
+        let Ok(value) = js_sys::JSON::parse(text) else { return };
+        let frame = WidgetFrame::read(|| serde_wasm_bindgen::Deserializer::from(value.clone()));
+        let Some(frame) = frame.and_then(WidgetFrame::into_server_frame) else { return };
         match frame {
             ServerFrame::VisitorWelcome { visitor_id, token, store, conversation_id, .. } => {
                 self.welcomed(visitor_id, token, store, conversation_id.is_some())
