@@ -5,6 +5,7 @@ mod cluster;
 mod model;
 mod postgres;
 mod run;
+mod short_names;
 mod tools;
 mod widget;
 

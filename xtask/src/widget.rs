@@ -70,6 +70,10 @@ fn trunk_build(root: &Path, tools: &Tools, config: &str, dist: &Path) -> Result<
     small_wasm(&mut trunk);
     run(trunk.current_dir(root).args(["build", "--release", "--config", config]))?;
     let files = find_files(dist)?;
+    let (wasm, js) = (std::fs::read(&files.wasm)?, std::fs::read_to_string(&files.js)?);
+    let (wasm, js) = crate::short_names::shorten(&wasm, &js).context("shortening the glue's names")?;
+    std::fs::write(&files.wasm, wasm)?;
+    std::fs::write(&files.js, js)?;
     // Trunk leaves wasm-bindgen's glue and the stylesheet as written: minified they are 2.3 KB
     // brotli less for the widget. In place, so the hashed names Trunk chose stay.
     for file in [&files.js, &files.css] {
