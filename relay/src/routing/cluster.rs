@@ -229,16 +229,8 @@ impl Cluster {
     /// silent, and each gets `quiet` afresh from when it is back.
     pub(super) fn silent_nodes(&self, quiet: Duration) -> Vec<String> {
         let mut heard_from = self.heard_from.lock().unwrap_or_else(|p| p.into_inner());
-        if self.client.connection_state() != async_nats::connection::State::Connected {
-            heard_from.values_mut().for_each(|at| *at = Instant::now());
-            return Vec::new();
-        }
-        let silent: Vec<String> =
-            heard_from.iter().filter(|(_, at)| at.elapsed() >= quiet).map(|(node, _)| node.clone()).collect();
-        for node in &silent {
-            heard_from.remove(node);
-        }
-        silent
+        let connected = self.client.connection_state() == async_nats::connection::State::Connected;
+        silent_among(&mut heard_from, connected, Instant::now(), quiet)
     }
 
     /// On the owner: the agents `node` holds sockets of.
@@ -251,6 +243,30 @@ impl Cluster {
     pub(super) fn forget_holders(&self, agent: AgentId) {
         self.holders.lock().unwrap_or_else(|p| p.into_inner()).remove(&agent);
     }
+}
+
+/// [`Cluster::silent_nodes`] at `now`, given whether this node is `connected` to NATS: the
+/// nodes last heard of `quiet` or longer ago, forgotten once told; none while this node is
+/// cut off, when every node's time starts afresh.
+fn silent_among(
+    heard_from: &mut HashMap<String, Instant>,
+    connected: bool,
+    now: Instant,
+    quiet: Duration,
+) -> Vec<String> {
+    if !connected {
+        heard_from.values_mut().for_each(|at| *at = now);
+        return Vec::new();
+    }
+    let silent: Vec<String> = heard_from
+        .iter()
+        .filter(|(_, at)| now.saturating_duration_since(**at) >= quiet)
+        .map(|(node, _)| node.clone())
+        .collect();
+    for node in &silent {
+        heard_from.remove(node);
+    }
+    silent
 }
 
 /// Publishes events in the order they were told, until the routing service is dropped.
@@ -375,16 +391,4 @@ async fn send_answer(client: async_nats::Client, reply: async_nats::Subject, ans
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_event_of_an_unknown_kind_is_still_its_senders_sign_of_life() {
-        let known = read_heard(br#"{"node":"a1","event":"alive"}"#);
-        assert!(matches!(known, Some((node, Some(Event::Alive))) if node == "a1"));
-        let newer = read_heard(br#"{"node":"b2","event":{"something_new":{"x":1}}}"#);
-        assert!(matches!(&newer, Some((node, None)) if node == "b2"), "{newer:?}");
-        assert!(read_heard(b"not json").is_none());
-        assert!(read_heard(br#"{"event":"alive"}"#).is_none(), "no sender, nobody to count as alive");
-    }
-}
+mod tests;
