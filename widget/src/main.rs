@@ -1,4 +1,4 @@
-//! The shopper's chat widget (Leptos, client-side rendered, wasm32).
+//! The shopper's chat widget (Leptos's reactive system, views built by [`dom`], wasm32).
 //!
 //! The loader (`widget/loader.js`) has already drawn a placeholder launcher inside an open Shadow
 //! DOM and left `window.Parley`. This program replaces the placeholder with the real widget in
@@ -7,6 +7,7 @@
 mod api;
 mod components;
 mod connection;
+mod dom;
 mod help;
 mod host;
 mod i18n;
@@ -18,8 +19,9 @@ mod visit;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use components::{Launcher, NudgeBubble, Panel};
+use components::{launcher, nudge_bubble, panel, Ui};
 use connection::Connection;
+use dom::{el, El};
 use help::Help;
 use host::Host;
 
@@ -29,26 +31,19 @@ const PAGE_QUIET: std::time::Duration = std::time::Duration::from_millis(250);
 /// What a `parley:*` window event from the loader does.
 type ShopCall = Box<dyn Fn()>;
 
+/// The colour, text colour and corner the loader's launcher wore.
+type Worn = Option<(String, &'static str, String)>;
+
 /// The whole widget: the launcher and the panel, sharing one connection.
-#[component]
-fn Widget(
-    store: String,
-    relay: String,
-    socket_url: String,
-    start_open: bool,
-    worn: Option<(String, &'static str, String)>,
-) -> impl IntoView {
+fn widget(store: String, relay: String, socket_url: String, start_open: bool, worn: Worn) -> El {
     storage::take_link_token(&store);
     let help = Help::new(&relay, &store);
-    provide_context(help);
     let nudge = proactive::Nudge::new();
-    provide_context(nudge);
     let connection = Connection::new(store.clone(), socket_url);
-    provide_context(connection);
-    let i18n = i18n::from_browser();
+    let i18n: &'static i18n::I18n = Box::leak(Box::new(i18n::from_browser()));
     let (lang, dir) = (i18n.locale(), i18n.dir());
-    provide_context(i18n);
     let open = RwSignal::new(start_open);
+    let ui = Ui { open, connection, help, nudge, i18n };
     if connection.has_conversation() {
         connection.connect();
     }
@@ -80,15 +75,17 @@ fn Widget(
     let style = move || look.get().map(|(colour, text, _)| format!("--pl-accent:{colour};--pl-accent-text:{text}"));
     let left = move || look.get().is_some_and(|(_, _, position)| position == "left");
     follow_open(open, help, connection);
-    view! {
-        // The widget's own language and direction, never the page's (an Arabic storefront
-        // must not half-mirror an English widget, nor the reverse).
-        <div class="pl-root" lang=lang dir=dir class:is-open=move || open.get() class:is-left=left style=style>
-            <Panel open=open/>
-            <NudgeBubble open=open/>
-            <Launcher open=open/>
-        </div>
-    }
+    // The widget's own language and direction, never the page's (an Arabic storefront must not
+    // half-mirror an English widget, nor the reverse).
+    let root = el("div")
+        .class("pl-root")
+        .attr("lang", &lang)
+        .attr("dir", dir)
+        .class_when("is-open", move || open.get())
+        .class_when("is-left", left)
+        .attr_with("style", style)
+        .child(panel(ui));
+    nudge_bubble(root, ui).child(launcher(ui))
 }
 
 /// Reports the page to agents: at once, then after every address change once it has been
@@ -169,7 +166,13 @@ fn main() {
     host.root.append_child(&mount).expect("appending to the shadow root");
     let (store, relay, socket_url, start_open) =
         (host.store.clone(), host.relay.clone(), host.socket_url(), host.want_open);
-    leptos::mount::mount_to(mount, move || view! { <Widget store relay socket_url start_open worn/> }).forget();
+    // Leptos's reactive system drives the views: its effects run on the browser's microtasks,
+    // under one owner that lives as long as the page.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let owner = Owner::new();
+    owner.set();
+    std::mem::forget(owner);
+    let _ = mount.append_child(&widget(store, relay, socket_url, start_open, worn).0);
     // The loader's frame (drawn on a cold tap while the wasm loaded) gives way to the panel.
     if let Ok(Some(frame)) = host.root.query_selector(".pl-frame") {
         frame.remove();
@@ -184,7 +187,7 @@ fn main() {
 
 /// The colour, text colour and corner the loader dressed its launcher in (from what it
 /// remembered or fetched), if it dressed it.
-fn worn_look(button: &web_sys::HtmlElement) -> Option<(String, &'static str, String)> {
+fn worn_look(button: &web_sys::HtmlElement) -> Worn {
     let style = button.style();
     let corner = if button.class_list().contains("is-left") { "left" } else { "right" }.to_owned();
     let colour = style.get_property_value("background-color").ok().filter(|c| !c.is_empty());

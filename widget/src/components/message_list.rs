@@ -2,174 +2,201 @@
 //! its time and, for the shopper's own, whether it is sending, sent, seen or failed.
 //! Texts are rendered as text nodes, never as HTML.
 
-use leptos::html;
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use protocol::Role;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, Node};
 
+use super::Ui;
 use crate::connection::{ChatMessage, Connection, Delivery};
-use crate::help::Help;
-use crate::i18n::I18n;
+use crate::dom::{button, el, watch, El};
 
-/// The scrolling list of messages; keeps the newest in view, also when the panel opens on a
-/// conversation loaded while it was hidden (a hidden list has no height to scroll).
-#[component]
-pub fn MessageList() -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let connection = expect_context::<Connection>();
-    let list: NodeRef<html::Div> = NodeRef::new();
+/// A message on screen: what it showed when built, its element, and its buttons under a bot
+/// message (with whether they offer articles, which a later message puts away).
+struct Row {
+    key: (String, Option<u64>, Delivery),
+    item: Element,
+    chips: Option<(Element, bool)>,
+    seq: Option<u64>,
+}
+
+/// Adds to `chat` the scrolling list of messages; keeps the newest in view, also when the panel
+/// opens on a conversation loaded while it was hidden (a hidden list has no height to scroll).
+pub fn message_list(chat: El, ui: Ui) -> El {
+    let connection = ui.connection;
+    // The log is the scrolling box (focusable, so the keyboard scrolls it); the list inside
+    // keeps its list semantics.
+    let log = el("div")
+        .class("pl-messages")
+        .attr("role", "log")
+        .attr("aria-live", "polite")
+        .attr("aria-label", &ui.t("message-log"))
+        .attr("tabindex", "0");
+    let list = el("ol").class("pl-lines").slot(greeting(ui));
+    let end = list.marker();
+    let list = list.slot(move || {
+        let name = connection.typing.get()?;
+        Some(el("li").class("pl-typing").text(&ui.i18n.t_with("typing", &[("name", name)])))
+    });
+    let rows = Rc::new(RefCell::new(Vec::<Row>::new()));
+    let list = list.on("click", move |ev| tapped(&ev, connection));
+    let parent = list.0.clone();
+    watch(move || connection.messages.with(|chat| show_lines(&parent, &end, &rows, chat, ui)));
+    let scroller = log.0.clone();
     Effect::new(move |_| {
         connection.messages.track();
         if !connection.visible.get() {
             return;
         }
         // After the panel is laid out.
-        request_animation_frame(move || {
-            if let Some(list) = list.get_untracked() {
-                list.set_scroll_top(list.scroll_height());
-            }
-        });
+        let scroller = scroller.clone();
+        request_animation_frame(move || scroller.set_scroll_top(scroller.scroll_height()));
     });
-    let help = expect_context::<Help>();
-    let greeting = i18n.t("empty-greeting");
-    let bot = i18n.t("author-bot");
-    let i18n_typing = i18n.clone();
-    let typing =
-        Memo::new(move |_| connection.typing.get().map(|name| i18n_typing.t_with("typing", &[("name", name)])));
-    view! {
-        // The log is the scrolling box (focusable, so the keyboard scrolls it); the list inside
-        // keeps its list semantics.
-        <div class="pl-messages" role="log" aria-live="polite" aria-label=i18n.t("message-log") tabindex="0" node_ref=list>
-        <ol class="pl-lines">
-            <Show when=move || connection.messages.with(|chat| chat.lines.is_empty())>
-                {
-                    let (greeting, bot) = (greeting.clone(), bot.clone());
-                    let nudge = expect_context::<crate::proactive::Nudge>();
-                    // Opened from a proactive message: it stands where the greeting would.
-                    let answered = move || nudge.answered.with(|b| b.as_ref().map(|b| b.text.clone()));
-                    move || match answered().or_else(|| help.greeting.get()) {
-                        // The store's own greeting comes from its bot.
-                        Some(text) => view! {
-                            <li class="pl-message theirs automatic">
-                                <span class="pl-author">{bot.clone()}</span>
-                                <p class="pl-bubble" dir="auto">{text}</p>
-                            </li>
-                        }.into_any(),
-                        None => view! { <li class="pl-greeting">{greeting.clone()}</li> }.into_any(),
-                    }
-                }
-            </Show>
-            <For each=move || connection.messages.get().lines key=|m| (m.key.clone(), m.seq, delivery_code(m.delivery)) children=move |m| view! { <MessageItem message=m/> }/>
-            <Show when=move || typing.with(Option::is_some)>
-                <li class="pl-typing">{move || typing.get()}</li>
-            </Show>
-        </ol>
-        </div>
+    chat.child(log.child(list))
+}
+
+/// While nothing is written: the proactive message the chat was opened from, or the store's
+/// greeting from its bot, or the widget's own.
+fn greeting(ui: Ui) -> impl Fn() -> Option<El> {
+    let Ui { connection, help, nudge, .. } = ui;
+    move || {
+        if !connection.messages.with(|chat| chat.lines.is_empty()) {
+            return None;
+        }
+        let answered = nudge.answered.with(|b| b.as_ref().map(|b| b.text.clone()));
+        Some(match answered.or_else(|| help.greeting.get()) {
+            Some(text) => el("li")
+                .class("pl-message theirs automatic")
+                .child(el("span").class("pl-author").text(&ui.t("author-bot")))
+                .child(el("p").class("pl-bubble").attr("dir", "auto").text(&text)),
+            None => el("li").class("pl-greeting").text(&ui.t("empty-greeting")),
+        })
     }
 }
 
-fn delivery_code(d: Delivery) -> u8 {
-    d as u8
+/// Puts the lines on screen in order before `end`, keeping the elements of lines that did not
+/// change and putting away offered articles once the shopper wrote again.
+fn show_lines(list: &Element, end: &Node, rows: &RefCell<Vec<Row>>, chat: &chat_model::Chat, ui: Ui) {
+    let lines = &chat.lines;
+    let mut old = std::mem::take(&mut *rows.borrow_mut());
+    let mut new = Vec::with_capacity(lines.len());
+    for line in lines {
+        let key = (line.key.clone(), line.seq, line.delivery);
+        let row = match old.iter().position(|r| r.key == key) {
+            Some(at) => old.swap_remove(at),
+            None => item(line, key, ui),
+        };
+        new.push(row);
+    }
+    for gone in old {
+        gone.item.remove();
+    }
+    let mut next: Node = end.clone();
+    for row in new.iter_mut().rev() {
+        if row.item.next_sibling().as_ref() != Some(&next) {
+            let _ = list.insert_before(&row.item, Some(&next));
+        }
+        next = row.item.clone().unchecked_into();
+        if let Some((chips, offers)) = &row.chips {
+            if *offers && chat.written_after(row.seq) {
+                chips.remove();
+            }
+        }
+    }
+    *rows.borrow_mut() = new;
 }
 
 /// One message.
-#[component]
-fn MessageItem(message: ChatMessage) -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let connection = expect_context::<Connection>();
+fn item(message: &ChatMessage, key: (String, Option<u64>, Delivery), ui: Ui) -> Row {
     let mine = message.role == Role::Visitor;
     let author = match message.role {
-        Role::Visitor => i18n.t("author-you"),
-        Role::Bot | Role::System => i18n.t("author-bot"),
-        Role::Agent => message.author_name.clone().unwrap_or_else(|| i18n.t("author-agent")),
+        Role::Visitor => ui.t("author-you"),
+        Role::Bot | Role::System => ui.t("author-bot"),
+        Role::Agent => message.author_name.clone().unwrap_or_else(|| ui.t("author-agent")),
     };
-    let time = clock_time(message.at, &i18n.locale());
-    let status = mine.then(|| {
-        let label = match message.delivery {
-            Delivery::Sending => i18n.t("status-sending"),
-            Delivery::Sent => i18n.t("status-sent"),
-            Delivery::Seen => i18n.t("status-seen"),
-            Delivery::Failed => i18n.t("status-failed"),
-        };
-        (message.delivery.name(), label)
-    });
-    let failed = message.delivery == Delivery::Failed;
-    let key = message.key.clone();
-    let chips = chips_of(&message, connection, &i18n);
-    view! {
-        <li class="pl-message" class:mine=mine class:theirs=!mine class:automatic=matches!(message.role, Role::Bot | Role::System)>
-            <span class="pl-author">{author}</span>
-            <p class="pl-bubble" dir="auto">{message.text}</p>
-            {chips}
-            <span class="pl-meta">
-                <time>{time}</time>
-                {status.map(|(state, label)| {
-                    let key = key.clone();
-                    view! {
-                        <button type="button" class="pl-status" data-state=state disabled=!failed
-                            on:click=move |_| connection.retry(key.clone())>{label}</button>
-                    }
-                })}
-            </span>
-        </li>
+    let automatic = if matches!(message.role, Role::Bot | Role::System) { " automatic" } else { "" };
+    let class = format!("pl-message {}{automatic}", if mine { "mine" } else { "theirs" });
+    let mut meta = el("span").class("pl-meta").child(el("time").text(&clock_time(message.at, &ui.i18n.locale())));
+    if mine {
+        let label = ui.t(match message.delivery {
+            Delivery::Sending => "status-sending",
+            Delivery::Sent => "status-sent",
+            Delivery::Seen => "status-seen",
+            Delivery::Failed => "status-failed",
+        });
+        let mut status =
+            button("pl-status", &label).attr("data-state", message.delivery.name()).attr("data-retry", &message.key);
+        if message.delivery != Delivery::Failed {
+            status = status.attr("disabled", "");
+        }
+        meta = meta.child(status);
     }
-}
-
-/// What a tap on a button under a bot message does.
-#[derive(Clone)]
-enum Chip {
-    /// Answers "Did this answer your question?" for this message.
-    Helpful(i64, bool),
-    /// Asks this question (an FAQ article the bot offered; the bot answers with it).
-    Ask(String),
+    let chips = chips_of(message, ui);
+    let item = el("li")
+        .class(&class)
+        .child(el("span").class("pl-author").text(&author))
+        .child(el("p").class("pl-bubble").attr("dir", "auto").text(&message.text));
+    let chips = chips.map(|(chips, offers)| {
+        let element = chips.0.clone();
+        let _ = item.0.append_child(&chips.0);
+        (element, offers)
+    });
+    let item = item.child(meta);
+    Row { key, item: item.0, chips, seq: message.seq }
 }
 
 /// The buttons under a bot message: "Did this answer your question?" under an answer from the
 /// FAQ, until answered; or the FAQ articles a reply offers, until the shopper taps one or
 /// writes again. One view for both keeps the widget small.
-fn chips_of(message: &ChatMessage, connection: Connection, i18n: &I18n) -> Option<impl IntoView> {
+fn chips_of(message: &ChatMessage, ui: Ui) -> Option<(El, bool)> {
     if message.role != Role::Bot {
         return None;
     }
-    let (label, prompt, chips) = match (&message.faq_article, message.id) {
+    let (group, chips): (El, Vec<(String, String, String)>) = match (&message.faq_article, message.id) {
         (Some(_), Some(id)) => {
-            let question = i18n.t("feedback-question");
-            let yes_no = vec![
-                (i18n.t("feedback-yes"), Chip::Helpful(id, true)),
-                (i18n.t("feedback-no"), Chip::Helpful(id, false)),
-            ];
-            (question.clone(), Some(question), yes_no)
+            let question = ui.t("feedback-question");
+            let group = el("div").class("pl-feedback").attr("aria-label", &question).child(el("span").text(&question));
+            let id = id.to_string();
+            (group, vec![(ui.t("feedback-yes"), "y".into(), id.clone()), (ui.t("feedback-no"), "n".into(), id)])
         }
         _ if !message.faq_choices.is_empty() => {
-            let asks = message.faq_choices.iter().map(|c| (c.question.clone(), Chip::Ask(c.question.clone())));
-            (i18n.t("faq-choices"), None, asks.collect())
+            let group = el("div").class("pl-feedback pl-choices").attr("aria-label", &ui.t("faq-choices"));
+            let asks = message.faq_choices.iter().map(|c| (c.question.clone(), "a".into(), c.question.clone()));
+            (group, asks.collect())
         }
         _ => return None,
     };
-    let offers = prompt.is_none();
-    let (done, seq) = (RwSignal::new(false), message.seq);
-    let closed = move || done.get() || (offers && connection.messages.with(|chat| chat.written_after(seq)));
-    let buttons: Vec<_> = chips
-        .into_iter()
-        .map(|(text, chip)| {
-            let tap = move |_| {
-                done.set(true);
-                match chip.clone() {
-                    Chip::Helpful(id, helpful) => connection.feedback(id, helpful),
-                    Chip::Ask(question) => connection.send(question),
-                }
-            };
-            view! { <button type="button" class="pl-chip" on:click=tap>{text}</button> }
-        })
-        .collect();
-    Some(view! {
-        <Show when=move || !closed()>
-            <div class="pl-feedback" class:pl-choices=offers role="group" aria-label=label.clone()>
-                {prompt.clone().map(|p| view! { <span>{p}</span> })}
-                {buttons.clone()}
-            </div>
-        </Show>
-    })
+    let offers = chips.first().is_some_and(|c| c.1 == "a");
+    let mut group = group.attr("role", "group");
+    for (text, kind, value) in chips {
+        group = group.child(button("pl-chip", &text).attr("data-chip", &kind).attr("data-v", &value));
+    }
+    Some((group, offers))
+}
+
+/// A tap in the list: a failed message's status retries it; a button under a bot message
+/// answers "Did this answer your question?" or asks the article's question, and the buttons go.
+fn tapped(ev: &web_sys::Event, connection: Connection) {
+    let Some(button) =
+        ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("button").ok().flatten())
+    else {
+        return;
+    };
+    if let Some(key) = button.get_attribute("data-retry") {
+        return connection.retry(key);
+    }
+    let (Some(kind), Some(value)) = (button.get_attribute("data-chip"), button.get_attribute("data-v")) else { return };
+    if let Ok(Some(group)) = button.closest(".pl-feedback") {
+        group.remove();
+    }
+    match (kind.as_str(), value.parse::<i64>()) {
+        ("a", _) => connection.send(value),
+        (yes_no, Ok(id)) => connection.feedback(id, yes_no == "y"),
+        _ => {}
+    }
 }
 
 /// "14:05" or "9:38 PM" in the shopper's language and time zone (no leading zero on the hour).

@@ -4,21 +4,13 @@
 
 use leptos::prelude::*;
 
-use crate::connection::Connection;
-use crate::i18n::I18n;
-use crate::proactive::Nudge;
+use super::Ui;
+use crate::dom::{button, el, El};
 
-/// The bubble, while a proactive message shows and the chat is closed.
-#[component]
-pub fn NudgeBubble(open: RwSignal<bool>) -> impl IntoView {
-    let nudge = expect_context::<Nudge>();
-    let connection = expect_context::<Connection>();
-    let i18n = expect_context::<I18n>();
-    let (bot, dismiss) = (i18n.t("author-bot"), i18n.t("nudge-dismiss"));
-    let message = move || nudge.shown.with(|b| b.as_ref().map(|b| b.text.clone()).unwrap_or_default());
-    let bot = StoredValue::new(bot);
-    let author =
-        move || nudge.shown.with(|b| b.as_ref().and_then(|b| b.author.clone())).unwrap_or_else(|| bot.get_value());
+/// Adds to `root` the bubble, while a proactive message shows and the chat is closed.
+pub fn nudge_bubble(root: El, ui: Ui) -> El {
+    let Ui { nudge, connection, open, .. } = ui;
+    let bot = ui.t("author-bot");
     let answer = move |_| {
         if let Some(rule) = nudge.shown.with_untracked(|b| b.as_ref().and_then(|b| b.rule)) {
             connection.answering(rule);
@@ -26,16 +18,21 @@ pub fn NudgeBubble(open: RwSignal<bool>) -> impl IntoView {
         nudge.answer();
         open.set(true);
     };
-    view! {
-        <Show when=move || nudge.shown.with(Option::is_some) && !open.get()>
-            <div class="pl-nudge" role="status">
-                <button type="button" class="pl-nudge-open" on:click=answer>
-                    <span class="pl-author">{author}</span>
-                    <span class="pl-nudge-text" dir="auto">{message}</span>
-                </button>
-                <button type="button" class="pl-nudge-close" aria-label=dismiss.clone()
-                    on:click=move |_| nudge.shown.set(None)>"×"</button>
-            </div>
-        </Show>
-    }
+    let author = move || nudge.shown.with(|b| b.as_ref().and_then(|b| b.author.clone())).unwrap_or_else(|| bot.clone());
+    let message = move || nudge.shown.with(|b| b.as_ref().map(|b| b.text.clone()).unwrap_or_default());
+    let bubble = el("div")
+        .class("pl-nudge")
+        .attr("role", "status")
+        .child(
+            button("pl-nudge-open", "")
+                .on("click", answer)
+                .child(el("span").class("pl-author").text_with(author))
+                .child(el("span").class("pl-nudge-text").attr("dir", "auto").text_with(message)),
+        )
+        .child(
+            button("pl-nudge-close", "×")
+                .attr("aria-label", &ui.t("nudge-dismiss"))
+                .on("click", move |_| nudge.shown.set(None)),
+        );
+    root.show(bubble, move || nudge.shown.with(Option::is_some) && !open.get())
 }

@@ -6,76 +6,75 @@ use protocol::ReplyTime;
 use wasm_bindgen::JsCast;
 use web_sys::KeyboardEvent;
 
-use super::composer::Composer;
-use super::message_list::MessageList;
-use super::rating::Rating;
-use super::search::HelpSearch;
-use super::transcript::Transcript;
-use crate::connection::{Attendance, Connection, LinkStatus};
+use super::composer::composer;
+use super::message_list::message_list;
+use super::rating::rating;
+use super::search::help_search;
+use super::transcript::transcript;
+use super::Ui;
+use crate::connection::{Attendance, LinkStatus};
+use crate::dom::{close_icon, el, El};
 use crate::help::Help;
 use crate::i18n::I18n;
 
 /// The panel; rendered always, shown only while `open`.
-#[component]
-pub fn Panel(open: RwSignal<bool>) -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let connection = expect_context::<Connection>();
-    let help = expect_context::<Help>();
+pub fn panel(ui: Ui) -> El {
+    let Ui { open, connection, help, i18n, .. } = ui;
     // While the shopper browses the help, it takes the conversation's place.
     let browsing = move || help.results.with(Option::is_some) || help.article.with(Option::is_some);
-    let reconnecting = move || connection.status.get() == LinkStatus::Reconnecting;
     let store_name = move || connection.store_name.get().unwrap_or_default();
-    let i18n_header = i18n.clone();
-    let subtitle = move || subtitle(&i18n_header, help);
-    let badge = i18n.t("badge-very-responsive");
-    let responsive = move || help.available.get() == Some(true) && help.claim.with(|c| c.1);
-    let i18n_attendance = i18n.clone();
-    let attendance = Memo::new(move |_| {
-        connection.attendance.get().map(|a| match a {
-            Attendance::Joined(name) => i18n_attendance.t_with("attendance-joined", &[("name", name)]),
-            Attendance::Waiting(position) => {
-                i18n_attendance.t_with("attendance-waiting", &[("position", position.to_string())])
+    let attendance = move || {
+        connection.attendance.get().map_or_else(String::new, |a| match a {
+            Attendance::Joined(name) => i18n.t_with("attendance-joined", &[("name", name)]),
+            Attendance::Waiting(position) => i18n.t_with("attendance-waiting", &[("position", position.to_string())]),
+        })
+    };
+    let chat = el("div").class("pl-chat").attr_with("hidden", move || browsing().then(String::new));
+    let chat = transcript(rating(message_list(chat, ui), ui), ui);
+    let section = el("section")
+        .class("pl-panel")
+        .class_when("is-open", move || open.get())
+        .attr_with("hidden", move || (!open.get()).then(String::new))
+        .attr_with("aria-label", move || Some(store_name()))
+        .on("keydown", move |ev| {
+            let ev: KeyboardEvent = ev.unchecked_into();
+            if ev.key() == "Escape" {
+                close_to_launcher(open, &ev);
             }
         })
-    });
-    let on_keydown = move |ev: KeyboardEvent| {
-        if ev.key() == "Escape" {
-            close_to_launcher(open, &ev);
-        }
-    };
-    view! {
-        <section class="pl-panel" class:is-open=move || open.get() hidden=move || !open.get() aria-label=store_name on:keydown=on_keydown>
-            <header class="pl-header">
-                <div>
-                    <h2 class="pl-title">{store_name}</h2>
-                    <p class="pl-subtitle">
-                        {subtitle}
-                        <Show when=responsive>
-                            <span class="pl-badge">{badge.clone()}</span>
-                        </Show>
-                    </p>
-                </div>
-                <button type="button" class="pl-close" aria-label=i18n.t("launcher-close") on:click=move |_| open.set(false)>
-                    <svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true">
-                        <path fill="none" stroke="currentColor" stroke-width="2.5" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/>
-                    </svg>
-                </button>
-            </header>
-            <Show when=move || connection.attendance.with(Option::is_some)>
-                <p class="pl-attendance" role="status">{move || attendance.get()}</p>
-            </Show>
-            <Show when=reconnecting>
-                <p class="pl-banner" role="status">{i18n.t("banner-reconnecting")}</p>
-            </Show>
-            <HelpSearch/>
-            <div class="pl-chat" hidden=browsing>
-                <MessageList/>
-                <Rating/>
-                <Transcript/>
-            </div>
-            <Composer open=open/>
-        </section>
-    }
+        .child(header(ui))
+        .show(el("p").class("pl-attendance").attr("role", "status").text_with(attendance), move || {
+            connection.attendance.with(Option::is_some)
+        })
+        .show(el("p").class("pl-banner").attr("role", "status").text(&ui.t("banner-reconnecting")), move || {
+            connection.status.get() == LinkStatus::Reconnecting
+        })
+        .child(help_search(ui))
+        .child(chat);
+    composer(section, ui)
+}
+
+/// The store's name, what it promises, and the close button.
+fn header(ui: Ui) -> El {
+    let Ui { open, connection, help, i18n, .. } = ui;
+    let responsive = move || help.available.get() == Some(true) && help.claim.with(|c| c.1);
+    let subtitle = el("p")
+        .class("pl-subtitle")
+        .text_node_with(move || subtitle(i18n, help))
+        .show(el("span").class("pl-badge").text(&ui.t("badge-very-responsive")), responsive);
+    el("header")
+        .class("pl-header")
+        .child(
+            el("div")
+                .child(el("h2").class("pl-title").text_with(move || connection.store_name.get().unwrap_or_default()))
+                .child(subtitle),
+        )
+        .child(
+            crate::dom::button("pl-close", "")
+                .attr("aria-label", &ui.t("launcher-close"))
+                .on("click", move |_| open.set(false))
+                .child(close_icon("20")),
+        )
 }
 
 /// The header's second line says what the store's own figures support, and only while someone
@@ -89,7 +88,7 @@ fn subtitle(i18n: &I18n, help: Help) -> String {
         }
         (Some(true), Some(ReplyTime::Hours), _) => i18n.t("header-reply-hours"),
         (Some(false), _, Some(at)) => {
-            let time = super::message_list::clock_time(at, &i18n.locale());
+            let time = super::clock_time(at, &i18n.locale());
             i18n.t_with("header-back-at", &[("time", time)])
         }
         (Some(false), _, None) => i18n.t("header-away"),

@@ -3,65 +3,56 @@
 //! may be changed: the form stays, and says it was received.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
-use crate::connection::Connection;
-use crate::help::Help;
-use crate::i18n::I18n;
+use super::Ui;
+use crate::dom::{el, value_of, El};
 
 /// The faces, worst first; each has a spoken label from the catalogue.
 const FACES: [&str; 5] = ["😞", "🙁", "😐", "🙂", "😄"];
 
-/// The rating form, shown while the closed conversation is the one on screen.
-#[component]
-pub fn Rating() -> impl IntoView {
-    let connection = expect_context::<Connection>();
-    let help = expect_context::<Help>();
-    let i18n = expect_context::<I18n>();
+/// Adds to `chat` the rating form, shown while the closed conversation is the one on screen.
+pub fn rating(chat: El, ui: Ui) -> El {
+    let Ui { connection, help, .. } = ui;
     let picked = RwSignal::new(None::<u8>);
     let comment = RwSignal::new(String::new());
-    let shown = move || help.csat.get() && connection.rating.with(Option::is_some);
-    let given = move || connection.rating.with(|r| r.and_then(|(_, score)| score));
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if let (Some((id, _)), Some(score)) = (connection.rating.get_untracked(), picked.get_untracked()) {
-            connection.rate(id, score, comment.get_untracked());
-        }
-    };
-    let labels: Vec<String> = (1..=5).map(|score| i18n.t(&format!("rating-{score}"))).collect();
-    let faces = move || {
-        FACES
-            .iter()
-            .zip(1u8..)
-            .zip(labels.clone())
-            .map(|((face, score), label)| {
-                view! {
-                    <label class="pl-face">
-                        <input type="radio" name="pl-rating" aria-label=label
-                            prop:checked=move || picked.get() == Some(score)
-                            on:change=move |_| picked.set(Some(score))/>
-                        <span aria-hidden="true">{*face}</span>
-                    </label>
-                }
-            })
-            .collect_view()
-    };
-    let (question, comment_label, send, thanks) =
-        (i18n.t("rating-question"), i18n.t("rating-comment"), i18n.t("rating-send"), i18n.t("rating-thanks"));
-    let thanks = StoredValue::new(thanks);
-    view! {
-        <Show when=shown>
-            <form class="pl-rating" on:submit=submit>
-                <fieldset>
-                    <legend>{question.clone()}</legend>
-                    <div class="pl-faces">{faces.clone()}</div>
-                </fieldset>
-                <textarea rows="2" maxlength="1000" aria-label=comment_label.clone() placeholder=comment_label.clone()
-                    prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
-                <button type="submit" class="pl-rate" disabled=move || picked.get().is_none()>{send.clone()}</button>
-                <Show when=move || given().is_some()>
-                    <p class="pl-rated" role="status">{move || thanks.get_value()}</p>
-                </Show>
-            </form>
-        </Show>
+    let mut faces = el("div").class("pl-faces");
+    for (face, score) in FACES.iter().zip(1u8..) {
+        let radio = el("input")
+            .attr("type", "radio")
+            .attr("name", "pl-rating")
+            .attr("aria-label", &ui.t(&format!("rating-{score}")))
+            .bind(move |e| e.unchecked_ref::<web_sys::HtmlInputElement>().set_checked(picked.get() == Some(score)))
+            .on("change", move |_| picked.set(Some(score)));
+        faces = faces
+            .child(el("label").class("pl-face").child(radio).child(el("span").attr("aria-hidden", "true").text(face)));
     }
+    let label = ui.t("rating-comment");
+    let note = el("textarea")
+        .attr("rows", "2")
+        .attr("maxlength", "1000")
+        .attr("aria-label", &label)
+        .attr("placeholder", &label)
+        .bind(move |e| e.unchecked_ref::<web_sys::HtmlTextAreaElement>().set_value(&comment.get()))
+        .on("input", move |ev| comment.set(value_of(&ev)));
+    let given = move || connection.rating.with(|r| r.and_then(|(_, score)| score)).is_some();
+    let form = el("form")
+        .class("pl-rating")
+        .on("submit", move |ev| {
+            ev.prevent_default();
+            if let (Some((id, _)), Some(score)) = (connection.rating.get_untracked(), picked.get_untracked()) {
+                connection.rate(id, score, comment.get_untracked());
+            }
+        })
+        .child(el("fieldset").child(el("legend").text(&ui.t("rating-question"))).child(faces))
+        .child(note)
+        .child(
+            el("button")
+                .attr("type", "submit")
+                .class("pl-rate")
+                .text(&ui.t("rating-send"))
+                .attr_with("disabled", move || picked.get().is_none().then(String::new)),
+        )
+        .show(el("p").class("pl-rated").attr("role", "status").text(&ui.t("rating-thanks")), given);
+    chat.show(form, move || help.csat.get() && connection.rating.with(Option::is_some))
 }

@@ -5,20 +5,73 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::Ui;
+use crate::dom::{button, clear, clicked_index, el, value_of, El};
 use crate::help::Help;
-use crate::i18n::I18n;
 
 /// The search box, its results and the open article.
-#[component]
-pub fn HelpSearch() -> impl IntoView {
-    let i18n = expect_context::<I18n>();
-    let help = expect_context::<Help>();
+pub fn help_search(ui: Ui) -> El {
+    let help = ui.help;
     let query = RwSignal::new(String::new());
-    let empty = StoredValue::new(i18n.t("search-empty"));
-    let back = i18n.t("article-back");
-    let chat = i18n.t("still-need-help");
-    // Back to the chat: the search ends and the composer takes focus.
-    let to_chat = move |ev: web_sys::MouseEvent| {
+    let input = el("input")
+        .attr("type", "search")
+        .class("pl-search")
+        .attr("aria-label", &ui.t("search-label"))
+        .attr("placeholder", &ui.t("search-placeholder"))
+        .attr("maxlength", "200")
+        .attr("dir", "auto")
+        .bind(move |e| e.unchecked_ref::<web_sys::HtmlInputElement>().set_value(&query.get()))
+        .on("input", move |ev| {
+            let value = value_of(&ev);
+            query.set(value.clone());
+            help.article.set(None);
+            help.search(value);
+        });
+    el("div")
+        .class("pl-help")
+        .class_when("is-browsing", move || help.results.with(Option::is_some) || help.article.with(Option::is_some))
+        .child(input)
+        .show(results(help, ui.t("search-empty")), move || {
+            help.article.with(Option::is_none) && help.results.with(Option::is_some)
+        })
+        .show(article(ui, query), move || help.article.with(Option::is_some))
+}
+
+/// The list of results, or "no article matches".
+fn results(help: Help, empty: String) -> El {
+    el("ul")
+        .class("pl-results")
+        .bind(move |list| {
+            clear(list);
+            let hits = help.results.get().unwrap_or_default();
+            for (i, hit) in hits.iter().enumerate() {
+                let item = el("li").child(
+                    button("pl-result", "")
+                        .attr("dir", "auto")
+                        .attr("data-i", &i.to_string())
+                        .child(el("span").class("pl-result-q").text(&hit.question))
+                        .child(el("span").class("pl-result-s").text(&hit.snippet)),
+                );
+                let _ = list.append_child(&item.0);
+            }
+            if hits.is_empty() {
+                let _ = list.append_child(&el("li").class("pl-no-results").text(&empty).0);
+            }
+        })
+        .on("click", move |ev| {
+            let id = clicked_index(&ev)
+                .and_then(|i| help.results.with_untracked(|r| r.as_ref().and_then(|r| r.get(i)).map(|h| h.id.clone())));
+            if let Some(id) = id {
+                help.open(&id);
+            }
+        })
+}
+
+/// The open article, with "Back to results" and "Still need help? Chat with us" (the search
+/// ends and the composer takes focus).
+fn article(ui: Ui, query: RwSignal<String>) -> El {
+    let help = ui.help;
+    let to_chat = move |ev: web_sys::Event| {
         query.set(String::new());
         help.done();
         let root = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).map(|n| n.get_root_node());
@@ -30,51 +83,18 @@ pub fn HelpSearch() -> impl IntoView {
             let _ = composer.focus();
         }
     };
-    view! {
-        <div class="pl-help" class:is-browsing=move || help.results.with(Option::is_some) || help.article.with(Option::is_some)>
-            <input
-                type="search"
-                class="pl-search"
-                aria-label=i18n.t("search-label")
-                placeholder=i18n.t("search-placeholder")
-                maxlength="200"
-                dir="auto"
-                prop:value=move || query.get()
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
-                    query.set(value.clone());
-                    help.article.set(None);
-                    help.search(value);
-                }
-            />
-            <Show when=move || help.article.with(Option::is_none) && help.results.with(Option::is_some)>
-                <ul class="pl-results">
-                    {move || help.results.get().unwrap_or_default().into_iter().map(|hit| {
-                        let id = hit.id.clone();
-                        view! {
-                            <li>
-                                <button type="button" class="pl-result" dir="auto" on:click=move |_| help.open(&id)>
-                                    <span class="pl-result-q">{hit.question}</span>
-                                    <span class="pl-result-s">{hit.snippet}</span>
-                                </button>
-                            </li>
-                        }
-                    }).collect_view()}
-                    <Show when=move || help.results.with(|r| r.as_ref().is_some_and(Vec::is_empty))>
-                        <li class="pl-no-results">{empty.get_value()}</li>
-                    </Show>
-                </ul>
-            </Show>
-            {move || help.article.get().map(|article| view! {
-                <article class="pl-article" dir="auto">
-                    <h3>{article.question}</h3>
-                    <p>{article.answer}</p>
-                    <div class="pl-article-actions">
-                        <button type="button" class="pl-link" on:click=move |_| help.close()>{back.clone()}</button>
-                        <button type="button" class="pl-send" on:click=to_chat>{chat.clone()}</button>
-                    </div>
-                </article>
-            })}
-        </div>
-    }
+    let part = move |pick: fn(&crate::help::Article) -> &String| {
+        move || help.article.with(|a| a.as_ref().map(|a| pick(a).clone()).unwrap_or_default())
+    };
+    el("article")
+        .class("pl-article")
+        .attr("dir", "auto")
+        .child(el("h3").text_with(part(|a| &a.question)))
+        .child(el("p").text_with(part(|a| &a.answer)))
+        .child(
+            el("div")
+                .class("pl-article-actions")
+                .child(button("pl-link", &ui.t("article-back")).on("click", move |_| help.close()))
+                .child(button("pl-send", &ui.t("still-need-help")).on("click", to_chat)),
+        )
 }

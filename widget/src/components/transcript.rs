@@ -4,50 +4,52 @@
 
 use leptos::prelude::*;
 use protocol::ErrorCode;
+use wasm_bindgen::JsCast;
 
-use crate::connection::Connection;
-use crate::help::Help;
-use crate::i18n::I18n;
+use super::Ui;
+use crate::dom::{button, el, value_of, El};
 
-/// The transcript button and form.
-#[component]
-pub fn Transcript() -> impl IntoView {
-    let connection = expect_context::<Connection>();
-    let help = expect_context::<Help>();
-    let i18n = expect_context::<I18n>();
+/// Adds to `chat` the transcript button and form.
+pub fn transcript(chat: El, ui: Ui) -> El {
+    let Ui { connection, help, i18n, .. } = ui;
     let asking = RwSignal::new(false);
     let email = RwSignal::new(String::new());
-    let shown = move || help.email.get() && connection.messages.with(|chat| chat.last_seq() > 0);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        connection.email_transcript(email.get_untracked().trim().to_owned());
-    };
-    let i18n_answer = i18n.clone();
-    let answer = Memo::new(move |_| {
+    let answer = move || {
         connection.transcript.get().map(|answer| match answer {
-            Ok(to) => i18n_answer.t_with("transcript-sent", &[("email", to)]),
-            Err(ErrorCode::InvalidValue) => i18n_answer.t("transcript-bad-address"),
-            Err(ErrorCode::RateLimited) => i18n_answer.t("transcript-limited"),
-            Err(_) => i18n_answer.t("transcript-failed"),
+            Ok(to) => i18n.t_with("transcript-sent", &[("email", to)]),
+            Err(ErrorCode::InvalidValue) => i18n.t("transcript-bad-address"),
+            Err(ErrorCode::RateLimited) => i18n.t("transcript-limited"),
+            Err(_) => i18n.t("transcript-failed"),
         })
-    });
-    let words = StoredValue::new((i18n.t("transcript-open"), i18n.t("transcript-address"), i18n.t("transcript-send")));
-    let word = move |pick: fn(&(String, String, String)) -> &String| words.with_value(|w| pick(w).clone());
-    view! {
-        <Show when=shown>
-            <div class="pl-transcript">
-                <button type="button" class="pl-transcript-open" aria-expanded=move || asking.get().to_string()
-                    on:click=move |_| asking.update(|a| *a = !*a)>{word(|w| &w.0)}</button>
-                <Show when=move || asking.get()>
-                    <form class="pl-transcript-form" on:submit=submit>
-                        <input type="email" required autocomplete="email" aria-label=word(|w| &w.1)
-                            placeholder=word(|w| &w.1) prop:value=move || email.get()
-                            on:input=move |ev| email.set(event_target_value(&ev))/>
-                        <button type="submit">{word(|w| &w.2)}</button>
-                    </form>
-                    <p class="pl-transcript-answer" role="status">{move || answer.get()}</p>
-                </Show>
-            </div>
-        </Show>
-    }
+    };
+    let address = ui.t("transcript-address");
+    let form = el("form")
+        .class("pl-transcript-form")
+        .on("submit", move |ev| {
+            ev.prevent_default();
+            connection.email_transcript(email.get_untracked().trim().to_owned());
+        })
+        .child(
+            el("input")
+                .attr("type", "email")
+                .attr("required", "")
+                .attr("autocomplete", "email")
+                .attr("aria-label", &address)
+                .attr("placeholder", &address)
+                .bind(move |e| e.unchecked_ref::<web_sys::HtmlInputElement>().set_value(&email.get()))
+                .on("input", move |ev| email.set(value_of(&ev))),
+        )
+        .child(el("button").attr("type", "submit").text(&ui.t("transcript-send")));
+    let answered =
+        el("p").class("pl-transcript-answer").attr("role", "status").text_with(move || answer().unwrap_or_default());
+    let block = el("div")
+        .class("pl-transcript")
+        .child(
+            button("pl-transcript-open", &ui.t("transcript-open"))
+                .attr_with("aria-expanded", move || Some(asking.get().to_string()))
+                .on("click", move |_| asking.update(|a| *a = !*a)),
+        )
+        .show(form, move || asking.get())
+        .show(answered, move || asking.get());
+    chat.show(block, move || help.email.get() && connection.messages.with(|chat| chat.last_seq() > 0))
 }
