@@ -200,3 +200,44 @@ pub fn clicked_index(ev: &Event) -> Option<usize> {
 pub fn clear(element: &Element) {
     element.set_text_content(None);
 }
+
+/// For each of `new` items of a list about to be shown, which of the `old` elements already on
+/// screen it keeps (`same(old, new)` says whether they show the same), so that a keyed list
+/// builds only the items that changed. Each old element is kept at most once; lines mostly keep
+/// their order, so the search starts after the last find.
+pub fn keep(old: usize, new: usize, same: impl Fn(usize, usize) -> bool) -> Vec<Option<usize>> {
+    let mut taken = vec![false; old];
+    let mut hint = 0;
+    (0..new)
+        .map(|item| {
+            let free = |at: &usize| !taken[*at] && same(*at, item);
+            let at = Some(hint).filter(|h| *h < old && free(h)).or_else(|| (0..old).find(free))?;
+            taken[at] = true;
+            hint = at + 1;
+            Some(at)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep;
+
+    fn plan(old: &[&str], new: &[&str]) -> Vec<Option<usize>> {
+        keep(old.len(), new.len(), |o, n| old[o] == new[n])
+    }
+
+    #[test]
+    fn a_keyed_list_keeps_what_did_not_change_and_builds_the_rest() {
+        // A message arrives: every line on screen stays.
+        assert_eq!(plan(&["a", "b"], &["a", "b", "c"]), [Some(0), Some(1), None]);
+        // A message sending becomes stored (a new key): only it is built anew.
+        assert_eq!(plan(&["a", "b", "p"], &["a", "b", "s"]), [Some(0), Some(1), None]);
+        // History arrives before what was on screen: the old lines keep their elements.
+        assert_eq!(plan(&["c", "d"], &["a", "b", "c", "d"]), [None, None, Some(0), Some(1)]);
+        // Moved lines are found wherever they are; a repeated key takes each old element once.
+        assert_eq!(plan(&["a", "b", "c"], &["c", "a", "b"]), [Some(2), Some(0), Some(1)]);
+        assert_eq!(plan(&["a"], &["a", "a"]), [Some(0), None]);
+        assert_eq!(plan(&[], &["a"]), [None]);
+    }
+}

@@ -81,17 +81,17 @@ fn greeting(ui: Ui) -> impl Fn() -> Option<El> {
 /// change and putting away offered articles once the shopper wrote again.
 fn show_lines(list: &Element, end: &Node, rows: &RefCell<Vec<Row>>, chat: &chat_model::Chat, ui: Ui) {
     let lines = &chat.lines;
-    let mut old = std::mem::take(&mut *rows.borrow_mut());
+    let mut old: Vec<Option<Row>> = std::mem::take(&mut *rows.borrow_mut()).into_iter().map(Some).collect();
+    let same = |o: usize, n: usize| {
+        let line = &lines[n];
+        old[o].as_ref().is_some_and(|r| r.key.0 == line.key && r.key.1 == line.seq && r.key.2 == line.delivery)
+    };
+    let found = crate::dom::keep(old.len(), lines.len(), same);
     let mut new = Vec::with_capacity(lines.len());
-    for line in lines {
-        let key = (line.key.clone(), line.seq, line.delivery);
-        let row = match old.iter().position(|r| r.key == key) {
-            Some(at) => old.swap_remove(at),
-            None => item(line, key, ui),
-        };
-        new.push(row);
+    for (line, at) in lines.iter().zip(found) {
+        new.push(at.and_then(|at| old[at].take()).unwrap_or_else(|| item(line, ui)));
     }
-    for gone in old {
+    for gone in old.into_iter().flatten() {
         gone.item.remove();
     }
     let mut next: Node = end.clone();
@@ -110,7 +110,7 @@ fn show_lines(list: &Element, end: &Node, rows: &RefCell<Vec<Row>>, chat: &chat_
 }
 
 /// One message.
-fn item(message: &ChatMessage, key: (String, Option<u64>, Delivery), ui: Ui) -> Row {
+fn item(message: &ChatMessage, ui: Ui) -> Row {
     let mine = message.role == Role::Visitor;
     let author = match message.role {
         Role::Visitor => ui.t("author-you"),
@@ -145,7 +145,7 @@ fn item(message: &ChatMessage, key: (String, Option<u64>, Delivery), ui: Ui) -> 
         (element, offers)
     });
     let item = item.child(meta);
-    Row { key, item: item.0, chips, seq: message.seq }
+    Row { key: (message.key.clone(), message.seq, message.delivery), item: item.0, chips, seq: message.seq }
 }
 
 /// The buttons under a bot message: "Did this answer your question?" under an answer from the
