@@ -6,7 +6,7 @@ mod common;
 
 use anyhow::{ensure, Context};
 use browser::console::{find, open_tab, sign_in};
-use browser::{assert_accessible, eventually, in_widget, open_chat, require_built_widget, with_browser};
+use browser::{assert_accessible, chat_on_demo, eventually, in_widget, require_built_widget, with_browser};
 use common::TestRelay;
 use fantoccini::key::Key;
 use parley::AgentClient;
@@ -23,9 +23,7 @@ async fn a_rating_given_in_the_widget_shows_in_the_console() {
     let state = t.relay.state().clone();
     let base = t.base.clone();
     with_browser(|client| async move {
-        client.goto(&format!("{base}/demo/")).await?;
-        open_chat(&client).await?;
-        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        let message = chat_on_demo(&client, &base).await?;
         message.send_keys(&format!("Can I swap the size?{}", char::from(Key::Enter))).await?;
         let asked = kim
             .socket

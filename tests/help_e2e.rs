@@ -9,7 +9,8 @@ mod common;
 
 use anyhow::{ensure, Result};
 use browser::{
-    assert_accessible, click_in_widget, eventually, in_widget, open_chat, require_built_widget, widget_js, with_browser,
+    assert_accessible, chat_on_demo, click_in_widget, eventually, in_widget, open_chat, require_built_widget,
+    widget_js, with_browser,
 };
 use common::TestRelay;
 use fantoccini::key::Key;
@@ -108,9 +109,7 @@ async fn with_nobody_online_the_bot_answers_a_known_question_and_offers_to_take_
     let t = TestRelay::start().await;
     let base = t.base.clone();
     with_browser(|client| async move {
-        client.goto(&format!("{base}/demo/")).await?;
-        open_chat(&client).await?;
-        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        let message = chat_on_demo(&client, &base).await?;
         message.send_keys(&format!("How long does delivery take?{}", char::from(Key::Enter))).await?;
         let answered = eventually("the bot's answer", || async {
             let shown = bot_messages(&client).await?;

@@ -6,8 +6,8 @@ mod common;
 
 use anyhow::{ensure, Result};
 use browser::{
-    click_in_widget, eventually, in_widget, open_chat, require_built_widget, save_screenshot, widget_js, widget_root,
-    with_browser,
+    chat_on_demo, click_in_widget, eventually, in_widget, open_chat, require_built_widget, save_screenshot, widget_js,
+    widget_root, with_browser,
 };
 use common::TestRelay;
 use fantoccini::key::Key;
@@ -206,9 +206,7 @@ async fn when_the_relay_goes_away_a_banner_shows_and_messages_are_sent_once_it_i
 
     let (relay_in, dir_in) = (relay.clone(), dir.clone());
     with_browser(|client| async move {
-        client.goto(&format!("{base}/demo/")).await?;
-        open_chat(&client).await?;
-        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        let message = chat_on_demo(&client, &base).await?;
         message.send_keys(&format!("before the outage{}", char::from(Key::Enter))).await?;
         wait_for_state(&client, "before the outage", "sent").await?;
 
@@ -304,9 +302,7 @@ async fn with_a_silent_agent_the_shopper_hears_from_the_bot_right_after_the_dead
     let _silent = AgentClient::login(&t.base, &email, &password).await.unwrap();
     let base = t.base.clone();
     with_browser(|client| async move {
-        client.goto(&format!("{base}/demo/")).await?;
-        open_chat(&client).await?;
-        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        let message = chat_on_demo(&client, &base).await?;
         message.send_keys(&format!("Do you ship to Norway?{}", char::from(Key::Enter))).await?;
         wait_for_state(&client, "Do you ship to Norway?", "sent").await?;
         let bot = eventually("a message from Bot", || async {
@@ -335,9 +331,7 @@ async fn both_sides_see_each_other_typing_and_the_shopper_sees_seen() {
     let mut agent = AgentClient::login(&t.base, &email, &password).await.unwrap();
     let base = t.base.clone();
     with_browser(|client| async move {
-        client.goto(&format!("{base}/demo/")).await?;
-        open_chat(&client).await?;
-        let message = in_widget(&client, "textarea[aria-label='Message']").await?;
+        let message = chat_on_demo(&client, &base).await?;
         message.send_keys(&format!("Hello{}", char::from(Key::Enter))).await?;
         let frame = agent.socket.wait_for(|f| matches!(f, ServerFrame::Message { .. })).await?;
         let ServerFrame::Message { message: first } = frame else { unreachable!() };

@@ -203,6 +203,14 @@ pub async fn open_chat(client: &Client) -> Result<()> {
     Ok(())
 }
 
+/// Goes to the demo storefront at `base`, opens the chat and gives its message box: where most
+/// shopper scenarios start.
+pub async fn chat_on_demo(client: &Client, base: &str) -> Result<Element> {
+    client.goto(&format!("{base}/demo/")).await?;
+    open_chat(client).await?;
+    in_widget(client, "textarea[aria-label='Message']").await
+}
+
 /// Saves a PNG of the page to `$PARLEY_SCREENSHOTS/NAME.png` when that variable is set.
 pub async fn save_screenshot(client: &Client, name: &str) -> Result<()> {
     if let Some(dir) = std::env::var_os("PARLEY_SCREENSHOTS") {
