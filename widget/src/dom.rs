@@ -6,9 +6,10 @@
 //! target; README "Widget weight"). Here every binding is one boxed closure in one render
 //! effect, and every node is made by the same few functions. The console keeps `view!`.
 //!
-//! Two rules keep it leak-free: nodes built once may carry bindings ([`El::bind`],
-//! [`El::show`]); nodes rebuilt by [`El::slot`] or a list are static (their handlers are
-//! forgotten closures, so they are few: lists answer clicks through one handler on the list).
+//! Two rules keep it leak-free (bindings and handlers live as long as the page): nodes built
+//! once may carry bindings and handlers ([`El::bind`], [`El::show`], [`El::on`]); nodes rebuilt
+//! by [`El::slot`] or a list are static and have no handlers of their own (a list answers its
+//! items' clicks in one handler on the list, reading the item from a `data-` attribute).
 
 use leptos::reactive::effect::RenderEffect;
 use wasm_bindgen::closure::Closure;
@@ -53,6 +54,19 @@ pub fn listen(target: &web_sys::EventTarget, event: &str, f: Box<dyn FnMut(Event
 pub fn value_of(ev: &Event) -> String {
     let target = ev.target().map(wasm_bindgen::JsValue::from).unwrap_or_default();
     js_sys::Reflect::get(&target, &"value".into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}
+
+/// Moves focus to the element `css` finds in the shadow root where `ev` happened (Escape back
+/// to the launcher, "Chat with us" to the message box).
+pub fn focus_near(ev: &Event, css: &str) {
+    let root = ev.target().and_then(|t| t.dyn_into::<Node>().ok()).map(|n| n.get_root_node());
+    let found = root
+        .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
+        .and_then(|r| r.query_selector(css).ok().flatten())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(found) = found {
+        let _ = found.focus();
+    }
 }
 
 /// Sets or removes an attribute.

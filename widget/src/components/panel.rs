@@ -99,11 +99,5 @@ fn subtitle(i18n: &I18n, help: Help) -> String {
 /// Escape closes the panel and gives focus back to the launcher.
 fn close_to_launcher(open: RwSignal<bool>, ev: &KeyboardEvent) {
     open.set(false);
-    let root = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).map(|n| n.get_root_node());
-    let launcher = root
-        .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
-        .and_then(|r| r.query_selector("button.pl-launch").ok().flatten());
-    if let Some(launcher) = launcher.and_then(|l| l.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = launcher.focus();
-    }
+    crate::dom::focus_near(ev, "button.pl-launch");
 }

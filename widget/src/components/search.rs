@@ -74,14 +74,7 @@ fn article(ui: Ui, query: RwSignal<String>) -> El {
     let to_chat = move |ev: web_sys::Event| {
         query.set(String::new());
         help.done();
-        let root = ev.target().and_then(|t| t.dyn_into::<web_sys::Node>().ok()).map(|n| n.get_root_node());
-        let composer = root
-            .and_then(|r| r.dyn_into::<web_sys::ShadowRoot>().ok())
-            .and_then(|r| r.query_selector(".pl-composer textarea").ok().flatten())
-            .and_then(|c| c.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(composer) = composer {
-            let _ = composer.focus();
-        }
+        crate::dom::focus_near(&ev, ".pl-composer textarea");
     };
     let part = move |pick: fn(&crate::help::Article) -> &String| {
         move || help.article.with(|a| a.as_ref().map(|a| pick(a).clone()).unwrap_or_default())
